@@ -1,0 +1,170 @@
+"""The insured place's policy (参保地政策) as plain immutable data (settlement-spec §4).
+
+Documents are validated and converted at the edge (``yibao.documents``); this module
+only holds the shape and the table lookup the algorithm needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+from .errors import bad_input
+
+# A ratio or amount table: a plain number for everyone, or keyed by person class
+# ("in_service" / "retired", "*" fallback) and then by hospital level ("0".."3", "*").
+Table = Union[Decimal, dict]
+
+PERSON_KEYS = frozenset({"in_service", "retired"})
+LEVEL_KEYS = frozenset({"0", "1", "2", "3"})
+FALLBACK = "*"
+
+
+def lookup(table: Table, path: str, person_key: str, level: str) -> Decimal:
+    """Resolve a table for one person class and hospital level (spec §4).
+
+    A missing key is a policy error: E_BAD_INPUT naming the table's path.
+    """
+    value = table
+    if isinstance(value, dict) and (PERSON_KEYS & value.keys() or value.keys() == {FALLBACK}):
+        if person_key in value:
+            value, path = value[person_key], f"{path}.{person_key}"
+        elif FALLBACK in value:
+            value, path = value[FALLBACK], f"{path}.{FALLBACK}"
+        else:
+            raise bad_input(path, f"no entry for person class '{person_key}' and no '*'")
+    if isinstance(value, dict):
+        if level in value:
+            value = value[level]
+        elif FALLBACK in value:
+            value = value[FALLBACK]
+        else:
+            raise bad_input(path, f"no entry for hospital level '{level}' and no '*'")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    key: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    upto: Decimal | None  # absolute position on the axis; None = no end
+    ratio: Table
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deductible:
+    basis: str  # "per_visit" | "annual"
+    amount: Table
+    nth_visit_factor: tuple[Decimal, ...]
+    waived_groups: frozenset[str]
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Benefit:
+    name: str
+    med_types: frozenset[str]
+    accumulator: str
+    deductible: Deductible | None
+    bands_basis: str  # "per_visit" | "annual"
+    bands: tuple[Band, ...]
+    cap: Cap | None
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    fund: str  # hifob | hifmi | hifes | oth
+    benefits: frozenset[str] | None  # None = every benefit
+    base: str  # "beyond_bands" | "inscp_burden"
+    threshold: Decimal
+    bands: tuple[Band, ...]
+    cap: Cap | None
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class CivilServant:
+    base: str  # "coinsurance" | "inscp_burden"
+    ratio: Table
+    cap: Cap | None
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LayerAdjust:
+    threshold_factor: Decimal
+    ratio_bonus: Decimal
+    no_cap: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AssistanceGroup:
+    name: str
+    ratio: Decimal
+    threshold: Decimal
+    cap: Cap | None
+    layer_adjust: dict[str, LayerAdjust]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalAccount:
+    payable: frozenset[str]  # inscp_burden | preselfpay | overlmt | fulamt
+    family_mutual_aid: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    mode: str  # none | subtract_points | multiply | extra_preselfpay
+    value: Decimal
+
+
+NO_ADJUSTMENT = Adjustment("none", Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRules:
+    """One cross-region scope block: an adjustment per filing type, and the unfiled rule."""
+
+    by_filing: dict[str, Adjustment]
+    unfiled: Adjustment | None  # None = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRegion:
+    cross_province: ScopeRules | None
+    in_province: ScopeRules | None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    admdvs: str
+    name: str
+    insutype: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    benefits: tuple[Benefit, ...]
+    layers: tuple[Layer, ...] = ()
+    civil_servant: CivilServant | None = None
+    assistance_groups: dict[str, AssistanceGroup] = field(default_factory=dict)
+    personal_account: PersonalAccount = PersonalAccount(
+        frozenset({"inscp_burden", "preselfpay", "overlmt", "fulamt"}), True
+    )
+    cross_region: CrossRegion = CrossRegion(None, None)
+
+    def benefit_for(self, med_type: str) -> Benefit | None:
+        """Spec §5.1: the first benefit whose med_types contains the visit's med_type."""
+        for benefit in self.benefits:
+            if med_type in benefit.med_types:
+                return benefit
+        return None
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

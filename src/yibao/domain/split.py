@@ -1,0 +1,82 @@
+"""Line split with the treatment place's catalogue (就医地目录), settlement-spec §5.3."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .case import CatalogEntry, FeeLine
+from .codes import CHRGITM_LV, NOT_COVERED_CHRGITM_LV
+from .money import ONE, ZERO, round_fen
+
+
+@dataclass(frozen=True, slots=True)
+class LineSplit:
+    """One fee line's split; the four parts sum to the line amount (spec §1 identity)."""
+
+    code: str
+    name: str
+    det_item_fee_sumamt: Decimal
+    fulamt_ownpay_amt: Decimal
+    overlmt_amt: Decimal
+    preselfpay_amt: Decimal
+    inscp_scp_amt: Decimal
+    chrgitm_lv: str | None
+    selfpay_prop: Decimal
+    memo: str
+
+
+def line_amount(line: FeeLine) -> Decimal:
+    """The line amount: det_item_fee_sumamt when given, else round(cnt × pric)."""
+    if line.det_item_fee_sumamt is not None:
+        return line.det_item_fee_sumamt
+    return round_fen(line.cnt * line.pric)
+
+
+def split_line(line: FeeLine, entry: CatalogEntry | None, extra_prop: Decimal = ZERO) -> LineSplit:
+    amount = line_amount(line)
+    if entry is None or entry.chrgitm_lv == NOT_COVERED_CHRGITM_LV:
+        memo = (
+            "not in the treatment place's catalogue: paid in full by the patient"
+            if entry is None
+            else "丙类 (chrgitm_lv 03): outside the fund's scope, paid in full by the patient"
+        )
+        return LineSplit(
+            code=line.code,
+            name=entry.name if entry else "",
+            det_item_fee_sumamt=amount,
+            fulamt_ownpay_amt=amount,
+            overlmt_amt=ZERO,
+            preselfpay_amt=ZERO,
+            inscp_scp_amt=ZERO,
+            chrgitm_lv=entry.chrgitm_lv if entry else None,
+            selfpay_prop=ONE,
+            memo=memo,
+        )
+    allowed = amount
+    memo_parts = []
+    if entry.pric_uplmt_amt is not None:
+        # Ceiling per unit times quantity; a line given only as a total counts as one unit.
+        count = line.cnt if line.cnt is not None else ONE
+        ceiling = round_fen(entry.pric_uplmt_amt * count)
+        if ceiling < amount:
+            allowed = ceiling
+            memo_parts.append(f"over the price ceiling {ceiling} by {amount - ceiling}")
+    prop = entry.selfpay_prop + extra_prop
+    if prop > ONE:
+        prop = ONE
+    preselfpay = round_fen(allowed * prop)
+    if preselfpay:
+        memo_parts.append(f"{CHRGITM_LV.get(entry.chrgitm_lv, entry.chrgitm_lv)} self-pay first {prop:f}")
+    return LineSplit(
+        code=line.code,
+        name=entry.name,
+        det_item_fee_sumamt=amount,
+        fulamt_ownpay_amt=ZERO,
+        overlmt_amt=amount - allowed,
+        preselfpay_amt=preselfpay,
+        inscp_scp_amt=allowed - preselfpay,
+        chrgitm_lv=entry.chrgitm_lv,
+        selfpay_prop=prop,
+        memo="; ".join(memo_parts),
+    )
