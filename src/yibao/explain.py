@@ -6,7 +6,12 @@ from rich.console import Console
 from rich.table import Table
 
 from yibao.domain import codes
+from yibao.domain.money import FEN
 from yibao.domain.settle import Settlement
+
+
+def _yuan(amount) -> str:
+    return str(amount.quantize(FEN))
 
 
 def print_explanation(settlement: Settlement, console: Console | None = None) -> None:
@@ -22,17 +27,17 @@ def print_explanation(settlement: Settlement, console: Console | None = None) ->
             line.code,
             line.name,
             codes.CHRGITM_LV.get(line.chrgitm_lv or "", "—"),
-            str(line.det_item_fee_sumamt),
-            str(line.fulamt_ownpay_amt),
-            str(line.overlmt_amt),
-            str(line.preselfpay_amt),
-            str(line.inscp_scp_amt),
+            _yuan(line.det_item_fee_sumamt),
+            _yuan(line.fulamt_ownpay_amt),
+            _yuan(line.overlmt_amt),
+            _yuan(line.preselfpay_amt),
+            _yuan(line.inscp_scp_amt),
             line.memo,
         )
     lines.add_row(
         "total", "", "",
-        str(settlement.medfee_sumamt), str(settlement.fulamt_ownpay_amt), str(settlement.overlmt_selfpay),
-        str(settlement.preselfpay_amt), str(settlement.inscp_scp_amt), "", style="bold",
+        _yuan(settlement.medfee_sumamt), _yuan(settlement.fulamt_ownpay_amt), _yuan(settlement.overlmt_selfpay),
+        _yuan(settlement.preselfpay_amt), _yuan(settlement.inscp_scp_amt), "", style="bold",
     )  # fmt: skip
     console.print(lines)
 
@@ -58,7 +63,8 @@ def print_explanation(settlement: Settlement, console: Console | None = None) ->
         "balc": "account balance after 余额",
     }
     for name, meaning in meanings.items():
-        funds.add_row(name, meaning, str(getattr(settlement, name)))
+        value = getattr(settlement, name)
+        funds.add_row(name, meaning, str(value.normalize()) if name == "pool_prop_selfpay" else _yuan(value))
     console.print(funds)
 
     trace = Table(title="How it was computed", title_justify="left", show_header=False)

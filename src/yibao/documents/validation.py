@@ -65,7 +65,7 @@ def parse_json(text: str, what: str = "$") -> Any:
 
 
 def _to_decimal(value: Any) -> Any:
-    if isinstance(value, (int, str, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, str, Decimal)) and not isinstance(value, bool):
         try:
             return decimal_of(value.strip() if isinstance(value, str) else value)
         except Exception:

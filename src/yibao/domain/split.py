@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .case import CatalogEntry, FeeLine
 from .codes import CHRGITM_LV, NOT_COVERED_CHRGITM_LV
-from .money import ONE, ZERO, round_fen
+from .money import ONE, ZERO, round_fen, show_ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ def split_line(line: FeeLine, entry: CatalogEntry | None, extra_prop: Decimal = 
         prop = ONE
     preselfpay = round_fen(allowed * prop)
     if preselfpay:
-        memo_parts.append(f"{CHRGITM_LV.get(entry.chrgitm_lv, entry.chrgitm_lv)} self-pay first {prop:f}")
+        memo_parts.append(f"{CHRGITM_LV.get(entry.chrgitm_lv, entry.chrgitm_lv)} self-pay first {show_ratio(prop)}")
     return LineSplit(
         code=line.code,
         name=entry.name,

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VENDORED_GOLDEN = REPO_ROOT / "tests" / "golden"
+SHARED_GOLDEN = Path(os.environ.get("YIBAO_SHARED_DIR", REPO_ROOT.parent / "shared")) / "golden"
+
+
+def golden_cases() -> list[Path]:
+    """Golden cases: the copy kept in tests/golden plus any newer ones in ../shared/golden."""
+    cases = {path.name: path for path in sorted(VENDORED_GOLDEN.glob("*.case.json"))}
+    if SHARED_GOLDEN.is_dir():
+        cases.update({path.name: path for path in sorted(SHARED_GOLDEN.glob("*.case.json"))})
+    return [cases[name] for name in sorted(cases)]
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
