@@ -8,15 +8,13 @@ of exact parts is rounded once, then limited by the room left under the cap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from .money import ZERO, round_fen
 
 
-@dataclass(frozen=True, slots=True)
-class BandPart:
+class BandPart(NamedTuple):
     low: Decimal
     high: Decimal
     ratio: Decimal
@@ -26,8 +24,7 @@ class BandPart:
         return self.high - self.low
 
 
-@dataclass(frozen=True, slots=True)
-class BandedPayment:
+class BandedPayment(NamedTuple):
     payment: Decimal  # rounded, after the cap
     uncapped: Decimal  # rounded, before the cap
     beyond_bands: Decimal

@@ -9,6 +9,7 @@ differences of rounded amounts.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0")
@@ -57,6 +58,7 @@ def clamp_ratio(ratio: Decimal) -> Decimal:
     return ratio
 
 
+@lru_cache(maxsize=4096)
 def show_ratio(ratio: Decimal) -> str:
     """A ratio as a clerk writes it: 85%, 95.5%."""
     percent = (ratio * 100).normalize()

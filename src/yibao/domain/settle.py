@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from . import codes
 from .bands import BandedPayment, pay_bands
@@ -22,6 +23,7 @@ from .errors import (
 from .money import FEN, ONE, ZERO, clamp_ratio, round_fen, show_ratio
 from .policy import NO_ADJUSTMENT, Adjustment, Benefit, Cap, Policy, lookup
 from .split import LineSplit, split_line
+from .trace import Percent, Trace
 
 LOCAL, IN_PROVINCE, CROSS_PROVINCE = "local", "in_province", "cross_province"
 SCOPE_NAMES = {LOCAL: "local", IN_PROVINCE: "in-province 异地", CROSS_PROVINCE: "cross-province 异地"}
@@ -37,14 +39,16 @@ LAYER_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class FundPayment:
+class FundPayment(NamedTuple):
     fund_pay_type: str
     fund_payamt: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Settlement:
+    """The answer for one visit. Built once by ``settle`` and never changed: a correction
+    is a new settlement (or a reversal of this one), not an edit."""
+
     # setlinfo (national names, nhsa-interface §3)
     medfee_sumamt: Decimal
     fulamt_ownpay_amt: Decimal
@@ -73,9 +77,9 @@ class Settlement:
     benefit: str
     scope: str
     adjustment: Adjustment
+    ytd_before: YearToDate
     delta: YearToDate
-    ytd_after: YearToDate
-    trace: tuple[str, ...]
+    steps: Trace
 
     SETLINFO_FIELDS = (
         "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
@@ -86,6 +90,16 @@ class Settlement:
 
     def setlinfo(self) -> dict[str, Decimal]:
         return {name: getattr(self, name) for name in self.SETLINFO_FIELDS}
+
+    @property
+    def ytd_after(self) -> YearToDate:
+        """The accumulators to feed into the person's next visit (spec §5.11)."""
+        return self.ytd_before.apply(self.delta)
+
+    @property
+    def trace(self) -> tuple[str, ...]:
+        """Every step in words a settlement clerk understands."""
+        return self.steps.render()
 
 
 def _yuan(amount: Decimal) -> str:
@@ -167,6 +181,10 @@ def _describe_parts(paid: BandedPayment) -> str:
     )
 
 
+def _describe_layer(name, cap, ytd, paid, base, base_kind) -> str:
+    return f"{_describe_cap(name, cap, ytd, paid)} on base {_yuan(base)} ({base_kind})"
+
+
 def _describe_cap(name: str, cap: Cap | None, ytd: YearToDate, paid: BandedPayment) -> str:
     text = f"{name}: {_describe_parts(paid)} = {_yuan(paid.uncapped)}"
     if cap is not None:
@@ -179,7 +197,7 @@ def _describe_cap(name: str, cap: Cap | None, ytd: YearToDate, paid: BandedPayme
 
 def settle(case: SettlementCase) -> Settlement:
     policy, person, visit, ytd = case.policy, case.person, case.visit, case.ytd
-    trace: list[str] = []
+    trace = Trace()
 
     # §5.1 benefit and validity
     benefit = policy.benefit_for(visit.med_type)
@@ -195,19 +213,21 @@ def settle(case: SettlementCase) -> Settlement:
             f"policy '{policy.name}' is valid {policy.valid_from}..{policy.valid_to or 'open'}; "
             f"the visit ends {visit.enddate}",
         )
-    trace.append(
-        f"policy '{policy.name}' ({policy.admdvs}, insutype {policy.insutype}), benefit "
-        f"'{benefit.name}' for med_type {visit.med_type}; person {person.class_key}, level {visit.medins_lv}"
+    trace.add(
+        "policy '{}' ({}, insutype {}), benefit '{}' for med_type {}; person {}, level {}",
+        policy.name, policy.admdvs, policy.insutype, benefit.name, visit.med_type, person.class_key,
+        visit.medins_lv,
     )
 
     # §5.2 cross-region scope and adjustment
     raw_scope = visit_scope(visit.insuplc_admdvs, visit.mdtrtarea_admvs)
     scope, adjustment = cross_region_adjustment(policy, raw_scope, visit.filing)
     if raw_scope != LOCAL:
-        trace.append(
-            f"{SCOPE_NAMES[raw_scope]} visit (insured {visit.insuplc_admdvs}, treated "
-            f"{visit.mdtrtarea_admvs}), filing {codes.FILING_TYPE_NAMES.get(visit.filing, visit.filing)}: "
-            + (_describe_adjustment(adjustment) if scope != LOCAL else "policy has no rules for this scope, settled as local")
+        trace.add(
+            "{} visit (insured {}, treated {}), filing {}: {}",
+            SCOPE_NAMES[raw_scope], visit.insuplc_admdvs, visit.mdtrtarea_admvs,
+            codes.FILING_TYPE_NAMES.get(visit.filing, visit.filing),
+            _describe_adjustment(adjustment) if scope != LOCAL else "policy has no rules for this scope, settled as local",
         )
     extra_prop = adjustment.value if adjustment.mode == "extra_preselfpay" else ZERO
 
@@ -220,9 +240,9 @@ def settle(case: SettlementCase) -> Settlement:
         overlmt += line.overlmt_amt
         preself += line.preselfpay_amt
         inscp += line.inscp_scp_amt
-    trace.append(
-        f"{len(lines)} lines, total {_yuan(medfee)}: full self-pay {_yuan(fulamt)}, over ceiling "
-        f"{_yuan(overlmt)}, self-pay first {_yuan(preself)}, in scope {_yuan(inscp)}"
+    trace.add(
+        "{} lines, total {}: full self-pay {}, over ceiling {}, self-pay first {}, in scope {}",
+        len(lines), medfee, fulamt, overlmt, preself, inscp,
     )
 
     person_key, level = person.class_key, visit.medins_lv
@@ -242,11 +262,11 @@ def settle(case: SettlementCase) -> Settlement:
         for band in benefit.bands
     ]
     basic = pay_bands(start, end, ZERO, basic_bands, _cap_room(benefit.cap, ytd))
-    trace.append(_describe_cap("basic fund", benefit.cap, ytd, basic))
+    trace.add(_describe_cap, "basic fund", benefit.cap, ytd, basic)
     hifp_pay = basic.payment
     pool_prop_selfpay = basic.first_ratio if hifp_pay > ZERO else ZERO
     if basic.beyond_bands:
-        trace.append(f"{_yuan(basic.beyond_bands)} lies beyond the basic fund's last band")
+        trace.add("{} lies beyond the basic fund's last band", basic.beyond_bands)
 
     delta_fund_paid: dict[str, Decimal] = {}
     delta_layer_base: dict[str, Decimal] = {}
@@ -285,13 +305,13 @@ def settle(case: SettlementCase) -> Settlement:
                 f"threshold {_yuan(threshold)}, ratios +{show_ratio(bonus)}{', no cap' if adjust.no_cap else ''})"
             )
         payment = paid.payment
-        trace.append(f"{_describe_cap(name, cap, ytd, paid)} on base {_yuan(base)} ({layer.base})")
+        trace.add(_describe_layer, name, cap, ytd, paid, base, layer.base)
         left = inscp - funds_paid
         if payment > left:
             # Two layers on the same beyond-bands base must not pay one yuan twice: no fund
             # pays more than the in-scope amount the funds before it left.
             payment = left
-            trace.append(f"{name} limited to the {_yuan(left)} in-scope amount left by the funds before it")
+            trace.add("{} limited to the {} in-scope amount left by the funds before it", name, left)
         layer_pay[layer.fund] += payment
         funds_paid += payment
         if layer.cap is not None:
@@ -311,9 +331,10 @@ def settle(case: SettlementCase) -> Settlement:
         room = _cap_room(rule.cap, ytd)
         if room is not None and cvlserv_pay > room:
             cvlserv_pay = room
-        trace.append(
-            f"civil-servant subsidy: {_yuan(base)} ({rule.base}) × {show_ratio(ratio)} = {_yuan(uncapped)}"
-            + (f", cap leaves {_yuan(room)}, pays {_yuan(cvlserv_pay)}" if cvlserv_pay < uncapped else "")
+        trace.add(
+            "civil-servant subsidy: {} ({}) × {} = {}{}",
+            base, rule.base, Percent(ratio), uncapped,
+            f", cap leaves {_yuan(room)}, pays {_yuan(cvlserv_pay)}" if cvlserv_pay < uncapped else "",
         )
         funds_paid += cvlserv_pay
         if rule.cap is not None:
@@ -326,14 +347,14 @@ def settle(case: SettlementCase) -> Settlement:
         maf_start = ytd.layer_base.get("maf", ZERO)
         paid = pay_bands(maf_start, maf_start + base, group.threshold, [(None, group.ratio)], _cap_room(group.cap, ytd))
         group_name = codes.ASSISTANCE_GROUP_NAMES.get(group.name, group.name)
-        trace.append(f"{_describe_cap(f'medical assistance ({group_name})', group.cap, ytd, paid)} on base {_yuan(base)}")
+        trace.add(_describe_layer, f"medical assistance ({group_name})", group.cap, ytd, paid, base, "inscp_burden")
         maf_pay = paid.payment
         funds_paid += maf_pay
         if group.cap is not None:
             delta_fund_paid[group.cap.key] = delta_fund_paid.get(group.cap.key, ZERO) + maf_pay
         delta_layer_base["maf"] = delta_layer_base.get("maf", ZERO) + base
     elif person.assistance_group:
-        trace.append(f"assistance group '{person.assistance_group}' is not configured in this policy: no assistance")
+        trace.add("assistance group '{}' is not configured in this policy: no assistance", person.assistance_group)
 
     fund_pay_sumamt = funds_paid
     psn_part_amt = medfee - fund_pay_sumamt
@@ -358,11 +379,12 @@ def settle(case: SettlementCase) -> Settlement:
             acct_mulaid_pay = person.mutual_aid_balance if person.mutual_aid_balance < rest else rest
     psn_cash_pay = psn_part_amt - acct_pay - acct_mulaid_pay
     balc = person.acct_balance - acct_pay
-    trace.append(
-        f"personal part {_yuan(psn_part_amt)} (account may pay {_yuan(payable)}): account {_yuan(acct_pay)}"
-        + (f", family mutual-aid {_yuan(acct_mulaid_pay)}" if acct_mulaid_pay else "")
-        + f", cash {_yuan(psn_cash_pay)}; account balance after {_yuan(balc)}"
-        + ("" if visit.acct_used_flag else " (account not used for this visit)")
+    trace.add(
+        "personal part {} (account may pay {}): account {}{}, cash {}; account balance after {}{}",
+        psn_part_amt, payable, acct_pay,
+        f", family mutual-aid {_yuan(acct_mulaid_pay)}" if acct_mulaid_pay else "",
+        psn_cash_pay, balc,
+        "" if visit.acct_used_flag else " (account not used for this visit)",
     )
 
     # setldetail: one row per fund that paid
@@ -416,23 +438,23 @@ def settle(case: SettlementCase) -> Settlement:
         benefit=benefit.name,
         scope=scope,
         adjustment=adjustment,
+        ytd_before=ytd,
         delta=delta,
-        ytd_after=ytd.apply(delta),
-        trace=tuple(trace),
+        steps=trace,
     )
     check_identities(settlement)
     return settlement
 
 
-def _deductible(benefit: Benefit, case: SettlementCase, trace: list[str]) -> Decimal:
+def _deductible(benefit: Benefit, case: SettlementCase, trace: Trace) -> Decimal:
     """Spec §5.4: the deductible before it is limited to the in-scope amount."""
     rule = benefit.deductible
     person, visit, ytd = case.person, case.visit, case.ytd
     if rule is None:
-        trace.append("no deductible for this benefit")
+        trace.add("no deductible for this benefit")
         return ZERO
     if person.assistance_group and person.assistance_group in rule.waived_groups:
-        trace.append(f"deductible waived for assistance group '{person.assistance_group}'")
+        trace.add("deductible waived for assistance group '{}'", person.assistance_group)
         return ZERO
     amount = lookup(rule.amount, rule.path + ".amount", person.class_key, visit.medins_lv)
     accumulator = benefit.accumulator
@@ -441,34 +463,39 @@ def _deductible(benefit: Benefit, case: SettlementCase, trace: list[str]) -> Dec
         factors = rule.nth_visit_factor
         factor = factors[min(visits_before, len(factors) - 1)]
         deductible = round_fen(amount * factor)
-        trace.append(
-            f"deductible {_yuan(deductible)}: level {visit.medins_lv}, {_ordinal(visits_before + 1)} "
-            f"{benefit.name} visit of the year ({_yuan(amount)} × {factor:f})"
+        trace.add(
+            "deductible {}: level {}, {} {} visit of the year ({} × {})",
+            deductible, visit.medins_lv, _ordinal(visits_before + 1), benefit.name, amount, f"{factor:f}",
         )
         return deductible
     paid = ytd.deductible_paid.get(accumulator, ZERO)
     deductible = amount - paid if amount > paid else ZERO
-    trace.append(f"deductible {_yuan(deductible)}: annual {_yuan(amount)}, {_yuan(paid)} already met this year")
+    trace.add("deductible {}: annual {}, {} already met this year", deductible, amount, paid)
     return deductible
 
 
 def check_identities(s: Settlement) -> None:
-    """The money identities of settlement-spec §1, asserted on every settlement."""
+    """The money identities of settlement-spec §1, asserted on every settlement.
+
+    Whole-fen amounts follow from validated inputs and the rounding points; the property
+    tests check them, so the hot path checks the identities and signs only.
+    """
     for line in s.lines:
         assert line.det_item_fee_sumamt == (
             line.fulamt_ownpay_amt + line.overlmt_amt + line.preselfpay_amt + line.inscp_scp_amt
         ), f"line {line.code} does not add up"
-        for amount in (line.fulamt_ownpay_amt, line.overlmt_amt, line.preselfpay_amt, line.inscp_scp_amt):
-            assert amount >= ZERO, f"line {line.code} has a negative part"
+        assert min(line.fulamt_ownpay_amt, line.overlmt_amt, line.preselfpay_amt, line.inscp_scp_amt) >= ZERO, (
+            f"line {line.code} has a negative part"
+        )
     assert s.medfee_sumamt == s.fulamt_ownpay_amt + s.overlmt_selfpay + s.preselfpay_amt + s.inscp_scp_amt
-    assert s.fund_pay_sumamt == sum((getattr(s, name) for name in FUND_FIELDS), ZERO)
+    assert s.fund_pay_sumamt == (
+        s.hifp_pay + s.hifob_pay + s.hifmi_pay + s.hifes_pay + s.oth_pay + s.cvlserv_pay + s.maf_pay
+    )
     assert s.medfee_sumamt == s.fund_pay_sumamt + s.psn_part_amt + s.hosp_part_amt
     assert s.psn_part_amt == s.acct_pay + s.acct_mulaid_pay + s.psn_cash_pay
     assert s.fund_pay_sumamt <= s.inscp_scp_amt, "funds paid more than the in-scope amount"
-    assert sum((row.fund_payamt for row in s.setldetail if row.fund_pay_type != codes.ACCT_FUND_PAY_TYPE), ZERO) == s.fund_pay_sumamt
-    for name in Settlement.SETLINFO_FIELDS:
-        value = getattr(s, name)
-        assert value >= ZERO, f"{name} is negative: {value}"
-        if name != "pool_prop_selfpay":
-            assert value == value.quantize(Decimal("0.01")), f"{name} is not whole fen: {value}"
+    assert min(
+        s.hifp_pay, s.hifob_pay, s.hifmi_pay, s.hifes_pay, s.oth_pay, s.cvlserv_pay, s.maf_pay,
+        s.psn_part_amt, s.acct_pay, s.acct_mulaid_pay, s.psn_cash_pay, s.balc, s.act_pay_dedc,
+    ) >= ZERO, "a negative amount"
     assert ZERO <= s.pool_prop_selfpay <= ONE

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from .case import CatalogEntry, FeeLine
 from .codes import CHRGITM_LV, NOT_COVERED_CHRGITM_LV
 from .money import ONE, ZERO, round_fen, show_ratio
 
 
-@dataclass(frozen=True, slots=True)
-class LineSplit:
+class LineSplit(NamedTuple):
     """One fee line's split; the four parts sum to the line amount (spec §1 identity)."""
 
     code: str
@@ -34,7 +33,9 @@ def line_amount(line: FeeLine) -> Decimal:
 
 
 def split_line(line: FeeLine, entry: CatalogEntry | None, extra_prop: Decimal = ZERO) -> LineSplit:
-    amount = line_amount(line)
+    amount = line.det_item_fee_sumamt
+    if amount is None:
+        amount = round_fen(line.cnt * line.pric)
     if entry is None or entry.chrgitm_lv == NOT_COVERED_CHRGITM_LV:
         memo = (
             "not in the treatment place's catalogue: paid in full by the patient"
@@ -42,16 +43,8 @@ def split_line(line: FeeLine, entry: CatalogEntry | None, extra_prop: Decimal = 
             else "丙类 (chrgitm_lv 03): outside the fund's scope, paid in full by the patient"
         )
         return LineSplit(
-            code=line.code,
-            name=entry.name if entry else "",
-            det_item_fee_sumamt=amount,
-            fulamt_ownpay_amt=amount,
-            overlmt_amt=ZERO,
-            preselfpay_amt=ZERO,
-            inscp_scp_amt=ZERO,
-            chrgitm_lv=entry.chrgitm_lv if entry else None,
-            selfpay_prop=ONE,
-            memo=memo,
+            line.code, entry.name if entry else "", amount, amount, ZERO, ZERO, ZERO,
+            entry.chrgitm_lv if entry else None, ONE, memo,
         )
     allowed = amount
     memo_parts = []
@@ -68,15 +61,8 @@ def split_line(line: FeeLine, entry: CatalogEntry | None, extra_prop: Decimal = 
     preselfpay = round_fen(allowed * prop)
     if preselfpay:
         memo_parts.append(f"{CHRGITM_LV.get(entry.chrgitm_lv, entry.chrgitm_lv)} self-pay first {show_ratio(prop)}")
+    # code, name, amount, fulamt, overlmt, preselfpay, inscp, chrgitm_lv, selfpay_prop, memo
     return LineSplit(
-        code=line.code,
-        name=entry.name,
-        det_item_fee_sumamt=amount,
-        fulamt_ownpay_amt=ZERO,
-        overlmt_amt=amount - allowed,
-        preselfpay_amt=preselfpay,
-        inscp_scp_amt=allowed - preselfpay,
-        chrgitm_lv=entry.chrgitm_lv,
-        selfpay_prop=prop,
-        memo="; ".join(memo_parts),
+        line.code, entry.name, amount, ZERO, amount - allowed, preselfpay, allowed - preselfpay,
+        entry.chrgitm_lv, prop, "; ".join(memo_parts),
     )
