@@ -47,6 +47,135 @@ def settle(
         typer.echo(dumps(settlement_result(settlement)))
 
 
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DB_OPTION = typer.Option(None, "--db", help="Database URL (else $YIBAO_DATABASE_URL, else sqlite:///./yibao.db).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: str = DB_OPTION) -> None:
+    """Create or migrate the schema (idempotent)."""
+    from yibao.store.database import Database, mask_url
+    from yibao.store.migrate import current_revision, upgrade
+
+    database = Database(db)
+    upgrade(database)
+    typer.echo(f"{mask_url(database.url)}: schema at revision {current_revision(database)}")
+
+
+@app.command("import")
+def import_command(
+    kind: str = typer.Argument(..., help="policy | hilist | lmtpric | selfpay | institutions | persons | filings"),
+    file: Path = typer.Argument(..., help="CSV with a header row, or JSON (an array of objects)."),
+    db: str = DB_OPTION,
+) -> None:
+    """Import a file in the national shape (all or nothing per file)."""
+    import datetime as dt
+
+    from rich.progress import Progress
+
+    from yibao.app.importing import ImportError_, import_file
+    from yibao.store.database import Database
+    from yibao.store.migrate import upgrade
+
+    database = Database(db)
+    upgrade(database)
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"importing {kind}", total=None)
+            result = import_file(database, kind, file, now=dt.datetime.now().replace(microsecond=0),
+                                 progress=lambda done, total: progress.update(task, completed=done, total=total))
+    except ImportError_ as exc:
+        _fail(f"{exc} (nothing imported)", 2)
+    typer.echo(f"{kind}: {result.rows} rows read, {result.written} written from {file}")
+
+
+@app.command()
+def demo(
+    db: str = DB_OPTION,
+    data_dir: Path = typer.Option(Path("yibao-demo-data"), "--data-dir", help="Where the demo world's files are written."),
+    persons_per_region: int = typer.Option(400, help="Insured persons per region."),
+    seed: int = typer.Option(7, help="Random seed (the same seed gives the same world)."),
+    policies: Path = typer.Option(None, "--policies", help="Directory of policy documents (default: the shipped policies/)."),
+) -> None:
+    """Create the demo world: policies, catalogues, institutions, insured persons."""
+    import datetime as dt
+
+    from yibao.app.demo import build_demo
+    from yibao.store.database import Database, mask_url
+
+    database = Database(db)
+    summary = build_demo(database, now=dt.datetime.now().replace(microsecond=0), data_dir=data_dir,
+                         policies_dir=policies, seed=seed, persons_per_region=persons_per_region,
+                         report=lambda line: typer.echo(f"  {line}"))
+    typer.echo(f"demo world loaded into {mask_url(database.url)}; files and institution credentials in {summary['data_dir']}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, help="Gateway worker processes."),
+    insecure_demo: bool = typer.Option(False, "--insecure-demo", help="Do not check institution credentials or sign-in (demo only)."),
+    db: str = DB_OPTION,
+    log_level: str = typer.Option("warning", help="Log level."),
+) -> None:
+    """Serve the NHSA-compatible gateway."""
+    import os
+
+    import uvicorn
+
+    from yibao.store.database import Database, mask_url
+    from yibao.store.migrate import upgrade
+
+    database = Database(db)
+    upgrade(database)
+    os.environ["YIBAO_DATABASE_URL"] = database.url
+    os.environ["YIBAO_LOG_LEVEL"] = log_level.upper()
+    if insecure_demo:
+        os.environ["YIBAO_INSECURE_DEMO"] = "1"
+    else:
+        os.environ.pop("YIBAO_INSECURE_DEMO", None)
+    typer.echo(f"yibao gateway on http://{host}:{port}  (POST /fsi/api/rsfComIfsService/callService; "
+               f"database {mask_url(database.url)}{'; INSECURE DEMO MODE' if insecure_demo else ''})")
+    uvicorn.run("yibao.gateway.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level.lower(), access_log=False)
+
+
+@app.command()
+def his(
+    visits: int = typer.Option(100, "--visits", help="How many visits to walk through the gateway."),
+    url: str = typer.Option("http://127.0.0.1:8000", "--url", help="The gateway's base URL."),
+    data_dir: Path = typer.Option(Path("yibao-demo-data"), "--data-dir", help="The demo world's files (from `yibao demo`)."),
+    concurrency: int = typer.Option(4, help="Concurrent HIS clients."),
+    seed: int = typer.Option(1, help="Random seed for the choice of visits."),
+) -> None:
+    """A HIS client: walk real visits (sign-in, 1101, register, upload, pre-settle, settle, reversals)."""
+    import httpx
+
+    from yibao.sim.his import Simulator, World
+
+    try:
+        world = World.load(data_dir)
+    except FileNotFoundError as exc:
+        _fail(str(exc), 2)
+    simulator = Simulator(url, world, seed=seed)
+    try:
+        summary = simulator.run(visits, concurrency)
+    except httpx.HTTPError as exc:
+        _fail(f"cannot reach the gateway at {url}: {exc}", 1)
+    finally:
+        simulator.close()
+    for line in summary.lines():
+        typer.echo(line)
+
+
 def main() -> None:
     try:
         app()

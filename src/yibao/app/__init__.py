@@ -1,0 +1,1 @@
+"""Use cases: one write action = one transaction; orchestrates the domain and the store."""

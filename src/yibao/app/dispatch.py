@@ -1,0 +1,189 @@
+"""One request in, one response envelope out (nhsa-interface.md §1, §7).
+
+Always an envelope: infcode 0 with the output, or -1 with err_msg; never a traceback.
+State-changing transactions run in one write transaction together with the request-log
+row keyed by (institution, msgid), so a retried msgid returns the stored answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from yibao.documents.render import dumps
+from yibao.store import repository as repo
+
+from .importing import hash_secret
+from .platform import GatewayError, Platform
+from .transactions import TRANSACTIONS, Request
+
+log = logging.getLogger("yibao.gateway")
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+_serial = itertools.count(1)
+
+
+@dataclass
+class Settings:
+    insecure_demo: bool = False
+    receiver_admdvs: str = ""  # the platform's own region code in inf_refmsgid ("" = the institution's province)
+
+
+def _stamp(now_ns: int) -> str:
+    seconds, nanos = divmod(now_ns, 1_000_000_000)
+    return time.strftime("%Y%m%d%H%M%S", time.localtime(seconds)) + f"{nanos // 1_000_000:03d}"
+
+
+def envelope(infcode: int, output: Any, err_msg: str, receiver: str, received_ns: int) -> dict:
+    serial = (os.getpid() % 1000) * 10_000_000 + next(_serial) % 10_000_000
+    received = _stamp(received_ns)
+    return {
+        "infcode": infcode,
+        "inf_refmsgid": f"{receiver}{received[:14]}{serial:010d}",
+        "refmsg_time": received,
+        "respond_time": _stamp(time.time_ns()),
+        "err_msg": err_msg,
+        "warn_msg": "",
+        "cainfo": "",
+        "signtype": "",
+        "enctype": "",
+        "output": output,
+    }
+
+
+def _contains_psn_no(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "psn_no" in value or any(_contains_psn_no(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_contains_psn_no(item) for item in value)
+    return False
+
+
+class Dispatcher:
+    def __init__(self, platform: Platform, settings: Settings):
+        self.platform = platform
+        self.settings = settings
+
+    def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str:
+        """The HTTP body in, the response body (JSON text) out."""
+        received_ns = time.time_ns()
+        receiver = self.settings.receiver_admdvs or "000000"
+        if len(body) > MAX_BODY_BYTES:
+            return dumps(envelope(-1, None, f"request too large (over {MAX_BODY_BYTES} bytes)", receiver, received_ns), indent=None)
+        try:
+            message = json.loads(body, parse_float=Decimal)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            return dumps(envelope(-1, None, "request body is not valid JSON", receiver, received_ns), indent=None)
+        return dumps(self.handle(message, headers, received_ns, path_infno), indent=None)
+
+    def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
+        receiver = self.settings.receiver_admdvs or "000000"
+        started = time.perf_counter()
+        infno = msgid = code = ""
+        try:
+            if not isinstance(message, dict):
+                raise GatewayError("request body must be a JSON object (the national envelope)")
+            infno = _field(message, "infno") or (path_infno or "")
+            if not infno:
+                raise GatewayError("infno is required")
+            if path_infno and infno != path_infno:
+                raise GatewayError(f"infno {infno} does not match the path's {path_infno}")
+            mdtrtarea = str(message.get("mdtrtarea_admvs") or "")
+            receiver = self.settings.receiver_admdvs or (mdtrtarea[:2] + "0000" if len(mdtrtarea) == 6 and mdtrtarea.isdigit() else receiver)
+            spec = TRANSACTIONS.get(infno)
+            if spec is None:
+                raise GatewayError(f"unknown or unsupported infno {infno}")
+            msgid = _field(message, "msgid")
+            if not msgid:
+                raise GatewayError("msgid is required")
+            if len(msgid) > 40:
+                raise GatewayError("msgid is longer than 40 characters")
+            code = _field(message, "fixmedins_code")
+            if not code:
+                raise GatewayError("fixmedins_code is required")
+            raw_input = message.get("input", {})
+            if isinstance(raw_input, str):
+                try:
+                    raw_input = json.loads(raw_input, parse_float=Decimal) if raw_input.strip() else {}
+                except json.JSONDecodeError:
+                    raise GatewayError("input is a string but not valid JSON") from None
+            if raw_input is None:
+                raw_input = {}
+            if not isinstance(raw_input, dict):
+                raise GatewayError("input must be an object (or a JSON string of one)")
+            if _contains_psn_no(raw_input) and not message.get("insuplc_admdvs") and infno not in ("9001", "9002"):
+                raise GatewayError("insuplc_admdvs is required when the input names a psn_no (obtain it with 1101)")
+            output = self._run(spec, infno, msgid, code, message, raw_input, headers)
+            result = envelope(0, output, "", receiver, received_ns)
+        except GatewayError as refusal:
+            result = envelope(-1, None, refusal.message[:2000], receiver, received_ns)
+        except OperationalError:
+            log.exception("database unavailable for infno=%s msgid=%s", infno, msgid)
+            result = envelope(-1, None, "the settlement database is unavailable; retry with the same msgid", receiver, received_ns)
+        except Exception:  # never a traceback on the wire
+            log.exception("internal error for infno=%s msgid=%s", infno, msgid)
+            result = envelope(-1, None, "internal error; retry with the same msgid or report inf_refmsgid", receiver, received_ns)
+        log.info("infno=%s msgid=%s fixmedins_code=%s infcode=%s %.1fms", infno, msgid, code, result["infcode"],
+                 (time.perf_counter() - started) * 1000)
+        return result
+
+    def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str) -> dict:
+        institution = repo.institution(conn, code)
+        if institution is None:
+            raise GatewayError(f"unknown institution {code}")
+        if self.settings.insecure_demo:
+            return institution
+        paasid = headers.get("x-tif-paasid", "")
+        secret = headers.get("apikey", "")
+        if paasid != code or not secret or hash_secret(secret, institution["secret_salt"]) != institution["secret_hash"]:
+            raise GatewayError("not authenticated: send x-tif-paasid (= fixmedins_code) and the institution's apikey")
+        if infno != "9001":
+            sign_no = _field(message, "sign_no")
+            if not sign_no or not repo.sign_in_valid(conn, sign_no, code):
+                raise GatewayError("sign_no is missing or not an open sign-in of this institution (sign in with 9001)")
+        return institution
+
+    def _run(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
+        database = self.platform.database
+        for attempt in range(3):
+            try:
+                if not spec.writes:
+                    with database.read() as conn:
+                        institution = self._authenticate(conn, code, message, headers, infno)
+                        request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
+                        return spec.handler(self.platform, conn, request)
+                with database.write() as conn:
+                    institution = self._authenticate(conn, code, message, headers, infno)
+                    logged = repo.logged_request(conn, code, msgid)
+                    if logged is not None:
+                        if logged["infno"] != infno:
+                            raise GatewayError(f"msgid {msgid} was already used for transaction {logged['infno']}")
+                        return json.loads(logged["output"], parse_float=Decimal)
+                    request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
+                    output = spec.handler(self.platform, conn, request)
+                    output_json = dumps(output, indent=None)
+                    repo.log_request(conn, code, msgid, infno, request.now, output_json)
+                    return json.loads(output_json, parse_float=Decimal)
+            except IntegrityError:
+                # A concurrent request with the same msgid (or a rare id collision) won the
+                # race; try again, which finds the stored answer or draws new ids.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _field(message: dict, name: str) -> str:
+    value = message.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, bool)):
+        raise GatewayError(f"{name} must be a string")
+    return str(value).strip()

@@ -1,0 +1,280 @@
+"""The platform's composition root for use cases: database, clock, caches, settlement.
+
+``Platform.settle_visit`` is the one place where stored data becomes a domain case and a
+domain settlement becomes stored rows, so the gateway and any batch replay compute
+exactly what ``yibao settle`` computes for the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection
+
+from yibao.documents.policy_document import parse_policy
+from yibao.documents.render import fen as as_fen
+from yibao.documents.render import ratio as as_ratio
+from yibao.documents.validation import parse_json
+from yibao.domain import codes
+from yibao.domain.case import FeeLine, Person, SettlementCase, Visit, YearToDate
+from yibao.domain.errors import SettlementRefused
+from yibao.domain.policy import Policy
+from yibao.domain.settle import Settlement, settle
+from yibao.store import repository as repo
+from yibao.store.database import Database
+
+from .clock import Clock, system_clock
+
+CLR_TYPE = {"outpatient": "11", "inpatient": "21", "pharmacy": "41"}
+
+
+class GatewayError(Exception):
+    """A refused request: infcode -1 with this err_msg; the transaction is rolled back."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def new_id(prefix: str) -> str:
+    """12-character numeric ids like the national mdtrt_id / setl_id (prefix + random digits)."""
+    return prefix + f"{secrets.randbelow(10 ** (12 - len(prefix))):0{12 - len(prefix)}d}"
+
+
+@dataclass
+class Priced:
+    """A settlement computed for a visit, with what is needed to store and answer it."""
+
+    settlement: Settlement
+    case: SettlementCase
+    policy_id: int
+    person: dict
+    insurance: dict
+    year: int
+    family_psn_no: str | None
+    filing: str | None
+
+
+class Platform:
+    def __init__(self, database: Database, clock: Clock = system_clock):
+        self.database = database
+        self.clock = clock
+        self._policies: dict[int, Policy] = {}
+        self._lock = threading.Lock()
+
+    # --- policies --------------------------------------------------------------------
+    def policy(self, row: dict) -> Policy:
+        """Policies are immutable once imported, so the parsed document is cached by id."""
+        policy = self._policies.get(row["policy_id"])
+        if policy is None:
+            policy = parse_policy(parse_json(row["document"]), "policy")
+            with self._lock:
+                self._policies[row["policy_id"]] = policy
+        return policy
+
+    # --- settlement --------------------------------------------------------------------
+    def price_visit(
+        self, conn: Connection, visit: dict, institution: dict, line_rows: list[dict], *,
+        med_type: str, acct_used_flag: bool,
+    ) -> Priced:
+        person = repo.person(conn, visit["psn_no"])
+        if person is None:
+            raise GatewayError(f"person {visit['psn_no']} not found")
+        insurance = repo.insurance(conn, visit["psn_no"], visit["insutype"])
+        if insurance is None or insurance["psn_insu_stas"] != "1":
+            raise GatewayError(f"person {visit['psn_no']} has no active insurance of type {visit['insutype']}")
+        day = (visit["endtime"] or visit["begntime"]).date()
+        policy_row = repo.policy_row(conn, insurance["insuplc_admdvs"], visit["insutype"], day)
+        if policy_row is None:
+            raise GatewayError(
+                f"no policy of insured region {insurance['insuplc_admdvs']} for insutype {visit['insutype']} on {day}"
+            )
+        policy = self.policy(policy_row)
+        lines = net_fee_lines(line_rows)
+        if not lines:
+            raise GatewayError(f"visit {visit['mdtrt_id']} has no uploaded fee lines to settle")
+        catalog = repo.catalog_entries(conn, institution["admdvs"], {line.code for line in lines}, day)
+        filing = None
+        if insurance["insuplc_admdvs"] != institution["admdvs"]:
+            row = repo.filing_for(conn, visit["psn_no"], institution["admdvs"], day)
+            filing = row["filing_type"] if row else None
+        year = day.year
+        balance = repo.account_balance(conn, visit["psn_no"])
+        family = person.get("family_psn_no")
+        mutual_aid_balance = repo.account_balance(conn, family) if family else Decimal(0)
+        case = SettlementCase(
+            policy=policy,
+            catalog=catalog,
+            person=Person(
+                psn_no=person["psn_no"],
+                insutype=insurance["insutype"],
+                psn_type=insurance["psn_type"],
+                retired=codes.psn_type_is_retired(insurance["psn_type"]),
+                cvlserv_flag=bool(insurance["cvlserv_flag"]),
+                assistance_group=insurance["assistance_group"] or None,
+                acct_balance=balance,
+                mutual_aid_balance=mutual_aid_balance,
+            ),
+            ytd=repo.year_to_date(conn, visit["psn_no"], visit["insutype"], year),
+            visit=Visit(
+                med_type=med_type,
+                medins_lv=institution["medins_lv"] or "",
+                begndate=visit["begntime"].date(),
+                enddate=day,
+                insuplc_admdvs=insurance["insuplc_admdvs"],
+                mdtrtarea_admvs=institution["admdvs"],
+                filing=filing,
+                acct_used_flag=acct_used_flag,
+            ),
+            lines=tuple(lines),
+        )
+        try:
+            settlement = settle(case)
+        except SettlementRefused as refusal:
+            raise GatewayError(f"[{refusal.code}] {refusal.message}") from None
+        return Priced(settlement, case, policy_row["policy_id"], person, insurance, year, family, filing)
+
+    def store_settlement(
+        self, conn: Connection, priced: Priced, visit: dict, institution: dict, *,
+        msgid: str, infno: str, chrg_bchno: str = "",
+    ) -> dict:
+        """Write the settlement, its account and accumulator movements; return the stored row."""
+        now = self.clock()
+        s = priced.settlement
+        setl_id = new_id("30")
+        row = {
+            "setl_id": setl_id,
+            "mdtrt_id": visit["mdtrt_id"],
+            "psn_no": visit["psn_no"],
+            "insutype": visit["insutype"],
+            "fixmedins_code": institution["fixmedins_code"],
+            "med_type": priced.case.visit.med_type,
+            "kind": "settlement",
+            "reverses_setl_id": None,
+            "medins_setl_id": msgid,
+            "infno": infno,
+            "setl_time": now,
+            "year": priced.year,
+            "insuplc_admdvs": priced.case.visit.insuplc_admdvs,
+            "mdtrtarea_admvs": priced.case.visit.mdtrtarea_admvs,
+            "policy_id": priced.policy_id,
+            "scope": s.scope,
+            "filing": priced.filing,
+            "clr_type": CLR_TYPE[visit["kind"]],
+            "chrg_bchno": chrg_bchno,
+            "pool_prop_selfpay": f"{as_ratio(s.pool_prop_selfpay)}",
+            "detail": json.dumps(settlement_detail(s, priced.family_psn_no), ensure_ascii=False),
+            "trace": json.dumps(list(s.trace), ensure_ascii=False),
+        }
+        for name in repo.SETLINFO_AMOUNTS:
+            row[f"{name}_fen"] = repo.to_fen(getattr(s, name))
+        repo.insert_settlement(conn, row)
+        if s.acct_pay:
+            repo.add_account_entry(conn, visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, now)
+        if s.acct_mulaid_pay:
+            repo.add_account_entry(conn, priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id, now)
+        repo.add_accumulator_delta(conn, visit["psn_no"], visit["insutype"], priced.year, s.delta, setl_id)
+        check_stored(row)
+        return row
+
+    def reverse_settlement(self, conn: Connection, original: dict, *, msgid: str, infno: str) -> dict:
+        """A new opposite settlement (TigerBeetle style: corrections are new records)."""
+        if original["kind"] != "settlement":
+            raise GatewayError(f"{original['setl_id']} is itself a reversal")
+        if repo.reversal_of(conn, original["setl_id"]) is not None:
+            raise GatewayError(f"settlement {original['setl_id']} is already reversed")
+        now = self.clock()
+        detail = json.loads(original["detail"])
+        setl_id = new_id("30")
+        row = dict(original)
+        row.update(
+            setl_id=setl_id, kind="reversal", reverses_setl_id=original["setl_id"], medins_setl_id=msgid,
+            infno=infno, setl_time=now,
+            trace=json.dumps([f"reversal of settlement {original['setl_id']}"], ensure_ascii=False),
+        )
+        for name in repo.SETLINFO_AMOUNTS:
+            row[f"{name}_fen"] = -original[f"{name}_fen"]
+        acct_pay = repo.from_fen(original["acct_pay_fen"])
+        mulaid = repo.from_fen(original["acct_mulaid_pay_fen"])
+        balance_after = repo.account_balance(conn, original["psn_no"]) + acct_pay
+        row["balc_fen"] = repo.to_fen(balance_after)
+        repo.insert_settlement(conn, row)
+        if acct_pay:
+            repo.add_account_entry(conn, original["psn_no"], acct_pay, "reversal", setl_id, now)
+        if mulaid:
+            family = detail["family_psn_no"]
+            repo.add_account_entry(conn, family, mulaid, "reversal", setl_id, now)
+        delta = ytd_from_json(detail["delta"])
+        repo.add_accumulator_delta(conn, original["psn_no"], original["insutype"], original["year"], delta, setl_id, sign=-1)
+        return row
+
+
+def settlement_detail(s: Settlement, family_psn_no: str | None = None) -> dict:
+    return {
+        "setldetail": [{"fund_pay_type": r.fund_pay_type, "fund_payamt": f"{as_fen(r.fund_payamt)}"} for r in s.setldetail],
+        "lines": [
+            {
+                "code": line.code, "det_item_fee_sumamt": f"{line.det_item_fee_sumamt}",
+                "fulamt_ownpay_amt": f"{line.fulamt_ownpay_amt}", "overlmt_amt": f"{line.overlmt_amt}",
+                "preselfpay_amt": f"{line.preselfpay_amt}", "inscp_scp_amt": f"{line.inscp_scp_amt}",
+                "chrgitm_lv": line.chrgitm_lv, "selfpay_prop": f"{line.selfpay_prop}", "memo": line.memo,
+            }
+            for line in s.lines
+        ],
+        "delta": {category: {k: f"{v}" for k, v in values.items()} for category, values in s.delta.as_dict().items()},
+        "family_psn_no": family_psn_no,
+    }
+
+
+def ytd_from_json(data: dict) -> YearToDate:
+    return YearToDate(
+        visits={k: int(v) for k, v in data.get("visits", {}).items()},
+        inscp={k: Decimal(v) for k, v in data.get("inscp", {}).items()},
+        deductible_paid={k: Decimal(v) for k, v in data.get("deductible_paid", {}).items()},
+        fund_paid={k: Decimal(v) for k, v in data.get("fund_paid", {}).items()},
+        layer_base={k: Decimal(v) for k, v in data.get("layer_base", {}).items()},
+    )
+
+
+def check_stored(row: dict) -> None:
+    """The spec's identities again on what is written (assert on write, TIGER_STYLE)."""
+    f = {name: row[f"{name}_fen"] for name in repo.SETLINFO_AMOUNTS}
+    assert f["medfee_sumamt"] == f["fulamt_ownpay_amt"] + f["overlmt_selfpay"] + f["preselfpay_amt"] + f["inscp_scp_amt"]
+    assert f["fund_pay_sumamt"] == (
+        f["hifp_pay"] + f["hifob_pay"] + f["hifmi_pay"] + f["hifes_pay"] + f["oth_pay"] + f["cvlserv_pay"] + f["maf_pay"]
+    )
+    assert f["medfee_sumamt"] == f["fund_pay_sumamt"] + f["psn_part_amt"] + f["hosp_part_amt"]
+    assert f["psn_part_amt"] == f["acct_pay"] + f["acct_mulaid_pay"] + f["psn_cash_pay"]
+
+
+def net_fee_lines(rows: list[dict]) -> list[FeeLine]:
+    """Fee lines for the engine; a refund line (negative cnt, 2301 退单) nets into its original."""
+    by_sn: dict[str, dict] = {}
+    order: list[str] = []
+    for row in rows:
+        cnt = Decimal(row["cnt"])
+        amount = repo.from_fen(row["det_item_fee_sumamt_fen"])
+        target = row.get("init_feedetl_sn") or ""
+        if cnt < 0 or amount < 0:
+            if target not in by_sn:
+                raise GatewayError(f"refund line {row['feedetl_sn']} names no uploaded original (init_feedetl_sn)")
+            by_sn[target]["cnt"] += cnt
+            by_sn[target]["amount"] += amount
+            continue
+        by_sn[row["feedetl_sn"]] = {"code": row["med_list_codg"], "cnt": cnt, "pric": Decimal(row["pric"]), "amount": amount}
+        order.append(row["feedetl_sn"])
+    lines = []
+    for sn in order:
+        item = by_sn[sn]
+        if item["amount"] > 0 and item["cnt"] > 0:
+            lines.append(FeeLine(item["code"], item["cnt"], item["pric"], item["amount"]))
+    return lines
+
+
+def age_on(birthday: dt.date, day: dt.date) -> int:
+    return day.year - birthday.year - ((day.month, day.day) < (birthday.month, birthday.day))

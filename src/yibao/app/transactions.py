@@ -1,0 +1,947 @@
+"""The national transactions (nhsa-interface.md §3), one handler per infno.
+
+A handler reads the lenient ``input`` (object or JSON string, numbers as strings, unknown
+keys ignored) and returns the ``output`` object with the exact national field names, or
+raises ``GatewayError`` (infcode -1). State-changing handlers run in one write transaction
+with the request log row, so a refusal changes nothing and a retried msgid gets the
+stored answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from sqlalchemy import Connection, insert, select, update
+
+from yibao.documents.render import fen, ratio
+from yibao.domain import codes
+from yibao.domain.split import split_line
+from yibao.store import repository as repo
+from yibao.store import tables as t
+
+from .platform import CLR_TYPE, GatewayError, Platform, Priced, age_on, net_fee_lines, new_id
+
+
+@dataclass
+class Request:
+    infno: str
+    msgid: str
+    envelope: dict
+    input: dict
+    institution: dict
+    now: dt.datetime
+
+
+Handler = Callable[[Platform, Connection, Request], dict]
+
+
+@dataclass(frozen=True)
+class Transaction:
+    handler: Handler
+    writes: bool
+    name: str
+
+
+TRANSACTIONS: dict[str, Transaction] = {}
+
+
+def transaction(infno: str, name: str, *, writes: bool):
+    def register(handler: Handler) -> Handler:
+        TRANSACTIONS[infno] = Transaction(handler, writes, name)
+        return handler
+
+    return register
+
+
+# --- lenient input ------------------------------------------------------------------------
+
+def node(request: Request, name: str, *, required: bool = True, many: bool = False) -> Any:
+    value = request.input.get(name)
+    if value is None:
+        if required:
+            raise GatewayError(f"input.{name} is required")
+        return [] if many else {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise GatewayError(f"input.{name} is not valid JSON") from None
+    if many:
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise GatewayError(f"input.{name} must be an array of objects")
+    elif not isinstance(value, dict):
+        raise GatewayError(f"input.{name} must be an object")
+    return value
+
+
+# National field lengths (nhsa-interface §3) for the fields the platform stores.
+FIELD_LENGTHS = {
+    "psn_no": 30, "mdtrt_id": 30, "setl_id": 30, "ipt_otp_no": 30, "ipt_no": 30, "feedetl_sn": 30,
+    "init_feedetl_sn": 30, "chrg_bchno": 30, "med_list_codg": 50, "medins_list_codg": 150, "mdtrt_cert_no": 50,
+    "mdtrt_cert_type": 3, "insutype": 6, "med_type": 6, "dise_codg": 30, "diag_code": 30, "diag_type": 6,
+    "diag_srt_no": 6, "maindiag_flag": 1, "omsgid": 40, "oinfno": 6, "sign_no": 32, "opter_no": 30,
+    "hilist_code": 50, "insu_admdvs": 6, "list_type": 3, "type": 30, "cum_ym": 6,
+}
+
+
+def text(data: dict, field: str, where: str, *, required: bool = True, default: str = "") -> str:
+    value = data.get(field)
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if required:
+            raise GatewayError(f"{where}.{field} is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise GatewayError(f"{where}.{field} must be a string")
+    value = str(value).strip()
+    limit = FIELD_LENGTHS.get(field, 200)
+    if len(value) > limit:
+        raise GatewayError(f"{where}.{field} is longer than {limit} characters")
+    return value
+
+
+def number(data: dict, field: str, where: str, *, required: bool = True, allow_negative: bool = False) -> Decimal | None:
+    value = data.get(field)
+    if value is None or value == "":
+        if required:
+            raise GatewayError(f"{where}.{field} is required")
+        return None
+    if isinstance(value, bool):
+        raise GatewayError(f"{where}.{field} must be a number")
+    try:
+        result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise GatewayError(f"{where}.{field} must be a number, got {str(value)[:30]!r}") from None
+    if not result.is_finite() or abs(result) > Decimal("1e12"):
+        raise GatewayError(f"{where}.{field} is out of range")
+    if result < 0 and not allow_negative:
+        raise GatewayError(f"{where}.{field} must not be negative")
+    return result
+
+
+def amount(data: dict, field: str, where: str, **kwargs) -> Decimal | None:
+    value = number(data, field, where, **kwargs)
+    if value is not None and value != value.quantize(Decimal("0.01")):
+        raise GatewayError(f"{where}.{field} has more than two decimals")
+    return value
+
+
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d")
+
+
+def moment(data: dict, field: str, where: str, *, required: bool = True, default: dt.datetime | None = None) -> dt.datetime | None:
+    value = data.get(field)
+    if value in (None, ""):
+        if required:
+            raise GatewayError(f"{where}.{field} is required")
+        return default
+    for pattern in DATETIME_FORMATS:
+        try:
+            return dt.datetime.strptime(str(value).strip(), pattern)
+        except ValueError:
+            continue
+    raise GatewayError(f"{where}.{field} is not a date-time (yyyy-MM-dd HH:mm:ss): {str(value)[:30]!r}")
+
+
+def flag(data: dict, field: str, default: bool) -> bool:
+    value = data.get(field)
+    if value in (None, ""):
+        return default
+    return str(value).strip() in ("1", "true", "True", "Y", "y")
+
+
+def own_visit(conn: Connection, request: Request, mdtrt_id: str, psn_no: str | None = None) -> dict:
+    """A visit of the calling institution (an institution sees only its own visits)."""
+    visit = repo.visit(conn, mdtrt_id)
+    if visit is None or visit["fixmedins_code"] != request.institution["fixmedins_code"]:
+        raise GatewayError(f"visit {mdtrt_id} not found for institution {request.institution['fixmedins_code']}")
+    if psn_no is not None and visit["psn_no"] != psn_no:
+        raise GatewayError(f"visit {mdtrt_id} does not belong to person {psn_no}")
+    return visit
+
+
+def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:
+    row = repo.settlement(conn, setl_id)
+    if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
+        raise GatewayError(f"settlement {setl_id} not found for institution {request.institution['fixmedins_code']}")
+    return row
+
+
+def check_envelope_region(request: Request, insurance: dict) -> None:
+    claimed = request.envelope.get("insuplc_admdvs")
+    if claimed and claimed != insurance["insuplc_admdvs"]:
+        raise GatewayError(
+            f"insuplc_admdvs {claimed} does not match the person's insured region {insurance['insuplc_admdvs']} (see 1101)"
+        )
+
+
+# --- output shapes ------------------------------------------------------------------------------
+
+def person_fields(person: dict, insurance: dict, day: dt.date) -> dict:
+    return {
+        "psn_no": person["psn_no"], "psn_name": person["psn_name"], "psn_cert_type": person["psn_cert_type"],
+        "certno": person["certno"], "gend": person["gend"], "naty": "01", "brdy": person["brdy"].isoformat(),
+        "age": Decimal(age_on(person["brdy"], day)).quantize(Decimal("0.1")),
+        "insutype": insurance["insutype"], "psn_type": insurance["psn_type"],
+        "cvlserv_flag": "1" if insurance["cvlserv_flag"] else "0",
+    }
+
+
+def setlinfo_from_row(row: dict) -> dict:
+    info = {name: repo.from_fen(row[f"{name}_fen"]) for name in repo.SETLINFO_AMOUNTS}
+    info["pool_prop_selfpay"] = Decimal(row["pool_prop_selfpay"])
+    return info
+
+
+def setldetail_rows(detail: list[dict], inscp: Decimal, sign: int = 1) -> list[dict]:
+    return [
+        {
+            "fund_pay_type": item["fund_pay_type"],
+            "fund_pay_type_name": codes.FUND_PAY_TYPE.get(item["fund_pay_type"], ""),
+            "inscp_scp_amt": inscp,
+            "crt_payb_lmt_amt": fen(Decimal(item["fund_payamt"])) * sign,
+            "fund_payamt": fen(Decimal(item["fund_payamt"])) * sign,
+            "setl_proc_info": "",
+        }
+        for item in detail
+    ]
+
+
+def settlement_output(row: dict, visit: dict, person: dict, insurance: dict, *, with_setl_id: bool = True) -> dict:
+    sign = -1 if row["kind"] == "reversal" else 1
+    detail = json.loads(row["detail"])
+    setlinfo = {"mdtrt_id": row["mdtrt_id"]}
+    if with_setl_id:
+        setlinfo["setl_id"] = row["setl_id"]
+    setlinfo.update(person_fields(person, insurance, row["setl_time"].date()))
+    setlinfo.update({
+        "setl_time": row["setl_time"].strftime("%Y-%m-%d %H:%M:%S"),
+        "mdtrt_cert_type": "", "med_type": row["med_type"],
+    })
+    setlinfo.update(setlinfo_from_row(row))
+    setlinfo.update({
+        "medins_setl_id": row["medins_setl_id"],
+        "clr_optins": row["mdtrtarea_admvs"],
+        "clr_way": "1",
+        "clr_type": row["clr_type"],
+    })
+    return {"setlinfo": setlinfo, "setldetail": setldetail_rows(detail["setldetail"], setlinfo["inscp_scp_amt"], sign)}
+
+
+def preview_output(priced: Priced, visit: dict) -> dict:
+    """2206/2303/2101: the would-be settlement, no setl_id, nothing written."""
+    s = priced.settlement
+    setlinfo = {"mdtrt_id": visit["mdtrt_id"]}
+    setlinfo.update(person_fields(priced.person, priced.insurance, priced.case.visit.enddate))
+    setlinfo.update({"setl_time": "", "mdtrt_cert_type": "", "med_type": priced.case.visit.med_type})
+    for name in repo.SETLINFO_AMOUNTS:
+        setlinfo[name] = fen(getattr(s, name))
+    setlinfo["pool_prop_selfpay"] = ratio(s.pool_prop_selfpay)
+    setlinfo.update({"medins_setl_id": "", "clr_optins": priced.case.visit.mdtrtarea_admvs, "clr_way": "1",
+                     "clr_type": CLR_TYPE[visit["kind"]]})
+    detail = [{"fund_pay_type": r.fund_pay_type, "fund_payamt": f"{r.fund_payamt}"} for r in s.setldetail]
+    return {"setlinfo": setlinfo, "setldetail": setldetail_rows(detail, setlinfo["inscp_scp_amt"])}
+
+
+def split_output(line_rows: list[dict], catalog: dict) -> list[dict]:
+    result = []
+    for row in line_rows:
+        entry = catalog.get(row["med_list_codg"])
+        cnt, pric = Decimal(row["cnt"]), Decimal(row["pric"])
+        amount = repo.from_fen(row["det_item_fee_sumamt_fen"])
+        if amount >= 0 and cnt >= 0:
+            from yibao.domain.case import FeeLine
+
+            split = split_line(FeeLine(row["med_list_codg"], cnt, pric, amount), entry)
+            parts = (split.fulamt_ownpay_amt, split.overlmt_amt, split.preselfpay_amt, split.inscp_scp_amt, split.memo)
+        else:
+            parts = (Decimal(0), Decimal(0), Decimal(0), Decimal(0), "refund line: nets into its original at settlement")
+        result.append({
+            "feedetl_sn": row["feedetl_sn"], "det_item_fee_sumamt": fen(amount), "cnt": cnt, "pric": pric,
+            "pric_uplmt_amt": entry.pric_uplmt_amt if entry and entry.pric_uplmt_amt is not None else Decimal(0),
+            "selfpay_prop": ratio(entry.selfpay_prop) if entry and entry.chrgitm_lv != "03" else Decimal(1),
+            "fulamt_ownpay_amt": fen(parts[0]), "overlmt_amt": fen(parts[1]), "preselfpay_amt": fen(parts[2]),
+            "inscp_scp_amt": fen(parts[3]), "chrgitm_lv": entry.chrgitm_lv if entry else "03",
+            "med_chrgitm_type": "", "bas_medn_flag": "0", "hi_nego_drug_flag": "0", "chld_medc_flag": "0",
+            "list_sp_item_flag": "0", "lmt_used_flag": "0", "drt_reim_flag": "0", "memo": parts[4],
+        })
+    return result
+
+
+# --- 9001 / 9002 sign-in ----------------------------------------------------------------------------
+
+@transaction("9001", "签到", writes=True)
+def sign_in(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = request.input.get("signIn", request.input)
+    if isinstance(data, str):
+        data = json.loads(data)
+    opter_no = text(data, "opter_no", "input.signIn", required=False, default=request.envelope.get("opter", ""))
+    sign_no = uuid.uuid4().hex
+    conn.execute(insert(t.sign_ins).values(
+        sign_no=sign_no, fixmedins_code=request.institution["fixmedins_code"], opter_no=opter_no, sign_time=request.now))
+    return {"signinoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}
+
+
+@transaction("9002", "签退", writes=True)
+def sign_out(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = request.input.get("signOut", request.input)
+    sign_no = text(data, "sign_no", "input.signOut")
+    if not repo.sign_in_valid(conn, sign_no, request.institution["fixmedins_code"]):
+        raise GatewayError(f"sign_no {sign_no} is not an open sign-in of this institution")
+    conn.execute(update(t.sign_ins).where(t.sign_ins.c.sign_no == sign_no).values(sign_out_time=request.now))
+    return {"signoutoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S")}}
+
+
+# --- 1101 person info, 2001 benefit check ------------------------------------------------------------
+
+def find_person(conn: Connection, data: dict) -> dict:
+    cert_type = text(data, "mdtrt_cert_type", "input.data")
+    cert_no = text(data, "mdtrt_cert_no", "input.data")
+    if cert_type == "02":
+        person = repo.person_by(conn, "certno", cert_no)
+    elif cert_type == "03":
+        person = repo.person_by(conn, "card_no", cert_no)
+    elif cert_type == "01":
+        # The e-voucher token resolves to a person number; until the e-voucher service is
+        # connected, the token is the person number itself.
+        person = repo.person(conn, cert_no)
+    else:
+        raise GatewayError(f"input.data.mdtrt_cert_type {cert_type} is not 01, 02 or 03")
+    if person is None:
+        raise GatewayError(f"no insured person for mdtrt_cert_type {cert_type} and this certificate number")
+    return person
+
+
+@transaction("1101", "人员信息获取", writes=False)
+def person_info(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    person = find_person(conn, data)
+    day = request.now.date()
+    insuinfo = [
+        {
+            "balc": repo.account_balance(conn, person["psn_no"]),
+            "insutype": row["insutype"], "psn_type": row["psn_type"], "psn_insu_stas": row["psn_insu_stas"],
+            "psn_insu_date": "", "paus_insu_date": "", "cvlserv_flag": "1" if row["cvlserv_flag"] else "0",
+            "insuplc_admdvs": row["insuplc_admdvs"], "emp_name": "",
+        }
+        for row in repo.insurances_of(conn, person["psn_no"])
+    ]
+    return {
+        "baseinfo": {
+            "psn_no": person["psn_no"], "psn_cert_type": person["psn_cert_type"], "certno": person["certno"],
+            "psn_name": person["psn_name"], "gend": person["gend"], "naty": "01",
+            "brdy": person["brdy"].isoformat(), "age": Decimal(age_on(person["brdy"], day)).quantize(Decimal("0.1")),
+            "exp_content": "",
+        },
+        "insuinfo": insuinfo,
+        "idetinfo": [],
+    }
+
+
+@transaction("2001", "人员待遇享受检查", writes=False)
+def benefit_check(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    insutype = text(data, "insutype", "input.data")
+    med_type = text(data, "med_type", "input.data")
+    day = (moment(data, "begntime", "input.data", required=False) or request.now).date()
+    insurance = repo.insurance(conn, psn_no, insutype)
+    if insurance is None:
+        raise GatewayError(f"person {psn_no} has no insurance of type {insutype}")
+    enjoys, reason = "1", ""
+    if insurance["psn_insu_stas"] != "1":
+        enjoys, reason = "0", "参保状态非正常"
+    policy_row = repo.policy_row(conn, insurance["insuplc_admdvs"], insutype, day)
+    if policy_row is None:
+        enjoys, reason = "0", f"参保地 {insurance['insuplc_admdvs']} 无有效待遇政策"
+    else:
+        policy = platform.policy(policy_row)
+        if policy.benefit_for(med_type) is None:
+            enjoys, reason = "0", f"医疗类别 {med_type} 无对应待遇"
+        elif not policy.is_valid_on(day):
+            enjoys, reason = "0", "待遇政策不在有效期内"
+    return {"trtinfo": [{
+        "psn_no": psn_no, "trt_chk_type": "01", "fund_pay_type": codes.basic_fund_pay_type(insutype),
+        "trt_enjymnt_flag": enjoys, "begndate": day.isoformat(), "enddate": day.isoformat(), "trt_chk_rslt": reason,
+    }]}
+
+
+# --- 1312 catalogue, 1901 dictionary --------------------------------------------------------------------
+
+@transaction("1312", "医保目录信息查询", writes=False)
+def catalogue_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data", required=False)
+    page_num = int(number(data, "page_num", "input.data", required=False) or 1)
+    page_size = int(number(data, "page_size", "input.data", required=False) or 100)
+    if page_num < 1 or not 1 <= page_size <= 1000:
+        raise GatewayError("input.data.page_num must be ≥ 1 and page_size 1..1000")
+    filters = {
+        "hilist_code": text(data, "hilist_code", "input.data", required=False),
+        "insu_admdvs": text(data, "insu_admdvs", "input.data", required=False),
+        "list_type": text(data, "list_type", "input.data", required=False),
+    }
+    total, rows = repo.catalog_page(conn, filters, page_num, page_size)
+    return {
+        "data": [
+            {**row, "begndate": row["begndate"].isoformat(), "enddate": row["enddate"].isoformat() if row["enddate"] else ""}
+            for row in rows
+        ],
+        "recordCounts": total, "pages": max(1, math.ceil(total / page_size)), "pageNum": page_num, "pageSize": page_size,
+    }
+
+
+DICTIONARIES = {
+    "insutype": codes.INSUTYPE, "psn_type": codes.PSN_TYPE, "med_type": codes.MED_TYPE,
+    "chrgitm_lv": codes.CHRGITM_LV, "fund_pay_type": codes.FUND_PAY_TYPE, "medins_lv": codes.MEDINS_LV,
+    "mdtrt_cert_type": {"01": "医保电子凭证", "02": "居民身份证", "03": "社会保障卡"},
+    "gend": {"1": "男", "2": "女", "9": "未说明性别"},
+    "clr_type": {"11": "门诊", "21": "住院", "41": "定点药店"},
+    "psn_insu_stas": {"1": "正常参保", "2": "暂停参保", "4": "终止参保"},
+}
+
+
+@transaction("1901", "字典表查询", writes=False)
+def dictionary_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data", required=False)
+    wanted = text(data, "type", "input.data", required=False)
+    types = [wanted] if wanted else sorted(DICTIONARIES)
+    if wanted and wanted not in DICTIONARIES:
+        raise GatewayError(f"unknown dictionary type {wanted} (known: {', '.join(sorted(DICTIONARIES))})")
+    return {"list": [
+        {"type": kind, "label": label, "value": value, "parent_value": "", "sort": index + 1, "vali_flag": "1",
+         "create_user": "", "create_date": "", "version": "1"}
+        for kind in types for index, (value, label) in enumerate(DICTIONARIES[kind].items())
+    ]}
+
+
+# --- visits: 2201–2203 outpatient, 2401–2405 inpatient ----------------------------------------------------
+
+def register_visit(conn: Connection, request: Request, data: dict, where: str, *, kind: str, med_type: str,
+                   ipt_otp_no: str) -> str:
+    psn_no = text(data, "psn_no", where)
+    insutype = text(data, "insutype", where)
+    begntime = moment(data, "begntime", where)
+    if repo.person(conn, psn_no) is None:
+        raise GatewayError(f"person {psn_no} not found")
+    insurance = repo.insurance(conn, psn_no, insutype)
+    if insurance is None or insurance["psn_insu_stas"] != "1":
+        raise GatewayError(f"person {psn_no} has no active insurance of type {insutype}")
+    check_envelope_region(request, insurance)
+    code = request.institution["fixmedins_code"]
+    if conn.execute(select(t.visits.c.mdtrt_id).where(t.visits.c.fixmedins_code == code, t.visits.c.ipt_otp_no == ipt_otp_no)).first():
+        raise GatewayError(f"{where}.ipt_otp_no {ipt_otp_no} is already used by another visit of this institution")
+    mdtrt_id = new_id("31")
+    conn.execute(insert(t.visits).values(
+        mdtrt_id=mdtrt_id, fixmedins_code=code, psn_no=psn_no, insutype=insutype, med_type=med_type, kind=kind,
+        ipt_otp_no=ipt_otp_no, begntime=begntime, endtime=None, insuplc_admdvs=insurance["insuplc_admdvs"],
+        mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(data, "dise_codg", where, required=False),
+        dise_name=text(data, "dise_name", where, required=False), status="registered", created_at=request.now,
+    ))
+    return mdtrt_id
+
+
+def store_diagnoses(conn: Connection, mdtrt_id: str, rows: list[dict], stage: str) -> None:
+    for index, row in enumerate(rows):
+        where = f"input.diseinfo[{index}]"
+        conn.execute(insert(t.diagnoses).values(
+            mdtrt_id=mdtrt_id, stage=stage, diag_type=text(row, "diag_type", where, required=False),
+            diag_srt_no=text(row, "diag_srt_no", where, required=False), diag_code=text(row, "diag_code", where),
+            diag_name=text(row, "diag_name", where, required=False),
+            maindiag_flag=text(row, "maindiag_flag", where, required=False),
+        ))
+
+
+def ensure_unsettled(conn: Connection, visit: dict, action: str) -> None:
+    if repo.active_settlement(conn, visit["mdtrt_id"]) is not None:
+        raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before {action}")
+
+
+@transaction("2201", "门诊挂号", writes=True)
+def outpatient_register(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    ipt_otp_no = text(data, "ipt_otp_no", "input.data")
+    mdtrt_id = register_visit(conn, request, data, "input.data", kind="outpatient",
+                              med_type=text(data, "med_type", "input.data", required=False, default="11"),
+                              ipt_otp_no=ipt_otp_no)
+    return {"data": {"mdtrt_id": mdtrt_id, "psn_no": data["psn_no"], "ipt_otp_no": ipt_otp_no, "exp_content": ""}}
+
+
+@transaction("2202", "门诊挂号撤销", writes=True)
+def outpatient_register_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    if visit["status"] == "cancelled":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is already cancelled")
+    ensure_unsettled(conn, visit, "cancelling the registration")
+    repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
+    return {}
+
+
+@transaction("2203", "门诊就诊信息上传", writes=True)
+def outpatient_visit_info(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "mdtrtinfo")
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.mdtrtinfo"), text(info, "psn_no", "input.mdtrtinfo"))
+    if visit["status"] != "registered":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['status']}")
+    ensure_unsettled(conn, visit, "changing the visit")
+    repo.update_visit(
+        conn, visit["mdtrt_id"], med_type=text(info, "med_type", "input.mdtrtinfo"),
+        dise_codg=text(info, "dise_codg", "input.mdtrtinfo", required=False),
+        dise_name=text(info, "dise_name", "input.mdtrtinfo", required=False),
+    )
+    store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "otp")
+    return {}
+
+
+@transaction("2401", "入院办理", writes=True)
+def admission(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "mdtrtinfo")
+    mdtrt_id = register_visit(conn, request, info, "input.mdtrtinfo", kind="inpatient",
+                              med_type=text(info, "med_type", "input.mdtrtinfo"),
+                              ipt_otp_no=text(info, "ipt_no", "input.mdtrtinfo"))
+    store_diagnoses(conn, mdtrt_id, node(request, "diseinfo", required=False, many=True), "adm")
+    return {"result": {"mdtrt_id": mdtrt_id}}
+
+
+@transaction("2402", "出院办理", writes=True)
+def discharge(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "dscginfo")
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.dscginfo"), text(info, "psn_no", "input.dscginfo"))
+    if visit["kind"] != "inpatient" or visit["status"] != "registered":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not an open admission ({visit['kind']}, {visit['status']})")
+    endtime = moment(info, "endtime", "input.dscginfo")
+    if endtime < visit["begntime"]:
+        raise GatewayError("input.dscginfo.endtime is before the admission time")
+    repo.update_visit(conn, visit["mdtrt_id"], endtime=endtime, status="discharged",
+                      dise_codg=text(info, "dise_codg", "input.dscginfo", required=False, default=visit["dise_codg"]))
+    store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "dscg")
+    return {}
+
+
+@transaction("2403", "住院信息变更", writes=True)
+def admission_change(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "adminfo")
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"))
+    ensure_unsettled(conn, visit, "changing the admission")
+    changes = {}
+    for field in ("med_type", "dise_codg", "dise_name"):
+        if info.get(field) not in (None, ""):
+            changes[field] = text(info, field, "input.adminfo")
+    if info.get("begntime"):
+        changes["begntime"] = moment(info, "begntime", "input.adminfo")
+    if changes:
+        repo.update_visit(conn, visit["mdtrt_id"], **changes)
+    return {}
+
+
+@transaction("2404", "入院办理撤销", writes=True)
+def admission_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    if visit["kind"] != "inpatient" or visit["status"] == "cancelled":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not an admission that can be cancelled")
+    ensure_unsettled(conn, visit, "cancelling the admission")
+    repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
+    return {}
+
+
+@transaction("2405", "出院办理撤销", writes=True)
+def discharge_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    if visit["status"] != "discharged":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not discharged")
+    ensure_unsettled(conn, visit, "cancelling the discharge")
+    repo.update_visit(conn, visit["mdtrt_id"], status="registered", endtime=None)
+    return {}
+
+
+# --- fee lines: 2204/2205 outpatient, 2301/2302 inpatient ----------------------------------------------------
+
+def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
+    rows = node(request, "feedetail", many=True)
+    if not rows:
+        raise GatewayError("input.feedetail is empty")
+    if len(rows) > 2000:
+        raise GatewayError("input.feedetail has more than 2000 lines; upload in batches")
+    stored = []
+    visits: dict[str, dict] = {}
+    for index, row in enumerate(rows):
+        where = f"input.feedetail[{index}]"
+        mdtrt_id = text(row, "mdtrt_id", where)
+        if mdtrt_id not in visits:
+            visit = own_visit(conn, request, mdtrt_id, text(row, "psn_no", where))
+            if visit["kind"] != kind:
+                raise GatewayError(f"visit {mdtrt_id} is {visit['kind']}, not {kind}")
+            if visit["status"] == "cancelled":
+                raise GatewayError(f"visit {mdtrt_id} is cancelled")
+            ensure_unsettled(conn, visit, "uploading more fee lines")
+            visits[mdtrt_id] = visit
+        cnt = number(row, "cnt", where, allow_negative=kind == "inpatient")
+        pric = number(row, "pric", where)
+        total = amount(row, "det_item_fee_sumamt", where, allow_negative=kind == "inpatient")
+        init_sn = text(row, "init_feedetl_sn", where, required=False)
+        if (cnt < 0 or total < 0) and not init_sn:
+            raise GatewayError(f"{where}: a negative line is a refund and needs init_feedetl_sn")
+        expected = (cnt * pric).quantize(Decimal("0.01"))
+        if abs(expected - total) > Decimal("0.01"):
+            raise GatewayError(f"{where}.det_item_fee_sumamt {total} is not cnt × pric = {expected}")
+        feedetl_sn = text(row, "feedetl_sn", where)
+        exists = conn.execute(select(t.fee_lines.c.status).where(
+            t.fee_lines.c.mdtrt_id == mdtrt_id, t.fee_lines.c.feedetl_sn == feedetl_sn)).first()
+        if exists:
+            raise GatewayError(f"{where}.feedetl_sn {feedetl_sn} is already uploaded for visit {mdtrt_id}")
+        line = dict(
+            mdtrt_id=mdtrt_id, feedetl_sn=feedetl_sn, init_feedetl_sn=init_sn, psn_no=row["psn_no"],
+            chrg_bchno=text(row, "chrg_bchno", where, required=kind == "outpatient"),
+            med_list_codg=text(row, "med_list_codg", where),
+            medins_list_codg=text(row, "medins_list_codg", where, required=False),
+            cnt=f"{cnt:f}", pric=f"{pric:f}", det_item_fee_sumamt_fen=repo.to_fen(total),
+            fee_ocur_time=moment(row, "fee_ocur_time", where), status="uploaded", upload_msgid=request.msgid,
+            created_at=request.now,
+        )
+        conn.execute(insert(t.fee_lines).values(**line))
+        stored.append(line)
+    any_visit = next(iter(visits.values()))
+    catalog = repo.catalog_entries(conn, request.institution["admdvs"], {line["med_list_codg"] for line in stored},
+                                   any_visit["begntime"].date())
+    return {"result": split_output(stored, catalog)}
+
+
+def cancel_lines(conn: Connection, request: Request, data: dict, where: str, *, key: str) -> None:
+    visit = own_visit(conn, request, text(data, "mdtrt_id", where), text(data, "psn_no", where, required=False) or None)
+    ensure_unsettled(conn, visit, "cancelling fee lines")
+    value = text(data, key, where)
+    query = update(t.fee_lines).where(t.fee_lines.c.mdtrt_id == visit["mdtrt_id"], t.fee_lines.c.status == "uploaded")
+    if value != "0000":  # "0000" cancels every unsettled line of the visit
+        query = query.where(getattr(t.fee_lines.c, key) == value)
+    if conn.execute(query.values(status="cancelled")).rowcount == 0:
+        raise GatewayError(f"no uploaded fee lines of visit {visit['mdtrt_id']} match {key} {value}")
+
+
+@transaction("2204", "门诊费用明细信息上传", writes=True)
+def outpatient_fee_upload(platform: Platform, conn: Connection, request: Request) -> dict:
+    return upload_lines(conn, request, kind="outpatient")
+
+
+@transaction("2205", "门诊费用明细信息撤销", writes=True)
+def outpatient_fee_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    cancel_lines(conn, request, node(request, "data"), "input.data", key="chrg_bchno")
+    return {}
+
+
+@transaction("2301", "住院费用明细上传", writes=True)
+def inpatient_fee_upload(platform: Platform, conn: Connection, request: Request) -> dict:
+    return upload_lines(conn, request, kind="inpatient")
+
+
+@transaction("2302", "住院费用明细撤销", writes=True)
+def inpatient_fee_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    for index, data in enumerate(node(request, "data", many=True)):
+        cancel_lines(conn, request, data, f"input.data[{index}]", key="feedetl_sn")
+    return {}
+
+
+# --- settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient -----------------------------------------
+
+def price_for_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> tuple[Priced, dict, list[dict]]:
+    data = node(request, "data")
+    where = "input.data"
+    psn_no = text(data, "psn_no", where)
+    visit = own_visit(conn, request, text(data, "mdtrt_id", where), psn_no)
+    if visit["kind"] != kind:
+        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
+    if visit["status"] == "cancelled":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is cancelled")
+    if kind == "inpatient" and visit["status"] != "discharged":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not discharged: discharge (2402) before settling")
+    insutype = text(data, "insutype", where, required=False, default=visit["insutype"])
+    if insutype != visit["insutype"]:
+        raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
+    repo.lock_person(conn, psn_no)
+    ensure_unsettled(conn, visit, "settling again")
+    lines = repo.fee_lines(conn, visit["mdtrt_id"])
+    chrg_bchno = text(data, "chrg_bchno", where, required=False)
+    if kind == "outpatient" and chrg_bchno and chrg_bchno != "0000":
+        lines = [line for line in lines if line["chrg_bchno"] == chrg_bchno]
+    medfee = amount(data, "medfee_sumamt", where)
+    uploaded = repo.from_fen(sum(line["det_item_fee_sumamt_fen"] for line in lines))
+    if medfee != uploaded:
+        raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the uploaded fee lines ({uploaded})")
+    med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
+    priced = platform.price_visit(conn, visit, request.institution, lines, med_type=med_type,
+                                  acct_used_flag=flag(data, "acct_used_flag", True))
+    check_envelope_region(request, priced.insurance)
+    return priced, visit, lines
+
+
+def settle_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
+    priced, visit, _ = price_for_request(platform, conn, request, kind=kind)
+    data = node(request, "data")
+    row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid,
+                                    infno=request.infno, chrg_bchno=text(data, "chrg_bchno", "input.data", required=False))
+    return settlement_output(row, visit, priced.person, priced.insurance)
+
+
+def reverse_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
+    data = node(request, "data")
+    original = own_settlement(conn, request, text(data, "setl_id", "input.data"))
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    if original["mdtrt_id"] != visit["mdtrt_id"]:
+        raise GatewayError(f"settlement {original['setl_id']} is not of visit {visit['mdtrt_id']}")
+    if visit["kind"] != kind:
+        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
+    return reversal_output(platform, conn, request, original, visit)
+
+
+def reversal_output(platform: Platform, conn: Connection, request: Request, original: dict, visit: dict) -> dict:
+    repo.lock_person(conn, original["psn_no"])
+    row = platform.reverse_settlement(conn, original, msgid=request.msgid, infno=request.infno)
+    person = repo.person(conn, original["psn_no"])
+    insurance = repo.insurance(conn, original["psn_no"], original["insutype"])
+    output = settlement_output(row, visit, person, insurance)
+    short = {key: output["setlinfo"][key] for key in (
+        "mdtrt_id", "setl_id", "clr_optins", "setl_time", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
+        "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "cvlserv_pay",
+        "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay",
+        "psn_cash_pay", "hosp_part_amt", "balc", "acct_mulaid_pay", "medins_setl_id")}
+    return {"setlinfo": short, "setldetail": output["setldetail"]}
+
+
+@transaction("2206", "门诊预结算", writes=False)
+def outpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, _ = price_for_request(platform, conn, request, kind="outpatient")
+    return preview_output(priced, visit)
+
+
+@transaction("2207", "门诊结算", writes=True)
+def outpatient_settle(platform: Platform, conn: Connection, request: Request) -> dict:
+    return settle_request(platform, conn, request, kind="outpatient")
+
+
+@transaction("2208", "门诊结算撤销", writes=True)
+def outpatient_reverse(platform: Platform, conn: Connection, request: Request) -> dict:
+    return reverse_request(platform, conn, request, kind="outpatient")
+
+
+@transaction("2303", "住院预结算", writes=False)
+def inpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, _ = price_for_request(platform, conn, request, kind="inpatient")
+    return preview_output(priced, visit)
+
+
+@transaction("2304", "住院结算", writes=True)
+def inpatient_settle(platform: Platform, conn: Connection, request: Request) -> dict:
+    return settle_request(platform, conn, request, kind="inpatient")
+
+
+@transaction("2305", "住院结算撤销", writes=True)
+def inpatient_reverse(platform: Platform, conn: Connection, request: Request) -> dict:
+    return reverse_request(platform, conn, request, kind="inpatient")
+
+
+# --- pharmacy 2101/2102/2103 -------------------------------------------------------------------------------------
+
+def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool) -> tuple[dict, list[dict]]:
+    info = node(request, "druginfo")
+    details = node(request, "drugdetail", many=True)
+    where = "input.druginfo"
+    if not details:
+        raise GatewayError("input.drugdetail is empty")
+    psn_no = text(info, "psn_no", where)
+    insutype = text(info, "insutype", where)
+    insurance = repo.insurance(conn, psn_no, insutype)
+    if repo.person(conn, psn_no) is None or insurance is None:
+        raise GatewayError(f"person {psn_no} has no insurance of type {insutype}")
+    check_envelope_region(request, insurance)
+    begntime = moment(info, "begntime", where, required=False, default=request.now)
+    visit = dict(
+        mdtrt_id=new_id("31"), fixmedins_code=request.institution["fixmedins_code"], psn_no=psn_no,
+        insutype=insutype, med_type=text(info, "med_type", where, required=False, default="41"), kind="pharmacy",
+        ipt_otp_no=f"{request.msgid}", begntime=begntime, endtime=begntime, insuplc_admdvs=insurance["insuplc_admdvs"],
+        mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(info, "dise_codg", where, required=False),
+        dise_name=text(info, "dise_name", where, required=False), status="registered", created_at=request.now,
+    )
+    lines = []
+    for index, row in enumerate(details):
+        w = f"input.drugdetail[{index}]"
+        cnt, pric = number(row, "cnt", w), number(row, "pric", w)
+        total = amount(row, "det_item_fee_sumamt", w)
+        if abs((cnt * pric).quantize(Decimal("0.01")) - total) > Decimal("0.01"):
+            raise GatewayError(f"{w}.det_item_fee_sumamt {total} is not cnt × pric")
+        lines.append(dict(
+            mdtrt_id=visit["mdtrt_id"], feedetl_sn=text(row, "feedetl_sn", w), init_feedetl_sn="", psn_no=psn_no,
+            chrg_bchno="", med_list_codg=text(row, "med_list_codg", w),
+            medins_list_codg=text(row, "medins_list_codg", w, required=False), cnt=f"{cnt:f}", pric=f"{pric:f}",
+            det_item_fee_sumamt_fen=repo.to_fen(total), fee_ocur_time=moment(row, "fee_ocur_time", w, required=False, default=begntime),
+            status="uploaded", upload_msgid=request.msgid, created_at=request.now,
+        ))
+    if len({line["feedetl_sn"] for line in lines}) != len(lines):
+        raise GatewayError("input.drugdetail has a repeated feedetl_sn")
+    medfee = amount(info, "medfee_sumamt", where)
+    uploaded = repo.from_fen(sum(line["det_item_fee_sumamt_fen"] for line in lines))
+    if medfee != uploaded:
+        raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the drug lines ({uploaded})")
+    if store:
+        conn.execute(insert(t.visits).values(**visit))
+        conn.execute(insert(t.fee_lines), lines)
+    return visit, lines
+
+
+def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, store: bool) -> tuple[Priced, dict, list[dict]]:
+    visit, lines = pharmacy_visit_and_lines(conn, request, store=store)
+    repo.lock_person(conn, visit["psn_no"])
+    info = node(request, "druginfo")
+    priced = platform.price_visit(conn, visit, request.institution, lines, med_type=visit["med_type"],
+                                  acct_used_flag=flag(info, "acct_used_flag", True))
+    return priced, visit, lines
+
+
+def detlcutinfo(priced: Priced, lines: list[dict]) -> list[dict]:
+    catalog = priced.case.catalog
+    return split_output(lines, catalog)
+
+
+@transaction("2101", "药店预结算", writes=False)
+def pharmacy_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, lines = pharmacy_price(platform, conn, request, store=False)
+    output = preview_output(priced, visit)
+    output["detlcutinfo"] = detlcutinfo(priced, lines)
+    return output
+
+
+@transaction("2102", "药店结算", writes=True)
+def pharmacy_settle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, lines = pharmacy_price(platform, conn, request, store=True)
+    row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid, infno=request.infno)
+    output = settlement_output(row, visit, priced.person, priced.insurance)
+    output["detlcutinfo"] = detlcutinfo(priced, lines)
+    return output
+
+
+@transaction("2103", "药店结算撤销", writes=True)
+def pharmacy_reverse(platform: Platform, conn: Connection, request: Request) -> dict:
+    return reverse_request(platform, conn, request, kind="pharmacy")
+
+
+# --- 2601 reversal by original msgid ---------------------------------------------------------------------------
+
+REVERSIBLE = {"2207", "2304", "2102", "2201", "2401"}
+
+
+@transaction("2601", "冲正交易", writes=True)
+def reverse_by_msgid(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    omsgid = text(data, "omsgid", "input.data")
+    oinfno = text(data, "oinfno", "input.data")
+    psn_no = text(data, "psn_no", "input.data")
+    code = request.institution["fixmedins_code"]
+    if oinfno not in REVERSIBLE:
+        raise GatewayError(f"transaction {oinfno} cannot be reversed by 2601 (reversible: {', '.join(sorted(REVERSIBLE))})")
+    original = repo.logged_request(conn, code, omsgid)
+    if original is None or original["infno"] != oinfno:
+        raise GatewayError(f"no {oinfno} request with msgid {omsgid} from this institution")
+    if oinfno in ("2207", "2304", "2102"):
+        settlement = repo.settlement_by_msgid(conn, code, omsgid)
+        if settlement is None or settlement["psn_no"] != psn_no:
+            raise GatewayError(f"no settlement of person {psn_no} for msgid {omsgid}")
+        visit = repo.visit(conn, settlement["mdtrt_id"])
+        return reversal_output(platform, conn, request, settlement, visit)
+    mdtrt_id = json.loads(original["output"]).get("data", json.loads(original["output"]).get("result", {})).get("mdtrt_id")
+    visit = own_visit(conn, request, mdtrt_id, psn_no)
+    if visit["status"] == "cancelled":
+        raise GatewayError(f"visit {mdtrt_id} is already cancelled")
+    ensure_unsettled(conn, visit, "reversing the registration")
+    repo.update_visit(conn, mdtrt_id, status="cancelled")
+    return {}
+
+
+# --- queries 5201/5203/5204/5206 ---------------------------------------------------------------------------------
+
+@transaction("5201", "就诊信息查询", writes=False)
+def visit_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    query = select(t.visits).where(t.visits.c.psn_no == psn_no, t.visits.c.fixmedins_code == request.institution["fixmedins_code"])
+    if data.get("mdtrt_id"):
+        query = query.where(t.visits.c.mdtrt_id == text(data, "mdtrt_id", "input.data"))
+    if data.get("med_type"):
+        query = query.where(t.visits.c.med_type == text(data, "med_type", "input.data"))
+    begin = moment(data, "begntime", "input.data", required=False)
+    end = moment(data, "endtime", "input.data", required=False)
+    if begin:
+        query = query.where(t.visits.c.begntime >= begin)
+    if end:
+        query = query.where(t.visits.c.begntime <= end)
+    rows = conn.execute(query.order_by(t.visits.c.begntime).limit(1000)).mappings()
+    return {"mdtrtinfo": [
+        {"mdtrt_id": r["mdtrt_id"], "psn_no": r["psn_no"], "insutype": r["insutype"], "med_type": r["med_type"],
+         "ipt_otp_no": r["ipt_otp_no"], "begntime": r["begntime"].strftime("%Y-%m-%d %H:%M:%S"),
+         "endtime": r["endtime"].strftime("%Y-%m-%d %H:%M:%S") if r["endtime"] else "",
+         "insuplc_admdvs": r["insuplc_admdvs"], "mdtrtarea_admvs": r["mdtrtarea_admvs"],
+         "dise_codg": r["dise_codg"], "dise_name": r["dise_name"], "vali_flag": "0" if r["status"] == "cancelled" else "1"}
+        for r in rows
+    ]}
+
+
+@transaction("5203", "结算信息查询", writes=False)
+def settlement_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    row = own_settlement(conn, request, text(data, "setl_id", "input.data"))
+    psn_no = text(data, "psn_no", "input.data")
+    if row["psn_no"] != psn_no:
+        raise GatewayError(f"settlement {row['setl_id']} is not of person {psn_no}")
+    visit = repo.visit(conn, row["mdtrt_id"])
+    person = repo.person(conn, psn_no)
+    insurance = repo.insurance(conn, psn_no, row["insutype"])
+    output = settlement_output(row, visit, person, insurance)
+    output["setlinfo"]["refd_setl_flag"] = "1" if (row["kind"] == "reversal" or repo.reversal_of(conn, row["setl_id"])) else "0"
+    return output
+
+
+@transaction("5204", "费用明细查询", writes=False)
+def fee_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    if data.get("setl_id"):
+        row = own_settlement(conn, request, text(data, "setl_id", "input.data"))
+        visit = own_visit(conn, request, row["mdtrt_id"], psn_no)
+    else:
+        visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), psn_no)
+    lines = repo.fee_lines(conn, visit["mdtrt_id"], status=None)
+    day = (visit["endtime"] or visit["begntime"]).date()
+    catalog = repo.catalog_entries(conn, visit["mdtrtarea_admvs"], {line["med_list_codg"] for line in lines}, day)
+    output = []
+    for line, split in zip(lines, split_output(lines, catalog)):
+        output.append({**split, "mdtrt_id": visit["mdtrt_id"], "psn_no": psn_no, "med_list_codg": line["med_list_codg"],
+                       "medins_list_codg": line["medins_list_codg"], "chrg_bchno": line["chrg_bchno"],
+                       "fee_ocur_time": line["fee_ocur_time"].strftime("%Y-%m-%d %H:%M:%S"),
+                       "vali_flag": "1" if line["status"] == "uploaded" else "0"})
+    return {"output": output}
+
+
+@transaction("5206", "人员累计信息查询", writes=False)
+def accumulation_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    cum_ym = text(data, "cum_ym", "input.data", required=False, default=request.now.strftime("%Y%m"))
+    if len(cum_ym) != 6 or not cum_ym.isdigit():
+        raise GatewayError("input.data.cum_ym must be yyyyMM")
+    if repo.person(conn, psn_no) is None:
+        raise GatewayError(f"person {psn_no} not found")
+    rows = []
+    for insurance in repo.insurances_of(conn, psn_no):
+        ytd = repo.year_to_date(conn, psn_no, insurance["insutype"], int(cum_ym[:4]))
+        for category, values in ytd.as_dict().items():
+            for key, value in sorted(values.items()):
+                rows.append({"insutype": insurance["insutype"], "year": cum_ym[:4], "cum_ym": cum_ym,
+                             "cum_type_code": f"{category}.{key}",
+                             "cum": Decimal(value) if category == "visits" else fen(value)})
+    return {"cuminfo": rows}

@@ -1,0 +1,1 @@
+"""The NHSA-compatible HTTP interface (FastAPI)."""

@@ -1,0 +1,292 @@
+"""Queries and inserts the use cases need; each takes an open connection (the unit of work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from yibao.domain.case import CatalogEntry, YearToDate
+
+from . import tables as t
+
+FEN_PER_YUAN = 100
+
+
+def to_fen(amount: Decimal) -> int:
+    fen = amount * FEN_PER_YUAN
+    assert fen == fen.to_integral_value(), f"{amount} is not a whole number of fen"
+    return int(fen)
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def region_chain(admdvs: str) -> list[str]:
+    """The region, its city and its province: catalogues and policies are often set at a
+    higher level than the district that uses them (e.g. 500155 梁平区 → 500100 → 500000)."""
+    chain = [admdvs, admdvs[:4] + "00", admdvs[:2] + "0000"]
+    return list(dict.fromkeys(chain))
+
+
+# --- institutions and sign-in ---------------------------------------------------------
+
+def institution(conn: Connection, code: str) -> dict | None:
+    row = conn.execute(select(t.institutions).where(t.institutions.c.fixmedins_code == code)).mappings().first()
+    return dict(row) if row else None
+
+
+def sign_in_valid(conn: Connection, sign_no: str, fixmedins_code: str) -> bool:
+    row = conn.execute(
+        select(t.sign_ins.c.sign_no).where(
+            t.sign_ins.c.sign_no == sign_no,
+            t.sign_ins.c.fixmedins_code == fixmedins_code,
+            t.sign_ins.c.sign_out_time.is_(None),
+        )
+    ).first()
+    return row is not None
+
+
+# --- persons ------------------------------------------------------------------------------
+
+def person(conn: Connection, psn_no: str) -> dict | None:
+    row = conn.execute(select(t.persons).where(t.persons.c.psn_no == psn_no)).mappings().first()
+    return dict(row) if row else None
+
+
+def person_by(conn: Connection, column: str, value: str) -> dict | None:
+    row = conn.execute(select(t.persons).where(getattr(t.persons.c, column) == value)).mappings().first()
+    return dict(row) if row else None
+
+
+def lock_person(conn: Connection, psn_no: str) -> None:
+    """Serialize settlements of one person (PostgreSQL row lock; SQLite writers already queue)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(t.persons.c.psn_no).where(t.persons.c.psn_no == psn_no).with_for_update())
+
+
+def insurances_of(conn: Connection, psn_no: str) -> list[dict]:
+    rows = conn.execute(select(t.insurances).where(t.insurances.c.psn_no == psn_no).order_by(t.insurances.c.insutype))
+    return [dict(row) for row in rows.mappings()]
+
+
+def insurance(conn: Connection, psn_no: str, insutype: str) -> dict | None:
+    row = conn.execute(
+        select(t.insurances).where(t.insurances.c.psn_no == psn_no, t.insurances.c.insutype == insutype)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def account_balance(conn: Connection, psn_no: str) -> Decimal:
+    fen = conn.execute(
+        select(func.coalesce(func.sum(t.account_entries.c.amount_fen), 0)).where(t.account_entries.c.psn_no == psn_no)
+    ).scalar_one()
+    return from_fen(int(fen))
+
+
+def add_account_entry(conn: Connection, psn_no: str, amount: Decimal, kind: str, setl_id: str | None, now: dt.datetime) -> None:
+    conn.execute(insert(t.account_entries).values(
+        psn_no=psn_no, amount_fen=to_fen(amount), kind=kind, setl_id=setl_id, created_at=now))
+
+
+def year_to_date(conn: Connection, psn_no: str, insutype: str, year: int) -> YearToDate:
+    rows = conn.execute(
+        select(t.accumulator_entries.c.category, t.accumulator_entries.c.key, func.sum(t.accumulator_entries.c.amount))
+        .where(
+            t.accumulator_entries.c.psn_no == psn_no,
+            t.accumulator_entries.c.insutype == insutype,
+            t.accumulator_entries.c.year == year,
+        )
+        .group_by(t.accumulator_entries.c.category, t.accumulator_entries.c.key)
+    )
+    maps: dict[str, dict] = {"visits": {}, "inscp": {}, "deductible_paid": {}, "fund_paid": {}, "layer_base": {}}
+    for category, key, total in rows:
+        total = int(total)
+        maps[category][key] = total if category == "visits" else from_fen(total)
+    return YearToDate(**maps)
+
+
+def add_accumulator_delta(
+    conn: Connection, psn_no: str, insutype: str, year: int, delta: YearToDate, setl_id: str, sign: int = 1
+) -> None:
+    rows = []
+    for category, values in delta.as_dict().items():
+        for key, value in values.items():
+            amount = int(value) if category == "visits" else to_fen(value)
+            if amount:
+                rows.append(dict(psn_no=psn_no, insutype=insutype, year=year, category=category,
+                                 key=key, amount=sign * amount, setl_id=setl_id))
+    if rows:
+        conn.execute(insert(t.accumulator_entries), rows)
+
+
+# --- policies and catalogues ---------------------------------------------------------------
+
+def policy_row(conn: Connection, admdvs: str, insutype: str, day: dt.date) -> dict | None:
+    """The policy in force on ``day`` for the region (or its city, or its province)."""
+    for region in region_chain(admdvs):
+        row = conn.execute(
+            select(t.policies)
+            .where(t.policies.c.admdvs == region, t.policies.c.insutype == insutype, t.policies.c.valid_from <= day)
+            .order_by(t.policies.c.valid_from.desc())
+            .limit(1)
+        ).mappings().first()
+        if row:
+            return dict(row)
+    return None
+
+
+def _valid_on(table, day: dt.date):
+    return and_(
+        table.c.begndate <= day,
+        or_(table.c.enddate.is_(None), table.c.enddate >= day),
+        table.c.vali_flag == "1",
+    )
+
+
+def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
+    """Catalogue entries (hilist ⋈ lmtpric ⋈ selfpay) valid on ``day`` for the treatment region.
+
+    The nearest region in the chain that lists a code wins.
+    """
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    found: dict[str, CatalogEntry] = {}
+    for region in region_chain(admdvs):
+        missing = [code for code in wanted if code not in found]
+        if not missing:
+            break
+        items = conn.execute(
+            select(t.hilist.c.hilist_code, t.hilist.c.hilist_name, t.hilist.c.chrgitm_lv)
+            .where(t.hilist.c.insu_admdvs == region, t.hilist.c.hilist_code.in_(missing), _valid_on(t.hilist, day))
+        ).all()
+        if not items:
+            continue
+        codes_here = [row[0] for row in items]
+        ceilings = dict(conn.execute(
+            select(t.lmtpric.c.hilist_code, t.lmtpric.c.hilist_pric_uplmt_amt)
+            .where(t.lmtpric.c.insu_admdvs == region, t.lmtpric.c.hilist_code.in_(codes_here), _valid_on(t.lmtpric, day))
+        ).all())
+        props = dict(conn.execute(
+            select(t.selfpay.c.hilist_code, t.selfpay.c.selfpay_prop)
+            .where(t.selfpay.c.insu_admdvs == region, t.selfpay.c.hilist_code.in_(codes_here), _valid_on(t.selfpay, day))
+            .order_by(t.selfpay.c.selfpay_prop_psn_type.desc())
+        ).all())
+        for code, name, level in items:
+            ceiling = ceilings.get(code)
+            found[code] = CatalogEntry(
+                code=code, name=name, chrgitm_lv=level,
+                selfpay_prop=Decimal(props.get(code, "0")),
+                pric_uplmt_amt=Decimal(ceiling) if ceiling is not None else None,
+            )
+    return found
+
+
+def catalog_page(conn: Connection, filters: dict[str, Any], page_num: int, page_size: int) -> tuple[int, list[dict]]:
+    conditions = [getattr(t.hilist.c, key) == value for key, value in filters.items() if value not in (None, "")]
+    total = conn.execute(select(func.count()).select_from(t.hilist).where(*conditions)).scalar_one()
+    rows = conn.execute(
+        select(t.hilist).where(*conditions)
+        .order_by(t.hilist.c.insu_admdvs, t.hilist.c.hilist_code, t.hilist.c.begndate)
+        .offset((page_num - 1) * page_size).limit(page_size)
+    ).mappings()
+    return int(total), [dict(row) for row in rows]
+
+
+# --- filings ---------------------------------------------------------------------------------
+
+def filing_for(conn: Connection, psn_no: str, treatment_admdvs: str, day: dt.date) -> dict | None:
+    """A filing valid on ``day`` whose destination covers the treatment region (city or province)."""
+    destinations = region_chain(treatment_admdvs)
+    row = conn.execute(
+        select(t.filings).where(
+            t.filings.c.psn_no == psn_no,
+            t.filings.c.dest_admdvs.in_(destinations),
+            t.filings.c.begndate <= day,
+            or_(t.filings.c.enddate.is_(None), t.filings.c.enddate >= day),
+        ).order_by(t.filings.c.begndate.desc())
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+# --- visits and fee lines --------------------------------------------------------------------
+
+def visit(conn: Connection, mdtrt_id: str) -> dict | None:
+    row = conn.execute(select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def update_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
+    conn.execute(update(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id).values(**values))
+
+
+def fee_lines(conn: Connection, mdtrt_id: str, status: str | None = "uploaded") -> list[dict]:
+    query = select(t.fee_lines).where(t.fee_lines.c.mdtrt_id == mdtrt_id)
+    if status:
+        query = query.where(t.fee_lines.c.status == status)
+    return [dict(row) for row in conn.execute(query.order_by(t.fee_lines.c.feedetl_sn)).mappings()]
+
+
+# --- settlements -----------------------------------------------------------------------------
+
+SETLINFO_AMOUNTS = (
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+    "act_pay_dedc", "hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay",
+    "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "acct_mulaid_pay", "psn_cash_pay",
+    "hosp_part_amt", "balc",
+)  # fmt: skip
+
+
+def settlement(conn: Connection, setl_id: str) -> dict | None:
+    row = conn.execute(select(t.settlements).where(t.settlements.c.setl_id == setl_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def settlement_by_msgid(conn: Connection, fixmedins_code: str, msgid: str) -> dict | None:
+    row = conn.execute(
+        select(t.settlements).where(
+            t.settlements.c.fixmedins_code == fixmedins_code,
+            t.settlements.c.medins_setl_id == msgid,
+            t.settlements.c.kind == "settlement",
+        )
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def active_settlement(conn: Connection, mdtrt_id: str) -> dict | None:
+    """The visit's settlement that has not been reversed, if any."""
+    reversal = t.settlements.alias("reversal")
+    row = conn.execute(
+        select(t.settlements)
+        .where(t.settlements.c.mdtrt_id == mdtrt_id, t.settlements.c.kind == "settlement")
+        .where(~select(reversal.c.setl_id).where(reversal.c.reverses_setl_id == t.settlements.c.setl_id).exists())
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def reversal_of(conn: Connection, setl_id: str) -> dict | None:
+    row = conn.execute(select(t.settlements).where(t.settlements.c.reverses_setl_id == setl_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def insert_settlement(conn: Connection, row: dict) -> None:
+    conn.execute(insert(t.settlements).values(**row))
+
+
+# --- request log -------------------------------------------------------------------------------
+
+def logged_request(conn: Connection, fixmedins_code: str, msgid: str) -> dict | None:
+    row = conn.execute(
+        select(t.request_log).where(t.request_log.c.fixmedins_code == fixmedins_code, t.request_log.c.msgid == msgid)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def log_request(conn: Connection, fixmedins_code: str, msgid: str, infno: str, now: dt.datetime, output_json: str) -> None:
+    conn.execute(insert(t.request_log).values(
+        fixmedins_code=fixmedins_code, msgid=msgid, infno=infno, received_at=now, infcode=0,
+        output=output_json, err_msg=""))

@@ -1,0 +1,308 @@
+"""The schema (SQLAlchemy 2 Core). Change it only together with an Alembic migration.
+
+Person-scoped tables carry ``psn_no`` in their keys or indexes so the schema can later be
+distributed by insured person (architecture.md, "Growing past one machine").
+Nothing financial is updated in place: settlements, reversals, account and accumulator
+movements are appended; balances and year-to-date values are sums over history.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("admdvs", String(6), primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("policy_id", Integer, primary_key=True, autoincrement=True),
+    Column("admdvs", String(6), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("name", String(200), nullable=False),
+    Column("document", Text, nullable=False),  # the policy document as imported (JSON)
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("admdvs", "insutype", "valid_from", name="uq_policies_key"),
+)
+
+# The treatment place's catalogue, in the national shapes of 1312 / 1318 / 1319.
+hilist = Table(
+    "hilist",
+    metadata,
+    Column("hilist_code", String(50), primary_key=True),
+    Column("insu_admdvs", String(6), primary_key=True),
+    Column("begndate", Date, primary_key=True),
+    Column("enddate", Date),
+    Column("hilist_name", String(200), nullable=False),
+    Column("med_chrgitm_type", String(6), nullable=False, default=""),
+    Column("chrgitm_lv", String(3), nullable=False),
+    Column("lmt_used_flag", String(1), nullable=False, default="0"),
+    Column("list_type", String(3), nullable=False, default=""),
+    Column("vali_flag", String(1), nullable=False, default="1"),
+    Index("ix_hilist_region_code", "insu_admdvs", "hilist_code"),
+)
+
+lmtpric = Table(
+    "lmtpric",
+    metadata,
+    Column("hilist_code", String(50), primary_key=True),
+    Column("insu_admdvs", String(6), primary_key=True),
+    Column("begndate", Date, primary_key=True),
+    Column("enddate", Date),
+    Column("hilist_pric_uplmt_amt", String(24), nullable=False),  # exact decimal text (16,6)
+    Column("hilist_lmtpric_type", String(6), nullable=False, default=""),
+    Column("overlmt_dspo_way", String(6), nullable=False, default=""),
+    Column("vali_flag", String(1), nullable=False, default="1"),
+)
+
+selfpay = Table(
+    "selfpay",
+    metadata,
+    Column("hilist_code", String(50), primary_key=True),
+    Column("insu_admdvs", String(6), primary_key=True),
+    Column("begndate", Date, primary_key=True),
+    Column("selfpay_prop_psn_type", String(6), primary_key=True, default=""),
+    Column("enddate", Date),
+    Column("selfpay_prop", String(12), nullable=False),  # exact decimal text (5,4)
+    Column("selfpay_prop_type", String(6), nullable=False, default=""),
+    Column("vali_flag", String(1), nullable=False, default="1"),
+)
+
+institutions = Table(
+    "institutions",
+    metadata,
+    Column("fixmedins_code", String(30), primary_key=True),
+    Column("fixmedins_name", String(200), nullable=False),
+    Column("fixmedins_type", String(1), nullable=False),
+    Column("medins_lv", String(1), nullable=False, default=""),
+    Column("admdvs", String(6), nullable=False),
+    Column("secret_salt", String(32), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("psn_no", String(30), primary_key=True),
+    Column("psn_cert_type", String(6), nullable=False, default="01"),
+    Column("certno", String(50), nullable=False),
+    Column("psn_name", String(50), nullable=False),
+    Column("gend", String(1), nullable=False),
+    Column("brdy", Date, nullable=False),
+    Column("card_no", String(50), nullable=False, default=""),
+    Column("family_psn_no", String(30)),  # 家庭共济: whose account this person may use
+    Index("ix_persons_certno", "certno"),
+    Index("ix_persons_card_no", "card_no"),
+)
+
+insurances = Table(
+    "insurances",
+    metadata,
+    Column("psn_no", String(30), ForeignKey("persons.psn_no"), primary_key=True),
+    Column("insutype", String(3), primary_key=True),
+    Column("psn_type", String(6), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("cvlserv_flag", Boolean, nullable=False, default=False),
+    Column("assistance_group", String(30)),
+    Column("psn_insu_stas", String(1), nullable=False, default="1"),
+)
+
+# Personal account movements; the balance is their sum.
+account_entries = Table(
+    "account_entries",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),  # opening | acct_pay | mutual_aid_pay | reversal
+    Column("setl_id", String(30)),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_account_entries_psn", "psn_no"),
+)
+
+sign_ins = Table(
+    "sign_ins",
+    metadata,
+    Column("sign_no", String(32), primary_key=True),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("opter_no", String(30), nullable=False, default=""),
+    Column("sign_time", DateTime, nullable=False),
+    Column("sign_out_time", DateTime),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("mdtrt_id", String(30), primary_key=True),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("psn_no", String(30), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("med_type", String(6), nullable=False),
+    Column("kind", String(12), nullable=False),  # outpatient | inpatient | pharmacy
+    Column("ipt_otp_no", String(30), nullable=False),
+    Column("begntime", DateTime, nullable=False),
+    Column("endtime", DateTime),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("dise_codg", String(30), nullable=False, default=""),
+    Column("dise_name", String(200), nullable=False, default=""),
+    Column("status", String(12), nullable=False),  # registered | discharged | cancelled
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("fixmedins_code", "ipt_otp_no", name="uq_visits_ipt_otp_no"),
+    Index("ix_visits_psn", "psn_no"),
+)
+
+diagnoses = Table(
+    "diagnoses",
+    metadata,
+    Column("diag_id", Integer, primary_key=True, autoincrement=True),
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("stage", String(6), nullable=False),  # otp | adm | dscg
+    Column("diag_type", String(6), nullable=False, default=""),
+    Column("diag_srt_no", String(6), nullable=False, default=""),
+    Column("diag_code", String(30), nullable=False),
+    Column("diag_name", String(200), nullable=False, default=""),
+    Column("maindiag_flag", String(1), nullable=False, default=""),
+    Index("ix_diagnoses_mdtrt", "mdtrt_id"),
+)
+
+fee_lines = Table(
+    "fee_lines",
+    metadata,
+    Column("mdtrt_id", String(30), primary_key=True),
+    Column("feedetl_sn", String(30), primary_key=True),
+    Column("init_feedetl_sn", String(30), nullable=False, default=""),  # 2301 退单: the line refunded
+    Column("psn_no", String(30), nullable=False),
+    Column("chrg_bchno", String(30), nullable=False, default=""),
+    Column("med_list_codg", String(50), nullable=False),
+    Column("medins_list_codg", String(150), nullable=False, default=""),
+    Column("cnt", String(24), nullable=False),
+    Column("pric", String(24), nullable=False),
+    Column("det_item_fee_sumamt_fen", BigInteger, nullable=False),
+    Column("fee_ocur_time", DateTime, nullable=False),
+    Column("status", String(12), nullable=False),  # uploaded | cancelled
+    Column("upload_msgid", String(40), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+
+settlements = Table(
+    "settlements",
+    metadata,
+    Column("setl_id", String(30), primary_key=True),
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("psn_no", String(30), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("med_type", String(6), nullable=False),
+    Column("kind", String(12), nullable=False),  # settlement | reversal
+    Column("reverses_setl_id", String(30), unique=True),  # a settlement is reversed at most once
+    Column("medins_setl_id", String(40), nullable=False),  # the msgid of the request
+    Column("infno", String(6), nullable=False),
+    Column("setl_time", DateTime, nullable=False),
+    Column("year", Integer, nullable=False),  # the insured place's policy year of the accumulators
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("policy_id", Integer, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("filing", String(20)),
+    Column("clr_type", String(6), nullable=False),
+    Column("chrg_bchno", String(30), nullable=False, default=""),
+    Column("medfee_sumamt_fen", BigInteger, nullable=False),
+    Column("fulamt_ownpay_amt_fen", BigInteger, nullable=False),
+    Column("overlmt_selfpay_fen", BigInteger, nullable=False),
+    Column("preselfpay_amt_fen", BigInteger, nullable=False),
+    Column("inscp_scp_amt_fen", BigInteger, nullable=False),
+    Column("act_pay_dedc_fen", BigInteger, nullable=False),
+    Column("hifp_pay_fen", BigInteger, nullable=False),
+    Column("pool_prop_selfpay", String(12), nullable=False),
+    Column("cvlserv_pay_fen", BigInteger, nullable=False),
+    Column("hifes_pay_fen", BigInteger, nullable=False),
+    Column("hifmi_pay_fen", BigInteger, nullable=False),
+    Column("hifob_pay_fen", BigInteger, nullable=False),
+    Column("maf_pay_fen", BigInteger, nullable=False),
+    Column("oth_pay_fen", BigInteger, nullable=False),
+    Column("fund_pay_sumamt_fen", BigInteger, nullable=False),
+    Column("psn_part_amt_fen", BigInteger, nullable=False),
+    Column("acct_pay_fen", BigInteger, nullable=False),
+    Column("acct_mulaid_pay_fen", BigInteger, nullable=False),
+    Column("psn_cash_pay_fen", BigInteger, nullable=False),
+    Column("hosp_part_amt_fen", BigInteger, nullable=False),
+    Column("balc_fen", BigInteger, nullable=False),
+    Column("detail", Text, nullable=False),  # setldetail, line split, accumulator delta (JSON)
+    Column("trace", Text, nullable=False),  # JSON array of words
+    Index("ix_settlements_mdtrt", "mdtrt_id"),
+    Index("ix_settlements_psn", "psn_no"),
+    Index("ix_settlements_inst_time", "fixmedins_code", "setl_time"),
+)
+
+# Year-to-date accumulators as movements; a person's ytd is the sum per (category, key).
+accumulator_entries = Table(
+    "accumulator_entries",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("category", String(20), nullable=False),  # visits | inscp | deductible_paid | fund_paid | layer_base
+    Column("key", String(50), nullable=False),
+    Column("amount", BigInteger, nullable=False),  # fen, or a count for visits
+    Column("setl_id", String(30), nullable=False),
+    Index("ix_accumulator_entries_psn_year", "psn_no", "insutype", "year"),
+)
+
+# Cross-region filings (备案); the registry rules come with the cross-region work, the
+# settlement only asks which filing covers a visit.
+filings = Table(
+    "filings",
+    metadata,
+    Column("filing_id", Integer, primary_key=True, autoincrement=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("filing_type", String(20), nullable=False),  # long_term | referral | emergency | temporary_other
+    Column("dest_admdvs", String(6), nullable=False),  # a province xx0000 or a city
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_filings_psn", "psn_no"),
+)
+
+# Every state-changing request by the sender's msgid: a retry gets the stored answer.
+request_log = Table(
+    "request_log",
+    metadata,
+    Column("fixmedins_code", String(30), primary_key=True),
+    Column("msgid", String(40), primary_key=True),
+    Column("infno", String(6), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("infcode", Integer, nullable=False),
+    Column("output", Text, nullable=False),  # the response output (JSON)
+    Column("err_msg", Text, nullable=False, default=""),
+)

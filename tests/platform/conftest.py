@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from yibao.store.database import Database
+from yibao.store.migrate import upgrade
+
+from ..conftest import golden_cases
+from ..pgcluster import Cluster, find_bindir
+from ..server import Server
+from .golden_world import load_golden_world
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    if find_bindir() is None:
+        if IN_CI:
+            pytest.fail("PostgreSQL is required in CI (.ci/run installs it)")
+        pytest.skip("PostgreSQL server binaries not installed")
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+def new_database_url(kind: str, request, tmp_path_factory) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db')}/yibao.db"
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def platform_world(request, tmp_path_factory):
+    """A database with the golden cases loaded, and the real server in front of it."""
+    url = new_database_url(request.param, request, tmp_path_factory)
+    database = Database(url)
+    upgrade(database)
+    work = tmp_path_factory.mktemp("golden")
+    setups = load_golden_world(database, golden_cases(), work)
+    server = Server(url, log_path=work / "server.log").start()
+    yield {"backend": request.param, "url": server.url, "database": database, "setups": setups,
+           "server": server, "log_path": work / "server.log"}
+    server.stop()
+    database.dispose()

@@ -1,0 +1,50 @@
+"""The real gateway, started as a separate process (uvicorn) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from .pgcluster import free_port
+
+
+class Server:
+    def __init__(self, database_url: str, *, insecure_demo: bool = False, workers: int = 1, log_path: Path | None = None):
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.insecure_demo = insecure_demo
+        self.workers = workers
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Server":
+        command = [sys.executable, "-m", "yibao.cli", "serve", "--port", str(self.port), "--db", self.database_url,
+                   "--workers", str(self.workers), "--log-level", "info"]
+        if self.insecure_demo:
+            command.append("--insecure-demo")
+        log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not become healthy within 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
