@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 
+from yibao.documents.render import dumps
+
 DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
 
 
@@ -95,8 +97,8 @@ class HisClient:
             "fixmedins_code": self.code, "fixmedins_name": self.institution["fixmedins_name"],
             "sign_no": self.sign_no, "input": input_,
         }
-        response = self.http.post(DISPATCH_PATH, json=envelope, headers={
-            "x-tif-paasid": self.code, "apikey": self.institution.get("secret", "")})
+        response = self.http.post(DISPATCH_PATH, content=dumps(envelope, indent=None).encode(), headers={
+            "content-type": "application/json", "x-tif-paasid": self.code, "apikey": self.institution.get("secret", "")})
         response.raise_for_status()
         body = response.json()
         if str(body.get("infcode")) != "0":

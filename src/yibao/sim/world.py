@@ -171,8 +171,8 @@ PLACES: dict[str, tuple[str, str, list[tuple[str, list[str]]]]] = {
     ]),
 }
 
-# Registered institutions whose code is fixed (the real sample of nhsa-interface.md §1.7).
-FIXED_INSTITUTION_CODES = {"重庆市梁平区妇幼保健院": "H50015501017"}
+# Institutions listed with a fixed code and level (the real sample of nhsa-interface.md §1.7).
+FIXED_INSTITUTIONS = {"500155": [("H50015501017", "重庆市梁平区妇幼保健院", "2")]}
 
 CARD_LETTER = {
     "510100": "A", "500000": "B", "500155": "C", "441300": "D", "441500": "E", "440300": "F",
@@ -893,18 +893,16 @@ def _institution_rows(admdvs: str, seed: int) -> list[list[str]]:
     pharmacies = rng.randint(1, 3)
     levels = _level_counts(rng, total - pharmacies, admdvs in PARENT_REGION)
     names: set[str] = set()
-    numbers = {"H": set(), "P": set()}
-    for fixed in FIXED_INSTITUTION_CODES.values():
-        if fixed[1:7] == admdvs:
-            numbers[fixed[0]].add(fixed[7:])
+    numbers: dict[str, set[str]] = {"H": set(), "P": set()}
     rows = []
-    if admdvs == "500155":
-        names.add("重庆市梁平区妇幼保健院")
-        rows.append(["H50015501017", "重庆市梁平区妇幼保健院", "1", "2", admdvs, f"{rng.getrandbits(128):032x}"])
-        levels.remove("2")
+    for code, name, level in FIXED_INSTITUTIONS.get(admdvs, []):
+        numbers[code[0]].add(code[7:])
+        names.add(name)
+        levels.remove(level)
+        rows.append([code, name, "1", level, admdvs, f"{rng.getrandbits(128):032x}"])
     for level in levels:
         name = _hospital_name(rng, admdvs, level, names)
-        code = FIXED_INSTITUTION_CODES.get(name) or f"H{admdvs}{_unique_digits(rng, numbers['H'], 5, high=3000)}"
+        code = f"H{admdvs}{_unique_digits(rng, numbers['H'], 5, high=3000)}"
         rows.append([code, name, "1", level, admdvs, f"{rng.getrandbits(128):032x}"])
     for _ in range(pharmacies):
         name = _pharmacy_name(rng, admdvs, names)
