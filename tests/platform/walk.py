@@ -22,7 +22,7 @@ def line_fields(line: dict) -> tuple[Decimal, Decimal, Decimal]:
     return cnt, pric, (cnt * pric).quantize(Decimal("0.01"))
 
 
-def walk_golden(http: httpx.Client, setup: GoldenSetup, *, settle: bool = True) -> dict:
+def walk_golden(http: httpx.Client, setup: GoldenSetup, *, settle: bool = True, suffix: str = "") -> dict:
     """Register, upload, (discharge,) pre-settle and settle; returns the outputs by infno."""
     client = HisClient(http, setup.institution)
     client.sign_in()
@@ -46,7 +46,7 @@ def walk_golden(http: httpx.Client, setup: GoldenSetup, *, settle: bool = True) 
         admitted = client.call("2401", {"mdtrtinfo": {
             "psn_no": person["psn_no"], "insutype": person["insutype"], "begntime": f"{begin:%Y-%m-%d %H:%M:%S}",
             "mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "med_type": visit["med_type"],
-            "ipt_no": f"ZY-{setup.name[:12]}"}}, insuplc_admdvs=insuplc)
+            "ipt_no": f"ZY-{setup.name[:12]}{suffix}"}}, insuplc_admdvs=insuplc)
         mdtrt_id = admitted["result"]["mdtrt_id"]
         for line in lines:
             line["mdtrt_id"] = mdtrt_id
@@ -56,7 +56,7 @@ def walk_golden(http: httpx.Client, setup: GoldenSetup, *, settle: bool = True) 
     else:
         registered = client.call("2201", {"data": {
             "psn_no": person["psn_no"], "insutype": person["insutype"], "begntime": f"{begin:%Y-%m-%d %H:%M:%S}",
-            "mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "ipt_otp_no": f"MZ-{setup.name[:12]}",
+            "mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "ipt_otp_no": f"MZ-{setup.name[:12]}{suffix}",
             "med_type": visit["med_type"]}}, insuplc_admdvs=insuplc)
         mdtrt_id = registered["data"]["mdtrt_id"]
         client.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": person["psn_no"],

@@ -7,6 +7,7 @@ row keyed by (institution, msgid), so a retried msgid returns the stored answer.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -163,14 +164,17 @@ class Dispatcher:
                 with database.write() as conn:
                     institution = self._authenticate(conn, code, message, headers, infno)
                     logged = repo.logged_request(conn, code, msgid)
+                    fingerprint = request_fingerprint(infno, raw_input)
                     if logged is not None:
                         if logged["infno"] != infno:
                             raise GatewayError(f"msgid {msgid} was already used for transaction {logged['infno']}")
+                        if logged["request_sha256"] != fingerprint:
+                            raise GatewayError(f"msgid {msgid} was already used for a different {infno} request")
                         return json.loads(logged["output"], parse_float=Decimal)
                     request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
                     output = spec.handler(self.platform, conn, request)
                     output_json = dumps(output, indent=None)
-                    repo.log_request(conn, code, msgid, infno, request.now, output_json)
+                    repo.log_request(conn, code, msgid, infno, fingerprint, request.now, output_json)
                     return json.loads(output_json, parse_float=Decimal)
             except IntegrityError:
                 # A concurrent request with the same msgid (or a rare id collision) won the
@@ -178,6 +182,13 @@ class Dispatcher:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+
+def request_fingerprint(infno: str, raw_input: dict) -> str:
+    """The hash of the parsed input's canonical text: a retry repeats its input exactly, so
+    a msgid that comes back with another input is a reuse, not a retry."""
+    canonical = dumps({"infno": infno, "input": raw_input}, indent=None)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _field(message: dict, name: str) -> str:

@@ -71,6 +71,19 @@ class World:
         return []
 
 
+_SEQUENCES: dict[str, itertools.count] = {}
+_SEQUENCES_LOCK = threading.Lock()
+
+
+def _sequence_for(code: str) -> itertools.count:
+    """One msgid sequence per institution in this process, starting at a random point so that
+    two runs in the same second do not reuse each other's msgids."""
+    with _SEQUENCES_LOCK:
+        if code not in _SEQUENCES:
+            _SEQUENCES[code] = itertools.count(random.SystemRandom().randrange(10000))
+        return _SEQUENCES[code]
+
+
 class HisClient:
     """One institution's connection: credentials, sign-in, msgid sequence."""
 
@@ -80,11 +93,10 @@ class HisClient:
         self.code = institution["fixmedins_code"]
         self.operator = operator
         self.sign_no = ""
-        self._sequence = itertools.count(1)
-        self._lock = threading.Lock()
+        self._sequence = _sequence_for(self.code)
 
     def msgid(self) -> str:
-        with self._lock:
+        with _SEQUENCES_LOCK:
             number = next(self._sequence) % 10000
         return f"{self.code}{dt.datetime.now():%Y%m%d%H%M%S}{number:04d}"
 

@@ -286,7 +286,9 @@ def logged_request(conn: Connection, fixmedins_code: str, msgid: str) -> dict | 
     return dict(row) if row else None
 
 
-def log_request(conn: Connection, fixmedins_code: str, msgid: str, infno: str, now: dt.datetime, output_json: str) -> None:
+def log_request(
+    conn: Connection, fixmedins_code: str, msgid: str, infno: str, request_sha256: str, now: dt.datetime, output_json: str
+) -> None:
     conn.execute(insert(t.request_log).values(
-        fixmedins_code=fixmedins_code, msgid=msgid, infno=infno, received_at=now, infcode=0,
+        fixmedins_code=fixmedins_code, msgid=msgid, infno=infno, request_sha256=request_sha256, received_at=now, infcode=0,
         output=output_json, err_msg=""))

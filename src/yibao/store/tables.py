@@ -301,6 +301,7 @@ request_log = Table(
     Column("fixmedins_code", String(30), primary_key=True),
     Column("msgid", String(40), primary_key=True),
     Column("infno", String(6), nullable=False),
+    Column("request_sha256", String(64), nullable=False),  # the input, to tell a retry from a reuse
     Column("received_at", DateTime, nullable=False),
     Column("infcode", Integer, nullable=False),
     Column("output", Text, nullable=False),  # the response output (JSON)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 06:50:09.586013
+Create Date: 2026-11-22 06:57:41.278065
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ def upgrade() -> None:
     sa.Column('fixmedins_code', sa.String(length=30), nullable=False),
     sa.Column('msgid', sa.String(length=40), nullable=False),
     sa.Column('infno', sa.String(length=6), nullable=False),
+    sa.Column('request_sha256', sa.String(length=64), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.Column('infcode', sa.Integer(), nullable=False),
     sa.Column('output', sa.Text(), nullable=False),
