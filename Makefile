@@ -2,8 +2,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+DB ?= sqlite:///./yibao.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: setup run test bench clean
+.PHONY: setup run demo serve his test bench clean
 
 setup: $(BIN)/.installed
 
@@ -13,12 +16,19 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-## Settle two demonstration cases: the result JSON of one, the explanation of another.
+## Set up, load the demo world once (SQLite), serve the gateway and print its address.
 run: setup
-	$(BIN)/yibao settle tests/golden/ex3b_referral_cross_province.case.json
-	$(BIN)/yibao settle tests/golden/ex5_civil_servant_large_expense.case.json --explain
+	@if [ ! -f yibao-demo-data/institutions.csv ]; then $(BIN)/yibao demo --db $(DB); fi
+	$(BIN)/yibao serve --db $(DB) --host $(HOST) --port $(PORT)
 
-## All tests (unit, properties, golden cases, CLI).
+demo: setup
+	$(BIN)/yibao demo --db $(DB)
+
+## Walk 100 visits through a running gateway (make run in another terminal).
+his: setup
+	$(BIN)/yibao his --visits 100 --url http://$(HOST):$(PORT)
+
+## All tests (unit, properties, golden cases, CLI, gateway on SQLite and PostgreSQL).
 test: setup
 	$(BIN)/python -m pytest -q
 

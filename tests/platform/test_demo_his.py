@@ -1,0 +1,70 @@
+"""`yibao demo` then `yibao his` against the real server: every path walked, every stored
+settlement consistent with the spec's identities and with the accounts and accumulators."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+
+from yibao.store import tables as t
+from yibao.store.database import Database
+
+from ..server import Server
+from .conftest import new_database_url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_server(request, tmp_path_factory):
+    url = new_database_url(request.param, request, tmp_path_factory)
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    proc = subprocess.run([sys.executable, "-m", "yibao.cli", "demo", "--db", url, "--data-dir", str(data_dir),
+                           "--persons-per-region", "40"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    server = Server(url, log_path=data_dir / "server.log").start()
+    yield {"url": url, "server": server, "data_dir": data_dir}
+    server.stop()
+
+
+def test_demo_world_has_every_region_and_kind(demo_server):
+    database = Database(demo_server["url"])
+    with database.read() as conn:
+        regions = {row[0] for row in conn.execute(select(t.institutions.c.admdvs).distinct())}
+        levels = {row[0] for row in conn.execute(select(t.institutions.c.medins_lv).distinct())}
+        insured = dict(conn.execute(select(t.insurances.c.insutype, func.count()).group_by(t.insurances.c.insutype)).all())
+        retired = conn.execute(select(func.count()).select_from(t.insurances).where(t.insurances.c.psn_type.like("12%"))).scalar()
+        balances = conn.execute(select(func.count(func.distinct(t.account_entries.c.psn_no)))).scalar()
+    assert {"510100", "500000", "500155", "441300", "441500", "440300", "440600", "442000", "371300", "110000"} <= regions
+    assert {"0", "1", "2", "3", ""} <= levels
+    assert insured["310"] > 0 and insured["390"] > 0 and retired > 0 and balances > 0
+    database.dispose()
+
+
+def test_his_walks_visits_through_the_gateway(demo_server):
+    proc = subprocess.run([sys.executable, "-m", "yibao.cli", "his", "--visits", "60", "--url", demo_server["server"].url,
+                           "--data-dir", str(demo_server["data_dir"]), "--concurrency", "4"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("60 visits in"), proc.stdout
+    assert re.search(r"outpatient\s+settled\s+\d+", proc.stdout), proc.stdout
+    assert re.search(r"inpatient\s+settled\s+\d+", proc.stdout), proc.stdout
+    database = Database(demo_server["url"])
+    with database.read() as conn:
+        rows = conn.execute(select(t.settlements)).mappings().all()
+        kinds = {row["clr_type"] for row in rows}
+        for row in rows:
+            f = {key[:-4]: value for key, value in row.items() if key.endswith("_fen")}
+            assert f["medfee_sumamt"] == f["fulamt_ownpay_amt"] + f["overlmt_selfpay"] + f["preselfpay_amt"] + f["inscp_scp_amt"]
+            assert f["medfee_sumamt"] == f["fund_pay_sumamt"] + f["psn_part_amt"]
+            assert f["psn_part_amt"] == f["acct_pay"] + f["acct_mulaid_pay"] + f["psn_cash_pay"]
+        account_paid = conn.execute(select(func.coalesce(func.sum(t.account_entries.c.amount_fen), 0))
+                                    .where(t.account_entries.c.setl_id.is_not(None))).scalar()
+        settled_acct = sum(row["acct_pay_fen"] + row["acct_mulaid_pay_fen"] for row in rows)
+    assert len(rows) >= 30
+    assert {"11", "21"} <= kinds
+    # every fen taken from an account is a settlement's acct_pay or mutual aid, reversals put it back
+    assert -account_paid == settled_acct
+    database.dispose()
