@@ -40,6 +40,7 @@ class PersonDoc(_Doc):
     assistance_group: str | None = None
     acct_balance: Amount = ZERO
     mutual_aid_balance: Amount = ZERO
+    qualified_diseases: list[str] | None = None
 
     @model_validator(mode="after")
     def _retired_is_known(self) -> "PersonDoc":
@@ -72,6 +73,7 @@ class VisitDoc(_Doc):
     mdtrtarea_admvs: str = Field(pattern=ADMDVS_PATTERN)
     filing: Literal["long_term", "referral", "emergency", "temporary_other"] | None = None
     acct_used_flag: bool = True
+    dise_codg: str | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "VisitDoc":
@@ -156,6 +158,7 @@ def parse_case(data: Any, base_dir: Path | None = None) -> SettlementCase:
         assistance_group=person_doc.assistance_group or None,
         acct_balance=person_doc.acct_balance,
         mutual_aid_balance=person_doc.mutual_aid_balance,
+        qualified_diseases=frozenset(person_doc.qualified_diseases) if person_doc.qualified_diseases is not None else None,
     )
     ytd_doc = doc.ytd or YtdDoc()
     ytd = YearToDate(
@@ -175,6 +178,7 @@ def parse_case(data: Any, base_dir: Path | None = None) -> SettlementCase:
         mdtrtarea_admvs=v.mdtrtarea_admvs,
         filing=v.filing,
         acct_used_flag=v.acct_used_flag,
+        dise_codg=v.dise_codg or None,
     )
     lines = tuple(FeeLine(ln.code, ln.cnt, ln.pric, ln.det_item_fee_sumamt) for ln in doc.lines)
     return SettlementCase(policy, catalog, person, ytd, visit, lines)

@@ -65,6 +65,7 @@ class BenefitDoc(_Doc):
     bands_basis: Literal["per_visit", "annual"] = "per_visit"
     bands: list[BandDoc] = Field(min_length=1)
     cap: CapDoc | None = None
+    diseases: list[str] | None = Field(default=None, min_length=1)
 
 
 class LayerDoc(_Doc):
@@ -249,6 +250,7 @@ def _build_benefit(doc: BenefitDoc, path: str) -> Benefit:
         bands=_build_bands(doc.bands, f"{path}.bands"),
         cap=_build_cap(doc.cap),
         path=path,
+        diseases=frozenset(code.strip() for code in doc.diseases) if doc.diseases is not None else None,
     )
 
 

@@ -30,6 +30,9 @@ class Person:
     assistance_group: str | None = None
     acct_balance: Decimal = ZERO
     mutual_aid_balance: Decimal = ZERO
+    # Diseases the insured place has qualified the person for (门慢特资格); None = not
+    # checked (a case file that does not say).
+    qualified_diseases: frozenset[str] | None = None
 
     @property
     def class_key(self) -> str:
@@ -47,6 +50,7 @@ class Visit:
     mdtrtarea_admvs: str
     filing: str | None = None
     acct_used_flag: bool = True
+    dise_codg: str | None = None  # the visit's disease (门慢特病种) code, for disease benefits
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,9 @@ E_BAD_INPUT = "E_BAD_INPUT"
 E_NOT_FILED = "E_NOT_FILED"
 E_NO_BENEFIT = "E_NO_BENEFIT"
 E_POLICY_NOT_EFFECTIVE = "E_POLICY_NOT_EFFECTIVE"
+# An extension of spec §3: a disease-specific benefit (门慢特) for a person the insured place
+# has not qualified for that disease.
+E_NOT_QUALIFIED = "E_NOT_QUALIFIED"
 
 
 class SettlementRefused(Exception):

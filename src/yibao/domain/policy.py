@@ -77,6 +77,15 @@ class Benefit:
     bands: tuple[Band, ...]
     cap: Cap | None
     path: str
+    # 门慢门特: a benefit that lists disease codes applies only to visits for one of them
+    # (a listed code matches the visit's code or is a prefix of it) and needs the person's
+    # qualification (资格认定) by the insured place for that disease.
+    diseases: frozenset[str] | None = None
+
+    def covers_disease(self, dise_codg: str | None) -> bool:
+        if self.diseases is None:
+            return True
+        return bool(dise_codg) and any(dise_codg.startswith(code) for code in self.diseases)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +168,11 @@ class Policy:
     )
     cross_region: CrossRegion = CrossRegion(None, None)
 
-    def benefit_for(self, med_type: str) -> Benefit | None:
-        """Spec §5.1: the first benefit whose med_types contains the visit's med_type."""
+    def benefit_for(self, med_type: str, dise_codg: str | None = None) -> Benefit | None:
+        """Spec §5.1: the first benefit whose med_types contains the visit's med_type and, for
+        a disease-specific benefit, whose diseases cover the visit's disease code."""
         for benefit in self.benefits:
-            if med_type in benefit.med_types:
+            if med_type in benefit.med_types and benefit.covers_disease(dise_codg):
                 return benefit
         return None
 

@@ -16,6 +16,7 @@ from .bands import BandedPayment, pay_bands
 from .case import SettlementCase, YearToDate
 from .errors import (
     E_NO_BENEFIT,
+    E_NOT_QUALIFIED,
     E_NOT_FILED,
     E_POLICY_NOT_EFFECTIVE,
     SettlementRefused,
@@ -200,18 +201,28 @@ def settle(case: SettlementCase) -> Settlement:
     trace = Trace()
 
     # §5.1 benefit and validity
-    benefit = policy.benefit_for(visit.med_type)
+    benefit = policy.benefit_for(visit.med_type, visit.dise_codg)
     if benefit is None:
+        disease = f" and disease {visit.dise_codg or '(none given)'}" if any(
+            visit.med_type in b.med_types for b in policy.benefits) else ""
         raise SettlementRefused(
             E_NO_BENEFIT,
             f"policy '{policy.name}' has no benefit for med_type {visit.med_type} "
-            f"({codes.MED_TYPE.get(visit.med_type, 'unknown')})",
+            f"({codes.MED_TYPE.get(visit.med_type, 'unknown')}){disease}",
         )
     if not policy.is_valid_on(visit.enddate):
         raise SettlementRefused(
             E_POLICY_NOT_EFFECTIVE,
             f"policy '{policy.name}' is valid {policy.valid_from}..{policy.valid_to or 'open'}; "
             f"the visit ends {visit.enddate}",
+        )
+    if benefit.diseases is not None and person.qualified_diseases is not None and not any(
+        visit.dise_codg.startswith(code) for code in person.qualified_diseases
+    ):
+        raise SettlementRefused(
+            E_NOT_QUALIFIED,
+            f"benefit '{benefit.name}' needs the insured place's qualification (门慢特资格认定) for disease "
+            f"{visit.dise_codg}; person {person.psn_no} has none valid on {visit.enddate}",
         )
     trace.add(
         "policy '{}' ({}, insutype {}), benefit '{}' for med_type {}; person {}, level {}",
