@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -24,6 +25,10 @@ from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
 
+from yibao.domain import filing as filing_rules
+
+from . import filings
+from .agencies import add_agency
 from .importing import ImportResult, import_file
 
 IMPORT_ORDER = ("hilist", "lmtpric", "selfpay", "institutions", "persons")
@@ -84,4 +89,76 @@ def build_demo(
         new = [{"admdvs": admdvs, "name": name} for admdvs, name in REGIONS if admdvs not in known]
         if new:
             conn.execute(insert(t.regions), new)
+    for line in demo_cross_region(database, now, data_dir, seed):
+        report(line)
     return {"data_dir": str(data_dir), "imports": [r.__dict__ for r in results], "counts": manifest.get("counts", {})}
+
+
+def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed: int) -> list[str]:
+    """Agencies with tokens, filings and 门慢特 qualifications for the cross-region paths:
+    Chongqing people living in Chengdu, Huizhou retirees resettled in Shenzhen, referrals
+    between Shanwei and Foshan, other temporary trips, chronic-disease patients. The filings
+    are history (made two months ago), so they arrive as an import."""
+    rng = random.Random(seed * 7919)
+    tokens = []
+    with database.write() as conn:
+        for admdvs, name in REGIONS:
+            token = f"demo-{admdvs}-{rng.getrandbits(48):012x}"
+            add_agency(conn, admdvs, f"{name}医疗保障事务中心", token)
+            tokens.append({"agency_code": admdvs, "agency_name": name, "token": token})
+        people = [dict(row) for row in conn.execute(
+            select(t.insurances.c.psn_no, t.insurances.c.insutype, t.insurances.c.psn_type, t.insurances.c.insuplc_admdvs)
+            .order_by(t.insurances.c.psn_no)).mappings()]
+        filed = {row[0] for row in conn.execute(select(t.filings.c.psn_no))}
+        held = {row[0] for row in conn.execute(select(t.qualifications.c.psn_no))}
+    _write_csv(data_dir / "agencies.csv", tokens)
+    begin = now.date() - dt.timedelta(days=60)
+    temporary_end = filing_rules.add_months(begin, 6) - dt.timedelta(days=1)
+    rows = []
+    for person in people:
+        if person["psn_no"] in filed:
+            continue
+        region, retired = person["insuplc_admdvs"], person["psn_type"].startswith(("12", "1300"))
+        roll = rng.random()
+        plan = None
+        if region.startswith("50") and roll < 0.15:
+            plan = ("long_term", "long_term_residence", "510100")
+        elif region == "441300" and retired and roll < 0.5:
+            plan = ("long_term", "resettled_retiree", "440300")
+        elif region == "441500" and roll < 0.15:
+            plan = ("referral", "referral", "440600")
+        elif region == "440600" and roll < 0.10:
+            plan = ("referral", "referral", "441500")
+        elif region in ("110000", "371300") and roll < 0.08:
+            plan = ("temporary_other", "temporary_other", "371300" if region == "110000" else "110000")
+        if plan:
+            kind, subtype, dest = plan
+            rows.append({"psn_no": person["psn_no"], "filing_type": kind, "subtype": subtype, "dest_admdvs": dest,
+                         "begndate": begin.isoformat(), "enddate": "" if kind == "long_term" else temporary_end.isoformat()})
+    if rows:
+        _write_csv(data_dir / "filings.csv", rows, append=False)
+        import_file(database, "filings", data_dir / "filings.csv", now=now)
+    qualified = []
+    diseases = list(filings.CROSS_PROVINCE_CHRONIC_DISEASES)
+    with database.write() as conn:
+        for person in people:
+            if person["psn_no"] in held or rng.random() >= 0.06:
+                continue
+            row = filings.grant_qualification(conn, now=now, psn_no=person["psn_no"], insutype=person["insutype"],
+                                              dise_code=rng.choice(diseases), begndate=now.date().replace(month=1, day=1),
+                                              source="agency", created_by=person["insuplc_admdvs"])
+            qualified.append({k: row[k] for k in ("qual_no", "psn_no", "insutype", "opsp_dise_code", "opsp_dise_name", "begndate")})
+    if qualified:
+        _write_csv(data_dir / "qualifications.csv", qualified, append=False)
+    return [f"agencies: {len(tokens)} (tokens in {data_dir / 'agencies.csv'})",
+            f"filings: {len(rows)} imported", f"门慢特 qualifications: {len(qualified)} granted"]
+
+
+def _write_csv(path: Path, rows: list[dict], append: bool = False) -> None:
+    import csv
+
+    columns = list(rows[0]) if rows else []
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -23,7 +23,8 @@ from yibao.documents.render import dumps
 from yibao.store import repository as repo
 
 from .importing import hash_secret
-from .platform import GatewayError, Platform
+from .errors import GatewayError
+from .platform import Platform
 from .transactions import TRANSACTIONS, Request
 
 log = logging.getLogger("yibao.gateway")

@@ -24,10 +24,13 @@ from yibao.documents.policy_document import parse_policy
 from yibao.documents.render import dumps
 from yibao.documents.validation import Amount, NonNegative, Ratio, parse_json
 from yibao.domain.errors import SettlementRefused
+from yibao.domain.filing import DEFAULT_SUBTYPE, SUBTYPES, add_months
 from yibao.sim.idnumbers import is_valid_certno
 from yibao.store import repository as repo
 from yibao.store import tables as t
 from yibao.store.database import Database
+
+from .errors import new_id
 
 KINDS = ("policy", "hilist", "lmtpric", "selfpay", "institutions", "persons", "filings")
 
@@ -144,8 +147,23 @@ class FilingRow(_Row):
     dest_admdvs: str = Field(pattern=r"^\d{6}$")
     begndate: dt.date
     enddate: dt.date | None = None
+    # project extensions (optional columns)
+    subtype: str | None = None
+    commitment_letter: bool = False
 
-    _none = field_validator("enddate", mode="before")(_empty_to_none)
+    _none = field_validator("enddate", "subtype", mode="before")(_empty_to_none)
+
+    @field_validator("commitment_letter", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        return False if value in ("", None) else value
+
+    @field_validator("subtype")
+    @classmethod
+    def _subtype(cls, value: str | None, info) -> str | None:
+        if value is not None and (value not in SUBTYPES or SUBTYPES[value][0] != info.data.get("filing_type")):
+            raise ValueError(f"subtype {value} does not belong to filing_type {info.data.get('filing_type')}")
+        return value
 
 
 ROW_MODELS = {
@@ -333,7 +351,11 @@ def _write_filings(conn, rows, now):
             t.filings.c.dest_admdvs == row.dest_admdvs, t.filings.c.begndate == row.begndate,
         )).first()
         if not exists:
-            conn.execute(insert(t.filings).values(**row.model_dump(), created_at=now))
+            values = row.model_dump()
+            values["subtype"] = row.subtype or DEFAULT_SUBTYPE[row.filing_type]
+            conn.execute(insert(t.filings).values(
+                **values, created_at=now, filing_no=new_id("FL"), status="active", source="import", created_by="import",
+                end_reason="", locked_until=add_months(row.begndate, 6) if row.commitment_letter else None))
 
 
 _WRITERS = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,22 +27,11 @@ from yibao.domain.settle import Settlement, settle
 from yibao.store import repository as repo
 from yibao.store.database import Database
 
+from . import filings
 from .clock import Clock, system_clock
+from .errors import GatewayError, new_id
 
 CLR_TYPE = {"outpatient": "11", "inpatient": "21", "pharmacy": "41"}
-
-
-class GatewayError(Exception):
-    """A refused request: infcode -1 with this err_msg; the transaction is rolled back."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def new_id(prefix: str) -> str:
-    """12-character numeric ids like the national mdtrt_id / setl_id (prefix + random digits)."""
-    return prefix + f"{secrets.randbelow(10 ** (12 - len(prefix))):0{12 - len(prefix)}d}"
 
 
 @dataclass
@@ -58,6 +46,7 @@ class Priced:
     year: int
     family_psn_no: str | None
     filing: str | None
+    filing_no: str | None
 
 
 class Platform:
@@ -99,10 +88,15 @@ class Platform:
         if not lines:
             raise GatewayError(f"visit {visit['mdtrt_id']} has no uploaded fee lines to settle")
         catalog = repo.catalog_entries(conn, institution["admdvs"], {line.code for line in lines}, day)
-        filing = None
+        filing, filing_no = None, None
         if insurance["insuplc_admdvs"] != institution["admdvs"]:
-            row = repo.filing_for(conn, visit["psn_no"], institution["admdvs"], day)
-            filing = row["filing_type"] if row else None
+            # The filing must cover the treatment region on the admission date; emergency
+            # rescue is treated as filed (22号 第8条).
+            found = filings.filing_for_visit(conn, visit["psn_no"], institution["admdvs"], visit["begntime"].date())
+            if found is not None:
+                filing, filing_no = found.filing_type, found.filing_no
+            elif visit.get("emergency"):
+                filing = "emergency"
         year = day.year
         balance = repo.account_balance(conn, visit["psn_no"])
         family = person.get("family_psn_no")
@@ -119,6 +113,7 @@ class Platform:
                 assistance_group=insurance["assistance_group"] or None,
                 acct_balance=balance,
                 mutual_aid_balance=mutual_aid_balance,
+                qualified_diseases=filings.qualified_diseases(conn, visit["psn_no"], visit["insutype"], day),
             ),
             ytd=repo.year_to_date(conn, visit["psn_no"], visit["insutype"], year),
             visit=Visit(
@@ -130,6 +125,7 @@ class Platform:
                 mdtrtarea_admvs=institution["admdvs"],
                 filing=filing,
                 acct_used_flag=acct_used_flag,
+                dise_codg=visit.get("dise_codg") or None,
             ),
             lines=tuple(lines),
         )
@@ -137,7 +133,7 @@ class Platform:
             settlement = settle(case)
         except SettlementRefused as refusal:
             raise GatewayError(f"[{refusal.code}] {refusal.message}") from None
-        return Priced(settlement, case, policy_row["policy_id"], person, insurance, year, family, filing)
+        return Priced(settlement, case, policy_row["policy_id"], person, insurance, year, family, filing, filing_no)
 
     def store_settlement(
         self, conn: Connection, priced: Priced, visit: dict, institution: dict, *,
@@ -165,6 +161,8 @@ class Platform:
             "policy_id": priced.policy_id,
             "scope": s.scope,
             "filing": priced.filing,
+            "filing_no": priced.filing_no,
+            "adjustment": "" if s.adjustment.mode == "none" else f"{s.adjustment.mode} {s.adjustment.value}",
             "clr_type": CLR_TYPE[visit["kind"]],
             "chrg_bchno": chrg_bchno,
             "pool_prop_selfpay": f"{as_ratio(s.pool_prop_selfpay)}",

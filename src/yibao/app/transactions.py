@@ -25,7 +25,9 @@ from yibao.domain.split import split_line
 from yibao.store import repository as repo
 from yibao.store import tables as t
 
-from .platform import CLR_TYPE, GatewayError, Platform, Priced, age_on, net_fee_lines, new_id
+from . import filings
+from .errors import GatewayError, new_id
+from .platform import CLR_TYPE, Platform, Priced, age_on, net_fee_lines
 
 
 @dataclass
@@ -423,6 +425,21 @@ def dictionary_query(platform: Platform, conn: Connection, request: Request) -> 
 
 # --- visits: 2201–2203 outpatient, 2401–2405 inpatient ----------------------------------------------------
 
+EMERGENCY_MED_TYPES = ("13", "24")  # 急诊, 急诊转住院
+
+
+def is_emergency(data: dict, med_type: str) -> bool:
+    """An emergency visit: med_type 13/24, or exp_content.er_flag = 1 (nhsa-interface §1.4)."""
+    extension = data.get("exp_content")
+    if isinstance(extension, str):
+        try:
+            extension = json.loads(extension) if extension.strip() else {}
+        except json.JSONDecodeError:
+            extension = {}
+    flag_value = str((extension or {}).get("er_flag", "")) if isinstance(extension, dict) else ""
+    return med_type in EMERGENCY_MED_TYPES or flag_value == "1"
+
+
 def register_visit(conn: Connection, request: Request, data: dict, where: str, *, kind: str, med_type: str,
                    ipt_otp_no: str) -> str:
     psn_no = text(data, "psn_no", where)
@@ -443,6 +460,7 @@ def register_visit(conn: Connection, request: Request, data: dict, where: str, *
         ipt_otp_no=ipt_otp_no, begntime=begntime, endtime=None, insuplc_admdvs=insurance["insuplc_admdvs"],
         mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(data, "dise_codg", where, required=False),
         dise_name=text(data, "dise_name", where, required=False), status="registered", created_at=request.now,
+        emergency=is_emergency(data, med_type),
     ))
     return mdtrt_id
 
@@ -491,10 +509,12 @@ def outpatient_visit_info(platform: Platform, conn: Connection, request: Request
     if visit["status"] != "registered":
         raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['status']}")
     ensure_unsettled(conn, visit, "changing the visit")
+    med_type = text(info, "med_type", "input.mdtrtinfo")
     repo.update_visit(
-        conn, visit["mdtrt_id"], med_type=text(info, "med_type", "input.mdtrtinfo"),
+        conn, visit["mdtrt_id"], med_type=med_type,
         dise_codg=text(info, "dise_codg", "input.mdtrtinfo", required=False),
         dise_name=text(info, "dise_name", "input.mdtrtinfo", required=False),
+        emergency=bool(visit["emergency"]) or is_emergency(info, med_type),
     )
     store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "otp")
     return {}
@@ -861,6 +881,112 @@ def reverse_by_msgid(platform: Platform, conn: Connection, request: Request) -> 
     ensure_unsettled(conn, visit, "reversing the registration")
     repo.update_visit(conn, mdtrt_id, status="cancelled")
     return {}
+
+
+# --- filings 2501/2502, 2503/2504 and their queries 5301/5304 ---------------------------------------------------
+
+def insured_here(conn: Connection, request: Request, psn_no: str) -> dict:
+    """Referral and 门慢特 filings are the insured place's business: the calling institution must
+    be in the person's insured province (nhsa-interface §6.2 item 9)."""
+    insurances = repo.insurances_of(conn, psn_no)
+    if not insurances:
+        raise GatewayError(f"person {psn_no} not found or not insured")
+    insurance = insurances[0]
+    if insurance["insuplc_admdvs"][:2] != request.institution["admdvs"][:2]:
+        raise GatewayError(
+            f"person {psn_no} is insured in {insurance['insuplc_admdvs']}: only the insured province's institutions "
+            "or agency can file for them"
+        )
+    check_envelope_region(request, insurance)
+    return insurance
+
+
+@transaction("2501", "转院备案", writes=True)
+def referral_filing(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "refmedin")
+    where = "input.refmedin"
+    psn_no = text(data, "psn_no", where)
+    insured_here(conn, request, psn_no)
+    dest = text(data, "mdtrtarea_admdvs", where)
+    text(data, "reflin_medins_no", where)
+    begin = moment(data, "begndate", where, required=False) or moment(data, "refl_date", where, required=False) or request.now
+    end = moment(data, "enddate", where, required=False)
+    row = filings.create_filing(
+        conn, now=request.now, psn_no=psn_no, filing_type="referral", dest_admdvs=dest, begndate=begin.date(),
+        enddate=end.date() if end else None, source="his", created_by=request.institution["fixmedins_code"])
+    return {"result": {"trt_dcla_detl_sn": row["filing_no"]}}
+
+
+@transaction("2502", "转院备案撤销", writes=True)
+def referral_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    filing_no = text(data, "trt_dcla_detl_sn", "input.data")
+    row = filings.get_filing(conn, filing_no)
+    if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
+        raise GatewayError(f"filing {filing_no} was not made by this institution for this person")
+    filings.end_filing(conn, filing_no, now=request.now, reason=text(data, "memo", "input.data", required=False) or "cancelled by HIS")
+    return {}
+
+
+@transaction("2503", "人员慢特病备案", writes=True)
+def chronic_filing(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    psn_no = text(data, "psn_no", where)
+    insurance = insured_here(conn, request, psn_no)
+    end = moment(data, "enddate", where, required=False)
+    row = filings.grant_qualification(
+        conn, now=request.now, psn_no=psn_no, insutype=text(data, "insutype", where, required=False, default=insurance["insutype"]),
+        dise_code=text(data, "opsp_dise_code", where), dise_name=text(data, "opsp_dise_name", where, required=False),
+        begndate=moment(data, "begndate", where).date(), enddate=end.date() if end else None,
+        source="his", created_by=request.institution["fixmedins_code"])
+    return {"result": {"trt_dcla_detl_sn": row["qual_no"]}}
+
+
+@transaction("2504", "人员慢特病备案撤销", writes=True)
+def chronic_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    qual_no = text(data, "trt_dcla_detl_sn", "input.data")
+    row = conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
+    if row is None or row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
+        raise GatewayError(f"qualification {qual_no} was not filed by this institution for this person")
+    filings.cancel_qualification(conn, qual_no, now=request.now)
+    return {}
+
+
+def date_text(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@transaction("5301", "人员慢特病备案查询", writes=False)
+def chronic_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    return {"feedetail": [
+        {"psn_no": psn_no, "insutype": row["insutype"], "opsp_dise_code": row["opsp_dise_code"],
+         "opsp_dise_name": row["opsp_dise_name"], "begndate": date_text(row["begndate"]), "enddate": date_text(row["enddate"]),
+         "trt_dcla_detl_sn": row["qual_no"], "vali_flag": "1" if row["status"] == "active" else "0"}
+        for row in filings.qualifications_of(conn, psn_no)
+    ]}
+
+
+@transaction("5304", "转院信息查询", writes=False)
+def referral_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    person = repo.person(conn, psn_no)
+    if person is None:
+        raise GatewayError(f"person {psn_no} not found")
+    rows = []
+    for row in filings.filings_of(conn, psn_no):
+        rows.append({
+            "dcla_souc": row["source"], "psn_no": psn_no, "psn_name": person["psn_name"],
+            "psn_cert_type": person["psn_cert_type"], "certno": person["certno"], "gend": person["gend"],
+            "brdy": person["brdy"].isoformat(), "trt_dcla_detl_sn": row["filing_no"], "filing_type": row["filing_type"],
+            "subtype": row["subtype"], "mdtrtarea_admdvs": row["dest_admdvs"], "begndate": date_text(row["begndate"]),
+            "enddate": date_text(row["enddate"]), "vali_flag": "1" if row["status"] == "active" else "0",
+        })
+    return {"refmedin": rows}
 
 
 # --- queries 5201/5203/5204/5206 ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from yibao.app.dispatch import MAX_BODY_BYTES, Dispatcher, Settings
 from yibao.app.platform import Platform
 from yibao.app.transactions import TRANSACTIONS
+from yibao.admin.api import mount as mount_admin
 from yibao.store.database import Database
 
 DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
@@ -22,7 +23,9 @@ DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
 
 def create_app(platform: Platform, settings: Settings) -> FastAPI:
     dispatcher = Dispatcher(platform, settings)
-    app = FastAPI(title="yibao gateway", version="0.1.0", docs_url=None, redoc_url=None)
+    app = FastAPI(title="yibao", version="0.1.0", docs_url="/admin/api/docs", redoc_url=None,
+                  openapi_url="/admin/api/openapi.json")
+    mount_admin(app, platform)
 
     async def call(request: Request, infno: str | None = None) -> Response:
         declared = request.headers.get("content-length")
@@ -33,21 +36,21 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
         text = await run_in_threadpool(dispatcher.handle_bytes, body, request.headers, infno)
         return Response(content=text, media_type="application/json; charset=utf-8")
 
-    @app.post(DISPATCH_PATH)
+    @app.post(DISPATCH_PATH, include_in_schema=False)
     async def call_service(request: Request) -> Response:
         return await call(request)
 
-    @app.post(DISPATCH_PATH + "/{infno}")
+    @app.post(DISPATCH_PATH + "/{infno}", include_in_schema=False)
     async def call_service_infno(infno: str, request: Request) -> Response:
         return await call(request, infno)
 
-    @app.get("/health")
+    @app.get("/health", include_in_schema=False)
     def health() -> JSONResponse:
         with platform.database.read() as conn:
             conn.exec_driver_sql("SELECT 1")
         return JSONResponse({"status": "ok"})
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:
         rows = "".join(f"<tr><td>{code}</td><td>{spec.name}</td></tr>" for code, spec in sorted(TRANSACTIONS.items()))
         mode = " (insecure demo mode: no credentials checked)" if settings.insecure_demo else ""

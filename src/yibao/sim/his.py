@@ -12,6 +12,7 @@ with reference prices) and prints a summary. Used by the demo and the tests.
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import itertools
 import random
@@ -52,6 +53,8 @@ class World:
     institutions: list[dict]
     persons: list[dict]
     catalogue: dict[str, list[dict]]  # region -> items with a reference price
+    filings: list[dict] = field(default_factory=list)
+    qualifications: list[dict] = field(default_factory=list)
 
     @classmethod
     def load(cls, data_dir: Path) -> "World":
@@ -62,7 +65,10 @@ class World:
         for row in read_csv(data_dir / "hilist.csv"):
             if row.get("vali_flag", "1") == "1" and row.get("ref_pric"):
                 catalogue.setdefault(row["insu_admdvs"], []).append(row)
-        return cls(read_csv(data_dir / "institutions.csv"), read_csv(data_dir / "persons.csv"), catalogue)
+        optional = {name: read_csv(data_dir / f"{name}.csv") if (data_dir / f"{name}.csv").is_file() else []
+                    for name in ("filings", "qualifications")}
+        return cls(read_csv(data_dir / "institutions.csv"), read_csv(data_dir / "persons.csv"), catalogue,
+                   optional["filings"], optional["qualifications"])
 
     def items_for(self, admdvs: str) -> list[dict]:
         for region in region_chain(admdvs):
@@ -159,7 +165,7 @@ class Summary:
         out.append(f"fees {self.medfee:.2f}, funds paid {self.fund:.2f}, cash {self.cash:.2f}")
         out.append("by scope: " + ", ".join(f"{scope} {count}" for scope, count in sorted(self.by_scope.items())))
         for (path, outcome), count in sorted(self.outcomes.items()):
-            out.append(f"  {path:10s} {outcome:28s} {count}")
+            out.append(f"  {path:22s} {outcome:20s} {count}")
         if self.refusals:
             out.append("refusals:")
             for message, count in self.refusals.most_common(6):
@@ -245,7 +251,8 @@ class Simulator:
         return "in_province" if insuplc[:2] == institution["admdvs"][:2] else "cross_province"
 
     # --- visit paths -------------------------------------------------------------------------
-    def outpatient(self, institution: dict, person: dict) -> None:
+    def outpatient(self, institution: dict, person: dict, *, med_type: str = "11", dise_codg: str = "",
+                   path: str = "outpatient") -> None:
         client = self.client(institution)
         insurance = self.person_info(client, person)
         insuplc = insurance["insuplc_admdvs"]
@@ -257,9 +264,9 @@ class Simulator:
             "atddr_no": "D123456789012", "dr_name": "医师", "dept_code": "A03", "dept_name": "内科", "caty": "A03"}},
             insuplc_admdvs=insuplc)
         mdtrt_id = registered["data"]["mdtrt_id"]
-        client.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "med_type": "11",
+        client.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "med_type": med_type,
                                            "begntime": f"{now:%Y-%m-%d %H:%M:%S}", "main_cond_dscr": "",
-                                           "dise_codg": "", "dise_name": ""},
+                                           "dise_codg": dise_codg, "dise_name": ""},
                              "diseinfo": [{"diag_type": "1", "diag_srt_no": "1", "diag_code": "J06.900",
                                            "diag_name": "急性上呼吸道感染", "diag_dept": "A03", "dise_dor_no": "D1",
                                            "dise_dor_name": "医师", "diag_time": f"{now:%Y-%m-%d %H:%M:%S}", "vali_flag": "1"}]},
@@ -268,7 +275,7 @@ class Simulator:
         lines = self.fee_lines(institution, self.pick([2, 3, 4, 5, 6]), mdtrt_id, psn, batch=batch)
         client.call("2204", {"feedetail": lines}, insuplc_admdvs=insuplc)
         total = sum(line["det_item_fee_sumamt"] for line in lines)
-        data = {"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "med_type": "11",
+        data = {"psn_no": psn, "mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "med_type": med_type,
                 "medfee_sumamt": total, "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": batch,
                 "acct_used_flag": "1", "insutype": person["insutype"]}
         pre = client.call("2206", {"data": data}, insuplc_admdvs=insuplc)["setlinfo"]
@@ -276,7 +283,7 @@ class Simulator:
         data["invono"] = f"INV{mdtrt_id}"
         settle_msgid = client.msgid()
         settled = client.call("2207", {"data": data}, insuplc_admdvs=insuplc, msgid=settle_msgid)["setlinfo"]
-        self.summary.record("outpatient", "settled", settled, self.scope_of(institution, insuplc))
+        self.summary.record(path, "settled", settled, self.scope_of(institution, insuplc))
         if self.chance(self.reverse_share):
             if self.chance(0.5):
                 client.call("2208", {"data": {"setl_id": settled["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": psn}},
@@ -287,7 +294,7 @@ class Simulator:
             with self.summary.lock:
                 self.summary.reversed += 1
 
-    def inpatient(self, institution: dict, person: dict) -> None:
+    def inpatient(self, institution: dict, person: dict, *, med_type: str = "21", path: str = "inpatient") -> None:
         client = self.client(institution)
         insurance = self.person_info(client, person)
         insuplc = insurance["insuplc_admdvs"]
@@ -296,7 +303,7 @@ class Simulator:
         begin = now - dt.timedelta(days=self.pick([2, 4, 7, 10, 15]))
         admitted = client.call("2401", {"mdtrtinfo": {
             "psn_no": psn, "insutype": person["insutype"], "begntime": f"{begin:%Y-%m-%d %H:%M:%S}",
-            "mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "med_type": "21",
+            "mdtrt_cert_type": "02", "mdtrt_cert_no": person["certno"], "med_type": med_type,
             "ipt_no": f"ZY{next(self.visit_numbers)}", "atddr_no": "D123456789012", "chfpdr_name": "主治医师",
             "adm_diag_dscr": "肺炎", "adm_dept_codg": "A03", "adm_dept_name": "内科", "adm_bed": "12",
             "dscg_maindiag_code": "J18.900", "dscg_maindiag_name": "肺炎"},
@@ -307,7 +314,7 @@ class Simulator:
         mdtrt_id = admitted["result"]["mdtrt_id"]
         lines = self.fee_lines(institution, self.pick([8, 12, 16, 20, 24]), mdtrt_id, psn)
         for line in lines:
-            line["med_type"] = "21"
+            line["med_type"] = med_type
         client.call("2301", {"feedetail": lines}, insuplc_admdvs=insuplc)
         client.call("2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": psn, "insutype": person["insutype"],
                                           "endtime": f"{now:%Y-%m-%d %H:%M:%S}", "dscg_dept_codg": "A03",
@@ -319,7 +326,7 @@ class Simulator:
                 "mid_setl_flag": "0"}
         client.call("2303", {"data": data}, insuplc_admdvs=insuplc)
         settled = client.call("2304", {"data": data}, insuplc_admdvs=insuplc)["setlinfo"]
-        self.summary.record("inpatient", "settled", settled, self.scope_of(institution, insuplc))
+        self.summary.record(path, "settled", settled, self.scope_of(institution, insuplc))
         if self.chance(self.reverse_share / 2):
             client.call("2305", {"data": {"setl_id": settled["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": psn}},
                         insuplc_admdvs=insuplc)
@@ -348,17 +355,52 @@ class Simulator:
             with self.summary.lock:
                 self.summary.reversed += 1
 
-    def one_visit(self, _: int) -> None:
+    def hospitals_in(self, admdvs: str) -> list[dict]:
+        return [i for i in self.hospitals if i["admdvs"] == admdvs or i["admdvs"][:4] == admdvs[:4]
+                or (admdvs.endswith("0000") and i["admdvs"][:2] == admdvs[:2])]
+
+    def plan_visit(self) -> tuple[str, Any, dict, dict]:
+        """Which path, which institution, which person: every cross-region path occurs."""
         roll = self.random_roll()
-        if roll < 0.15 and self.pharmacies:
-            path, institution = "pharmacy", self.pick(self.pharmacies)
-        elif roll < 0.40:
-            path, institution = "inpatient", self.pick(self.hospitals)
-        else:
-            path, institution = "outpatient", self.pick(self.hospitals)
-        person = self.choose_person(institution)
+        persons = {p["psn_no"]: p for p in self.world.persons}
+        if roll < 0.10 and self.pharmacies:
+            institution = self.pick(self.pharmacies)
+            return "pharmacy", self.pharmacy, institution, self.choose_person(institution)
+        if roll < 0.28 and self.world.filings:
+            filing = self.pick(self.world.filings)
+            hospitals = self.hospitals_in(filing["dest_admdvs"])
+            if hospitals and filing["psn_no"] in persons:
+                label = f"filed_{filing['filing_type']}"
+                visit = functools.partial(self.inpatient if self.chance(0.5) else self.outpatient, path=label)
+                return label, visit, self.pick(hospitals), persons[filing["psn_no"]]
+        if roll < 0.40 and self.world.qualifications:
+            qualification = self.pick(self.world.qualifications)
+            person = persons.get(qualification["psn_no"])
+            if person:
+                filed = [f for f in self.world.filings if f["psn_no"] == person["psn_no"]]
+                region = filed[0]["dest_admdvs"] if filed and self.chance(0.5) else person["insuplc_admdvs"]
+                hospitals = self.hospitals_in(region)
+                if hospitals:
+                    def chronic(institution, who):
+                        self.outpatient(institution, who, med_type="14", dise_codg=qualification["opsp_dise_code"], path="chronic")
+                    return "chronic", chronic, self.pick(hospitals), person
+        if roll < 0.46:
+            person = self.pick(self.world.persons)
+            away = [h for h in self.hospitals if h["admdvs"][:2] != person["insuplc_admdvs"][:2]]
+            if away:
+                def emergency(institution, who):
+                    self.inpatient(institution, who, med_type="24", path="emergency")
+                return "emergency", emergency, self.pick(away), person
+        if roll < 0.66:
+            institution = self.pick(self.hospitals)
+            return "inpatient", self.inpatient, institution, self.choose_person(institution)
+        institution = self.pick(self.hospitals)
+        return "outpatient", self.outpatient, institution, self.choose_person(institution)
+
+    def one_visit(self, _: int) -> None:
+        path, walk, institution, person = self.plan_visit()
         try:
-            getattr(self, path)(institution, person)
+            walk(institution, person)
         except TransactionFailed as error:
             self.summary.refused(path, error)
 

@@ -197,22 +197,6 @@ def catalog_page(conn: Connection, filters: dict[str, Any], page_num: int, page_
     return int(total), [dict(row) for row in rows]
 
 
-# --- filings ---------------------------------------------------------------------------------
-
-def filing_for(conn: Connection, psn_no: str, treatment_admdvs: str, day: dt.date) -> dict | None:
-    """A filing valid on ``day`` whose destination covers the treatment region (city or province)."""
-    destinations = region_chain(treatment_admdvs)
-    row = conn.execute(
-        select(t.filings).where(
-            t.filings.c.psn_no == psn_no,
-            t.filings.c.dest_admdvs.in_(destinations),
-            t.filings.c.begndate <= day,
-            or_(t.filings.c.enddate.is_(None), t.filings.c.enddate >= day),
-        ).order_by(t.filings.c.begndate.desc())
-    ).mappings().first()
-    return dict(row) if row else None
-
-
 # --- visits and fee lines --------------------------------------------------------------------
 
 def visit(conn: Connection, mdtrt_id: str) -> dict | None:

@@ -177,6 +177,7 @@ visits = Table(
     Column("dise_name", String(200), nullable=False, default=""),
     Column("status", String(12), nullable=False),  # registered | discharged | cancelled
     Column("created_at", DateTime, nullable=False),
+    Column("emergency", Boolean, nullable=False, server_default="0"),  # 急诊: treated as filed
     UniqueConstraint("fixmedins_code", "ipt_otp_no", name="uq_visits_ipt_otp_no"),
     Index("ix_visits_psn", "psn_no"),
 )
@@ -234,6 +235,8 @@ settlements = Table(
     Column("policy_id", Integer, nullable=False),
     Column("scope", String(16), nullable=False),
     Column("filing", String(20)),
+    Column("filing_no", String(30)),
+    Column("adjustment", String(40), nullable=False, server_default=""),  # e.g. subtract_points 0.1
     Column("clr_type", String(6), nullable=False),
     Column("chrg_bchno", String(30), nullable=False, default=""),
     Column("medfee_sumamt_fen", BigInteger, nullable=False),
@@ -279,8 +282,8 @@ accumulator_entries = Table(
     Index("ix_accumulator_entries_psn_year", "psn_no", "insutype", "year"),
 )
 
-# Cross-region filings (备案); the registry rules come with the cross-region work, the
-# settlement only asks which filing covers a visit.
+# Cross-region filings (备案) by the insured place's agency, a HIS (2501) or an import.
+# A change is a new filing that replaces the old one; cancelling ends a filing, it is not deleted.
 filings = Table(
     "filings",
     metadata,
@@ -291,7 +294,48 @@ filings = Table(
     Column("begndate", Date, nullable=False),
     Column("enddate", Date),
     Column("created_at", DateTime, nullable=False),
+    Column("filing_no", String(30), unique=True),  # trt_dcla_detl_sn
+    Column("subtype", String(30), nullable=False, server_default=""),
+    Column("commitment_letter", Boolean, nullable=False, server_default="0"),
+    Column("locked_until", Date),
+    Column("status", String(12), nullable=False, server_default="active"),  # active | cancelled
+    Column("ended_at", DateTime),
+    Column("end_reason", String(200), nullable=False, server_default=""),
+    Column("replaces_filing_no", String(30)),
+    Column("source", String(12), nullable=False, server_default="import"),  # agency | his | import
+    Column("created_by", String(30), nullable=False, server_default=""),
     Index("ix_filings_psn", "psn_no"),
+)
+
+# 门慢特 qualifications (资格认定) by the insured place: agency, a HIS of the insured
+# province (2503) or an import.
+qualifications = Table(
+    "qualifications",
+    metadata,
+    Column("qual_no", String(30), primary_key=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("opsp_dise_code", String(30), nullable=False),
+    Column("opsp_dise_name", String(100), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("status", String(12), nullable=False),  # active | cancelled
+    Column("ended_at", DateTime),
+    Column("source", String(12), nullable=False),
+    Column("created_by", String(30), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_qualifications_psn", "psn_no"),
+)
+
+# Insurance agencies (经办机构) using the admin API, by region; the token is stored hashed.
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("agency_code", String(6), primary_key=True),  # the region it administers
+    Column("agency_name", String(100), nullable=False),
+    Column("token_salt", String(32), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("role", String(20), nullable=False),  # agency
 )
 
 # Every state-changing request by the sender's msgid: a retry gets the stored answer.

@@ -1,0 +1,1 @@
+"""The agencies' REST API (OpenAPI at /admin/api/openapi.json)."""

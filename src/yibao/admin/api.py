@@ -1,0 +1,166 @@
+"""Admin API for agencies: filings (备案), 门慢特 qualifications, statistics.
+
+Authentication: ``Authorization: Bearer <agency_code>:<token>``. An agency acts only for
+persons insured in a region it administers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from yibao.app import agencies, filings
+from yibao.app.errors import GatewayError
+from yibao.app.platform import Platform
+
+
+class FilingIn(BaseModel):
+    psn_no: str = Field(max_length=30)
+    filing_type: Literal["long_term", "referral", "emergency", "temporary_other"]
+    subtype: str | None = Field(default=None, description="resettled_retiree | long_term_residence | posted_worker | …")
+    dest_admdvs: str = Field(pattern=r"^\d{6}$", description="a province xx0000 or a city")
+    begndate: dt.date
+    enddate: dt.date | None = None
+    commitment_letter: bool = Field(default=False, description="filed on a personal commitment (承诺制)")
+
+
+class FilingChange(BaseModel):
+    filing_type: Literal["long_term", "referral", "emergency", "temporary_other"] | None = None
+    subtype: str | None = None
+    dest_admdvs: str | None = Field(default=None, pattern=r"^\d{6}$")
+    enddate: dt.date | None = None
+
+
+class EndRequest(BaseModel):
+    reason: str = Field(default="", max_length=200)
+
+
+class QualificationIn(BaseModel):
+    psn_no: str = Field(max_length=30)
+    insutype: str = Field(pattern=r"^\d{3}$")
+    opsp_dise_code: str = Field(max_length=30)
+    opsp_dise_name: str = Field(default="", max_length=100)
+    begndate: dt.date
+    enddate: dt.date | None = None
+
+
+def _jsonable(row: dict) -> dict:
+    return {key: (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value) for key, value in row.items()
+            if key not in ("filing_id",)}
+
+
+def build_router(platform: Platform) -> APIRouter:
+    router = APIRouter(prefix="/admin/api", tags=["admin"])
+    database = platform.database
+
+    def agency(authorization: str = Header(default="", description="Bearer <agency_code>:<token>")) -> dict:
+        scheme, _, credential = authorization.partition(" ")
+        code, _, token = credential.partition(":")
+        if scheme.lower() != "bearer" or not code or not token:
+            raise HTTPException(401, "send Authorization: Bearer <agency_code>:<token>")
+        with database.read() as conn:
+            found = agencies.authenticate(conn, code, token)
+        if found is None or found["role"] != "agency":
+            raise HTTPException(401, "unknown agency or wrong token")
+        return found
+
+    def for_person(conn, who: dict, psn_no: str) -> str:
+        try:
+            region = filings.insured_region(conn, psn_no)
+        except GatewayError as exc:
+            raise HTTPException(404, exc.message) from None
+        if not agencies.administers(who, region):
+            raise HTTPException(403, f"person {psn_no} is insured in {region}, not administered by agency {who['agency_code']}")
+        return region
+
+    def write(action):
+        try:
+            with database.write() as conn:
+                return action(conn)
+        except GatewayError as exc:
+            raise HTTPException(422, exc.message) from None
+
+    @router.post("/filings", status_code=201, summary="File a cross-region visit (备案)")
+    def create_filing(body: FilingIn, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            for_person(conn, who, body.psn_no)
+            return filings.create_filing(conn, now=platform.clock(), source="agency", created_by=who["agency_code"],
+                                         **body.model_dump())
+        return _jsonable(write(action))
+
+    @router.get("/persons/{psn_no}/filings", summary="A person's filings, active and ended")
+    def list_filings(psn_no: str, who: dict = Depends(agency)) -> list[dict]:
+        with database.read() as conn:
+            for_person(conn, who, psn_no)
+            return [_jsonable(row) for row in filings.filings_of(conn, psn_no)]
+
+    @router.post("/filings/{filing_no}/cancel", summary="Cancel a filing")
+    def cancel_filing(filing_no: str, body: EndRequest, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            try:
+                row = filings.get_filing(conn, filing_no)
+            except GatewayError as exc:
+                raise HTTPException(404, exc.message) from None
+            for_person(conn, who, row["psn_no"])
+            return filings.end_filing(conn, filing_no, now=platform.clock(), reason=body.reason or "cancelled by agency")
+        return _jsonable(write(action))
+
+    @router.post("/filings/{filing_no}/change", status_code=201, summary="Change a filing (ends it, opens a new one)")
+    def change_filing(filing_no: str, body: FilingChange, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            try:
+                row = filings.get_filing(conn, filing_no)
+            except GatewayError as exc:
+                raise HTTPException(404, exc.message) from None
+            for_person(conn, who, row["psn_no"])
+            return filings.change_filing(conn, filing_no, now=platform.clock(), created_by=who["agency_code"], source="agency",
+                                         **body.model_dump(exclude_none=True))
+        return _jsonable(write(action))
+
+    @router.post("/qualifications", status_code=201, summary="Qualify a person for a 门慢特 disease")
+    def grant(body: QualificationIn, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            for_person(conn, who, body.psn_no)
+            return filings.grant_qualification(
+                conn, now=platform.clock(), psn_no=body.psn_no, insutype=body.insutype, dise_code=body.opsp_dise_code,
+                dise_name=body.opsp_dise_name, begndate=body.begndate, enddate=body.enddate, source="agency",
+                created_by=who["agency_code"])
+        return _jsonable(write(action))
+
+    @router.get("/persons/{psn_no}/qualifications", summary="A person's 门慢特 qualifications")
+    def list_qualifications(psn_no: str, who: dict = Depends(agency)) -> list[dict]:
+        with database.read() as conn:
+            for_person(conn, who, psn_no)
+            return [_jsonable(row) for row in filings.qualifications_of(conn, psn_no)]
+
+    @router.post("/qualifications/{qual_no}/cancel", summary="End a qualification")
+    def cancel_qualification(qual_no: str, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            from sqlalchemy import select
+
+            from yibao.store import tables as t
+
+            row = conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
+            if row is None:
+                raise HTTPException(404, f"qualification {qual_no} not found")
+            for_person(conn, who, row["psn_no"])
+            return filings.cancel_qualification(conn, qual_no, now=platform.clock())
+        return _jsonable(write(action))
+
+    @router.get("/stats/flows", summary="Settlements by insured region × treatment region for a month")
+    def flows(month: str = Query(pattern=r"^\d{4}-\d{2}$"), who: dict = Depends(agency)) -> list[dict]:
+        from yibao.analytics.flows import flows_for_month
+
+        with database.read() as conn:
+            rows = flows_for_month(conn, month)
+        return [_jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()}) for row in rows
+                if agencies.administers(who, row["insuplc_admdvs"]) or agencies.administers(who, row["mdtrtarea_admvs"])]
+
+    return router
+
+
+def mount(app: FastAPI, platform: Platform) -> None:
+    app.include_router(build_router(platform))

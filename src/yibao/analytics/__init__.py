@@ -1,0 +1,1 @@
+"""Batch work over settled data: statistics, post-event audit, what-if replays."""
