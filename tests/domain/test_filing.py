@@ -55,6 +55,8 @@ def test_back_filing_only_covers_an_unsettled_visit():
     assert make(apply(filing_type="referral", begndate=dt.date(2026, 3, 1)), visits=[dt.date(2026, 3, 1)]).begndate == dt.date(2026, 3, 1)
     with pytest.raises(FilingRefused, match="补办备案"):
         make(apply(filing_type="referral", begndate=dt.date(2026, 3, 1)))
+    with pytest.raises(FilingRefused, match="补办备案"):  # earlier than the admission it covers
+        make(apply(filing_type="referral", begndate=dt.date(2026, 2, 20)), visits=[dt.date(2026, 3, 1)])
 
 
 def test_commitment_letter_locks_for_six_months():

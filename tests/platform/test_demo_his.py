@@ -3,12 +3,13 @@ settlement consistent with the spec's identities and with the accounts and accum
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from yibao.store import tables as t
 from yibao.store.database import Database
@@ -68,3 +69,45 @@ def test_his_walks_visits_through_the_gateway(demo_server):
     # every fen taken from an account is a settlement's acct_pay or mutual aid, reversals put it back
     assert -account_paid == settled_acct
     database.dispose()
+
+
+def test_stats_flows_add_up_to_the_month_settlements(demo_server):
+    import datetime as dt
+    import json
+    from decimal import Decimal
+
+    month = dt.date.today().strftime("%Y-%m")
+    proc = subprocess.run([sys.executable, "-m", "yibao.cli", "stats", "flows", "--month", month, "--format", "json",
+                           "--db", demo_server["url"]], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout, parse_float=Decimal)
+    database = Database(demo_server["url"])
+    with database.read() as conn:
+        fund = conn.execute(select(func.sum(t.settlements.c.fund_pay_sumamt_fen))).scalar()
+        count = conn.execute(select(func.sum(case((t.settlements.c.kind == "settlement", 1), else_=-1)))).scalar()
+    database.dispose()
+    assert sum(Decimal(str(r["fund_pay_sumamt"])) for r in rows) * 100 == fund
+    assert sum(r["setl_cnt"] for r in rows) == count
+    assert {r["scope"] for r in rows} >= {"local", "cross_province"}
+    assert all(0 <= Decimal(str(r["direct_rate"])) <= 1 for r in rows)
+
+
+def test_filing_cli_for_agencies(demo_server, tmp_path):
+    def yibao(*args):
+        return subprocess.run([sys.executable, "-m", "yibao.cli", *args, "--db", demo_server["url"]],
+                              capture_output=True, text=True, timeout=120)
+
+    database = Database(demo_server["url"])
+    with database.read() as conn:
+        psn_no = conn.execute(select(t.insurances.c.psn_no).where(t.insurances.c.insuplc_admdvs == "441500")
+                              .order_by(t.insurances.c.psn_no).limit(1)).scalar()
+    database.dispose()
+    created = yibao("filing", "create", "--psn-no", psn_no, "--type", "temporary_other", "--dest", "440600")
+    assert created.returncode == 0, created.stderr
+    listed = yibao("filing", "list", psn_no, "--format", "json")
+    filing_no = [r for r in json.loads(listed.stdout) if r["dest_admdvs"] == "440600"][-1]["filing_no"]
+    assert yibao("filing", "cancel", filing_no, "--reason", "trip cancelled").returncode == 0
+    again = yibao("filing", "cancel", filing_no)
+    assert again.returncode == 2 and "is cancelled" in again.stderr
+    bad = yibao("filing", "create", "--psn-no", psn_no, "--type", "referral", "--dest", "441500")
+    assert bad.returncode == 2 and "includes the insured region" in bad.stderr

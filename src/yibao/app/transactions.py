@@ -453,7 +453,7 @@ def register_visit(conn: Connection, request: Request, data: dict, where: str, *
     check_envelope_region(request, insurance)
     code = request.institution["fixmedins_code"]
     if conn.execute(select(t.visits.c.mdtrt_id).where(t.visits.c.fixmedins_code == code, t.visits.c.ipt_otp_no == ipt_otp_no)).first():
-        raise GatewayError(f"{where}.ipt_otp_no {ipt_otp_no} is already used by another visit of this institution")
+        raise GatewayError(f"visit number (ipt_otp_no / ipt_no) {ipt_otp_no} is already used by another visit of this institution")
     mdtrt_id = new_id("31")
     conn.execute(insert(t.visits).values(
         mdtrt_id=mdtrt_id, fixmedins_code=code, psn_no=psn_no, insutype=insutype, med_type=med_type, kind=kind,

@@ -112,10 +112,11 @@ def open_filing(
     if covers(a.dest_admdvs, a.insured_admdvs) or a.dest_admdvs == a.insured_admdvs:
         raise FilingRefused(f"destination {a.dest_admdvs} includes the insured region {a.insured_admdvs}: no filing is needed there")
     if a.begndate < today:
-        if not any(start >= a.begndate for start in open_visit_starts):
+        # 补办备案: back to the admission of a visit not yet settled, and no further.
+        if not open_visit_starts or not min(open_visit_starts) <= a.begndate <= max(open_visit_starts):
             raise FilingRefused(
-                f"a filing cannot start in the past ({a.begndate}) except to cover a visit in {a.dest_admdvs} "
-                "that is not yet settled (补办备案 before discharge)"
+                f"a filing cannot start in the past ({a.begndate}) except from the admission date of a visit in "
+                f"{a.dest_admdvs} that is not yet settled (补办备案 before discharge)"
             )
     enddate = a.enddate
     if a.filing_type == LONG_TERM:
