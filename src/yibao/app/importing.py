@@ -30,6 +30,7 @@ from yibao.store import repository as repo
 from yibao.store import tables as t
 from yibao.store.database import Database
 
+from . import ledger
 from .errors import new_id
 
 KINDS = ("policy", "hilist", "lmtpric", "selfpay", "institutions", "persons", "filings")
@@ -340,6 +341,8 @@ def _write_persons(conn, rows, now):
         difference = row.acct_balance - repo.account_balance(conn, row.psn_no)
         if difference:
             repo.add_account_entry(conn, row.psn_no, difference, "import", None, now)
+            ledger.post(conn, ledger.account_movement_entry(row.psn_no, row.insuplc_admdvs, repo.to_fen(difference),
+                                                            f"import:{row.psn_no}"), now)
 
 
 def _write_filings(conn, rows, now):

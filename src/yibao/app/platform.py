@@ -27,7 +27,7 @@ from yibao.domain.settle import Settlement, settle
 from yibao.store import repository as repo
 from yibao.store.database import Database
 
-from . import filings
+from . import filings, ledger
 from .clock import Clock, system_clock
 from .errors import GatewayError, new_id
 
@@ -178,6 +178,7 @@ class Platform:
             repo.add_account_entry(conn, priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id, now)
         repo.add_accumulator_delta(conn, visit["psn_no"], visit["insutype"], priced.year, s.delta, setl_id)
         check_stored(row)
+        ledger.post(conn, ledger.settlement_entry_for(row), now)
         return row
 
     def reverse_settlement(self, conn: Connection, original: dict, *, msgid: str, infno: str) -> dict:
@@ -209,6 +210,7 @@ class Platform:
             repo.add_account_entry(conn, family, mulaid, "reversal", setl_id, now)
         delta = ytd_from_json(detail["delta"])
         repo.add_accumulator_delta(conn, original["psn_no"], original["insutype"], original["year"], delta, setl_id, sign=-1)
+        ledger.post(conn, ledger.settlement_entry_for(row), now)
         return row
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, func, insert, select, update
 
 from yibao.documents.render import fen, ratio
 from yibao.domain import codes
@@ -90,7 +90,8 @@ FIELD_LENGTHS = {
     "init_feedetl_sn": 30, "chrg_bchno": 30, "med_list_codg": 50, "medins_list_codg": 150, "mdtrt_cert_no": 50,
     "mdtrt_cert_type": 3, "insutype": 6, "med_type": 6, "dise_codg": 30, "diag_code": 30, "diag_type": 6,
     "diag_srt_no": 6, "maindiag_flag": 1, "omsgid": 40, "oinfno": 6, "sign_no": 32, "opter_no": 30,
-    "hilist_code": 50, "insu_admdvs": 6, "list_type": 3, "type": 30, "cum_ym": 6,
+    "hilist_code": 50, "insu_admdvs": 6, "list_type": 3, "type": 30, "cum_ym": 6, "clr_type": 6, "setlym": 6,
+    "clr_appy_evt_id": 30, "setl_optins": 6,
 }
 
 
@@ -987,6 +988,166 @@ def referral_query(platform: Platform, conn: Connection, request: Request) -> di
             "enddate": date_text(row["enddate"]), "vali_flag": "1" if row["status"] == "active" else "0",
         })
     return {"refmedin": rows}
+
+
+# --- reconciliation and clearing applications 3201/3202/3203/3204 -------------------------------------------------
+
+def institution_totals(conn: Connection, request: Request, *, begin: dt.date, end: dt.date, clr_type: str | None,
+                       insutype: str | None) -> dict:
+    s = t.settlements
+    query = select(
+        func.count(), func.coalesce(func.sum(case((s.c.kind == "settlement", 1), else_=-1)), 0),
+        func.coalesce(func.sum(s.c.medfee_sumamt_fen), 0), func.coalesce(func.sum(s.c.fund_pay_sumamt_fen), 0),
+        func.coalesce(func.sum(s.c.acct_pay_fen), 0), func.coalesce(func.sum(s.c.psn_cash_pay_fen), 0),
+    ).where(s.c.fixmedins_code == request.institution["fixmedins_code"], s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
+            s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    if clr_type:
+        query = query.where(s.c.clr_type == clr_type)
+    if insutype:
+        query = query.where(s.c.insutype == insutype)
+    rows, net, medfee, fund, acct, cash = conn.execute(query).one()
+    return {"rows": int(rows), "setl_cnt": int(net), "medfee_sumamt": repo.from_fen(int(medfee)),
+            "fund_pay_sumamt": repo.from_fen(int(fund)), "acct_pay": repo.from_fen(int(acct)),
+            "cash_payamt": repo.from_fen(int(cash))}
+
+
+def period(data: dict, where: str) -> tuple[dt.date, dt.date]:
+    begin = moment(data, "stmt_begndate", where, required=False) or moment(data, "begndate", where)
+    end = moment(data, "stmt_enddate", where, required=False) or moment(data, "enddate", where)
+    if end < begin:
+        raise GatewayError(f"{where}: the end date is before the begin date")
+    if (end - begin).days > 366:
+        raise GatewayError(f"{where}: a period is at most one year")
+    return begin.date(), end.date()
+
+
+def differences(ours: dict, theirs: dict[str, Decimal | int | None]) -> list[str]:
+    found = []
+    for field, value in theirs.items():
+        if value is not None and Decimal(str(ours[field])) != Decimal(str(value)):
+            found.append(f"{field}: platform {ours[field]}, institution {value}")
+    return found
+
+
+@transaction("3201", "医药机构费用结算对总账", writes=False)
+def reconcile_totals(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    begin, end = period(data, where)
+    ours = institution_totals(conn, request, begin=begin, end=end, clr_type=text(data, "clr_type", where, required=False),
+                              insutype=text(data, "insutype", where, required=False))
+    diff = differences(ours, {
+        "medfee_sumamt": amount(data, "medfee_sumamt", where, allow_negative=True),
+        "fund_pay_sumamt": amount(data, "fund_pay_sumamt", where, allow_negative=True),
+        "acct_pay": amount(data, "acct_pay", where, required=False, allow_negative=True),
+        "setl_cnt": number(data, "fixmedins_setl_cnt", where, required=False, allow_negative=True),
+    })
+    return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if diff else "0",
+                         "stmt_rslt_dscr": "; ".join(diff) if diff else "平帐 (totals agree)"}}
+
+
+@transaction("3202", "医药机构费用结算对明细账", writes=False)
+def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> dict:
+    """Line by line. The national exchange uploads the detail file with 9101; here the lines
+    come inline in ``data.detail`` (setl_id, medfee_sumamt, fund_pay_sumamt, acct_pay)."""
+    data = node(request, "data")
+    where = "input.data"
+    begin, end = period(data, where)
+    lines = data.get("detail")
+    if not isinstance(lines, list):
+        raise GatewayError("input.data.detail must list the institution's settlements (file exchange by 9101 is not offered)")
+    s = t.settlements
+    ours = {row["setl_id"]: dict(row) for row in conn.execute(select(s).where(
+        s.c.fixmedins_code == request.institution["fixmedins_code"],
+        s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
+        s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))).mappings()}
+    result, seen = [], set()
+    for index, line in enumerate(lines):
+        w = f"input.data.detail[{index}]"
+        if not isinstance(line, dict):
+            raise GatewayError(f"{w} must be an object")
+        setl_id = text(line, "setl_id", w)
+        seen.add(setl_id)
+        theirs = {"medfee_sumamt": amount(line, "medfee_sumamt", w, allow_negative=True),
+                  "fund_pay_sumamt": amount(line, "fund_pay_sumamt", w, allow_negative=True),
+                  "acct_pay": amount(line, "acct_pay", w, required=False, allow_negative=True)}
+        row = ours.get(setl_id)
+        if row is None:
+            memo = "not a settlement of this institution in the period on the platform"
+            values = {key: value or Decimal(0) for key, value in theirs.items()}
+            result.append({"psn_no": text(line, "psn_no", w, required=False), "mdtrt_id": text(line, "mdtrt_id", w, required=False),
+                           "setl_id": setl_id, "msgid": "", "stmt_rslt": "1", "refd_setl_flag": "0", "memo": memo, **values})
+            continue
+        platform_values = {"medfee_sumamt": repo.from_fen(row["medfee_sumamt_fen"]),
+                           "fund_pay_sumamt": repo.from_fen(row["fund_pay_sumamt_fen"]), "acct_pay": repo.from_fen(row["acct_pay_fen"])}
+        diff = differences(platform_values, theirs)
+        result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
+                       "stmt_rslt": "1" if diff else "0", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
+                       "memo": "; ".join(diff) if diff else "", **platform_values})
+    for setl_id, row in sorted(ours.items()):
+        if setl_id not in seen:
+            result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
+                           "stmt_rslt": "1", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
+                           "memo": "settled on the platform but missing from the institution's detail",
+                           "medfee_sumamt": repo.from_fen(row["medfee_sumamt_fen"]),
+                           "fund_pay_sumamt": repo.from_fen(row["fund_pay_sumamt_fen"]), "acct_pay": repo.from_fen(row["acct_pay_fen"])})
+    mismatches = sum(1 for row in result if row["stmt_rslt"] == "1")
+    return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if mismatches else "0",
+                         "stmt_rslt_dscr": f"{mismatches} of {len(result)} lines differ" if mismatches else "平帐 (every line agrees)"},
+            "result": result}
+
+
+@transaction("3203", "清算申请", writes=True)
+def clearing_application(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    clr_type = text(data, "clr_type", where)
+    setlym = text(data, "setlym", where, required=False)
+    if setlym and not data.get("begndate"):
+        if len(setlym) != 6 or not setlym.isdigit():
+            raise GatewayError("input.data.setlym must be yyyyMM")
+        first = dt.date(int(setlym[:4]), int(setlym[4:]), 1)
+        last = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1) - dt.timedelta(days=1)
+        begin, end = first, last
+    else:
+        begin, end = period(data, where)
+    ours = institution_totals(conn, request, begin=begin, end=end, clr_type=clr_type, insutype=None)
+    diff = differences(ours, {
+        "setl_cnt": number(data, "psntime", where, required=False, allow_negative=True),
+        "medfee_sumamt": amount(data, "medfee_sumamt", where, allow_negative=True),
+        "fund_pay_sumamt": amount(data, "fund_appy_sum", where, allow_negative=True),
+        "acct_pay": amount(data, "acct_pay", where, required=False, allow_negative=True),
+        "cash_payamt": amount(data, "cash_payamt", where, required=False, allow_negative=True),
+    })
+    if diff:
+        raise GatewayError("the application does not match the platform's settlements: " + "; ".join(diff))
+    a = t.clearing_applications
+    overlap = conn.execute(select(a.c.clr_appy_evt_id).where(
+        a.c.fixmedins_code == request.institution["fixmedins_code"], a.c.clr_type == clr_type, a.c.status == "applied",
+        a.c.begndate <= end, a.c.enddate >= begin)).first()
+    if overlap:
+        raise GatewayError(f"application {overlap[0]} already covers part of {begin}..{end}; cancel it (3204) first")
+    evt = new_id("CA")
+    conn.execute(insert(a).values(
+        clr_appy_evt_id=evt, fixmedins_code=request.institution["fixmedins_code"], clr_type=clr_type, begndate=begin,
+        enddate=end, setl_cnt=ours["setl_cnt"], medfee_sumamt_fen=repo.to_fen(ours["medfee_sumamt"]),
+        fund_pay_sumamt_fen=repo.to_fen(ours["fund_pay_sumamt"]), acct_pay_fen=repo.to_fen(ours["acct_pay"]),
+        status="applied", created_at=request.now))
+    return {"result": {"clr_appy_evt_id": evt}}
+
+
+@transaction("3204", "清算申请撤销", writes=True)
+def clearing_application_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    evt = text(data, "clr_appy_evt_id", "input.data")
+    a = t.clearing_applications
+    row = conn.execute(select(a).where(a.c.clr_appy_evt_id == evt)).mappings().first()
+    if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
+        raise GatewayError(f"clearing application {evt} not found for this institution")
+    if row["status"] != "applied":
+        raise GatewayError(f"clearing application {evt} is {row['status']}")
+    conn.execute(update(a).where(a.c.clr_appy_evt_id == evt).values(status="cancelled", cancelled_at=request.now))
+    return {}
 
 
 # --- queries 5201/5203/5204/5206 ---------------------------------------------------------------------------------

@@ -351,3 +351,94 @@ request_log = Table(
     Column("output", Text, nullable=False),  # the response output (JSON)
     Column("err_msg", Text, nullable=False, default=""),
 )
+
+
+# --- fund flows: ledger, prepayment, clearing, institution applications ---------------------
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),
+    Column("ref", String(40), nullable=False),  # setl_id, prepayment id, statement id …
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_ledger_entries_ref", "ref"),
+)
+
+ledger_postings = Table(
+    "ledger_postings",
+    metadata,
+    Column("posting_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, nullable=False),
+    Column("account", String(80), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Index("ix_ledger_postings_account", "account"),
+    Index("ix_ledger_postings_entry", "entry_id"),
+)
+
+prepayments = Table(
+    "prepayments",
+    metadata,
+    Column("prepay_id", String(30), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("insured_admdvs", String(6), nullable=False),
+    Column("treatment_prov", String(6), nullable=False),
+    Column("kind", String(12), nullable=False),  # annual | top_up
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("basis_fen", BigInteger, nullable=False),  # prior-year cross-region fund payments
+    Column("months", String(8), nullable=False),  # sizing: months' worth of the basis
+    Column("status", String(12), nullable=False),  # approved | paid | received
+    Column("approved_at", DateTime, nullable=False),
+    Column("paid_at", DateTime),
+    Column("received_at", DateTime),
+    Index("ix_prepayments_pair", "insured_admdvs", "treatment_prov", "year"),
+)
+
+clearing_statements = Table(
+    "clearing_statements",
+    metadata,
+    Column("statement_id", String(30), primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("setl_cnt", Integer, nullable=False),
+    Column("medfee_sumamt_fen", BigInteger, nullable=False),
+    Column("fund_pay_sumamt_fen", BigInteger, nullable=False),
+    Column("acct_pay_fen", BigInteger, nullable=False),  # own account and family mutual aid
+    Column("psn_cash_pay_fen", BigInteger, nullable=False),
+    Column("clearing_amount_fen", BigInteger, nullable=False),  # what the insured region owes: funds + accounts
+    Column("status", String(12), nullable=False),  # generated | confirmed | paid
+    Column("generated_at", DateTime, nullable=False),
+    Column("insured_confirmed_at", DateTime),
+    Column("treatment_confirmed_at", DateTime),
+    Column("paid_at", DateTime),
+    UniqueConstraint("month", "insuplc_admdvs", "mdtrtarea_admvs", name="uq_clearing_statements_pair"),
+)
+
+# Which statement cleared each cross-region settlement: the primary key clears a fen once.
+clearing_items = Table(
+    "clearing_items",
+    metadata,
+    Column("setl_id", String(30), primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Index("ix_clearing_items_month", "month", "insuplc_admdvs", "mdtrtarea_admvs"),
+)
+
+clearing_applications = Table(
+    "clearing_applications",
+    metadata,
+    Column("clr_appy_evt_id", String(30), primary_key=True),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("clr_type", String(6), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date, nullable=False),
+    Column("setl_cnt", Integer, nullable=False),
+    Column("medfee_sumamt_fen", BigInteger, nullable=False),
+    Column("fund_pay_sumamt_fen", BigInteger, nullable=False),
+    Column("acct_pay_fen", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False),  # applied | cancelled
+    Column("created_at", DateTime, nullable=False),
+    Column("cancelled_at", DateTime),
+)

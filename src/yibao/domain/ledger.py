@@ -1,0 +1,104 @@
+"""The double-entry ledger: who owes whom, to the fen (TigerBeetle-style: append-only).
+
+Debits are positive, credits negative; every entry's postings sum to zero; a balance is the
+sum of an account's postings. Accounts (by name):
+
+- ``fund:{region}:{fund_pay_type}`` — an insured region's fund expense (debit balance = paid out)
+- ``psn_acct:{psn_no}`` — a personal account, a liability to the person (credit balance = money left)
+- ``acct_funding:{region}`` — where personal-account money comes from (contributions, imports)
+- ``payable:{fixmedins_code}`` — what the treatment region's agency owes an institution
+- ``due_to:{insured}>{treated}`` — what an insured region owes a treatment region (credit)
+- ``due_from:{treated}<{insured}`` — the treatment region's claim on the insured region (debit)
+- ``prepay_commitment:{insured}>{province}`` / ``prepay_budget:{insured}`` — approved prepayments
+- ``prepay_advance:{insured}>{province}`` — prepayment paid out by the insured region (debit)
+- ``prepay_held:{province}<{insured}`` — prepayment received by the treatment province (credit)
+- ``bank:{region}`` — an agency's bank account
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+ACCT_FUND_PAY_TYPE = "310200"
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    amount_fen: int  # debit > 0, credit < 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # settlement | reversal | account_opening | prepay_approved | prepay_paid | prepay_received | clearing_paid | institution_paid
+    ref: str
+    postings: tuple[Posting, ...]
+
+    def negated(self, kind: str, ref: str) -> "Entry":
+        return Entry(kind, ref, tuple(Posting(p.account, -p.amount_fen) for p in self.postings))
+
+
+def fund(region: str, fund_pay_type: str) -> str:
+    return f"fund:{region}:{fund_pay_type}"
+
+
+def psn_acct(psn_no: str) -> str:
+    return f"psn_acct:{psn_no}"
+
+
+def payable(fixmedins_code: str) -> str:
+    return f"payable:{fixmedins_code}"
+
+
+def due_to(insured: str, treated: str) -> str:
+    return f"due_to:{insured}>{treated}"
+
+
+def due_from(treated: str, insured: str) -> str:
+    return f"due_from:{treated}<{insured}"
+
+
+def province(admdvs: str) -> str:
+    return admdvs[:2] + "0000"
+
+
+def settlement_entry(
+    *, setl_id: str, insured: str, treated: str, fixmedins_code: str, psn_no: str, family_psn_no: str | None,
+    fund_payments: Iterable[tuple[str, int]], acct_pay_fen: int, acct_mulaid_pay_fen: int,
+) -> Entry:
+    """The postings of one settlement: funds and accounts pay, the institution is owed; across
+    regions the insured region owes the treatment region, which owes the institution."""
+    postings = [Posting(fund(insured, kind), amount) for kind, amount in fund_payments if amount]
+    if acct_pay_fen:
+        postings.append(Posting(psn_acct(psn_no), acct_pay_fen))
+    if acct_mulaid_pay_fen:
+        assert family_psn_no, "a family mutual-aid payment needs the relative's account"
+        postings.append(Posting(psn_acct(family_psn_no), acct_mulaid_pay_fen))
+    total = sum(p.amount_fen for p in postings)
+    if total:
+        if insured != treated:
+            postings.append(Posting(due_to(insured, treated), -total))
+            postings.append(Posting(due_from(treated, insured), total))
+        postings.append(Posting(payable(fixmedins_code), -total))
+    return Entry("settlement", setl_id, tuple(postings))
+
+
+def check(entries: Iterable[Entry]) -> list[str]:
+    """Validation in the beancount style: a list of errors, empty when the entries are sound."""
+    errors = []
+    for entry in entries:
+        total = sum(p.amount_fen for p in entry.postings)
+        if total != 0:
+            errors.append(f"entry {entry.kind} {entry.ref} does not balance: {total} fen")
+        if not entry.postings:
+            errors.append(f"entry {entry.kind} {entry.ref} has no postings")
+        for posting in entry.postings:
+            if not posting.account or ":" not in posting.account:
+                errors.append(f"entry {entry.kind} {entry.ref} posts to a malformed account {posting.account!r}")
+    return errors
+
+
+def assert_balanced(entry: Entry) -> None:
+    errors = check([entry])
+    assert not errors, errors
