@@ -111,3 +111,46 @@ def test_filing_cli_for_agencies(demo_server, tmp_path):
     assert again.returncode == 2 and "is cancelled" in again.stderr
     bad = yibao("filing", "create", "--psn-no", psn_no, "--type", "referral", "--dest", "441500")
     assert bad.returncode == 2 and "includes the insured region" in bad.stderr
+
+
+def test_clearing_statements_equal_the_month_cross_region_payments_and_ledger_balances(demo_server):
+    from yibao.app.clearing import cross_region_payments
+    from yibao.app.ledger import balances, check_ledger
+
+    month = __import__("datetime").date.today().strftime("%Y-%m")
+
+    def clear():
+        proc = subprocess.run([sys.executable, "-m", "yibao.cli", "clear", "--month", month, "--format", "json",
+                               "--db", demo_server["url"]], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout, parse_float=__import__("decimal").Decimal)
+
+    first = clear()
+    assert clear() == first  # re-running a month changes nothing
+    database = Database(demo_server["url"])
+    with database.read() as conn:
+        expected = cross_region_payments(conn, month)
+        items = conn.execute(select(func.count()).select_from(t.clearing_items)).scalar()
+        assert check_ledger(conn) == []
+        funds = balances(conn, "fund:")
+        fund_by_region = {}
+        for account, fen in funds.items():
+            region = account.split(":")[1]
+            fund_by_region[region] = fund_by_region.get(region, 0) + fen
+        settled_by_region = dict(conn.execute(select(t.settlements.c.insuplc_admdvs, func.sum(t.settlements.c.fund_pay_sumamt_fen))
+                                              .group_by(t.settlements.c.insuplc_admdvs)).all())
+        accounts = balances(conn, "psn_acct:")
+        movements = dict(conn.execute(select(t.account_entries.c.psn_no, func.sum(t.account_entries.c.amount_fen))
+                                      .group_by(t.account_entries.c.psn_no)).all())
+    database.dispose()
+    assert {(s["insuplc_admdvs"], s["mdtrtarea_admvs"]) for s in first} == set(expected)
+    for statement in first:
+        pair = expected[(statement["insuplc_admdvs"], statement["mdtrtarea_admvs"])]
+        assert statement["fund_pay_sumamt"] * 100 == pair["fund_pay_sumamt_fen"]
+        assert statement["acct_pay"] * 100 == pair["acct_pay_fen"]
+        assert statement["clearing_amount"] * 100 == pair["fund_pay_sumamt_fen"] + pair["acct_pay_fen"]
+    assert items == sum(pair["rows"] for pair in expected.values())
+    # each region's fund expense in the ledger is the sum of its settlements' fund payments
+    assert {r: v for r, v in fund_by_region.items() if v} == {r: int(v) for r, v in settled_by_region.items() if v}
+    # each personal account in the ledger mirrors its movements (credit balance = money left)
+    assert {p.split(":", 1)[1]: -v for p, v in accounts.items() if v} == {p: int(v) for p, v in movements.items() if v}
