@@ -29,7 +29,10 @@ def find_bindir() -> Path | None:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        # Tests run with fsync off (the OS does not crash under them). A crash test of the
+        # server itself needs commits to reach the WAL before they are acknowledged.
+        self.durable = durable
         bindir = find_bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -51,10 +54,18 @@ class Cluster:
     def start(self) -> "Cluster":
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self._start()
         return self
+
+    def _options(self) -> str:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        if not self.durable:
+            options += " -c synchronous_commit=off -c full_page_writes=off"
+        return options
+
+    def _start(self) -> None:
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", self._options(), "-l", str(self.root / "log"),
+                  "-w", "start")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -65,6 +76,13 @@ class Cluster:
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def crash(self) -> None:
+        """Stop the server the hard way (immediate: no checkpoint, like a power cut for the server)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def restart(self) -> None:
+        self._start()
 
     def stop(self) -> None:
         try:

@@ -507,6 +507,20 @@ def prepay_status(year: int = typer.Option(..., "--year"), warning_line: str = t
     _print_rows(rows, fmt, f"prepayment usage {year}")
 
 
+@app.command()
+def check(db: str = DB_OPTION) -> None:
+    """Check that balances, accumulators, ledger and request log agree with the settlements."""
+    from yibao.app.consistency import check_database
+
+    with _database(db).read() as conn:
+        errors = check_database(conn)
+    for error in errors:
+        typer.echo(error)
+    if errors:
+        raise typer.Exit(1)
+    typer.echo("consistent: every balance, accumulator and ledger posting agrees with the stored settlements")
+
+
 def main() -> None:
     try:
         app()

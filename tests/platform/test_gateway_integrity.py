@@ -198,10 +198,10 @@ def test_authentication_and_institution_isolation(platform_world, http):
 
 
 def test_concurrent_settlements_of_one_person_serialize(platform_world, http):
-    """Eight visits of one person settled at once: every one counted once, the account never
-    overdrawn, and the accumulators equal the sum of the stored settlements."""
+    """Twenty visits of one person settled from twenty clients at once: every one counted once,
+    the account never overdrawn, and the accumulators equal the sum of the stored settlements."""
     setup = setup_named(platform_world, "ex6")
-    prepared = [walk_golden(http, setup, settle=False, suffix=f"-c{i}") for i in range(8)]
+    prepared = [walk_golden(http, setup, settle=False, suffix=f"-c{i}") for i in range(20)]
     database = platform_world["database"]
     psn_no = setup.person["psn_no"]
     with database.read() as conn:
@@ -220,7 +220,7 @@ def test_concurrent_settlements_of_one_person_serialize(platform_world, http):
         thread.start()
     for thread in threads:
         thread.join()
-    assert not errors and len(results) == 8
+    assert not errors and len(results) == 20
     paid = sum(Decimal(str(r["acct_pay"])) for r in results)
     with database.read() as conn:
         assert repo.account_balance(conn, psn_no) == balance_before - paid >= 0
@@ -229,3 +229,69 @@ def test_concurrent_settlements_of_one_person_serialize(platform_world, http):
     assert sorted(Decimal(str(r["balc"])) for r in results)[0] == balance_before - paid
     # each settlement saw the previous ones: the fund cap 'outpatient_general' is never exceeded
     assert ytd.fund_paid["outpatient_general"] <= Decimal(4000)
+
+
+def test_same_msgid_sent_concurrently_settles_once(platform_world, http):
+    setup = setup_named(platform_world, "ex2a")
+    outputs = walk_golden(http, setup, settle=False, suffix="-samemsg")
+    client, data = outputs["client"], outputs["data"]
+    msgid, insuplc = client.msgid(), setup.case["visit"]["insuplc_admdvs"]
+    answers, errors = [], []
+
+    def send():
+        try:
+            answers.append(client.call("2207", {"data": data}, insuplc_admdvs=insuplc, msgid=msgid)["setlinfo"])
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(answers) == 10
+    assert len({a["setl_id"] for a in answers}) == 1
+    from sqlalchemy import func, select
+
+    from yibao.store import tables as t
+
+    with platform_world["database"].read() as conn:
+        count = conn.execute(select(func.count()).select_from(t.settlements)
+                             .where(t.settlements.c.medins_setl_id == msgid)).scalar()
+    assert count == 1
+
+
+def test_reversal_racing_a_settlement(platform_world, http):
+    """A reversal of one visit and the settlement of another visit of the same person race:
+    both land, each once, and the person's accounts and accumulators stay consistent."""
+    from yibao.app.consistency import check_database
+
+    setup = setup_named(platform_world, "ex1b")
+    first = walk_golden(http, setup, suffix="-race1")
+    second = walk_golden(http, setup, settle=False, suffix="-race2")
+    insuplc = setup.case["visit"]["insuplc_admdvs"]
+    settled = first["settle"]["setlinfo"]
+    results, errors = {}, []
+
+    def reverse():
+        try:
+            results["reversal"] = first["client"].call("2305", {"data": {
+                "setl_id": settled["setl_id"], "mdtrt_id": settled["mdtrt_id"], "psn_no": setup.person["psn_no"]}},
+                insuplc_admdvs=insuplc)["setlinfo"]
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    def settle():
+        try:
+            results["settlement"] = second["client"].call("2304", {"data": second["data"]}, insuplc_admdvs=insuplc)["setlinfo"]
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reverse), threading.Thread(target=settle)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and set(results) == {"reversal", "settlement"}
+    with platform_world["database"].read() as conn:
+        assert check_database(conn) == []

@@ -164,6 +164,7 @@ class Dispatcher:
                         return spec.handler(self.platform, conn, request)
                 with database.write() as conn:
                     institution = self._authenticate(conn, code, message, headers, infno)
+                    repo.lock_msgid(conn, code, msgid)
                     logged = repo.logged_request(conn, code, msgid)
                     fingerprint = request_fingerprint(infno, raw_input)
                     if logged is not None:

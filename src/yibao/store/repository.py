@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
 
 from yibao.domain.case import CatalogEntry, YearToDate
 
@@ -262,6 +262,14 @@ def insert_settlement(conn: Connection, row: dict) -> None:
 
 
 # --- request log -------------------------------------------------------------------------------
+
+def lock_msgid(conn: Connection, fixmedins_code: str, msgid: str) -> None:
+    """Serialize requests with the same msgid (PostgreSQL advisory lock, released at commit), so a
+    concurrent retry waits for the first attempt and then finds its stored answer. SQLite's
+    BEGIN IMMEDIATE already serializes writers."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{fixmedins_code}/{msgid}"})
+
 
 def logged_request(conn: Connection, fixmedins_code: str, msgid: str) -> dict | None:
     row = conn.execute(
