@@ -155,8 +155,11 @@ def build_router(platform: Platform) -> APIRouter:
     def flows(month: str = Query(pattern=r"^\d{4}-\d{2}$"), who: dict = Depends(agency)) -> list[dict]:
         from yibao.analytics.flows import flows_for_month
 
-        with database.read() as conn:
-            rows = flows_for_month(conn, month)
+        try:
+            with database.read() as conn:
+                rows = flows_for_month(conn, month)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
         return [_jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()}) for row in rows
                 if agencies.administers(who, row["insuplc_admdvs"]) or agencies.administers(who, row["mdtrtarea_admvs"])]
 
