@@ -34,6 +34,8 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/settle_bench.py
+	$(BIN)/python bench/clearing_bench.py
+	$(BIN)/python bench/gateway_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -154,3 +154,22 @@ def test_clearing_statements_equal_the_month_cross_region_payments_and_ledger_ba
     assert {r: v for r, v in fund_by_region.items() if v} == {r: int(v) for r, v in settled_by_region.items() if v}
     # each personal account in the ledger mirrors its movements (credit balance = money left)
     assert {p.split(":", 1)[1]: -v for p, v in accounts.items() if v} == {p: int(v) for p, v in movements.items() if v}
+
+
+def test_short_load_run_loses_nothing(demo_server):
+    """The load bench for a few seconds (CI's short run): no errors, every settlement consistent."""
+    import asyncio
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "bench"))
+    from gateway_bench import Bench
+
+    from yibao.app.consistency import check_database
+
+    bench = Bench(demo_server["server"].url, demo_server["data_dir"], clients=8, inpatient_share=0.2)
+    result = asyncio.run(bench.run(4))
+    assert result["errors"] == 0, result["first_error"]
+    assert result["settled"] >= 10
+    database = Database(demo_server["url"])
+    with database.read() as conn:
+        assert check_database(conn) == []
+    database.dispose()

@@ -69,10 +69,26 @@ def _contains_psn_no(value: Any) -> bool:
     return False
 
 
+INSTITUTION_CACHE_SECONDS = 10.0
+
+
 class Dispatcher:
     def __init__(self, platform: Platform, settings: Settings):
         self.platform = platform
         self.settings = settings
+        # Institutions (and their credential hashes) change rarely; a short cache saves a query
+        # on every request. A re-keyed institution's old secret works for at most this long.
+        self._institutions: dict[str, tuple[float, dict | None]] = {}
+
+    def _institution(self, conn, code: str) -> dict | None:
+        cached = self._institutions.get(code)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < INSTITUTION_CACHE_SECONDS:
+            return cached[1]
+        institution = repo.institution(conn, code)
+        if institution is not None:
+            self._institutions[code] = (now, institution)
+        return institution
 
     def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str:
         """The HTTP body in, the response body (JSON text) out."""
@@ -138,7 +154,7 @@ class Dispatcher:
         return result
 
     def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str) -> dict:
-        institution = repo.institution(conn, code)
+        institution = self._institution(conn, code)
         if institution is None:
             raise GatewayError(f"unknown institution {code}")
         if self.settings.insecure_demo:

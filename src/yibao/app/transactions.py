@@ -614,22 +614,25 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         expected = (cnt * pric).quantize(Decimal("0.01"))
         if abs(expected - total) > Decimal("0.01"):
             raise GatewayError(f"{where}.det_item_fee_sumamt {total} is not cnt × pric = {expected}")
-        feedetl_sn = text(row, "feedetl_sn", where)
-        exists = conn.execute(select(t.fee_lines.c.status).where(
-            t.fee_lines.c.mdtrt_id == mdtrt_id, t.fee_lines.c.feedetl_sn == feedetl_sn)).first()
-        if exists:
-            raise GatewayError(f"{where}.feedetl_sn {feedetl_sn} is already uploaded for visit {mdtrt_id}")
-        line = dict(
-            mdtrt_id=mdtrt_id, feedetl_sn=feedetl_sn, init_feedetl_sn=init_sn, psn_no=row["psn_no"],
+        stored.append(dict(
+            mdtrt_id=mdtrt_id, feedetl_sn=text(row, "feedetl_sn", where), init_feedetl_sn=init_sn, psn_no=row["psn_no"],
             chrg_bchno=text(row, "chrg_bchno", where, required=kind == "outpatient"),
             med_list_codg=text(row, "med_list_codg", where),
             medins_list_codg=text(row, "medins_list_codg", where, required=False),
             cnt=f"{cnt:f}", pric=f"{pric:f}", det_item_fee_sumamt_fen=repo.to_fen(total),
             fee_ocur_time=moment(row, "fee_ocur_time", where), status="uploaded", upload_msgid=request.msgid,
             created_at=request.now,
-        )
-        conn.execute(insert(t.fee_lines).values(**line))
-        stored.append(line)
+        ))
+    keys = [(line["mdtrt_id"], line["feedetl_sn"]) for line in stored]
+    if len(set(keys)) != len(keys):
+        raise GatewayError("input.feedetail repeats a feedetl_sn")
+    for mdtrt_id in visits:
+        sns = [sn for visit_id, sn in keys if visit_id == mdtrt_id]
+        taken = conn.execute(select(t.fee_lines.c.feedetl_sn).where(
+            t.fee_lines.c.mdtrt_id == mdtrt_id, t.fee_lines.c.feedetl_sn.in_(sns))).first()
+        if taken:
+            raise GatewayError(f"feedetl_sn {taken[0]} is already uploaded for visit {mdtrt_id}")
+    conn.execute(insert(t.fee_lines), stored)
     any_visit = next(iter(visits.values()))
     catalog = repo.catalog_entries(conn, request.institution["admdvs"], {line["med_list_codg"] for line in stored},
                                    any_visit["begntime"].date())

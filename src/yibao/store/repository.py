@@ -126,16 +126,18 @@ def add_accumulator_delta(
 # --- policies and catalogues ---------------------------------------------------------------
 
 def policy_row(conn: Connection, admdvs: str, insutype: str, day: dt.date) -> dict | None:
-    """The policy in force on ``day`` for the region (or its city, or its province)."""
-    for region in region_chain(admdvs):
-        row = conn.execute(
-            select(t.policies)
-            .where(t.policies.c.admdvs == region, t.policies.c.insutype == insutype, t.policies.c.valid_from <= day)
-            .order_by(t.policies.c.valid_from.desc())
-            .limit(1)
-        ).mappings().first()
-        if row:
-            return dict(row)
+    """The policy in force on ``day`` for the region (or its city, or its province): one query,
+    the nearest region's latest document wins."""
+    chain = region_chain(admdvs)
+    rows = conn.execute(
+        select(t.policies)
+        .where(t.policies.c.admdvs.in_(chain), t.policies.c.insutype == insutype, t.policies.c.valid_from <= day)
+        .order_by(t.policies.c.valid_from.desc())
+    ).mappings().all()
+    for region in chain:
+        for row in rows:
+            if row["admdvs"] == region:
+                return dict(row)
     return None
 
 
@@ -148,41 +150,35 @@ def _valid_on(table, day: dt.date):
 
 
 def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
-    """Catalogue entries (hilist ⋈ lmtpric ⋈ selfpay) valid on ``day`` for the treatment region.
-
-    The nearest region in the chain that lists a code wins.
-    """
+    """Catalogue entries (hilist ⋈ lmtpric ⋈ selfpay) valid on ``day`` for the treatment region,
+    in one query over the region chain; the nearest region that lists a code wins."""
     wanted = sorted(set(codes))
     if not wanted:
         return {}
+    chain = region_chain(admdvs)
+    h, l, s = t.hilist, t.lmtpric, t.selfpay
+    rows = conn.execute(
+        select(h.c.insu_admdvs, h.c.hilist_code, h.c.hilist_name, h.c.chrgitm_lv, l.c.hilist_pric_uplmt_amt,
+               s.c.selfpay_prop, s.c.selfpay_prop_psn_type)
+        .select_from(
+            h.outerjoin(l, and_(l.c.hilist_code == h.c.hilist_code, l.c.insu_admdvs == h.c.insu_admdvs, _valid_on(l, day)))
+            .outerjoin(s, and_(s.c.hilist_code == h.c.hilist_code, s.c.insu_admdvs == h.c.insu_admdvs, _valid_on(s, day)))
+        )
+        .where(h.c.insu_admdvs.in_(chain), h.c.hilist_code.in_(wanted), _valid_on(h, day))
+    ).all()
+    rank = {region: index for index, region in enumerate(chain)}
+    best: dict[str, tuple] = {}
+    for row in rows:
+        key = (rank[row[0]], row[6] or "")  # nearest region; a person-type-specific ratio row last
+        if row[1] not in best or key < best[row[1]][0]:
+            best[row[1]] = (key, row)
     found: dict[str, CatalogEntry] = {}
-    for region in region_chain(admdvs):
-        missing = [code for code in wanted if code not in found]
-        if not missing:
-            break
-        items = conn.execute(
-            select(t.hilist.c.hilist_code, t.hilist.c.hilist_name, t.hilist.c.chrgitm_lv)
-            .where(t.hilist.c.insu_admdvs == region, t.hilist.c.hilist_code.in_(missing), _valid_on(t.hilist, day))
-        ).all()
-        if not items:
-            continue
-        codes_here = [row[0] for row in items]
-        ceilings = dict(conn.execute(
-            select(t.lmtpric.c.hilist_code, t.lmtpric.c.hilist_pric_uplmt_amt)
-            .where(t.lmtpric.c.insu_admdvs == region, t.lmtpric.c.hilist_code.in_(codes_here), _valid_on(t.lmtpric, day))
-        ).all())
-        props = dict(conn.execute(
-            select(t.selfpay.c.hilist_code, t.selfpay.c.selfpay_prop)
-            .where(t.selfpay.c.insu_admdvs == region, t.selfpay.c.hilist_code.in_(codes_here), _valid_on(t.selfpay, day))
-            .order_by(t.selfpay.c.selfpay_prop_psn_type.desc())
-        ).all())
-        for code, name, level in items:
-            ceiling = ceilings.get(code)
-            found[code] = CatalogEntry(
-                code=code, name=name, chrgitm_lv=level,
-                selfpay_prop=Decimal(props.get(code, "0")),
-                pric_uplmt_amt=Decimal(ceiling) if ceiling is not None else None,
-            )
+    for code, (_, row) in best.items():
+        found[code] = CatalogEntry(
+            code=code, name=row[2], chrgitm_lv=row[3],
+            selfpay_prop=Decimal(row[5]) if row[5] is not None else Decimal(0),
+            pric_uplmt_amt=Decimal(row[4]) if row[4] is not None else None,
+        )
     return found
 
 
