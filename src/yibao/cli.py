@@ -521,6 +521,24 @@ def check(db: str = DB_OPTION) -> None:
     typer.echo("consistent: every balance, accumulator and ledger posting agrees with the stored settlements")
 
 
+@stats_app.command("supervision")
+def stats_supervision(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
+                      region: str = typer.Option(None, "--region"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
+    """Fund supervision figures: cases, recovered, penalties, suspensions, terminations."""
+    from yibao.app.supervision import supervision_stats
+
+    with _database(db).read() as conn:
+        stats = supervision_stats(conn, begin=_date(begin, "--from"), end=_date(end, "--to"), admdvs=region)
+    if fmt == "json":
+        from yibao.documents.render import dumps
+
+        typer.echo(dumps(stats))
+        return
+    rows = [{"figure": key, "value": value if not isinstance(value, dict) else ", ".join(f"{k} {v}" for k, v in value.items())}
+            for key, value in stats.items()]
+    _print_rows(rows, fmt, "fund supervision")
+
+
 def main() -> None:
     try:
         app()

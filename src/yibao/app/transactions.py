@@ -25,7 +25,7 @@ from yibao.domain.split import split_line
 from yibao.store import repository as repo
 from yibao.store import tables as t
 
-from . import filings
+from . import filings, supervision
 from .errors import GatewayError, new_id
 from .platform import CLR_TYPE, Platform, Priced, age_on, net_fee_lines
 
@@ -175,6 +175,20 @@ def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:
     if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
         raise GatewayError(f"settlement {setl_id} not found for institution {request.institution['fixmedins_code']}")
     return row
+
+
+def check_sanctions(conn: Connection, request: Request, psn_no: str, day: dt.date) -> None:
+    """Agreement actions and personal sanctions of fund supervision, enforced at the counter."""
+    held = supervision.active_sanction(conn, "institution", request.institution["fixmedins_code"], day)
+    if held is not None:
+        until = f" until {held['enddate']}" if held["enddate"] else ""
+        word = "terminated" if held["kind"] == "terminate" else "suspended"
+        raise GatewayError(f"institution {request.institution['fixmedins_code']}'s agreement is {word}{until} "
+                           f"(fund supervision: {held['reason'][:80]}); it cannot settle")
+    held = supervision.active_sanction(conn, "person", psn_no, day)
+    if held is not None:
+        raise GatewayError(f"person {psn_no}'s direct settlement is suspended until {held['enddate']} "
+                           f"(fund supervision: {held['reason'][:80]}); pay and claim at the insured place")
 
 
 def check_envelope_region(request: Request, insurance: dict) -> None:
@@ -452,6 +466,7 @@ def register_visit(conn: Connection, request: Request, data: dict, where: str, *
     if insurance is None or insurance["psn_insu_stas"] != "1":
         raise GatewayError(f"person {psn_no} has no active insurance of type {insutype}")
     check_envelope_region(request, insurance)
+    check_sanctions(conn, request, psn_no, begntime.date())
     code = request.institution["fixmedins_code"]
     if conn.execute(select(t.visits.c.mdtrt_id).where(t.visits.c.fixmedins_code == code, t.visits.c.ipt_otp_no == ipt_otp_no)).first():
         raise GatewayError(f"visit number (ipt_otp_no / ipt_no) {ipt_otp_no} is already used by another visit of this institution")
@@ -690,6 +705,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     if insutype != visit["insutype"]:
         raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
     repo.lock_person(conn, psn_no)
+    check_sanctions(conn, request, psn_no, request.now.date())
     ensure_unsettled(conn, visit, "settling again")
     lines = repo.fee_lines(conn, visit["mdtrt_id"])
     chrg_bchno = text(data, "chrg_bchno", where, required=False)
@@ -822,6 +838,7 @@ def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool)
 def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, store: bool) -> tuple[Priced, dict, list[dict]]:
     visit, lines = pharmacy_visit_and_lines(conn, request, store=store)
     repo.lock_person(conn, visit["psn_no"])
+    check_sanctions(conn, request, visit["psn_no"], request.now.date())
     info = node(request, "druginfo")
     priced = platform.price_visit(conn, visit, request.institution, lines, med_type=visit["med_type"],
                                   acct_used_flag=flag(info, "acct_used_flag", True))

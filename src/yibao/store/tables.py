@@ -442,3 +442,108 @@ clearing_applications = Table(
     Column("created_at", DateTime, nullable=False),
     Column("cancelled_at", DateTime),
 )
+
+
+# --- fund supervision: rule packages, death registry, findings, cases and sanctions -----------
+
+rule_packages = Table(
+    "rule_packages",
+    metadata,
+    Column("package_id", Integer, primary_key=True, autoincrement=True),
+    Column("admdvs", String(6), nullable=False),  # the region whose package it is
+    Column("version", String(40), nullable=False),
+    Column("document", Text, nullable=False),  # rules + knowledge base (JSON)
+    Column("source", String(100), nullable=False),  # who made it, or which region shared it
+    Column("imported_at", DateTime, nullable=False),
+    Column("refuse_definite", Boolean, nullable=False, server_default="0"),  # definite violations refuse settlement
+    UniqueConstraint("admdvs", "version", name="uq_rule_packages_version"),
+)
+
+deaths = Table(
+    "deaths",
+    metadata,
+    Column("certno", String(50), primary_key=True),
+    Column("die_date", Date, nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+)
+
+audit_findings = Table(
+    "audit_findings",
+    metadata,
+    Column("finding_id", String(30), primary_key=True),
+    Column("stage", String(6), nullable=False),  # 事前 | 事中 | 事后
+    Column("run_id", String(30), nullable=False),
+    Column("rule_id", String(40), nullable=False),
+    Column("rule_type", String(20), nullable=False),
+    Column("result_type", String(10), nullable=False),  # 明确违规 | 可疑
+    Column("sev_deg", String(6), nullable=False),
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("setl_id", String(30), nullable=False, server_default=""),
+    Column("feedetl_sn", String(30), nullable=False, server_default=""),
+    Column("psn_no", String(30), nullable=False),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("vola_amt_fen", BigInteger, nullable=False),
+    Column("vola_cont", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("found_at", DateTime, nullable=False),
+    Index("ix_audit_findings_setl", "setl_id"),
+    Index("ix_audit_findings_inst", "fixmedins_code"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(30), primary_key=True),
+    Column("admdvs", String(6), nullable=False),  # the supervising agency's region
+    Column("subject_type", String(12), nullable=False),  # institution | person
+    Column("subject_id", String(30), nullable=False),
+    Column("status", String(14), nullable=False),  # suspected | investigating | confirmed | dismissed
+    Column("summary", Text, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),  # the amount at stake
+    Column("source", String(20), nullable=False),  # audit | notice:<region> | manual
+    Column("opened_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    Index("ix_cases_subject", "subject_type", "subject_id"),
+)
+
+case_events = Table(  # append-only history of a case: status changes, money, notes, linked findings
+    "case_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(30), nullable=False),
+    Column("kind", String(14), nullable=False),  # status | recovery | refund | penalty | finding | note
+    Column("amount_fen", BigInteger, nullable=False, server_default="0"),
+    Column("detail", Text, nullable=False),
+    Column("by", String(30), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_case_events_case", "case_id"),
+)
+
+sanctions = Table(  # agreement actions on institutions and direct-settlement suspensions of persons
+    "sanctions",
+    metadata,
+    Column("sanction_id", String(30), primary_key=True),
+    Column("subject_type", String(12), nullable=False),  # institution | person
+    Column("subject_id", String(30), nullable=False),
+    Column("kind", String(12), nullable=False),  # suspend | terminate
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),  # open for a termination
+    Column("reason", Text, nullable=False),
+    Column("case_id", String(30)),
+    Column("created_at", DateTime, nullable=False),
+    Column("lifted_at", DateTime),
+    Index("ix_sanctions_subject", "subject_type", "subject_id"),
+)
+
+credit_records = Table(
+    "credit_records",
+    metadata,
+    Column("record_id", Integer, primary_key=True, autoincrement=True),
+    Column("subject_type", String(12), nullable=False),
+    Column("subject_id", String(30), nullable=False),
+    Column("points", Integer, nullable=False),  # deducted credit points (negative) or restored
+    Column("reason", Text, nullable=False),
+    Column("case_id", String(30)),
+    Column("at", DateTime, nullable=False),
+    Index("ix_credit_records_subject", "subject_type", "subject_id"),
+)
