@@ -8,7 +8,7 @@ the latency of the settle call (p50/p95/p99), first at full load, then at half t
     python bench/gateway_bench.py [--backend postgresql|sqlite|both] [--seconds 20] [--clients 32]
                                   [--workers 3] [--inpatient-share 0.1]
 
-The load generator runs in this process (asyncio + httpx); the server runs in its own
+The load generator runs in this process (asyncio + aiohttp); the server runs in its own
 processes; both share this machine's cores, as they would on one small server.
 """
 
@@ -27,7 +27,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,9 +74,10 @@ class Bench:
                     "infver": "V1.0", "opter_type": "1", "opter": "1", "opter_name": "bench",
                     "fixmedins_code": institution["fixmedins_code"], "fixmedins_name": "bench",
                     "sign_no": self.signins.get(institution["fixmedins_code"], ""), "input": input_}
-        response = await http.post(DISPATCH, content=dumps(envelope, indent=None), headers={
-            "content-type": "application/json", "x-tif-paasid": institution["fixmedins_code"], "apikey": institution["secret"]})
-        body = response.json()
+        async with http.post(self.url + DISPATCH, data=dumps(envelope, indent=None).encode(), headers={
+                "content-type": "application/json", "x-tif-paasid": institution["fixmedins_code"],
+                "apikey": institution["secret"]}) as response:
+            body = await response.json(content_type=None)
         if body["infcode"] != 0:
             raise RuntimeError(f"{infno}: {body['err_msg']}")
         return body["output"]
@@ -126,8 +127,8 @@ class Bench:
     async def run(self, seconds: float, rate: float | None = None) -> dict:
         latencies, errors = [], []
         deadline = time.perf_counter() + seconds
-        limits = httpx.Limits(max_connections=self.clients * 2, max_keepalive_connections=self.clients * 2)
-        async with httpx.AsyncClient(base_url=self.url, timeout=60, limits=limits) as http:
+        connector = aiohttp.TCPConnector(limit=self.clients * 2)
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
             if not self.signins:
                 await self.sign_in_all(http)
             interval = self.clients / rate if rate else 0.0
