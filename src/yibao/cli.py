@@ -71,12 +71,30 @@ def db_upgrade(db: str = DB_OPTION) -> None:
 
 @app.command("import")
 def import_command(
-    kind: str = typer.Argument(..., help="policy | hilist | lmtpric | selfpay | institutions | persons | filings"),
+    kind: str = typer.Argument(..., help="policy | hilist | lmtpric | selfpay | institutions | persons | filings | "
+                                         "restrictions | bundles | exclusive_pairs | frequency_limits | price_ceilings | deaths"),
     file: Path = typer.Argument(..., help="CSV with a header row, or JSON (an array of objects)."),
     db: str = DB_OPTION,
 ) -> None:
     """Import a file in the national shape (all or nothing per file)."""
     import datetime as dt
+
+    if kind in ("restrictions", "price_ceilings", "bundles", "exclusive_pairs", "frequency_limits", "deaths"):
+        from yibao.app import audit
+        from yibao.app.errors import GatewayError
+
+        database = _database(db)
+        try:
+            if kind == "deaths":
+                count = audit.import_deaths(database, file, dt.datetime.now().replace(microsecond=0))
+                typer.echo(f"deaths: {count} rows imported from {file}")
+                return
+            for result in audit.import_knowledge_file(database, kind, file, now=dt.datetime.now().replace(microsecond=0)):
+                typer.echo(f"{kind}: {result['rows']} rows for region {result['region']} → rule package {result['version']}")
+                typer.echo(result["diff"])
+        except GatewayError as exc:
+            _fail(f"{exc.message} (nothing imported)", 2)
+        return
 
     from rich.progress import Progress
 
@@ -537,6 +555,85 @@ def stats_supervision(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"
     rows = [{"figure": key, "value": value if not isinstance(value, dict) else ", ".join(f"{k} {v}" for k, v in value.items())}
             for key, value in stats.items()]
     _print_rows(rows, fmt, "fund supervision")
+
+
+rules_app = typer.Typer(help="The audit rule base (规则库/知识库): packages per region.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("init")
+def rules_init(region: str = typer.Option(..., "--region"), refuse_definite: bool = typer.Option(False, "--refuse-definite"),
+               db: str = DB_OPTION) -> None:
+    """Give a region the standard rules (one of every type)."""
+    from yibao.app import audit
+    from yibao.domain.audit import export_package
+
+    now = _now()
+    result = _write(db, lambda conn: audit.import_rule_package(conn, export_package(audit.standard_package(region, now)),
+                                                              admdvs=region, source="standard", now=now,
+                                                              refuse_definite=refuse_definite))
+    typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
+    typer.echo(result["diff"])
+
+
+@rules_app.command("import")
+def rules_import(file: Path = typer.Argument(..., help="a rule package (JSON)"), region: str = typer.Option(..., "--region"),
+                 refuse_definite: bool = typer.Option(None, "--refuse-definite/--warn-only",
+                                                      help="definite violations refuse the settlement, or only warn"),
+                 db: str = DB_OPTION) -> None:
+    """Import a rule package (e.g. shared by another region); prints what changed."""
+    from yibao.app import audit
+
+    try:
+        document = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc}", 2)
+    result = _write(db, lambda conn: audit.import_rule_package(conn, document, admdvs=region, source=f"file {file.name}",
+                                                              now=_now(), refuse_definite=refuse_definite))
+    typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
+    typer.echo(result["diff"])
+
+
+@rules_app.command("export")
+def rules_export(region: str = typer.Option(..., "--region"), db: str = DB_OPTION) -> None:
+    """Print the region's current rule package (JSON) to share it."""
+    from yibao.app import audit
+    from yibao.app.errors import GatewayError
+
+    try:
+        with _database(db).read() as conn:
+            typer.echo(audit.export_rule_package(conn, region))
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+
+
+@app.command()
+def audit(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
+          region: str = typer.Option(..., "--region", help="treatment region whose rule package applies"),
+          engine: str = typer.Option("duckdb", "--engine", help="duckdb | spark"),
+          store: bool = typer.Option(True, "--store/--dry-run", help="keep the findings for cases"),
+          db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
+    """Post-event audit (事后) of the period's settlements with the region's rule package."""
+    from rich.console import Console
+
+    from yibao.app import audit as audit_use_case
+    from yibao.app.errors import GatewayError
+
+    if engine not in ("duckdb", "spark"):
+        _fail("--engine is duckdb or spark", 2)
+    console = Console(stderr=True)
+    try:
+        with console.status("auditing") as status:
+            findings = audit_use_case.run_post_audit(
+                _database(db), begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine,
+                now=_now(), store=store,
+                progress=lambda p: status.update(f"auditing: {getattr(p, 'rule_id', '')} {getattr(p, 'done', '')}/{getattr(p, 'total', '')}"))
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+    rows = [{"rule_id": f.rule_id, "rule_type": f.rule_type, "result_type": f.result_type, "sev_deg": f.sev_deg,
+             "mdtrt_id": f.mdtrt_id, "setl_id": f.setl_id, "feedetl_sn": f.feedetl_sn, "psn_no": f.psn_no,
+             "vola_amt": f.vola_amt, "vola_cont": f.vola_cont} for f in findings]
+    _print_rows(rows, fmt, f"post-event audit {begin}..{end}, region {region}: {len(rows)} findings")
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from yibao.domain.audit import (
 
 DAY = dt.date(2024, 3, 4)
 SINCE = dt.date(2024, 1, 1)
-PROVINCE, CITY, DISTRICT = "500000", "500100", "500155"
+PROVINCE, DISTRICT = "500000", "500155"
 HOSPITAL = "H50015500001"  # a hospital in 梁平区 (500155): knowledge of 500155 → 500100 → 500000 applies
 AUTHOR = Provenance("重庆市医保局", PROVINCE, dt.date(2024, 1, 1))
 
@@ -47,7 +47,7 @@ def restriction(code: str, region: str = PROVINCE, **limits) -> Restriction:
 
 
 def ceiling(code: str, amount: str, region: str = PROVINCE) -> PriceCeiling:
-    return PriceCeiling(code, region, SINCE, None, Decimal(amount))
+    return PriceCeiling(code, region, SINCE, hilist_pric_uplmt_amt=Decimal(amount))
 
 
 def bundle(package_code: str, item_code: str) -> Bundle:

@@ -241,7 +241,7 @@ WHERE {{scope}} AND l.fee_date > d.die_date""",
 }
 assert set(RULE_SQL) == set(r.RULE_TYPES)
 
-_SCENARIO_COLUMNS = dict(zip(SCENARIOS, ("sc_inpatient", "sc_outpatient", "sc_pharmacy", "sc_internet", "sc_remote")))
+_SCENARIO_COLUMNS = dict(zip(SCENARIOS, ("sc_inpatient", "sc_outpatient", "sc_pharmacy", "sc_internet", "sc_remote"), strict=True))
 
 
 def rule_sql(rule: Rule) -> str:
@@ -345,10 +345,22 @@ class DuckDBEngine:
     def query(self, sql: str) -> list[dict]:
         cursor = self.con.execute(sql)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def close(self) -> None:
         self.con.close()
+
+
+def write_claims_parquet(rows: Sequence[dict], path: str | Path) -> int:
+    """Flat claim-line rows to a Parquet file with the table's column types; returns the count."""
+    engine = DuckDBEngine()
+    try:
+        engine.create_table("claims_out", [(c, t) for c, t, _ in CLAIM_SCHEMA], typed_rows(rows, CLAIM_SCHEMA, "claims"))
+        target = str(path).replace("'", "''")
+        engine.con.execute(f"COPY claims_out TO '{target}' (FORMAT parquet)")
+        return len(rows)
+    finally:
+        engine.close()
 
 
 def _engine(name: str, spark: Any = None):

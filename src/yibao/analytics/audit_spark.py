@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+# Errors only. Spark prints a notice at start-up unless its own logger (under org.apache)
+# has an explicit level equal to the root's, hence the second logger.
 _LOG4J = """\
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
@@ -23,6 +25,8 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+logger.apache.name = org.apache
+logger.apache.level = error
 """
 
 
@@ -39,8 +43,13 @@ def find_java_home() -> str | None:
     return str(Path(candidates[-1]).parents[1]) if candidates else None
 
 
-def spark_session(partitions: int = 4, cores: int = 2) -> Any:
-    """A local SparkSession (created once per process, then reused by getOrCreate)."""
+def spark_session(partitions: int = 4, cores: int = 2, small_data: bool = False) -> Any:
+    """A local SparkSession (created once per process, then reused by getOrCreate).
+
+    ``small_data`` (tests, a few thousand lines) turns off adaptive execution and whole-stage
+    code generation: compiling each query's code takes longer than running it on small
+    tables, and halves the time of a run.
+    """
     java_home = find_java_home()
     if java_home is None:
         raise RuntimeError("Spark needs Java 17: install openjdk-17-jre-headless or set JAVA_HOME")
@@ -48,7 +57,7 @@ def spark_session(partitions: int = 4, cores: int = 2) -> Any:
     # Local mode talks to itself only; binding to loopback also avoids the hostname warning.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     log_config = Path(tempfile.gettempdir(), "yibao-audit-log4j2.properties")
-    if not log_config.exists():
+    if not log_config.exists() or log_config.read_text() != _LOG4J:
         log_config.write_text(_LOG4J)
     from pyspark.sql import SparkSession
 
@@ -59,6 +68,8 @@ def spark_session(partitions: int = 4, cores: int = 2) -> Any:
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log_config}")
+        .config("spark.sql.adaptive.enabled", str(not small_data).lower())
+        .config("spark.sql.codegen.wholeStage", str(not small_data).lower())
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")

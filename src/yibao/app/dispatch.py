@@ -44,7 +44,7 @@ def _stamp(now_ns: int) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.localtime(seconds)) + f"{nanos // 1_000_000:03d}"
 
 
-def envelope(infcode: int, output: Any, err_msg: str, receiver: str, received_ns: int) -> dict:
+def envelope(infcode: int, output: Any, err_msg: str, receiver: str, received_ns: int, warn_msg: str = "") -> dict:
     serial = (os.getpid() % 1000) * 10_000_000 + next(_serial) % 10_000_000
     received = _stamp(received_ns)
     return {
@@ -53,7 +53,7 @@ def envelope(infcode: int, output: Any, err_msg: str, receiver: str, received_ns
         "refmsg_time": received,
         "respond_time": _stamp(time.time_ns()),
         "err_msg": err_msg,
-        "warn_msg": "",
+        "warn_msg": warn_msg,
         "cainfo": "",
         "signtype": "",
         "enctype": "",
@@ -139,8 +139,8 @@ class Dispatcher:
                 raise GatewayError("input must be an object (or a JSON string of one)")
             if _contains_psn_no(raw_input) and not message.get("insuplc_admdvs") and infno not in ("9001", "9002"):
                 raise GatewayError("insuplc_admdvs is required when the input names a psn_no (obtain it with 1101)")
-            output = self._run(spec, infno, msgid, code, message, raw_input, headers)
-            result = envelope(0, output, "", receiver, received_ns)
+            output, warnings = self._run(spec, infno, msgid, code, message, raw_input, headers)
+            result = envelope(0, output, "", receiver, received_ns, "；".join(warnings)[:2000])
         except GatewayError as refusal:
             result = envelope(-1, None, refusal.message[:2000], receiver, received_ns)
         except OperationalError:
@@ -177,7 +177,7 @@ class Dispatcher:
                     with database.read() as conn:
                         institution = self._authenticate(conn, code, message, headers, infno)
                         request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
-                        return spec.handler(self.platform, conn, request)
+                        return spec.handler(self.platform, conn, request), request.warnings
                 with database.write() as conn:
                     institution = self._authenticate(conn, code, message, headers, infno)
                     repo.lock_msgid(conn, code, msgid)
@@ -188,12 +188,12 @@ class Dispatcher:
                             raise GatewayError(f"msgid {msgid} was already used for transaction {logged['infno']}")
                         if logged["request_sha256"] != fingerprint:
                             raise GatewayError(f"msgid {msgid} was already used for a different {infno} request")
-                        return json.loads(logged["output"], parse_float=Decimal)
+                        return json.loads(logged["output"], parse_float=Decimal), []
                     request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
                     output = spec.handler(self.platform, conn, request)
                     output_json = dumps(output, indent=None)
                     repo.log_request(conn, code, msgid, infno, fingerprint, request.now, output_json)
-                    return json.loads(output_json, parse_float=Decimal)
+                    return json.loads(output_json, parse_float=Decimal), request.warnings
             except IntegrityError:
                 # A concurrent request with the same msgid (or a rare id collision) won the
                 # race; try again, which finds the stored answer or draws new ids.

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -25,7 +25,7 @@ from yibao.domain.split import split_line
 from yibao.store import repository as repo
 from yibao.store import tables as t
 
-from . import filings, supervision
+from . import audit, filings, supervision
 from .errors import GatewayError, new_id
 from .platform import CLR_TYPE, Platform, Priced, age_on, net_fee_lines
 
@@ -38,6 +38,7 @@ class Request:
     input: dict
     institution: dict
     now: dt.datetime
+    warnings: list[str] = field(default_factory=list)  # answered in the envelope's warn_msg
 
 
 Handler = Callable[[Platform, Connection, Request], dict]
@@ -722,9 +723,29 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     return priced, visit, lines
 
 
+def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[dict], person: dict, setl_id: str = "") -> None:
+    """事中审核 at settlement with the treatment region's rule package: a definite violation
+    refuses the settlement where the region so configured it; findings are kept and answered
+    as warnings (warn_msg)."""
+    audited = audit.audit_visit(conn, visit, lines, person, request.institution, "事中", setl_id)
+    if audited is None:
+        return
+    package_row, _, findings = audited
+    if not findings:
+        return
+    definite = [f for f in findings if f.result_type == audit.DEFINITE]
+    if definite and package_row["refuse_definite"]:
+        raise GatewayError("refused by in-event audit (事中审核): " + "；".join(
+            f"[{f.rule_id} {f.rule_type}] {f.vola_cont}" for f in definite[:5]))
+    supervision.store_findings(conn, findings, stage="事中", run_id=request.msgid, now=request.now,
+                               context={"psn_no": visit["psn_no"], "fixmedins_code": visit["fixmedins_code"]})
+    request.warnings += [f"[{f.rule_id} {f.rule_type} {f.result_type}] {f.vola_cont}" for f in findings[:10]]
+
+
 def settle_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
-    priced, visit, _ = price_for_request(platform, conn, request, kind=kind)
+    priced, visit, lines = price_for_request(platform, conn, request, kind=kind)
     data = node(request, "data")
+    in_event_audit(conn, request, visit, lines, priced.person)
     row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid,
                                     infno=request.infno, chrg_bchno=text(data, "chrg_bchno", "input.data", required=False))
     return settlement_output(row, visit, priced.person, priced.insurance)
@@ -861,6 +882,7 @@ def pharmacy_presettle(platform: Platform, conn: Connection, request: Request) -
 @transaction("2102", "药店结算", writes=True)
 def pharmacy_settle(platform: Platform, conn: Connection, request: Request) -> dict:
     priced, visit, lines = pharmacy_price(platform, conn, request, store=True)
+    in_event_audit(conn, request, visit, lines, priced.person)
     row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid, infno=request.infno)
     output = settlement_output(row, visit, priced.person, priced.insurance)
     output["detlcutinfo"] = detlcutinfo(priced, lines)
@@ -1008,6 +1030,93 @@ def referral_query(platform: Platform, conn: Connection, request: Request) -> di
             "enddate": date_text(row["enddate"]), "vali_flag": "1" if row["status"] == "active" else "0",
         })
     return {"refmedin": rows}
+
+
+# --- smart audit 3101 (事前) / 3102 (事中) ---------------------------------------------------------------------
+
+def claims_from_patient_dtos(conn: Connection, request: Request, data: dict) -> list[tuple[Any, dict]]:
+    from yibao.domain.audit import Claim, Line
+
+    patients = data.get("patient_dtos")
+    if not isinstance(patients, list) or not patients:
+        raise GatewayError("input.data.patient_dtos must list the patients to audit")
+    claims = []
+    for p_index, patient in enumerate(patients[:50]):
+        where = f"input.data.patient_dtos[{p_index}]"
+        if not isinstance(patient, dict):
+            raise GatewayError(f"{where} must be an object")
+        psn_no = text(patient, "patn_id", where)
+        person = repo.person(conn, psn_no)
+        if person is None:
+            raise GatewayError(f"{where}.patn_id: person {psn_no} not found")
+        insurances = repo.insurances_of(conn, psn_no)
+        encounters = patient.get("fsi_encounter_dtos")
+        if not isinstance(encounters, list) or not encounters:
+            raise GatewayError(f"{where}.fsi_encounter_dtos must list the encounters")
+        for e_index, encounter in enumerate(encounters[:20]):
+            w = f"{where}.fsi_encounter_dtos[{e_index}]"
+            if not isinstance(encounter, dict):
+                raise GatewayError(f"{w} must be an object")
+            admitted = moment(encounter, "adm_date", w)
+            discharged = moment(encounter, "dscg_date", w, required=False)
+            diagnoses = encounter.get("fsi_diagnose_dtos") or []
+            if not isinstance(diagnoses, list):
+                raise GatewayError(f"{w}.fsi_diagnose_dtos must be an array")
+            codes = [text(d, "dise_codg", f"{w}.fsi_diagnose_dtos[{i}]") for i, d in enumerate(diagnoses) if isinstance(d, dict)]
+            main = text(encounter, "dscg_main_dise_codg", w, required=False) or next(
+                (text(d, "dise_codg", w) for d in diagnoses if isinstance(d, dict) and str(d.get("maindise_flag")) == "1"),
+                codes[0] if codes else "")
+            orders = encounter.get("fsi_order_dtos") or []
+            if not isinstance(orders, list):
+                raise GatewayError(f"{w}.fsi_order_dtos must be an array")
+            lines = []
+            for o_index, order in enumerate(orders[:2000]):
+                ow = f"{w}.fsi_order_dtos[{o_index}]"
+                if not isinstance(order, dict):
+                    raise GatewayError(f"{ow} must be an object")
+                cnt, pric = number(order, "cnt", ow), number(order, "pric", ow)
+                total = amount(order, "sumamt", ow, required=False)
+                begin = moment(order, "drord_begn_date", ow, required=False) or admitted
+                lines.append(Line(text(order, "rx_id", ow), text(order, "hilist_code", ow), begin.date(), cnt, pric,
+                                  total if total is not None else (cnt * pric).quantize(Decimal("0.01"))))
+            med_type = text(encounter, "med_type", w, required=False, default="11")
+            claim = Claim(
+                mdtrt_id=text(encounter, "mdtrt_id", w), psn_no=psn_no, certno=person["certno"], gend=person["gend"],
+                fixmedins_code=request.institution["fixmedins_code"], medins_lv=request.institution["medins_lv"] or "",
+                med_type=med_type, begndate=admitted.date(), enddate=discharged.date() if discharged else None,
+                main_diag=main, diag_codes=tuple(c for c in codes if c != main), lines=tuple(lines), brdy=person["brdy"],
+                insuplc_admdvs=insurances[0]["insuplc_admdvs"] if insurances else "",
+                mdtrtarea_admvs=request.institution["admdvs"])
+            claims.append((claim, person))
+    return claims
+
+
+def smart_audit(platform: Platform, conn: Connection, request: Request, stage: str) -> dict:
+    from yibao.domain.audit import audit_claim, render_3101
+
+    data = node(request, "data")
+    found = audit.package_for(conn, request.institution["admdvs"])
+    if found is None:
+        return {"result": []}
+    _, package = found
+    wanted = data.get("rule_ids")
+    if isinstance(wanted, str):
+        wanted = [part for part in wanted.replace(";", ",").split(",") if part]
+    findings = []
+    for claim, person in claims_from_patient_dtos(conn, request, data):
+        history = audit.history_for(conn, person, claim.mdtrt_id, claim.begndate - dt.timedelta(days=365))
+        findings += [f for f in audit_claim(claim, history, package, stage) if not wanted or f.rule_id in wanted]
+    return {"result": render_3101(findings, package.rules, text(data, "task_id", "input.data", required=False))}
+
+
+@transaction("3101", "明细审核事前分析服务", writes=False)
+def audit_before(platform: Platform, conn: Connection, request: Request) -> dict:
+    return smart_audit(platform, conn, request, "事前")
+
+
+@transaction("3102", "明细审核事中分析服务", writes=False)
+def audit_during(platform: Platform, conn: Connection, request: Request) -> dict:
+    return smart_audit(platform, conn, request, "事中")
 
 
 # --- reconciliation and clearing applications 3201/3202/3203/3204 -------------------------------------------------

@@ -80,6 +80,12 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _yuan(text: str) -> str:
+    """A price as written on a bill: at least two decimals (15 → 15.00, 0.125 stays)."""
+    value = Decimal(text)
+    return str(value.quantize(FEN) if value.as_tuple().exponent > -2 else value)
+
+
 def _limit(low: Any, high: Any) -> str:
     if low is not None and high is not None:
         return f"{low}–{high} 岁"
@@ -102,7 +108,7 @@ def _text(rule_type: str, e: dict[str, Any], amount: Decimal, params: dict[str, 
         diagnoses = ";".join(c for c in (e["main_diag"], e["diag_codes"]) if c) or "无"
         return f"项目 {code} 限适应症 {e['dise_codes']} 使用，本次诊断 {diagnoses} 均不符合"
     if rule_type == r.OVER_PRICE:
-        return (f"项目 {code} 单价 {e['pric']} 元高于限价 {e['pric_uplmt_amt']} 元，"
+        return (f"项目 {code} 单价 {_yuan(e['pric'])} 元高于限价 {_yuan(e['pric_uplmt_amt'])} 元，"
                 f"数量 {e['cnt']}，超标准金额 {amount} 元")
     if rule_type == r.DUPLICATE:
         if e["max_cnt_per_day"] is None:

@@ -59,8 +59,8 @@ class PriceCeiling:
     hilist_code: str
     insu_admdvs: str
     begndate: dt.date
-    enddate: dt.date | None
     hilist_pric_uplmt_amt: Decimal
+    enddate: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def parse_row(table: str, record: dict, where: str) -> Any | None:
     model, spec = TABLES[table]
     if not isinstance(record, dict):
         raise KnowledgeError(f"{where}: must be an object with the table's columns")
-    if table == "price_ceilings" and _cell(record.get("vali_flag")) == "0":
+    if table == "price_ceilings" and str(record.get("vali_flag", "")).strip() == "0":
         return None
     values = {}
     for column, parse, required in spec:

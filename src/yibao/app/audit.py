@@ -1,0 +1,249 @@
+"""Audit against the shared rule base: rule packages per region in the store, claims built
+from stored visits, pre/in-event audit (3101/3102, settlement) and post-event batch runs.
+
+The treatment region's package applies (就医地管理: the place of treatment supervises), found
+along the region chain like the catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import Connection, insert, select
+
+from yibao.domain.audit import Claim, Finding, History, Line, RulePackage, audit_claim, export_package, import_package
+from yibao.domain.audit.knowledge import load_deaths
+from yibao.domain.audit.package import package_from_dict
+from yibao.store import repository as repo
+from yibao.store import tables as t
+from yibao.store.database import Database
+
+from . import supervision
+from .errors import GatewayError, new_id
+
+_cache: dict[int, RulePackage] = {}
+_lock = threading.Lock()
+DEFINITE = "明确违规"
+
+
+def package_row(conn: Connection, admdvs: str) -> dict | None:
+    """The latest package of the region, its city or its province (nearest first)."""
+    chain = repo.region_chain(admdvs)
+    rows = conn.execute(select(t.rule_packages).where(t.rule_packages.c.admdvs.in_(chain))
+                        .order_by(t.rule_packages.c.package_id.desc())).mappings().all()
+    for region in chain:
+        for row in rows:
+            if row["admdvs"] == region:
+                return dict(row)
+    return None
+
+
+def package_for(conn: Connection, admdvs: str) -> tuple[dict, RulePackage] | None:
+    row = package_row(conn, admdvs)
+    if row is None:
+        return None
+    package = _cache.get(row["package_id"])
+    if package is None:
+        package = package_from_dict(json.loads(row["document"]))
+        with _lock:
+            _cache[row["package_id"]] = package
+    return row, package
+
+
+def import_rule_package(conn: Connection, document: str | dict, *, admdvs: str, source: str, now: dt.datetime,
+                        refuse_definite: bool | None = None) -> dict:
+    """Store a package as the region's new version; returns the diff against its current one."""
+    current = package_for(conn, admdvs)
+    try:
+        package, diff = import_package(document, current[1] if current else None)
+    except ValueError as exc:
+        raise GatewayError(str(exc)) from None
+    text = export_package(package)
+    if current is not None and current[0]["document"] == text and refuse_definite in (None, current[0]["refuse_definite"]):
+        return {"changed": False, "diff": diff.describe(), "version": current[0]["version"]}
+    version = package.version
+    existing = conn.execute(select(t.rule_packages.c.package_id).where(
+        t.rule_packages.c.admdvs == admdvs, t.rule_packages.c.version == version)).first()
+    if existing:
+        version = f"{version}+{now:%Y%m%d%H%M%S}"
+    conn.execute(insert(t.rule_packages).values(
+        admdvs=admdvs, version=version, document=text, source=source[:100], imported_at=now,
+        refuse_definite=bool(refuse_definite if refuse_definite is not None else (current[0]["refuse_definite"] if current else False))))
+    return {"changed": True, "diff": diff.describe(), "version": version}
+
+
+def export_rule_package(conn: Connection, admdvs: str) -> str:
+    found = package_for(conn, admdvs)
+    if found is None:
+        raise GatewayError(f"region {admdvs} has no rule package")
+    return export_package(found[1])
+
+
+# --- claims from stored visits -----------------------------------------------------------------
+
+def _claim(conn: Connection, visit: dict, lines: list[dict], person: dict, institution: dict | None,
+           setl_id: str = "") -> Claim:
+    diagnoses = [row for row in conn.execute(select(t.diagnoses).where(t.diagnoses.c.mdtrt_id == visit["mdtrt_id"])
+                                             .order_by(t.diagnoses.c.diag_id)).mappings()]
+    main = visit.get("dise_codg") or next((d["diag_code"] for d in diagnoses if d["maindiag_flag"] == "1"), "") \
+        or (diagnoses[0]["diag_code"] if diagnoses else "")
+    return Claim(
+        mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"], certno=person["certno"], gend=person["gend"],
+        fixmedins_code=visit["fixmedins_code"], medins_lv=(institution or {}).get("medins_lv") or "",
+        med_type=visit["med_type"], begndate=visit["begntime"].date(),
+        enddate=visit["endtime"].date() if visit.get("endtime") else (None if visit["kind"] == "inpatient" else visit["begntime"].date()),
+        main_diag=main, diag_codes=tuple(d["diag_code"] for d in diagnoses if d["diag_code"] != main),
+        lines=tuple(Line(line["feedetl_sn"], line["med_list_codg"], line["fee_ocur_time"].date(), Decimal(line["cnt"]),
+                         Decimal(line["pric"]), repo.from_fen(line["det_item_fee_sumamt_fen"])) for line in lines),
+        setl_id=setl_id, brdy=person["brdy"], insuplc_admdvs=visit["insuplc_admdvs"],
+        mdtrtarea_admvs=visit["mdtrtarea_admvs"],
+    )
+
+
+def history_for(conn: Connection, person: dict, exclude: str, since: dt.date) -> History:
+    """The person's other visits from ``since`` on, and the death registry's date."""
+    visits = [dict(v) for v in conn.execute(select(t.visits).where(
+        t.visits.c.psn_no == person["psn_no"], t.visits.c.mdtrt_id != exclude, t.visits.c.status != "cancelled",
+        t.visits.c.begntime >= dt.datetime.combine(since, dt.time()))).mappings()]
+    claims = []
+    for visit in visits:
+        lines = repo.fee_lines(conn, visit["mdtrt_id"])
+        claims.append(_claim(conn, visit, lines, person, None))
+    die_date = conn.execute(select(t.deaths.c.die_date).where(t.deaths.c.certno == person["certno"])).scalar_one_or_none()
+    return History(tuple(claims), die_date)
+
+
+def audit_visit(conn: Connection, visit: dict, lines: list[dict], person: dict, institution: dict, stage: str,
+                setl_id: str = "") -> tuple[dict, RulePackage, list[Finding]] | None:
+    """In-event audit of a stored visit with the treatment region's package; None without one."""
+    found = package_for(conn, institution["admdvs"])
+    if found is None:
+        return None
+    row, package = found
+    claim = _claim(conn, visit, lines, person, institution, setl_id)
+    history = history_for(conn, person, visit["mdtrt_id"], visit["begntime"].date() - dt.timedelta(days=365))
+    return row, package, audit_claim(claim, history, package, stage)
+
+
+# --- post-event batch ------------------------------------------------------------------------------
+
+def export_claim_rows(conn: Connection, begin: dt.date, end: dt.date, region: str | None = None) -> list[dict]:
+    """The flat claim-line table (docs/audit-rules.md) of the visits settled in the period
+    (settlements not reversed), one row per fee line."""
+    s, v, f, p, i = t.settlements, t.visits, t.fee_lines, t.persons, t.institutions
+    reversal = s.alias("reversal")
+    query = (
+        select(s.c.setl_id, v, f.c.feedetl_sn, f.c.med_list_codg, f.c.fee_ocur_time, f.c.cnt, f.c.pric,
+               f.c.det_item_fee_sumamt_fen, p.c.certno, p.c.gend, p.c.brdy, i.c.medins_lv)
+        .select_from(s.join(v, v.c.mdtrt_id == s.c.mdtrt_id).join(f, f.c.mdtrt_id == v.c.mdtrt_id)
+                     .join(p, p.c.psn_no == v.c.psn_no).join(i, i.c.fixmedins_code == v.c.fixmedins_code))
+        .where(s.c.kind == "settlement", f.c.status == "uploaded",
+               s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
+               s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+               ~select(reversal.c.setl_id).where(reversal.c.reverses_setl_id == s.c.setl_id).exists())
+    )
+    if region:
+        query = query.where(v.c.mdtrtarea_admvs.in_(repo.region_chain(region)) | (v.c.mdtrtarea_admvs.like(region.rstrip("0") + "%")))
+    diagnoses: dict[str, list[str]] = {}
+    rows = []
+    for row in conn.execute(query).mappings():
+        mdtrt_id = row["mdtrt_id"]
+        if mdtrt_id not in diagnoses:
+            diagnoses[mdtrt_id] = [d for (d,) in conn.execute(select(t.diagnoses.c.diag_code).where(t.diagnoses.c.mdtrt_id == mdtrt_id)
+                                                               .order_by(t.diagnoses.c.diag_id))]
+        codes = diagnoses[mdtrt_id]
+        main = row["dise_codg"] or (codes[0] if codes else "")
+        fee_date = row["fee_ocur_time"].date()
+        rows.append({
+            "setl_id": row["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": row["psn_no"], "certno": row["certno"],
+            "gend": row["gend"], "age": fee_date.year - row["brdy"].year - ((fee_date.month, fee_date.day) < (row["brdy"].month, row["brdy"].day)),
+            "fixmedins_code": row["fixmedins_code"], "medins_lv": row["medins_lv"] or "", "med_type": row["med_type"],
+            "insuplc_admdvs": row["insuplc_admdvs"], "mdtrtarea_admvs": row["mdtrtarea_admvs"],
+            "begndate": row["begntime"].date(), "enddate": (row["endtime"] or row["begntime"]).date(),
+            "main_diag": main, "diag_codes": ";".join(c for c in codes if c != main), "feedetl_sn": row["feedetl_sn"],
+            "hilist_code": row["med_list_codg"], "fee_date": fee_date, "cnt": Decimal(row["cnt"]), "pric": Decimal(row["pric"]),
+            "det_item_fee_sumamt": repo.from_fen(row["det_item_fee_sumamt_fen"]), "prd_days": None, "scenario": "",
+        })
+    return rows
+
+
+def run_post_audit(database: Database, *, begin: dt.date, end: dt.date, region: str, engine: str = "duckdb",
+                   now: dt.datetime, progress: Callable | None = None, store: bool = True) -> list[Finding]:
+    from yibao.analytics.audit_batch import run_batch_audit
+
+    with database.read() as conn:
+        found = package_for(conn, region)
+        if found is None:
+            raise GatewayError(f"region {region} has no rule package (yibao rules import)")
+        rows = export_claim_rows(conn, begin, end, region)
+        deaths = {certno: day for certno, day in conn.execute(select(t.deaths.c.certno, t.deaths.c.die_date))}
+    findings = run_batch_audit(engine, rows, found[1], deaths, progress=progress) if rows else []
+    if store and findings:
+        run_id = new_id("RN")
+        with database.write() as conn:
+            institutions = {row["mdtrt_id"]: row["fixmedins_code"] for row in rows}
+            for finding in findings:
+                supervision.store_findings(conn, [finding], stage="事后", run_id=run_id, now=now,
+                                           context={"psn_no": finding.psn_no,
+                                                    "fixmedins_code": institutions.get(finding.mdtrt_id, "")})
+    return findings
+
+
+def import_deaths(database: Database, path: Path, now: dt.datetime) -> int:
+    try:
+        deaths = load_deaths(path)
+    except ValueError as exc:
+        raise GatewayError(str(exc)) from None
+    with database.write() as conn:
+        for certno, day in deaths.items():
+            conn.execute(t.deaths.delete().where(t.deaths.c.certno == certno))
+            conn.execute(insert(t.deaths).values(certno=certno, die_date=day, imported_at=now))
+    return len(deaths)
+
+
+def standard_package(admdvs: str, now: dt.datetime, knowledge=None) -> RulePackage:
+    """A starting package: one rule of every type with its defaults, and the given knowledge."""
+    from yibao.domain.audit import KnowledgeBase, Provenance, standard_rules
+
+    provenance = Provenance(author="yibao standard rules", region=admdvs, date=now.date())
+    return RulePackage(package_id=f"std-{admdvs}", version="1", region=admdvs, provenance=provenance,
+                       rules=standard_rules(provenance), knowledge=knowledge or KnowledgeBase())
+
+
+def import_knowledge_file(database: Database, table: str, path: Path, *, now: dt.datetime) -> list[dict]:
+    """``yibao import restrictions FILE`` (and the other knowledge tables): rows go to the
+    package of the region each row names, as a new package version (rows with the same key
+    replace the old ones). Regions without a package get the standard rules."""
+    from dataclasses import replace
+
+    from yibao.domain.audit.knowledge import KnowledgeError, load_table
+
+    try:
+        rows = load_table(table, path)
+    except KnowledgeError as exc:
+        raise GatewayError(str(exc)) from None
+    by_region: dict[str, list] = {}
+    for row in rows:
+        by_region.setdefault(row.insu_admdvs, []).append(row)
+    results = []
+    with database.write() as conn:
+        for region, new_rows in sorted(by_region.items()):
+            found = package_for(conn, region)
+            package = found[1] if found and found[0]["admdvs"] == region else standard_package(region, now)
+            keys = {_key(row) for row in new_rows}
+            kept = tuple(row for row in package.knowledge.table(table) if _key(row) not in keys)
+            knowledge = replace(package.knowledge, **{table: kept + tuple(new_rows)})
+            updated = replace(package, knowledge=knowledge, version=f"{now:%Y%m%d%H%M%S}")
+            result = import_rule_package(conn, export_package(updated), admdvs=region, source=f"import {table}", now=now)
+            results.append({"region": region, "rows": len(new_rows), **result})
+    return results
+
+
+def _key(row) -> tuple:
+    return tuple(getattr(row, name, None) for name in ("hilist_code", "insu_admdvs", "begndate", "package_code",
+                                                        "excl_hilist_code", "period_days"))
