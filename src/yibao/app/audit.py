@@ -66,11 +66,11 @@ def import_rule_package(conn: Connection, document: str | dict, *, admdvs: str, 
     text = export_package(package)
     if current is not None and current[0]["document"] == text and refuse_definite in (None, current[0]["refuse_definite"]):
         return {"changed": False, "diff": diff.describe(), "version": current[0]["version"]}
-    version = package.version
-    existing = conn.execute(select(t.rule_packages.c.package_id).where(
-        t.rule_packages.c.admdvs == admdvs, t.rule_packages.c.version == version)).first()
-    if existing:
-        version = f"{version}+{now:%Y%m%d%H%M%S}"
+    taken = {v for (v,) in conn.execute(select(t.rule_packages.c.version).where(t.rule_packages.c.admdvs == admdvs))}
+    version, revision = package.version, 1
+    while version in taken:  # the same package stored again (e.g. with another setting): a new revision
+        revision += 1
+        version = f"{package.version}+{revision}"
     conn.execute(insert(t.rule_packages).values(
         admdvs=admdvs, version=version, document=text, source=source[:100], imported_at=now,
         refuse_definite=bool(refuse_definite if refuse_definite is not None else (current[0]["refuse_definite"] if current else False))))

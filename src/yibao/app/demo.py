@@ -91,6 +91,11 @@ def build_demo(
             conn.execute(insert(t.regions), new)
     for line in demo_cross_region(database, now, data_dir, seed):
         report(line)
+    # Each region's audit rule base: the standard rules with the region's price ceilings.
+    from . import audit
+
+    packages = audit.import_knowledge_file(database, "price_ceilings", data_dir / "lmtpric.csv", now=now)
+    report(f"audit rule packages: {len(packages)} regions (standard rules + price ceilings; warnings only)")
     return {"data_dir": str(data_dir), "imports": [r.__dict__ for r in results], "counts": manifest.get("counts", {})}
 
 
