@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -48,3 +47,17 @@ def platform_world(request, tmp_path_factory):
            "server": server, "log_path": work / "server.log"}
     server.stop()
     database.dispose()
+
+
+@pytest.fixture
+def http(platform_world):
+    """An HTTP client to the module's server (the golden world)."""
+    import httpx
+
+    with httpx.Client(base_url=platform_world["url"], timeout=30) as client:
+        yield client
+
+
+def named(world, prefix: str):
+    """The golden setup whose case name starts with ``prefix``."""
+    return next(setup for setup in world["setups"] if setup.name.startswith(prefix))

@@ -10,7 +10,6 @@ import itertools
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest

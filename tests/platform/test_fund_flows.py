@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from yibao.app import clearing, prepayment
@@ -15,20 +14,11 @@ from yibao.domain import ledger as accounts
 from yibao.sim.his import TransactionFailed
 from yibao.store import repository as repo
 
+from .conftest import named
 from .walk import walk_golden
 
 NOW = dt.datetime.now().replace(microsecond=0)
 MONTH = NOW.strftime("%Y-%m")
-
-
-@pytest.fixture
-def http(platform_world):
-    with httpx.Client(base_url=platform_world["url"], timeout=30) as client:
-        yield client
-
-
-def named(world, prefix):
-    return next(s for s in world["setups"] if s.name.startswith(prefix))
 
 
 def test_clearing_workflow_with_prepayment_offset(platform_world, http):

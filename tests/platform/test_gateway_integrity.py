@@ -14,23 +14,16 @@ from yibao.sim.his import DISPATCH_PATH, HisClient, TransactionFailed
 from yibao.store import repository as repo
 
 from .snapshot import snapshot
+from .conftest import named
 from .walk import walk_golden
 
 
-def setup_named(world, name):
-    return next(s for s in world["setups"] if s.name.startswith(name))
 
 
 def post_raw(http: httpx.Client, body: bytes | str, headers: dict | None = None) -> dict:
     response = http.post(DISPATCH_PATH, content=body, headers=headers or {"content-type": "application/json"})
     assert response.status_code == 200
     return response.json()
-
-
-@pytest.fixture
-def http(platform_world):
-    with httpx.Client(base_url=platform_world["url"], timeout=30) as client:
-        yield client
 
 
 def assert_refused_and_unchanged(world, action, expected_words: str) -> dict:
@@ -58,7 +51,7 @@ def headers_for(client: HisClient) -> dict:
 
 
 def test_bad_requests_are_refused_and_change_nothing(platform_world, http):
-    setup = setup_named(platform_world, "ex1a")
+    setup = named(platform_world, "ex1a")
     client = HisClient(http, setup.institution)
     client.sign_in()
     hdr = headers_for(client)
@@ -87,7 +80,7 @@ def test_bad_requests_are_refused_and_change_nothing(platform_world, http):
 
 
 def test_settling_twice_and_refused_settlement_change_nothing(platform_world, http):
-    setup = setup_named(platform_world, "ex2a")
+    setup = named(platform_world, "ex2a")
     outputs = walk_golden(http, setup, suffix="-twice")
     client, data = outputs["client"], outputs["data"]
     assert_refused_and_unchanged(
@@ -106,7 +99,7 @@ def test_settling_twice_and_refused_settlement_change_nothing(platform_world, ht
 
 
 def test_retry_with_the_same_msgid_returns_the_stored_answer(platform_world, http):
-    setup = setup_named(platform_world, "ex6")
+    setup = named(platform_world, "ex6")
     outputs = walk_golden(http, setup, settle=False, suffix="-retry")
     client, data = outputs["client"], outputs["data"]
     insuplc = setup.case["visit"]["insuplc_admdvs"]
@@ -127,7 +120,7 @@ def test_retry_with_the_same_msgid_returns_the_stored_answer(platform_world, htt
 
 
 def test_reversal_restores_accumulators_and_account_exactly(platform_world, http):
-    setup = setup_named(platform_world, "ex1a")
+    setup = named(platform_world, "ex1a")
     database = platform_world["database"]
     psn_no, insutype = setup.person["psn_no"], setup.person["insutype"]
     with database.read() as conn:
@@ -160,7 +153,7 @@ def test_reversal_restores_accumulators_and_account_exactly(platform_world, http
 
 
 def test_2601_reverses_a_settlement_by_its_msgid(platform_world, http):
-    setup = setup_named(platform_world, "ex2b")
+    setup = named(platform_world, "ex2b")
     outputs = walk_golden(http, setup, suffix="-2601")
     client = outputs["client"]
     insuplc = setup.case["visit"]["insuplc_admdvs"]
@@ -173,7 +166,7 @@ def test_2601_reverses_a_settlement_by_its_msgid(platform_world, http):
 
 
 def test_authentication_and_institution_isolation(platform_world, http):
-    own, other = setup_named(platform_world, "ex1a"), setup_named(platform_world, "ex5")
+    own, other = named(platform_world, "ex1a"), named(platform_world, "ex5")
     client = HisClient(http, own.institution)
     client.sign_in()
     message = envelope_for(client, "1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": own.person["certno"]}})
@@ -200,7 +193,7 @@ def test_authentication_and_institution_isolation(platform_world, http):
 def test_concurrent_settlements_of_one_person_serialize(platform_world, http):
     """Twenty visits of one person settled from twenty clients at once: every one counted once,
     the account never overdrawn, and the accumulators equal the sum of the stored settlements."""
-    setup = setup_named(platform_world, "ex6")
+    setup = named(platform_world, "ex6")
     prepared = [walk_golden(http, setup, settle=False, suffix=f"-c{i}") for i in range(20)]
     database = platform_world["database"]
     psn_no = setup.person["psn_no"]
@@ -232,7 +225,7 @@ def test_concurrent_settlements_of_one_person_serialize(platform_world, http):
 
 
 def test_same_msgid_sent_concurrently_settles_once(platform_world, http):
-    setup = setup_named(platform_world, "ex2a")
+    setup = named(platform_world, "ex2a")
     outputs = walk_golden(http, setup, settle=False, suffix="-samemsg")
     client, data = outputs["client"], outputs["data"]
     msgid, insuplc = client.msgid(), setup.case["visit"]["insuplc_admdvs"]
@@ -266,7 +259,7 @@ def test_reversal_racing_a_settlement(platform_world, http):
     both land, each once, and the person's accounts and accumulators stay consistent."""
     from yibao.app.consistency import check_database
 
-    setup = setup_named(platform_world, "ex1b")
+    setup = named(platform_world, "ex1b")
     first = walk_golden(http, setup, suffix="-race1")
     second = walk_golden(http, setup, settle=False, suffix="-race2")
     insuplc = setup.case["visit"]["insuplc_admdvs"]

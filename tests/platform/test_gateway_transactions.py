@@ -12,17 +12,8 @@ import pytest
 from yibao.sim.his import DISPATCH_PATH, HisClient, TransactionFailed
 
 from ..server import Server
+from .conftest import named
 from .walk import walk_golden
-
-
-@pytest.fixture
-def http(platform_world):
-    with httpx.Client(base_url=platform_world["url"], timeout=30) as client:
-        yield client
-
-
-def named(world, prefix):
-    return next(s for s in world["setups"] if s.name.startswith(prefix))
 
 
 def test_person_info_benefit_check_dictionary_and_catalogue(platform_world, http):

@@ -5,22 +5,17 @@ penalties, case notices shared between regions, and the figures the seeds report
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-import httpx
 import pytest
 
 from yibao.app.agencies import add_agency
 from yibao.app.consistency import check_database
 from yibao.sim.his import TransactionFailed
 
+from .conftest import named
 from .walk import walk_golden
 
 TODAY = dt.date.today()
-
-
-def named(world, prefix):
-    return next(s for s in world["setups"] if s.name.startswith(prefix))
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +27,6 @@ def agencies(platform_world):
                 if region not in tokens:
                     tokens[region] = f"{region}:{add_agency(conn, region, f'agency {region}')}"
     return tokens
-
-
-@pytest.fixture
-def http(platform_world):
-    with httpx.Client(base_url=platform_world["url"], timeout=30) as client:
-        yield client
 
 
 def admin(http, token, method, path, body=None, **params):

@@ -78,6 +78,13 @@ class SanctionIn(BaseModel):
     case_id: str | None = Field(default=None, max_length=30)
 
 
+def found_or_404(getter, conn, key: str) -> dict:
+    try:
+        return getter(conn, key)
+    except GatewayError as exc:
+        raise HTTPException(404, exc.message) from None
+
+
 def _jsonable(row: dict) -> dict:
     return {key: (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value) for key, value in row.items()
             if key not in ("filing_id",)}
@@ -131,10 +138,7 @@ def build_router(platform: Platform) -> APIRouter:
     @router.post("/filings/{filing_no}/cancel", summary="Cancel a filing")
     def cancel_filing(filing_no: str, body: EndRequest, who: dict = Depends(agency)) -> dict:
         def action(conn):
-            try:
-                row = filings.get_filing(conn, filing_no)
-            except GatewayError as exc:
-                raise HTTPException(404, exc.message) from None
+            row = found_or_404(filings.get_filing, conn, filing_no)
             for_person(conn, who, row["psn_no"])
             return filings.end_filing(conn, filing_no, now=platform.clock(), reason=body.reason or "cancelled by agency")
         return _jsonable(write(action))
@@ -142,10 +146,7 @@ def build_router(platform: Platform) -> APIRouter:
     @router.post("/filings/{filing_no}/change", status_code=201, summary="Change a filing (ends it, opens a new one)")
     def change_filing(filing_no: str, body: FilingChange, who: dict = Depends(agency)) -> dict:
         def action(conn):
-            try:
-                row = filings.get_filing(conn, filing_no)
-            except GatewayError as exc:
-                raise HTTPException(404, exc.message) from None
+            row = found_or_404(filings.get_filing, conn, filing_no)
             for_person(conn, who, row["psn_no"])
             return filings.change_filing(conn, filing_no, now=platform.clock(), created_by=who["agency_code"], source="agency",
                                          **body.model_dump(exclude_none=True))
@@ -170,13 +171,7 @@ def build_router(platform: Platform) -> APIRouter:
     @router.post("/qualifications/{qual_no}/cancel", summary="End a qualification")
     def cancel_qualification(qual_no: str, who: dict = Depends(agency)) -> dict:
         def action(conn):
-            from sqlalchemy import select
-
-            from yibao.store import tables as t
-
-            row = conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
-            if row is None:
-                raise HTTPException(404, f"qualification {qual_no} not found")
+            row = found_or_404(filings.get_qualification, conn, qual_no)
             for_person(conn, who, row["psn_no"])
             return filings.cancel_qualification(conn, qual_no, now=platform.clock())
         return _jsonable(write(action))
@@ -288,10 +283,7 @@ def build_router(platform: Platform) -> APIRouter:
             raise HTTPException(404, exc.message) from None
 
     def own_case(conn, who, case_id: str) -> dict:
-        try:
-            case = supervision.get_case(conn, case_id)
-        except GatewayError as exc:
-            raise HTTPException(404, exc.message) from None
+        case = found_or_404(supervision.get_case, conn, case_id)
         if case["admdvs"] != who["agency_code"]:
             raise HTTPException(403, f"case {case_id} belongs to agency {case['admdvs']}")
         return case
@@ -348,13 +340,7 @@ def build_router(platform: Platform) -> APIRouter:
     @router.post("/sanctions/{sanction_id}/lift", summary="Lift a sanction")
     def lift_sanction(sanction_id: str, who: dict = Depends(agency)) -> dict:
         def action(conn):
-            from sqlalchemy import select
-
-            from yibao.store import tables as t
-
-            row = conn.execute(select(t.sanctions).where(t.sanctions.c.sanction_id == sanction_id)).mappings().first()
-            if row is None:
-                raise HTTPException(404, f"sanction {sanction_id} not found")
+            row = found_or_404(supervision.get_sanction, conn, sanction_id)
             if not agencies.administers(who, subject_region(conn, row["subject_type"], row["subject_id"])):
                 raise HTTPException(403, "not this agency's sanction")
             return supervision.lift(conn, sanction_id, platform.clock())

@@ -150,14 +150,20 @@ def qualifications_of(conn: Connection, psn_no: str) -> list[dict]:
     return [dict(row) for row in rows.mappings()]
 
 
-def cancel_qualification(conn: Connection, qual_no: str, *, now: dt.datetime) -> dict:
+def get_qualification(conn: Connection, qual_no: str) -> dict:
     row = conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
     if row is None:
         raise GatewayError(f"qualification {qual_no} not found")
+    return dict(row)
+
+
+def cancel_qualification(conn: Connection, qual_no: str, *, now: dt.datetime) -> dict:
+    row = get_qualification(conn, qual_no)
     if row["status"] != "active":
         raise GatewayError(f"qualification {qual_no} is {row['status']}")
     conn.execute(update(t.qualifications).where(t.qualifications.c.qual_no == qual_no).values(status="cancelled", ended_at=now))
-    return dict(row, status="cancelled", ended_at=now)
+    row.update(status="cancelled", ended_at=now)
+    return row
 
 
 def qualified_diseases(conn: Connection, psn_no: str, insutype: str, day: dt.date) -> frozenset[str]:

@@ -129,10 +129,17 @@ def sanction(conn: Connection, *, subject_type: str, subject_id: str, kind: str,
     return row
 
 
-def lift(conn: Connection, sanction_id: str, now: dt.datetime) -> dict:
+def get_sanction(conn: Connection, sanction_id: str) -> dict:
     row = conn.execute(select(t.sanctions).where(t.sanctions.c.sanction_id == sanction_id)).mappings().first()
-    if row is None or row["lifted_at"] is not None:
-        raise GatewayError(f"sanction {sanction_id} not found or already lifted")
+    if row is None:
+        raise GatewayError(f"sanction {sanction_id} not found")
+    return dict(row)
+
+
+def lift(conn: Connection, sanction_id: str, now: dt.datetime) -> dict:
+    row = get_sanction(conn, sanction_id)
+    if row["lifted_at"] is not None:
+        raise GatewayError(f"sanction {sanction_id} is already lifted")
     conn.execute(update(t.sanctions).where(t.sanctions.c.sanction_id == sanction_id).values(lifted_at=now))
     return dict(row, lifted_at=now)
 

@@ -27,7 +27,7 @@ from yibao.store import tables as t
 
 from . import audit, filings, supervision
 from .errors import GatewayError, new_id
-from .platform import CLR_TYPE, Platform, Priced, age_on, net_fee_lines
+from .platform import CLR_TYPE, Platform, Priced, age_on
 
 
 @dataclass
@@ -568,9 +568,9 @@ def admission_change(platform: Platform, conn: Connection, request: Request) -> 
     visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"))
     ensure_unsettled(conn, visit, "changing the admission")
     changes = {}
-    for field in ("med_type", "dise_codg", "dise_name"):
-        if info.get(field) not in (None, ""):
-            changes[field] = text(info, field, "input.adminfo")
+    for name in ("med_type", "dise_codg", "dise_name"):
+        if info.get(name) not in (None, ""):
+            changes[name] = text(info, name, "input.adminfo")
     if info.get("begntime"):
         changes["begntime"] = moment(info, "begntime", "input.adminfo")
     if changes:
@@ -990,8 +990,8 @@ def chronic_filing(platform: Platform, conn: Connection, request: Request) -> di
 def chronic_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     qual_no = text(data, "trt_dcla_detl_sn", "input.data")
-    row = conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
-    if row is None or row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
+    row = filings.get_qualification(conn, qual_no)
+    if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
         raise GatewayError(f"qualification {qual_no} was not filed by this institution for this person")
     filings.cancel_qualification(conn, qual_no, now=request.now)
     return {}
@@ -1152,9 +1152,9 @@ def period(data: dict, where: str) -> tuple[dt.date, dt.date]:
 
 def differences(ours: dict, theirs: dict[str, Decimal | int | None]) -> list[str]:
     found = []
-    for field, value in theirs.items():
-        if value is not None and Decimal(str(ours[field])) != Decimal(str(value)):
-            found.append(f"{field}: platform {ours[field]}, institution {value}")
+    for name, value in theirs.items():
+        if value is not None and Decimal(str(ours[name])) != Decimal(str(value)):
+            found.append(f"{name}: platform {ours[name]}, institution {value}")
     return found
 
 

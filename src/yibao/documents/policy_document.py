@@ -30,7 +30,7 @@ from yibao.domain.policy import (
     ScopeRules,
 )
 
-from .validation import Amount, NonNegative, Number, Ratio, _to_decimal, refusal_from
+from .validation import Amount, NonNegative, Ratio, _to_decimal, refusal_from
 
 ADMDVS_PATTERN = r"^\d{6}$"
 
