@@ -79,7 +79,7 @@ def test_generated_envelopes_get_the_error_envelope_and_change_nothing(hostile):
     world, dispatcher, client = hostile["world"], hostile["dispatcher"], hostile["client"]
     headers = {"x-tif-paasid": client.code, "apikey": client.institution["secret"]}
 
-    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(body=envelopes(hostile))
     def run(body):
         before = snapshot(world["database"])
@@ -143,7 +143,7 @@ def admin_openapi(hostile):
 
 
 @admin_schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_admin_api_never_answers_500(case, hostile):
     for headers in ({"Authorization": f"Bearer {hostile['token']}"}, {"Authorization": "Bearer 110000:wrong"}, {}):
         response = case.call(base_url=hostile["world"]["url"], headers=headers)

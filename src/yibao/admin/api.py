@@ -359,4 +359,14 @@ def build_router(platform: Platform) -> APIRouter:
 
 
 def mount(app: FastAPI, platform: Platform) -> None:
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import DataError
+
     app.include_router(build_router(platform))
+
+    @app.exception_handler(DataError)
+    async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:
+        # e.g. a NUL character or an out-of-range number that PostgreSQL will not store or compare
+        return JSONResponse({"detail": "a value in the request cannot be stored or compared (invalid characters or out of range)"},
+                            status_code=422)

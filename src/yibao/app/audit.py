@@ -86,10 +86,8 @@ def export_rule_package(conn: Connection, admdvs: str) -> str:
 
 # --- claims from stored visits -----------------------------------------------------------------
 
-def _claim(conn: Connection, visit: dict, lines: list[dict], person: dict, institution: dict | None,
+def _claim(visit: dict, lines: list[dict], person: dict, institution: dict | None, diagnoses: list[dict],
            setl_id: str = "") -> Claim:
-    diagnoses = [row for row in conn.execute(select(t.diagnoses).where(t.diagnoses.c.mdtrt_id == visit["mdtrt_id"])
-                                             .order_by(t.diagnoses.c.diag_id)).mappings()]
     main = visit.get("dise_codg") or next((d["diag_code"] for d in diagnoses if d["maindiag_flag"] == "1"), "") \
         or (diagnoses[0]["diag_code"] if diagnoses else "")
     return Claim(
@@ -105,17 +103,31 @@ def _claim(conn: Connection, visit: dict, lines: list[dict], person: dict, insti
     )
 
 
+def _diagnoses(conn: Connection, mdtrt_ids: list[str]) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {mdtrt_id: [] for mdtrt_id in mdtrt_ids}
+    if mdtrt_ids:
+        for row in conn.execute(select(t.diagnoses).where(t.diagnoses.c.mdtrt_id.in_(mdtrt_ids))
+                                .order_by(t.diagnoses.c.diag_id)).mappings():
+            found[row["mdtrt_id"]].append(dict(row))
+    return found
+
+
 def history_for(conn: Connection, person: dict, exclude: str, since: dt.date) -> History:
-    """The person's other visits from ``since`` on, and the death registry's date."""
+    """The person's other visits from ``since`` on (three queries, whatever their number), and
+    the death registry's date."""
     visits = [dict(v) for v in conn.execute(select(t.visits).where(
         t.visits.c.psn_no == person["psn_no"], t.visits.c.mdtrt_id != exclude, t.visits.c.status != "cancelled",
         t.visits.c.begntime >= dt.datetime.combine(since, dt.time()))).mappings()]
-    claims = []
-    for visit in visits:
-        lines = repo.fee_lines(conn, visit["mdtrt_id"])
-        claims.append(_claim(conn, visit, lines, person, None))
+    ids = [visit["mdtrt_id"] for visit in visits]
+    lines: dict[str, list[dict]] = {mdtrt_id: [] for mdtrt_id in ids}
+    if ids:
+        for row in conn.execute(select(t.fee_lines).where(t.fee_lines.c.mdtrt_id.in_(ids), t.fee_lines.c.status == "uploaded")
+                                .order_by(t.fee_lines.c.feedetl_sn)).mappings():
+            lines[row["mdtrt_id"]].append(dict(row))
+    diagnoses = _diagnoses(conn, ids)
+    claims = tuple(_claim(visit, lines[visit["mdtrt_id"]], person, None, diagnoses[visit["mdtrt_id"]]) for visit in visits)
     die_date = conn.execute(select(t.deaths.c.die_date).where(t.deaths.c.certno == person["certno"])).scalar_one_or_none()
-    return History(tuple(claims), die_date)
+    return History(claims, die_date)
 
 
 def audit_visit(conn: Connection, visit: dict, lines: list[dict], person: dict, institution: dict, stage: str,
@@ -125,7 +137,7 @@ def audit_visit(conn: Connection, visit: dict, lines: list[dict], person: dict, 
     if found is None:
         return None
     row, package = found
-    claim = _claim(conn, visit, lines, person, institution, setl_id)
+    claim = _claim(visit, lines, person, institution, _diagnoses(conn, [visit["mdtrt_id"]])[visit["mdtrt_id"]], setl_id)
     history = history_for(conn, person, visit["mdtrt_id"], visit["begntime"].date() - dt.timedelta(days=365))
     return row, package, audit_claim(claim, history, package, stage)
 

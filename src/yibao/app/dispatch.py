@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from yibao.documents.render import dumps
 from yibao.store import repository as repo
@@ -143,6 +143,9 @@ class Dispatcher:
             result = envelope(0, output, "", receiver, received_ns, "；".join(warnings)[:2000])
         except GatewayError as refusal:
             result = envelope(-1, None, refusal.message[:2000], receiver, received_ns)
+        except DataError:
+            result = envelope(-1, None, "a value in the request cannot be stored or compared (invalid characters or out of range)",
+                              receiver, received_ns)
         except OperationalError:
             log.exception("database unavailable for infno=%s msgid=%s", infno, msgid)
             result = envelope(-1, None, "the settlement database is unavailable; retry with the same msgid", receiver, received_ns)

@@ -98,9 +98,11 @@ class Platform:
             elif visit.get("emergency"):
                 filing = "emergency"
         year = day.year
-        balance = repo.account_balance(conn, visit["psn_no"])
         family = person.get("family_psn_no")
-        mutual_aid_balance = repo.account_balance(conn, family) if family else Decimal(0)
+        balances = repo.account_balances(conn, [visit["psn_no"]] + ([family] if family else []))
+        balance = balances.get(visit["psn_no"], Decimal(0))
+        mutual_aid_balance = balances.get(family, Decimal(0)) if family else Decimal(0)
+        needs_qualification = any(b.diseases is not None and med_type in b.med_types for b in policy.benefits)
         case = SettlementCase(
             policy=policy,
             catalog=catalog,
@@ -113,7 +115,8 @@ class Platform:
                 assistance_group=insurance["assistance_group"] or None,
                 acct_balance=balance,
                 mutual_aid_balance=mutual_aid_balance,
-                qualified_diseases=filings.qualified_diseases(conn, visit["psn_no"], visit["insutype"], day),
+                qualified_diseases=filings.qualified_diseases(conn, visit["psn_no"], visit["insutype"], day)
+                if needs_qualification else None,
             ),
             ytd=repo.year_to_date(conn, visit["psn_no"], visit["insutype"], year),
             visit=Visit(

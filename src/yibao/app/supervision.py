@@ -144,12 +144,19 @@ def lift(conn: Connection, sanction_id: str, now: dt.datetime) -> dict:
     return dict(row, lifted_at=now)
 
 
-def active_sanction(conn: Connection, subject_type: str, subject_id: str, day: dt.date) -> dict | None:
+def active_sanctions(conn: Connection, subjects: list[tuple[str, str]], day: dt.date) -> dict[tuple[str, str], dict]:
+    """The sanctions in force on ``day`` for the given (subject_type, subject_id), in one query."""
     s = t.sanctions
-    row = conn.execute(select(s).where(
-        s.c.subject_type == subject_type, s.c.subject_id == subject_id, s.c.lifted_at.is_(None),
-        s.c.begndate <= day, or_(s.c.enddate.is_(None), s.c.enddate >= day)).limit(1)).mappings().first()
-    return dict(row) if row else None
+    rows = conn.execute(select(s).where(
+        s.c.subject_id.in_([subject_id for _, subject_id in subjects]), s.c.lifted_at.is_(None),
+        s.c.begndate <= day, or_(s.c.enddate.is_(None), s.c.enddate >= day))).mappings()
+    wanted = set(subjects)
+    return {(row["subject_type"], row["subject_id"]): dict(row) for row in rows
+            if (row["subject_type"], row["subject_id"]) in wanted}
+
+
+def active_sanction(conn: Connection, subject_type: str, subject_id: str, day: dt.date) -> dict | None:
+    return active_sanctions(conn, [(subject_type, subject_id)], day).get((subject_type, subject_id))
 
 
 def add_credit(conn: Connection, *, subject_type: str, subject_id: str, points: int, reason: str, case_id: str | None,

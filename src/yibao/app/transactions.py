@@ -105,6 +105,8 @@ def text(data: dict, field: str, where: str, *, required: bool = True, default: 
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise GatewayError(f"{where}.{field} must be a string")
     value = str(value).strip()
+    if "\x00" in value:
+        raise GatewayError(f"{where}.{field} contains a NUL character")
     limit = FIELD_LENGTHS.get(field, 200)
     if len(value) > limit:
         raise GatewayError(f"{where}.{field} is longer than {limit} characters")
@@ -180,13 +182,15 @@ def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:
 
 def check_sanctions(conn: Connection, request: Request, psn_no: str, day: dt.date) -> None:
     """Agreement actions and personal sanctions of fund supervision, enforced at the counter."""
-    held = supervision.active_sanction(conn, "institution", request.institution["fixmedins_code"], day)
+    sanctions = supervision.active_sanctions(conn, [("institution", request.institution["fixmedins_code"]),
+                                                     ("person", psn_no)], day)
+    held = sanctions.get(("institution", request.institution["fixmedins_code"]))
     if held is not None:
         until = f" until {held['enddate']}" if held["enddate"] else ""
         word = "terminated" if held["kind"] == "terminate" else "suspended"
         raise GatewayError(f"institution {request.institution['fixmedins_code']}'s agreement is {word}{until} "
                            f"(fund supervision: {held['reason'][:80]}); it cannot settle")
-    held = supervision.active_sanction(conn, "person", psn_no, day)
+    held = sanctions.get(("person", psn_no))
     if held is not None:
         raise GatewayError(f"person {psn_no}'s direct settlement is suspended until {held['enddate']} "
                            f"(fund supervision: {held['reason'][:80]}); pay and claim at the insured place")

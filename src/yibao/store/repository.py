@@ -87,6 +87,13 @@ def account_balance(conn: Connection, psn_no: str) -> Decimal:
     return from_fen(int(fen))
 
 
+def account_balances(conn: Connection, psn_nos: list[str]) -> dict[str, Decimal]:
+    rows = conn.execute(
+        select(t.account_entries.c.psn_no, func.sum(t.account_entries.c.amount_fen))
+        .where(t.account_entries.c.psn_no.in_(psn_nos)).group_by(t.account_entries.c.psn_no))
+    return {psn_no: from_fen(int(total)) for psn_no, total in rows}
+
+
 def add_account_entry(conn: Connection, psn_no: str, amount: Decimal, kind: str, setl_id: str | None, now: dt.datetime) -> None:
     conn.execute(insert(t.account_entries).values(
         psn_no=psn_no, amount_fen=to_fen(amount), kind=kind, setl_id=setl_id, created_at=now))
