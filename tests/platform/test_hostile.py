@@ -150,3 +150,17 @@ def test_admin_api_never_answers_500(case, hostile):
         assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
         if not headers or headers["Authorization"].endswith(":wrong"):
             assert 400 <= response.status_code < 500, (case.method, case.path, response.status_code)  # never served
+
+
+def test_nul_characters_are_refused_not_crashed_on(hostile):
+    """PostgreSQL stores no NUL character: found by schemathesis as a 500, now a clear refusal."""
+    world, client = hostile["world"], hostile["client"]
+    with httpx.Client(base_url=world["url"], timeout=30) as http:
+        response = http.post("/admin/api/cases/from-findings", json={"finding_ids": ["FD\x00X"]},
+                             headers={"Authorization": f"Bearer {hostile['token']}"})
+        assert 400 <= response.status_code < 500, response.text
+        message = {"infno": "5201", "msgid": "NUL1", "fixmedins_code": client.code, "sign_no": client.sign_no,
+                   "insuplc_admdvs": client.institution["admdvs"], "input": {"data": {"psn_no": "P\x00"}}}
+        headers = {"content-type": "application/json", "x-tif-paasid": client.code, "apikey": client.institution["secret"]}
+        answer = http.post(DISPATCH_PATH, content=json.dumps(message), headers=headers).json()
+        assert answer["infcode"] == -1 and "NUL" in answer["err_msg"]
