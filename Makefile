@@ -35,6 +35,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/settle_bench.py
 	$(BIN)/python bench/clearing_bench.py
+	$(BIN)/python bench/audit_bench.py
 	$(BIN)/python bench/gateway_bench.py
 
 clean:
