@@ -162,6 +162,7 @@ def serve(
         os.environ.pop("YIBAO_INSECURE_DEMO", None)
     typer.echo(f"yibao gateway on http://{host}:{port}  (POST /fsi/api/rsfComIfsService/callService; "
                f"database {mask_url(database.url)}{'; INSECURE DEMO MODE' if insecure_demo else ''})")
+    typer.echo(f"agencies' admin API: http://{host}:{port}/admin/api/docs")
     uvicorn.run("yibao.gateway.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level.lower(), access_log=False)
 
