@@ -288,3 +288,14 @@ def test_reversal_racing_a_settlement(platform_world, http):
     assert not errors and set(results) == {"reversal", "settlement"}
     with platform_world["database"].read() as conn:
         assert check_database(conn) == []
+
+
+def test_signed_out_sign_no_is_refused(platform_world, http):
+    setup = named(platform_world, "ex2a")
+    client = HisClient(http, setup.institution)
+    client.sign_in()
+    query = {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": setup.person["certno"]}}
+    assert client.call("1101", query)["baseinfo"]["psn_no"] == setup.person["psn_no"]
+    client.call("9002", {"signOut": {"sign_no": client.sign_no, "opter_no": "1"}})
+    with pytest.raises(TransactionFailed, match="sign_no"):
+        client.call("1101", query)

@@ -70,6 +70,7 @@ def _contains_psn_no(value: Any) -> bool:
 
 
 INSTITUTION_CACHE_SECONDS = 10.0
+SIGN_IN_CACHE_SECONDS = 5.0
 
 
 class Dispatcher:
@@ -79,6 +80,8 @@ class Dispatcher:
         # Institutions (and their credential hashes) change rarely; a short cache saves a query
         # on every request. A re-keyed institution's old secret works for at most this long.
         self._institutions: dict[str, tuple[float, dict | None]] = {}
+        self._sign_ins: dict[tuple[str, str], float] = {}
+        platform.sign_out_listeners.append(lambda code, sign_no: self._sign_ins.pop((code, sign_no), None))
 
     def _institution(self, conn, code: str) -> dict | None:
         cached = self._institutions.get(code)
@@ -156,6 +159,20 @@ class Dispatcher:
                  (time.perf_counter() - started) * 1000)
         return result
 
+    def _signed_in(self, conn, sign_no: str, code: str) -> bool:
+        """An open sign-in, remembered for a few seconds (a sign-out is seen within that time)."""
+        key = (code, sign_no)
+        now = time.monotonic()
+        seen = self._sign_ins.get(key)
+        if seen is not None and now - seen < SIGN_IN_CACHE_SECONDS:
+            return True
+        if repo.sign_in_valid(conn, sign_no, code):
+            if len(self._sign_ins) > 10_000:
+                self._sign_ins.clear()
+            self._sign_ins[key] = now
+            return True
+        return False
+
     def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str) -> dict:
         institution = self._institution(conn, code)
         if institution is None:
@@ -168,7 +185,7 @@ class Dispatcher:
             raise GatewayError("not authenticated: send x-tif-paasid (= fixmedins_code) and the institution's apikey")
         if infno != "9001":
             sign_no = _field(message, "sign_no")
-            if not sign_no or not repo.sign_in_valid(conn, sign_no, code):
+            if not sign_no or not self._signed_in(conn, sign_no, code):
                 raise GatewayError("sign_no is missing or not an open sign-in of this institution (sign in with 9001)")
         return institution
 

@@ -55,6 +55,12 @@ class Platform:
         self.clock = clock
         self._policies: dict[int, Policy] = {}
         self._lock = threading.Lock()
+        self.sign_out_listeners: list = []
+
+    def signed_out(self, fixmedins_code: str, sign_no: str) -> None:
+        """Forget a sign-in in this process at once (other workers forget it within seconds)."""
+        for listener in self.sign_out_listeners:
+            listener(fixmedins_code, sign_no)
 
     # --- policies --------------------------------------------------------------------
     def policy(self, row: dict) -> Policy:

@@ -318,6 +318,7 @@ def sign_out(platform: Platform, conn: Connection, request: Request) -> dict:
     if not repo.sign_in_valid(conn, sign_no, request.institution["fixmedins_code"]):
         raise GatewayError(f"sign_no {sign_no} is not an open sign-in of this institution")
     conn.execute(update(t.sign_ins).where(t.sign_ins.c.sign_no == sign_no).values(sign_out_time=request.now))
+    platform.signed_out(request.institution["fixmedins_code"], sign_no)
     return {"signoutoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S")}}
 
 

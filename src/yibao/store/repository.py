@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -156,7 +157,35 @@ def _valid_on(table, day: dt.date):
     )
 
 
+CATALOG_CACHE_SECONDS = 30.0
+_catalog_cache: dict[tuple, tuple[float, CatalogEntry | None]] = {}
+
+
 def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
+    """Catalogue entries valid on ``day`` for the treatment region, remembered for 30 s per
+    process: a visit's lines are classified at upload and again at settlement, and catalogues
+    change only by import (an import is seen by every worker within 30 s)."""
+    now = time.monotonic()
+    found: dict[str, CatalogEntry] = {}
+    missing = []
+    for code in set(codes):
+        cached = _catalog_cache.get((admdvs, day, code))
+        if cached is not None and now - cached[0] < CATALOG_CACHE_SECONDS:
+            if cached[1] is not None:
+                found[code] = cached[1]
+        else:
+            missing.append(code)
+    if missing:
+        fresh = load_catalog_entries(conn, admdvs, missing, day)
+        if len(_catalog_cache) > 100_000:
+            _catalog_cache.clear()
+        for code in missing:
+            _catalog_cache[(admdvs, day, code)] = (now, fresh.get(code))
+        found.update(fresh)
+    return found
+
+
+def load_catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
     """Catalogue entries (hilist ⋈ lmtpric ⋈ selfpay) valid on ``day`` for the treatment region,
     in one query over the region chain; the nearest region that lists a code wins."""
     wanted = sorted(set(codes))
@@ -245,14 +274,14 @@ def settlement_by_msgid(conn: Connection, fixmedins_code: str, msgid: str) -> di
 
 
 def active_settlement(conn: Connection, mdtrt_id: str) -> dict | None:
-    """The visit's settlement that has not been reversed, if any."""
-    reversal = t.settlements.alias("reversal")
-    row = conn.execute(
-        select(t.settlements)
-        .where(t.settlements.c.mdtrt_id == mdtrt_id, t.settlements.c.kind == "settlement")
-        .where(~select(reversal.c.setl_id).where(reversal.c.reverses_setl_id == t.settlements.c.setl_id).exists())
-    ).mappings().first()
-    return dict(row) if row else None
+    """The visit's settlement that has not been reversed, if any. A reversal carries its
+    visit's mdtrt_id, so one indexed query over the visit's rows answers it."""
+    rows = conn.execute(select(t.settlements).where(t.settlements.c.mdtrt_id == mdtrt_id)).mappings().all()
+    reversed_ids = {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"}
+    for row in rows:
+        if row["kind"] == "settlement" and row["setl_id"] not in reversed_ids:
+            return dict(row)
+    return None
 
 
 def reversal_of(conn: Connection, setl_id: str) -> dict | None:
