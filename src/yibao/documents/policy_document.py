@@ -30,7 +30,7 @@ from yibao.domain.policy import (
     ScopeRules,
 )
 
-from .validation import Amount, NonNegative, Ratio, _to_decimal, refusal_from
+from .validation import MAX_MAGNITUDE, Amount, NonNegative, Ratio, _to_decimal, refusal_from
 
 ADMDVS_PATTERN = r"^\d{6}$"
 
@@ -328,6 +328,8 @@ def _number(value: Any, path: str, kind: str) -> Decimal:
         raise bad_input(path, str(exc)) from None
     if not isinstance(number, Decimal) or not number.is_finite():
         raise bad_input(path, f"expected a number, got {value!r}")
+    if abs(number) >= MAX_MAGNITUDE:
+        raise bad_input(path, f"out of range: {number}")
     if number < ZERO:
         raise bad_input(path, f"must not be negative, got {number}")
     if kind == "ratio" and number > ONE:

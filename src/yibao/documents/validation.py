@@ -73,9 +73,14 @@ def _to_decimal(value: Any) -> Any:
     return value
 
 
+MAX_MAGNITUDE = Decimal(10) ** 15  # far above any amount, count or price of a visit
+
+
 def _finite(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")
+    if abs(value) >= MAX_MAGNITUDE:
+        raise ValueError(f"out of range: {value}")
     return value
 
 
