@@ -21,9 +21,16 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+class MaskingFormatter(logging.Formatter):
+    """Masks the whole formatted record, tracebacks included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_text(super().format(record))
+
+
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

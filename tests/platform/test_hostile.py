@@ -164,3 +164,18 @@ def test_nul_characters_are_refused_not_crashed_on(hostile):
         headers = {"content-type": "application/json", "x-tif-paasid": client.code, "apikey": client.institution["secret"]}
         answer = http.post(DISPATCH_PATH, content=json.dumps(message), headers=headers).json()
         assert answer["infcode"] == -1 and "NUL" in answer["err_msg"]
+
+
+def test_log_formatter_masks_tracebacks_too():
+    import logging
+
+    from yibao.logging_setup import MaskingFormatter
+
+    try:
+        raise ValueError("lookup failed for 110101199003077777")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "failed for %s", ("110101199003077777",), sys.exc_info())
+    text = MaskingFormatter("%(message)s").format(record)
+    assert "110101199003077777" not in text and "110*************77" in text

@@ -39,10 +39,13 @@ class Database:
         self.url = resolve_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False})
+            # hide_parameters: an error message never carries a person's data into a log
+            self.engine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False},
+                                        hide_parameters=True)
             _configure_sqlite(self.engine)
         else:
-            self.engine: Engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            self.engine: Engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                                                hide_parameters=True)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
