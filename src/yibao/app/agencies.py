@@ -27,11 +27,16 @@ def add_agency(conn: Connection, agency_code: str, agency_name: str, token: str 
     return token
 
 
-def authenticate(conn: Connection, agency_code: str, token: str) -> dict | None:
+def get(conn: Connection, agency_code: str) -> dict | None:
     row = conn.execute(select(t.agencies).where(t.agencies.c.agency_code == agency_code)).mappings().first()
+    return dict(row) if row else None
+
+
+def authenticate(conn: Connection, agency_code: str, token: str) -> dict | None:
+    row = get(conn, agency_code)
     if row is None or not token or hash_secret(token, row["token_salt"]) != row["token_hash"]:
         return None
-    return dict(row)
+    return row
 
 
 def administers(agency: dict, region: str) -> bool:

@@ -16,6 +16,7 @@ from yibao.app.dispatch import MAX_BODY_BYTES, Dispatcher, Settings
 from yibao.app.platform import Platform
 from yibao.app.transactions import TRANSACTIONS
 from yibao.admin.api import mount as mount_admin
+from yibao.web.dashboard import build_router as dashboard_router
 from yibao.store.database import Database
 
 DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
@@ -26,6 +27,7 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
     app = FastAPI(title="yibao", version="0.1.0", docs_url="/admin/api/docs", redoc_url=None,
                   openapi_url="/admin/api/openapi.json")
     mount_admin(app, platform)
+    app.include_router(dashboard_router(platform))
 
     async def call(request: Request, infno: str | None = None) -> Response:
         declared = request.headers.get("content-length")
@@ -57,7 +59,8 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
         return (
             "<!doctype html><meta charset=utf-8><title>yibao</title>"
             f"<h1>yibao settlement gateway{mode}</h1>"
-            f"<p>POST national envelopes to <code>{DISPATCH_PATH}</code>.</p>"
+            f"<p>POST national envelopes to <code>{DISPATCH_PATH}</code>. Agencies: "
+            "<a href='/dashboard'>dashboard</a>, <a href='/admin/api/docs'>admin API</a>.</p>"
             f"<table><tr><th>infno</th><th>交易</th></tr>{rows}</table>"
         )
 

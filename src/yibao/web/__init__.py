@@ -1,0 +1,1 @@
+"""The pages people look at: an agency's dashboard (server-rendered)."""
