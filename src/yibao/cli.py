@@ -416,6 +416,7 @@ def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = D
     from rich.console import Console
 
     from yibao.app.clearing import province_positions, run_clearing, statement_view
+    from yibao.app.errors import GatewayError
 
     database = _database(db)
     console = Console(stderr=True)
@@ -424,12 +425,8 @@ def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = D
             rows = run_clearing(database, month, now=_now(), progress=lambda step: status.update(f"{month}: {step}"))
     except ValueError as exc:
         _fail(str(exc), 2)
-    except Exception as exc:  # noqa: BLE001 - a refusal from the clearing rules
-        from yibao.app.errors import GatewayError
-
-        if isinstance(exc, GatewayError):
-            _fail(exc.message, 2)
-        raise
+    except GatewayError as exc:
+        _fail(exc.message, 2)
     _print_rows([statement_view(row) for row in rows], fmt, f"clearing statements {month}")
     if fmt == "table":
         with database.read() as conn:

@@ -160,7 +160,8 @@ def export_claim_rows(conn: Connection, begin: dt.date, end: dt.date, region: st
                ~select(reversal.c.setl_id).where(reversal.c.reverses_setl_id == s.c.setl_id).exists())
     )
     if region:
-        query = query.where(v.c.mdtrtarea_admvs.in_(repo.region_chain(region)) | (v.c.mdtrtarea_admvs.like(region.rstrip("0") + "%")))
+        # visits treated in the region or a district under it (a city 510100 covers 5101xx)
+        query = query.where(v.c.mdtrtarea_admvs.like(region.rstrip("0") + "%"))
     diagnoses: dict[str, list[str]] = {}
     rows = []
     for row in conn.execute(query).mappings():

@@ -82,7 +82,6 @@ def statement_view(row: dict) -> dict:
     view = {key: row[key] for key in ("statement_id", "month", "insuplc_admdvs", "mdtrtarea_admvs", "setl_cnt", "status")}
     for key in STATEMENT_AMOUNTS:
         view[key[:-4]] = repo.from_fen(row[key])
-    view["acct_pay"] = view.pop("acct_pay")
     return view
 
 

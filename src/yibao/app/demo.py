@@ -10,8 +10,8 @@ current year under a name that says so, when no shipped policy covers today.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
+from copy import deepcopy
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -55,7 +55,7 @@ def demo_policy_documents(policies_dir: Path, today: dt.date) -> list[dict]:
         valid_to = document.get("valid_to")
         if valid_to is None or dt.date.fromisoformat(valid_to) >= today:
             continue
-        copy = json.loads(dumps(document, indent=None), parse_float=__import__("decimal").Decimal)
+        copy = deepcopy(document)
         copy["valid_from"] = f"{today.year}-01-01"
         copy["valid_to"] = f"{today.year}-12-31"
         copy["name"] = f"{document['name']}（演示：参数沿用至{today.year}年）"
@@ -141,7 +141,7 @@ def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed
             rows.append({"psn_no": person["psn_no"], "filing_type": kind, "subtype": subtype, "dest_admdvs": dest,
                          "begndate": begin.isoformat(), "enddate": "" if kind == "long_term" else temporary_end.isoformat()})
     if rows:
-        _write_csv(data_dir / "filings.csv", rows, append=False)
+        _write_csv(data_dir / "filings.csv", rows)
         import_file(database, "filings", data_dir / "filings.csv", now=now)
     qualified = []
     diseases = list(filings.CROSS_PROVINCE_CHRONIC_DISEASES)
@@ -154,12 +154,12 @@ def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed
                                               source="agency", created_by=person["insuplc_admdvs"])
             qualified.append({k: row[k] for k in ("qual_no", "psn_no", "insutype", "opsp_dise_code", "opsp_dise_name", "begndate")})
     if qualified:
-        _write_csv(data_dir / "qualifications.csv", qualified, append=False)
+        _write_csv(data_dir / "qualifications.csv", qualified)
     return [f"agencies: {len(tokens)} (tokens in {data_dir / 'agencies.csv'})",
             f"filings: {len(rows)} imported", f"门慢特 qualifications: {len(qualified)} granted"]
 
 
-def _write_csv(path: Path, rows: list[dict], append: bool = False) -> None:
+def _write_csv(path: Path, rows: list[dict]) -> None:
     import csv
 
     columns = list(rows[0]) if rows else []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from yibao.documents.policy_document import parse_policy
 from yibao.documents.render import dumps
@@ -366,4 +366,4 @@ _WRITERS = {
     "institutions": _write_institutions, "persons": _write_persons, "filings": _write_filings,
 }
 
-__all__ = ["KINDS", "ImportError_", "ImportResult", "import_file", "hash_secret", "delete"]
+__all__ = ["KINDS", "ImportError_", "ImportResult", "import_file", "hash_secret"]

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, case, func, insert, select, update
 
 from yibao.documents.render import fen, ratio
 from yibao.domain import codes
+from yibao.domain.case import FeeLine
 from yibao.domain.split import split_line
 from yibao.store import repository as repo
 from yibao.store import tables as t
@@ -279,8 +280,6 @@ def split_output(line_rows: list[dict], catalog: dict) -> list[dict]:
         cnt, pric = Decimal(row["cnt"]), Decimal(row["pric"])
         amount = repo.from_fen(row["det_item_fee_sumamt_fen"])
         if amount >= 0 and cnt >= 0:
-            from yibao.domain.case import FeeLine
-
             split = split_line(FeeLine(row["med_list_codg"], cnt, pric, amount), entry)
             parts = (split.fulamt_ownpay_amt, split.overlmt_amt, split.preselfpay_amt, split.inscp_scp_amt, split.memo)
         else:
