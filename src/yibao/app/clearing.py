@@ -32,6 +32,9 @@ def run_clearing(database: Database, month: str, *, now: dt.datetime,
     start, end = month_bounds(month)
     s = t.settlements
     with database.write() as conn:
+        # Concurrent runs of one month queue here and the later ones find the items marked
+        # (docs/locking.md, rank 5); without it they collide on clearing_items' key.
+        repo.lock_key(conn, f"clearing-month/{month}")
         progress("marking the month's cross-region settlements")
         already = select(t.clearing_items.c.setl_id).where(t.clearing_items.c.setl_id == s.c.setl_id).exists()
         conn.execute(insert(t.clearing_items).from_select(
@@ -85,8 +88,13 @@ def statement_view(row: dict) -> dict:
     return view
 
 
-def get_statement(conn: Connection, statement_id: str) -> dict:
-    row = conn.execute(select(t.clearing_statements).where(t.clearing_statements.c.statement_id == statement_id)).mappings().first()
+def get_statement(conn: Connection, statement_id: str, *, lock: bool = False) -> dict:
+    """``lock``: confirming or paying locks the statement row and decides on what it reads after
+    the lock (docs/locking.md), so two confirmations both count and a statement is paid once."""
+    query = select(t.clearing_statements).where(t.clearing_statements.c.statement_id == statement_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
     if row is None:
         raise GatewayError(f"statement {statement_id} not found")
     return dict(row)
@@ -94,7 +102,7 @@ def get_statement(conn: Connection, statement_id: str) -> dict:
 
 def confirm(conn: Connection, statement_id: str, side: str, now: dt.datetime) -> dict:
     """The insured and the treatment region's agency each confirm; both → confirmed."""
-    row = get_statement(conn, statement_id)
+    row = get_statement(conn, statement_id, lock=True)
     if row["status"] == "paid":
         raise GatewayError(f"statement {statement_id} is already paid")
     column = {"insured": "insured_confirmed_at", "treatment": "treatment_confirmed_at"}.get(side)
@@ -118,11 +126,13 @@ def prepayment_available(conn: Connection, insured: str, treatment_prov: str) ->
 def pay(conn: Connection, statement_id: str, now: dt.datetime) -> dict:
     """The insured region pays a confirmed statement: first from its prepayment to the treatment
     province, the rest in cash; the treatment region's claim is settled."""
-    row = get_statement(conn, statement_id)
+    row = get_statement(conn, statement_id, lock=True)
     if row["status"] != "confirmed":
         raise GatewayError(f"statement {statement_id} is {row['status']}: both sides must confirm before payment")
     insured, treated, amount = row["insuplc_admdvs"], row["mdtrtarea_admvs"], row["clearing_amount_fen"]
     treatment_prov = rules.province(treated)
+    # Two statements of one pair paid at once must not both draw the same prepayment.
+    repo.lock_key(conn, f"prepayment-pair/{insured}>{treatment_prov}")
     drawn = max(0, min(amount, prepayment_available(conn, insured, treatment_prov)))
     cash = amount - drawn
     postings = [

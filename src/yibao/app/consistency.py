@@ -1,10 +1,9 @@
 """``yibao check``: does everything stored agree with the stored settlements?
 
-Run after a crash, a restore or a migration. Each check returns readable errors; an empty
-list means consistent. Checked: every settlement's money identities; at most one active
-settlement per visit; reversals point at settlements; the request log and the settlements
-name each other; account movements and accumulator movements are exactly what the
-settlements imply; the ledger is zero-sum and its funds and personal accounts agree.
+Run after a crash, a restore, a migration or a race test. Each rule is a plain function
+that returns ``Problem``s (beancount's validations); an empty list means consistent. The
+database constraints of docs/locking.md refuse most of these states on write; the rules
+find them on read, where a constraint was missing, dropped or bypassed.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from decimal import Decimal
+from typing import Callable, NamedTuple
 
 from sqlalchemy import Connection, func, select
 
@@ -25,92 +25,212 @@ SETTLING_INFNOS = ("2207", "2304", "2102")
 REVERSING_INFNOS = ("2208", "2305", "2103", "2601")
 
 
-def check_database(conn: Connection, *, limit: int = 50) -> list[str]:
-    errors: list[str] = []
-    s = t.settlements
-    rows = [dict(row) for row in conn.execute(select(s)).mappings()]
-    by_id = {row["setl_id"]: row for row in rows}
-    active: dict[str, int] = defaultdict(int)
-    reversed_ids = {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"}
-    expected_accounts: dict[str, int] = defaultdict(int)
-    expected_accumulators: dict[tuple, int] = defaultdict(int)
-    for row in rows:
+class Problem(NamedTuple):
+    code: str  # stable, for scripts and monitoring
+    message: str  # Chinese, for the agency's operator
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+class Stored(NamedTuple):
+    """What several rules read, loaded once."""
+
+    settlements: list[dict]
+    by_id: dict[str, dict]
+    reversed_ids: set[str]
+
+    @classmethod
+    def load(cls, conn: Connection) -> "Stored":
+        rows = [dict(row) for row in conn.execute(select(t.settlements)).mappings()]
+        return cls(rows, {row["setl_id"]: row for row in rows},
+                   {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"})
+
+    def active(self) -> list[dict]:
+        return [row for row in self.settlements if row["kind"] == "settlement" and row["setl_id"] not in self.reversed_ids]
+
+    def effect(self, row: dict) -> tuple[dict, int] | None:
+        """The detail whose movements a row caused, and their sign (a reversal undoes its original)."""
+        if row["kind"] != "reversal":
+            return json.loads(row["detail"]), 1
+        original = self.by_id.get(row["reverses_setl_id"])
+        if original is None or original["kind"] != "settlement":
+            return None
+        return json.loads(original["detail"]), -1
+
+
+def settlement_identities(conn: Connection, stored: Stored) -> list[Problem]:
+    problems = []
+    for row in stored.settlements:
         try:
             check_stored(row)
         except AssertionError:
-            errors.append(f"settlement {row['setl_id']}: the money identities do not hold")
-        detail = json.loads(row["detail"])
-        sign = 1
-        if row["kind"] == "reversal":
-            original = by_id.get(row["reverses_setl_id"])
-            if original is None or original["kind"] != "settlement":
-                errors.append(f"reversal {row['setl_id']} points at {row['reverses_setl_id']}, which is not a settlement")
-                continue
-            detail = json.loads(original["detail"])
-            sign = -1
-        elif row["setl_id"] not in reversed_ids:
-            active[row["mdtrt_id"]] += 1
-        own = -row["acct_pay_fen"]
-        if own:
-            expected_accounts[(row["setl_id"], row["psn_no"])] += own
+            problems.append(Problem("C_IDENTITY", f"结算 {row['setl_id']} 的金额恒等式不成立"))
+        if row["kind"] == "reversal" and stored.effect(row) is None:
+            problems.append(Problem("C_REVERSAL_TARGET",
+                                    f"冲销 {row['setl_id']} 指向的 {row['reverses_setl_id']} 不是一笔结算"))
+    return problems
+
+
+def one_active_settlement_per_visit(conn: Connection, stored: Stored) -> list[Problem]:
+    count: dict[str, int] = defaultdict(int)
+    for row in stored.active():
+        count[row["mdtrt_id"]] += 1
+    return [Problem("C_TWO_ACTIVE", f"就诊 {mdtrt_id} 有 {n} 笔未冲销的结算") for mdtrt_id, n in count.items() if n > 1]
+
+
+def cancelled_visits_unsettled(conn: Connection, stored: Stored) -> list[Problem]:
+    """A cancelled registration (2202/2404/2601) must not keep a live settlement."""
+    cancelled = {row[0] for row in conn.execute(select(t.visits.c.mdtrt_id).where(t.visits.c.status == "cancelled"))}
+    return [Problem("C_CANCELLED_SETTLED", f"就诊 {row['mdtrt_id']} 已撤销，但结算 {row['setl_id']} 仍有效")
+            for row in stored.active() if row["mdtrt_id"] in cancelled]
+
+
+def settled_lines_kept(conn: Connection, stored: Stored) -> list[Problem]:
+    """The fee lines a live settlement paid for are still uploaded and add up to its total."""
+    active = {row["mdtrt_id"]: row for row in stored.active()}
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    f = t.fee_lines
+    for mdtrt_id, bchno, fen in conn.execute(
+            select(f.c.mdtrt_id, f.c.chrg_bchno, func.sum(f.c.det_item_fee_sumamt_fen))
+            .where(f.c.status == "uploaded").group_by(f.c.mdtrt_id, f.c.chrg_bchno)):
+        if mdtrt_id in active:
+            totals[(mdtrt_id, bchno)] += int(fen)
+    problems = []
+    for mdtrt_id, row in active.items():
+        batch = row["chrg_bchno"] if row["clr_type"] == "11" and row["chrg_bchno"] not in ("", "0000") else None
+        kept = sum(fen for (visit, bchno), fen in totals.items() if visit == mdtrt_id and batch in (None, bchno))
+        if kept != row["medfee_sumamt_fen"]:
+            problems.append(Problem("C_LINES_CANCELLED",
+                                    f"就诊 {mdtrt_id} 的结算 {row['setl_id']} 合计 {repo.from_fen(row['medfee_sumamt_fen'])} 元，"
+                                    f"但有效费用明细只有 {repo.from_fen(kept)} 元（结算后明细被撤销）"))
+    return problems
+
+
+def account_chains(conn: Connection, stored: Stored) -> list[Problem]:
+    """Each person's account entries run 1, 2, 3 … with balances that add up and never go below zero."""
+    e = t.account_entries
+    problems, running, negative = [], {}, set()
+    for psn_no, seq, amount, before, after in conn.execute(
+            select(e.c.psn_no, e.c.seq, e.c.amount_fen, e.c.balance_before_fen, e.c.balance_after_fen)
+            .order_by(e.c.psn_no, e.c.seq)):
+        expected_seq, balance = running.get(psn_no, (1, 0))
+        if seq != expected_seq or before != balance or after != before + amount:
+            problems.append(Problem("C_ACCOUNT_CHAIN", f"个人账户 {psn_no} 的第 {seq} 笔变动与前一笔衔接不上"))
+        balance += amount
+        running[psn_no] = (seq + 1, balance)
+        if balance < 0 and psn_no not in negative:
+            negative.add(psn_no)
+            problems.append(Problem("C_NEGATIVE_BALANCE",
+                                    f"个人账户 {psn_no} 在第 {seq} 笔变动后余额为负：{repo.from_fen(balance)} 元"))
+    return problems
+
+
+def account_movements_match(conn: Connection, stored: Stored) -> list[Problem]:
+    expected: dict[tuple, int] = defaultdict(int)
+    for row in stored.settlements:
+        effect = stored.effect(row)
+        if effect is None:
+            continue
+        if row["acct_pay_fen"]:
+            expected[(row["setl_id"], row["psn_no"])] -= row["acct_pay_fen"]
         if row["acct_mulaid_pay_fen"]:
-            expected_accounts[(row["setl_id"], detail.get("family_psn_no"))] += -row["acct_mulaid_pay_fen"]
+            expected[(row["setl_id"], effect[0].get("family_psn_no"))] -= row["acct_mulaid_pay_fen"]
+    e = t.account_entries
+    actual = {(setl_id, psn_no): int(fen) for setl_id, psn_no, fen in conn.execute(
+        select(e.c.setl_id, e.c.psn_no, func.sum(e.c.amount_fen)).where(e.c.setl_id.is_not(None))
+        .group_by(e.c.setl_id, e.c.psn_no)) if int(fen)}
+    return [Problem("C_ACCOUNT_MOVEMENT", f"结算 {key[0]} 在个人账户 {key[1]} 的变动为 {actual.get(key, 0)} 分，"
+                                          f"结算记载应为 {expected.get(key, 0)} 分")
+            for key in sorted(set(expected) | set(actual), key=str) if expected.get(key, 0) != actual.get(key, 0)]
+
+
+def accumulators_match(conn: Connection, stored: Stored) -> list[Problem]:
+    """Year-to-date accumulators = the sum of what the non-reversed settlements booked."""
+    expected: dict[tuple, int] = defaultdict(int)
+    for row in stored.settlements:
+        effect = stored.effect(row)
+        if effect is None:
+            continue
+        detail, sign = effect
         for category, values in detail["delta"].items():
             for key, value in values.items():
                 amount = int(value) if category == "visits" else repo.to_fen(Decimal(value))
                 if amount:
-                    expected_accumulators[(row["setl_id"], row["psn_no"], row["insutype"], row["year"], category, key)] += sign * amount
-    errors += [f"visit {mdtrt_id} has {count} active settlements" for mdtrt_id, count in active.items() if count > 1]
-
-    actual_accounts = defaultdict(int)
-    for setl_id, psn_no, amount in conn.execute(
-        select(t.account_entries.c.setl_id, t.account_entries.c.psn_no, func.sum(t.account_entries.c.amount_fen))
-        .where(t.account_entries.c.setl_id.is_not(None)).group_by(t.account_entries.c.setl_id, t.account_entries.c.psn_no)
-    ):
-        if int(amount):
-            actual_accounts[(setl_id, psn_no)] = int(amount)
-    for key in set(expected_accounts) | set(actual_accounts):
-        if expected_accounts.get(key, 0) != actual_accounts.get(key, 0):
-            errors.append(f"account movements of settlement {key[0]} for {key[1]}: {actual_accounts.get(key, 0)} fen, "
-                          f"the settlement implies {expected_accounts.get(key, 0)}")
-
+                    expected[(row["setl_id"], row["psn_no"], row["insutype"], row["year"], category, key)] += sign * amount
     a = t.accumulator_entries
-    actual_accumulators = defaultdict(int)
+    actual = {}
     for setl_id, psn_no, insutype, year, category, key, amount in conn.execute(
         select(a.c.setl_id, a.c.psn_no, a.c.insutype, a.c.year, a.c.category, a.c.key, func.sum(a.c.amount))
         .where(a.c.setl_id != "OPENING").group_by(a.c.setl_id, a.c.psn_no, a.c.insutype, a.c.year, a.c.category, a.c.key)
     ):
         if int(amount):
-            actual_accumulators[(setl_id, psn_no, insutype, year, category, key)] = int(amount)
-    for key in set(expected_accumulators) | set(actual_accumulators):
-        if expected_accumulators.get(key, 0) != actual_accumulators.get(key, 0):
-            errors.append(f"accumulator {key[4]}.{key[5]} of settlement {key[0]}: {actual_accumulators.get(key, 0)}, "
-                          f"the settlement implies {expected_accumulators.get(key, 0)}")
+            actual[(setl_id, psn_no, insutype, year, category, key)] = int(amount)
+    return [Problem("C_ACCUMULATOR", f"结算 {key[0]} 的累计值 {key[4]}.{key[5]} 为 {actual.get(key, 0)}，"
+                                     f"结算记载应为 {expected.get(key, 0)}")
+            for key in sorted(set(expected) | set(actual), key=str) if expected.get(key, 0) != actual.get(key, 0)]
 
+
+def request_log_matches(conn: Connection, stored: Stored) -> list[Problem]:
     logged = {(code, msgid): infno for code, msgid, infno in conn.execute(
         select(t.request_log.c.fixmedins_code, t.request_log.c.msgid, t.request_log.c.infno))}
-    for row in rows:
-        infno = logged.get((row["fixmedins_code"], row["medins_setl_id"]))
-        if infno is None:
-            errors.append(f"settlement {row['setl_id']} has no request-log row for msgid {row['medins_setl_id']}")
-    settled_msgids = {(row["fixmedins_code"], row["medins_setl_id"]) for row in rows}
-    for (code, msgid), infno in logged.items():
-        if infno in SETTLING_INFNOS + REVERSING_INFNOS[:3] and (code, msgid) not in settled_msgids:
-            errors.append(f"request {infno} {msgid} of {code} was answered but its settlement is missing")
+    problems = [Problem("C_REQUEST_LOG", f"结算 {row['setl_id']} 没有 msgid {row['medins_setl_id']} 的请求记录")
+                for row in stored.settlements if (row["fixmedins_code"], row["medins_setl_id"]) not in logged]
+    settled = {(row["fixmedins_code"], row["medins_setl_id"]) for row in stored.settlements}
+    problems += [Problem("C_REQUEST_LOG", f"机构 {code} 的 {infno} 请求 {msgid} 已应答，但结算记录缺失")
+                 for (code, msgid), infno in logged.items()
+                 if infno in SETTLING_INFNOS + REVERSING_INFNOS[:3] and (code, msgid) not in settled]
+    return problems
 
-    errors += check_ledger(conn)
+
+def clearing_applications_disjoint(conn: Connection, stored: Stored) -> list[Problem]:
+    """One open clearing application per institution, clearing type and period (3203)."""
+    a = t.clearing_applications
+    rows = conn.execute(select(a.c.clr_appy_evt_id, a.c.fixmedins_code, a.c.clr_type, a.c.begndate, a.c.enddate)
+                        .where(a.c.status == "applied").order_by(a.c.fixmedins_code, a.c.clr_type, a.c.begndate)).all()
+    problems = []
+    for earlier, later in zip(rows, rows[1:]):
+        if earlier[1:3] == later[1:3] and later[3] <= earlier[4]:
+            problems.append(Problem("C_CLEARING_OVERLAP", f"机构 {later[1]} 的清算申请 {earlier[0]} 与 {later[0]} "
+                                                          f"期间重叠（{later[3]}..{earlier[4]}）"))
+    return problems
+
+
+def ledger_agrees(conn: Connection, stored: Stored) -> list[Problem]:
+    problems = [Problem("C_LEDGER", message) for message in check_ledger(conn)]
     fund_ledger: dict[str, int] = defaultdict(int)
     for account, fen in balances(conn, "fund:").items():
         fund_ledger[account.split(":")[1]] += fen
+    s = t.settlements
     fund_settled = {region: int(total) for region, total in conn.execute(
         select(s.c.insuplc_admdvs, func.sum(s.c.fund_pay_sumamt_fen)).group_by(s.c.insuplc_admdvs))}
-    for region in set(fund_ledger) | set(fund_settled):
-        if fund_ledger.get(region, 0) != fund_settled.get(region, 0):
-            errors.append(f"fund ledger of region {region}: {fund_ledger.get(region, 0)} fen, settlements {fund_settled.get(region, 0)}")
+    problems += [Problem("C_LEDGER_FUND", f"统筹区 {region} 的基金账 {fund_ledger.get(region, 0)} 分，"
+                                          f"结算合计 {fund_settled.get(region, 0)} 分")
+                 for region in sorted(set(fund_ledger) | set(fund_settled))
+                 if fund_ledger.get(region, 0) != fund_settled.get(region, 0)]
     movements = {psn: int(total) for psn, total in conn.execute(
         select(t.account_entries.c.psn_no, func.sum(t.account_entries.c.amount_fen)).group_by(t.account_entries.c.psn_no))}
     for account, fen in balances(conn, "psn_acct:").items():
         psn_no = account.split(":", 1)[1]
         if -fen != movements.get(psn_no, 0):
-            errors.append(f"personal account {psn_no}: ledger {-fen} fen, movements {movements.get(psn_no, 0)}")
-    return errors[:limit] + ([f"… and {len(errors) - limit} more"] if len(errors) > limit else [])
+            problems.append(Problem("C_LEDGER_ACCOUNT", f"个人账户 {psn_no} 的总账 {-fen} 分，"
+                                                        f"账户变动合计 {movements.get(psn_no, 0)} 分"))
+    return problems
+
+
+RULES: tuple[Callable[[Connection, Stored], list[Problem]], ...] = (
+    settlement_identities, one_active_settlement_per_visit, cancelled_visits_unsettled, settled_lines_kept,
+    account_chains, account_movements_match, accumulators_match, request_log_matches,
+    clearing_applications_disjoint, ledger_agrees,
+)
+
+
+def find_problems(conn: Connection) -> list[Problem]:
+    stored = Stored.load(conn)
+    return [problem for rule in RULES for problem in rule(conn, stored)]
+
+
+def check_database(conn: Connection, *, limit: int = 50) -> list[str]:
+    """The problems as lines of text, at most ``limit`` of them and a count of the rest."""
+    errors = [str(problem) for problem in find_problems(conn)]
+    return errors[:limit] + ([f"… 另有 {len(errors) - limit} 条"] if len(errors) > limit else [])

@@ -69,29 +69,10 @@ def _contains_psn_no(value: Any) -> bool:
     return False
 
 
-INSTITUTION_CACHE_SECONDS = 10.0
-SIGN_IN_CACHE_SECONDS = 5.0
-
-
 class Dispatcher:
     def __init__(self, platform: Platform, settings: Settings):
         self.platform = platform
         self.settings = settings
-        # Institutions (and their credential hashes) change rarely; a short cache saves a query
-        # on every request. A re-keyed institution's old secret works for at most this long.
-        self._institutions: dict[str, tuple[float, dict | None]] = {}
-        self._sign_ins: dict[tuple[str, str], float] = {}
-        platform.sign_out_listeners.append(lambda code, sign_no: self._sign_ins.pop((code, sign_no), None))
-
-    def _institution(self, conn, code: str) -> dict | None:
-        cached = self._institutions.get(code)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < INSTITUTION_CACHE_SECONDS:
-            return cached[1]
-        institution = repo.institution(conn, code)
-        if institution is not None:
-            self._institutions[code] = (now, institution)
-        return institution
 
     def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str:
         """The HTTP body in, the response body (JSON text) out."""
@@ -159,22 +140,10 @@ class Dispatcher:
                  (time.perf_counter() - started) * 1000)
         return result
 
-    def _signed_in(self, conn, sign_no: str, code: str) -> bool:
-        """An open sign-in, remembered for a few seconds (a sign-out is seen within that time)."""
-        key = (code, sign_no)
-        now = time.monotonic()
-        seen = self._sign_ins.get(key)
-        if seen is not None and now - seen < SIGN_IN_CACHE_SECONDS:
-            return True
-        if repo.sign_in_valid(conn, sign_no, code):
-            if len(self._sign_ins) > 10_000:
-                self._sign_ins.clear()
-            self._sign_ins[key] = now
-            return True
-        return False
-
     def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str) -> dict:
-        institution = self._institution(conn, code)
+        # Security decisions are read from the database in the request's own transaction, never
+        # from a per-process cache: a sign-out or a new secret holds at once on every worker.
+        institution = repo.institution(conn, code)
         if institution is None:
             raise GatewayError(f"unknown institution {code}")
         if self.settings.insecure_demo:
@@ -185,7 +154,7 @@ class Dispatcher:
             raise GatewayError("not authenticated: send x-tif-paasid (= fixmedins_code) and the institution's apikey")
         if infno != "9001":
             sign_no = _field(message, "sign_no")
-            if not sign_no or not self._signed_in(conn, sign_no, code):
+            if not sign_no or not repo.sign_in_valid(conn, sign_no, code):
                 raise GatewayError("sign_no is missing or not an open sign-in of this institution (sign in with 9001)")
         return institution
 

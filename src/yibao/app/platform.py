@@ -55,12 +55,6 @@ class Platform:
         self.clock = clock
         self._policies: dict[int, Policy] = {}
         self._lock = threading.Lock()
-        self.sign_out_listeners: list = []
-
-    def signed_out(self, fixmedins_code: str, sign_no: str) -> None:
-        """Forget a sign-in in this process at once (other workers forget it within seconds)."""
-        for listener in self.sign_out_listeners:
-            listener(fixmedins_code, sign_no)
 
     # --- policies --------------------------------------------------------------------
     def policy(self, row: dict) -> Policy:
@@ -75,9 +69,11 @@ class Platform:
     # --- settlement --------------------------------------------------------------------
     def price_visit(
         self, conn: Connection, visit: dict, institution: dict, line_rows: list[dict], *,
-        med_type: str, acct_used_flag: bool,
+        med_type: str, acct_used_flag: bool, lock: bool = False,
     ) -> Priced:
-        person = repo.person(conn, visit["psn_no"])
+        """``lock``: for a settlement that will be stored, lock the person and the family account
+        owner first (docs/locking.md) so the balances and accumulators read here stay true."""
+        person = lock_person_and_family(conn, visit["psn_no"]) if lock else repo.person(conn, visit["psn_no"])
         if person is None:
             raise GatewayError(f"person {visit['psn_no']} not found")
         insurance = repo.insurance(conn, visit["psn_no"], visit["insutype"])
@@ -180,28 +176,36 @@ class Platform:
         }
         for name in repo.SETLINFO_AMOUNTS:
             row[f"{name}_fen"] = repo.to_fen(getattr(s, name))
+        row["follows_reversal_id"] = repo.settlement_follows(conn, visit["mdtrt_id"])
         repo.insert_settlement(conn, row)
+        actor = f"{institution['fixmedins_code']}/{msgid}"
         if s.acct_pay:
-            repo.add_account_entry(conn, visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, now)
+            repo.add_account_entry(conn, visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, now, actor=actor)
         if s.acct_mulaid_pay:
-            repo.add_account_entry(conn, priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id, now)
+            repo.add_account_entry(conn, priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id, now,
+                                   actor=actor)
         repo.add_accumulator_delta(conn, visit["psn_no"], visit["insutype"], priced.year, s.delta, setl_id)
         check_stored(row)
         ledger.post(conn, ledger.settlement_entry_for(row), now)
         return row
 
-    def reverse_settlement(self, conn: Connection, original: dict, *, msgid: str, infno: str) -> dict:
-        """A new opposite settlement (TigerBeetle style: corrections are new records)."""
+    def reverse_settlement(self, conn: Connection, original: dict, *, msgid: str, infno: str, actor: str = "") -> dict:
+        """A new opposite settlement (TigerBeetle style: corrections are new records).
+
+        The caller holds the visit's lock; this locks the person and the family account owner
+        whose money comes back (docs/locking.md) and then re-reads whether it is reversed."""
         if original["kind"] != "settlement":
             raise GatewayError(f"{original['setl_id']} is itself a reversal")
+        detail = json.loads(original["detail"])
+        repo.lock_persons(conn, [original["psn_no"], detail.get("family_psn_no")])
         if repo.reversal_of(conn, original["setl_id"]) is not None:
             raise GatewayError(f"settlement {original['setl_id']} is already reversed")
         now = self.clock()
-        detail = json.loads(original["detail"])
         setl_id = new_id("30")
         row = dict(original)
         row.update(
-            setl_id=setl_id, kind="reversal", reverses_setl_id=original["setl_id"], medins_setl_id=msgid,
+            setl_id=setl_id, kind="reversal", reverses_setl_id=original["setl_id"], follows_reversal_id=None,
+            medins_setl_id=msgid,
             infno=infno, setl_time=now,
             trace=json.dumps([f"reversal of settlement {original['setl_id']}"], ensure_ascii=False),
         )
@@ -213,14 +217,27 @@ class Platform:
         row["balc_fen"] = repo.to_fen(balance_after)
         repo.insert_settlement(conn, row)
         if acct_pay:
-            repo.add_account_entry(conn, original["psn_no"], acct_pay, "reversal", setl_id, now)
+            repo.add_account_entry(conn, original["psn_no"], acct_pay, "reversal", setl_id, now, actor=actor)
         if mulaid:
             family = detail["family_psn_no"]
-            repo.add_account_entry(conn, family, mulaid, "reversal", setl_id, now)
+            repo.add_account_entry(conn, family, mulaid, "reversal", setl_id, now, actor=actor)
         delta = ytd_from_json(detail["delta"])
         repo.add_accumulator_delta(conn, original["psn_no"], original["insutype"], original["year"], delta, setl_id, sign=-1)
         ledger.post(conn, ledger.settlement_entry_for(row), now)
         return row
+
+
+def lock_person_and_family(conn: Connection, psn_no: str) -> dict | None:
+    """Lock the person and the family account owner (家庭共济) in psn_no order, then read the
+    person again: the link read before the lock must still be the link after it."""
+    person = repo.person(conn, psn_no)
+    if person is None:
+        return None
+    repo.lock_persons(conn, [psn_no, person.get("family_psn_no")])
+    locked = repo.person(conn, psn_no)
+    if locked.get("family_psn_no") != person.get("family_psn_no"):
+        raise GatewayError(f"person {psn_no}'s family account link changed during the settlement; retry")
+    return locked
 
 
 def settlement_detail(s: Settlement, family_psn_no: str | None = None) -> dict:

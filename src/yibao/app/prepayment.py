@@ -56,7 +56,9 @@ def approve(conn: Connection, *, year: int, insured: str, prov: str, amount_fen:
 
 
 def plan_year(conn: Connection, year: int, *, now: dt.datetime, months: Decimal = DEFAULT_MONTHS) -> list[dict]:
-    """Annual prepayments for every pair with prior-year cross-province payments (idempotent)."""
+    """Annual prepayments for every pair with prior-year cross-province payments (idempotent;
+    concurrent plans of one year queue on the year's lock, docs/locking.md)."""
+    repo.lock_key(conn, f"prepayment-plan/{year}")
     existing = {(r.insured_admdvs, r.treatment_prov) for r in conn.execute(
         select(t.prepayments.c.insured_admdvs, t.prepayments.c.treatment_prov)
         .where(t.prepayments.c.year == year, t.prepayments.c.kind == "annual"))}
@@ -71,15 +73,20 @@ def plan_year(conn: Connection, year: int, *, now: dt.datetime, months: Decimal 
     return created
 
 
-def get(conn: Connection, prepay_id: str) -> dict:
-    row = conn.execute(select(t.prepayments).where(t.prepayments.c.prepay_id == prepay_id)).mappings().first()
+def get(conn: Connection, prepay_id: str, *, lock: bool = False) -> dict:
+    """``lock``: a state change of a prepayment locks its row and decides on what it reads
+    after the lock (docs/locking.md), so a prepayment is paid or received once."""
+    query = select(t.prepayments).where(t.prepayments.c.prepay_id == prepay_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
     if row is None:
         raise GatewayError(f"prepayment {prepay_id} not found")
     return dict(row)
 
 
 def mark_paid(conn: Connection, prepay_id: str, now: dt.datetime) -> dict:
-    row = get(conn, prepay_id)
+    row = get(conn, prepay_id, lock=True)
     if row["status"] != "approved":
         raise GatewayError(f"prepayment {prepay_id} is {row['status']}, not approved")
     commitment, budget, advance, _ = _pair_accounts(row["insured_admdvs"], row["treatment_prov"])
@@ -92,7 +99,7 @@ def mark_paid(conn: Connection, prepay_id: str, now: dt.datetime) -> dict:
 
 
 def mark_received(conn: Connection, prepay_id: str, now: dt.datetime) -> dict:
-    row = get(conn, prepay_id)
+    row = get(conn, prepay_id, lock=True)
     if row["status"] != "paid":
         raise GatewayError(f"prepayment {prepay_id} is {row['status']}: it is received after it is paid")
     _, _, _, held = _pair_accounts(row["insured_admdvs"], row["treatment_prov"])

@@ -164,9 +164,14 @@ def flag(data: dict, field: str, default: bool) -> bool:
     return str(value).strip() in ("1", "true", "True", "Y", "y")
 
 
-def own_visit(conn: Connection, request: Request, mdtrt_id: str, psn_no: str | None = None) -> dict:
-    """A visit of the calling institution (an institution sees only its own visits)."""
-    visit = repo.visit(conn, mdtrt_id)
+def own_visit(conn: Connection, request: Request, mdtrt_id: str, psn_no: str | None = None, *,
+              lock: bool = False) -> dict:
+    """A visit of the calling institution (an institution sees only its own visits).
+
+    ``lock``: every state change of a visit takes the visit row's lock first and decides on
+    the row read after it (docs/locking.md, rank 2), so a cancellation and a settlement of
+    one visit never both succeed."""
+    visit = repo.lock_visit(conn, mdtrt_id) if lock else repo.visit(conn, mdtrt_id)
     if visit is None or visit["fixmedins_code"] != request.institution["fixmedins_code"]:
         raise GatewayError(f"visit {mdtrt_id} not found for institution {request.institution['fixmedins_code']}")
     if psn_no is not None and visit["psn_no"] != psn_no:
@@ -317,7 +322,6 @@ def sign_out(platform: Platform, conn: Connection, request: Request) -> dict:
     if not repo.sign_in_valid(conn, sign_no, request.institution["fixmedins_code"]):
         raise GatewayError(f"sign_no {sign_no} is not an open sign-in of this institution")
     conn.execute(update(t.sign_ins).where(t.sign_ins.c.sign_no == sign_no).values(sign_out_time=request.now))
-    platform.signed_out(request.institution["fixmedins_code"], sign_no)
     return {"signoutoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S")}}
 
 
@@ -515,7 +519,7 @@ def outpatient_register(platform: Platform, conn: Connection, request: Request) 
 @transaction("2202", "门诊挂号撤销", writes=True)
 def outpatient_register_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if visit["status"] == "cancelled":
         raise GatewayError(f"visit {visit['mdtrt_id']} is already cancelled")
     ensure_unsettled(conn, visit, "cancelling the registration")
@@ -526,7 +530,7 @@ def outpatient_register_cancel(platform: Platform, conn: Connection, request: Re
 @transaction("2203", "门诊就诊信息上传", writes=True)
 def outpatient_visit_info(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "mdtrtinfo")
-    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.mdtrtinfo"), text(info, "psn_no", "input.mdtrtinfo"))
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.mdtrtinfo"), text(info, "psn_no", "input.mdtrtinfo"), lock=True)
     if visit["status"] != "registered":
         raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['status']}")
     ensure_unsettled(conn, visit, "changing the visit")
@@ -554,7 +558,7 @@ def admission(platform: Platform, conn: Connection, request: Request) -> dict:
 @transaction("2402", "出院办理", writes=True)
 def discharge(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "dscginfo")
-    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.dscginfo"), text(info, "psn_no", "input.dscginfo"))
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.dscginfo"), text(info, "psn_no", "input.dscginfo"), lock=True)
     if visit["kind"] != "inpatient" or visit["status"] != "registered":
         raise GatewayError(f"visit {visit['mdtrt_id']} is not an open admission ({visit['kind']}, {visit['status']})")
     endtime = moment(info, "endtime", "input.dscginfo")
@@ -569,7 +573,7 @@ def discharge(platform: Platform, conn: Connection, request: Request) -> dict:
 @transaction("2403", "住院信息变更", writes=True)
 def admission_change(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "adminfo")
-    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"))
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"), lock=True)
     ensure_unsettled(conn, visit, "changing the admission")
     changes = {}
     for name in ("med_type", "dise_codg", "dise_name"):
@@ -585,7 +589,7 @@ def admission_change(platform: Platform, conn: Connection, request: Request) -> 
 @transaction("2404", "入院办理撤销", writes=True)
 def admission_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if visit["kind"] != "inpatient" or visit["status"] == "cancelled":
         raise GatewayError(f"visit {visit['mdtrt_id']} is not an admission that can be cancelled")
     ensure_unsettled(conn, visit, "cancelling the admission")
@@ -596,7 +600,7 @@ def admission_cancel(platform: Platform, conn: Connection, request: Request) -> 
 @transaction("2405", "出院办理撤销", writes=True)
 def discharge_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if visit["status"] != "discharged":
         raise GatewayError(f"visit {visit['mdtrt_id']} is not discharged")
     ensure_unsettled(conn, visit, "cancelling the discharge")
@@ -614,6 +618,7 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         raise GatewayError("input.feedetail has more than 2000 lines; upload in batches")
     stored = []
     visits: dict[str, dict] = {}
+    lock_visits(conn, request, [text(row, "mdtrt_id", f"input.feedetail[{index}]") for index, row in enumerate(rows)])
     for index, row in enumerate(rows):
         where = f"input.feedetail[{index}]"
         mdtrt_id = text(row, "mdtrt_id", where)
@@ -659,8 +664,15 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
     return {"result": split_output(stored, catalog)}
 
 
+def lock_visits(conn: Connection, request: Request, mdtrt_ids: list[str]) -> None:
+    """Lock several visits of one request in ascending mdtrt_id order (no circular waits);
+    the handler then reads each visit after its lock."""
+    for mdtrt_id in sorted(set(mdtrt_ids)):
+        own_visit(conn, request, mdtrt_id, lock=True)
+
+
 def cancel_lines(conn: Connection, request: Request, data: dict, where: str, *, key: str) -> None:
-    visit = own_visit(conn, request, text(data, "mdtrt_id", where), text(data, "psn_no", where, required=False) or None)
+    visit = own_visit(conn, request, text(data, "mdtrt_id", where), text(data, "psn_no", where, required=False) or None, lock=True)
     ensure_unsettled(conn, visit, "cancelling fee lines")
     value = text(data, key, where)
     query = update(t.fee_lines).where(t.fee_lines.c.mdtrt_id == visit["mdtrt_id"], t.fee_lines.c.status == "uploaded")
@@ -688,18 +700,23 @@ def inpatient_fee_upload(platform: Platform, conn: Connection, request: Request)
 
 @transaction("2302", "住院费用明细撤销", writes=True)
 def inpatient_fee_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
-    for index, data in enumerate(node(request, "data", many=True)):
+    entries = node(request, "data", many=True)
+    lock_visits(conn, request, [text(data, "mdtrt_id", f"input.data[{index}]") for index, data in enumerate(entries)])
+    for index, data in enumerate(entries):
         cancel_lines(conn, request, data, f"input.data[{index}]", key="feedetl_sn")
     return {}
 
 
 # --- settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient -----------------------------------------
 
-def price_for_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> tuple[Priced, dict, list[dict]]:
+def price_for_request(platform: Platform, conn: Connection, request: Request, *, kind: str,
+                      lock: bool) -> tuple[Priced, dict, list[dict]]:
+    """``lock``: a settlement (not a preview) locks the visit, then the person and the family
+    account owner (docs/locking.md), and decides on what it reads after the locks."""
     data = node(request, "data")
     where = "input.data"
     psn_no = text(data, "psn_no", where)
-    visit = own_visit(conn, request, text(data, "mdtrt_id", where), psn_no)
+    visit = own_visit(conn, request, text(data, "mdtrt_id", where), psn_no, lock=lock)
     if visit["kind"] != kind:
         raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
     if visit["status"] == "cancelled":
@@ -709,7 +726,6 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     insutype = text(data, "insutype", where, required=False, default=visit["insutype"])
     if insutype != visit["insutype"]:
         raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
-    repo.lock_person(conn, psn_no)
     check_sanctions(conn, request, psn_no, request.now.date())
     ensure_unsettled(conn, visit, "settling again")
     lines = repo.fee_lines(conn, visit["mdtrt_id"])
@@ -722,7 +738,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
         raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the uploaded fee lines ({uploaded})")
     med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
     priced = platform.price_visit(conn, visit, request.institution, lines, med_type=med_type,
-                                  acct_used_flag=flag(data, "acct_used_flag", True))
+                                  acct_used_flag=flag(data, "acct_used_flag", True), lock=lock)
     check_envelope_region(request, priced.insurance)
     return priced, visit, lines
 
@@ -747,7 +763,7 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
 
 
 def settle_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
-    priced, visit, lines = price_for_request(platform, conn, request, kind=kind)
+    priced, visit, lines = price_for_request(platform, conn, request, kind=kind, lock=True)
     data = node(request, "data")
     in_event_audit(conn, request, visit, lines, priced.person)
     row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid,
@@ -758,7 +774,7 @@ def settle_request(platform: Platform, conn: Connection, request: Request, *, ki
 def reverse_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
     data = node(request, "data")
     original = own_settlement(conn, request, text(data, "setl_id", "input.data"))
-    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"))
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if original["mdtrt_id"] != visit["mdtrt_id"]:
         raise GatewayError(f"settlement {original['setl_id']} is not of visit {visit['mdtrt_id']}")
     if visit["kind"] != kind:
@@ -767,8 +783,9 @@ def reverse_request(platform: Platform, conn: Connection, request: Request, *, k
 
 
 def reversal_output(platform: Platform, conn: Connection, request: Request, original: dict, visit: dict) -> dict:
-    repo.lock_person(conn, original["psn_no"])
-    row = platform.reverse_settlement(conn, original, msgid=request.msgid, infno=request.infno)
+    """The caller holds the visit's lock; the reversal locks the persons whose accounts it restores."""
+    row = platform.reverse_settlement(conn, original, msgid=request.msgid, infno=request.infno,
+                                      actor=f"{request.institution['fixmedins_code']}/{request.msgid}")
     person = repo.person(conn, original["psn_no"])
     insurance = repo.insurance(conn, original["psn_no"], original["insutype"])
     output = settlement_output(row, visit, person, insurance)
@@ -782,7 +799,7 @@ def reversal_output(platform: Platform, conn: Connection, request: Request, orig
 
 @transaction("2206", "门诊预结算", writes=False)
 def outpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, _ = price_for_request(platform, conn, request, kind="outpatient")
+    priced, visit, _ = price_for_request(platform, conn, request, kind="outpatient", lock=False)
     return preview_output(priced, visit)
 
 
@@ -798,7 +815,7 @@ def outpatient_reverse(platform: Platform, conn: Connection, request: Request) -
 
 @transaction("2303", "住院预结算", writes=False)
 def inpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, _ = price_for_request(platform, conn, request, kind="inpatient")
+    priced, visit, _ = price_for_request(platform, conn, request, kind="inpatient", lock=False)
     return preview_output(priced, visit)
 
 
@@ -862,11 +879,12 @@ def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool)
 
 def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, store: bool) -> tuple[Priced, dict, list[dict]]:
     visit, lines = pharmacy_visit_and_lines(conn, request, store=store)
-    repo.lock_person(conn, visit["psn_no"])
     check_sanctions(conn, request, visit["psn_no"], request.now.date())
     info = node(request, "druginfo")
+    # A sale is a new visit of its own; a stored one (2102) locks the person and the family
+    # account owner in price_visit (docs/locking.md).
     priced = platform.price_visit(conn, visit, request.institution, lines, med_type=visit["med_type"],
-                                  acct_used_flag=flag(info, "acct_used_flag", True))
+                                  acct_used_flag=flag(info, "acct_used_flag", True), lock=store)
     return priced, visit, lines
 
 
@@ -919,10 +937,10 @@ def reverse_by_msgid(platform: Platform, conn: Connection, request: Request) -> 
         settlement = repo.settlement_by_msgid(conn, code, omsgid)
         if settlement is None or settlement["psn_no"] != psn_no:
             raise GatewayError(f"no settlement of person {psn_no} for msgid {omsgid}")
-        visit = repo.visit(conn, settlement["mdtrt_id"])
+        visit = repo.lock_visit(conn, settlement["mdtrt_id"])
         return reversal_output(platform, conn, request, settlement, visit)
     mdtrt_id = json.loads(original["output"]).get("data", json.loads(original["output"]).get("result", {})).get("mdtrt_id")
-    visit = own_visit(conn, request, mdtrt_id, psn_no)
+    visit = own_visit(conn, request, mdtrt_id, psn_no, lock=True)
     if visit["status"] == "cancelled":
         raise GatewayError(f"visit {mdtrt_id} is already cancelled")
     ensure_unsettled(conn, visit, "reversing the registration")
@@ -1255,6 +1273,9 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
     if diff:
         raise GatewayError("the application does not match the platform's settlements: " + "; ".join(diff))
     a = t.clearing_applications
+    # One institution's applications of a clearing type queue here, then the overlap check
+    # reads what the earlier ones committed (docs/locking.md, rank 4).
+    repo.lock_key(conn, f"clearing-application/{request.institution['fixmedins_code']}/{clr_type}")
     overlap = conn.execute(select(a.c.clr_appy_evt_id).where(
         a.c.fixmedins_code == request.institution["fixmedins_code"], a.c.clr_type == clr_type, a.c.status == "applied",
         a.c.begndate <= end, a.c.enddate >= begin)).first()
@@ -1274,7 +1295,10 @@ def clearing_application_cancel(platform: Platform, conn: Connection, request: R
     data = node(request, "data")
     evt = text(data, "clr_appy_evt_id", "input.data")
     a = t.clearing_applications
-    row = conn.execute(select(a).where(a.c.clr_appy_evt_id == evt)).mappings().first()
+    query = select(a).where(a.c.clr_appy_evt_id == evt)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
     if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
         raise GatewayError(f"clearing application {evt} not found for this institution")
     if row["status"] != "applied":

@@ -64,9 +64,25 @@ def person_by(conn: Connection, column: str, value: str) -> dict | None:
 
 
 def lock_person(conn: Connection, psn_no: str) -> None:
-    """Serialize settlements of one person (PostgreSQL row lock; SQLite writers already queue)."""
+    """Serialize account movements and settlements of one person (docs/locking.md, rank 3)."""
+    lock_persons(conn, [psn_no])
+
+
+def lock_persons(conn: Connection, psn_nos: Iterable[str | None]) -> None:
+    """Lock person rows in ascending psn_no order, so two transactions that need the same two
+    persons (a family member and the account owner, 家庭共济) never wait on each other in a
+    circle. PostgreSQL row locks; SQLite's BEGIN IMMEDIATE already serializes every writer."""
+    wanted = sorted({psn_no for psn_no in psn_nos if psn_no})
+    if conn.dialect.name == "postgresql" and wanted:
+        conn.execute(select(t.persons.c.psn_no).where(t.persons.c.psn_no.in_(wanted))
+                     .order_by(t.persons.c.psn_no).with_for_update())
+
+
+def lock_key(conn: Connection, key: str) -> None:
+    """A named lock held to the end of the transaction (docs/locking.md: clearing applications
+    by institution, clearing runs by month). PostgreSQL advisory lock; SQLite writers queue."""
     if conn.dialect.name == "postgresql":
-        conn.execute(select(t.persons.c.psn_no).where(t.persons.c.psn_no == psn_no).with_for_update())
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def insurances_of(conn: Connection, psn_no: str) -> list[dict]:
@@ -82,22 +98,37 @@ def insurance(conn: Connection, psn_no: str, insutype: str) -> dict | None:
 
 
 def account_balance(conn: Connection, psn_no: str) -> Decimal:
-    fen = conn.execute(
-        select(func.coalesce(func.sum(t.account_entries.c.amount_fen), 0)).where(t.account_entries.c.psn_no == psn_no)
-    ).scalar_one()
-    return from_fen(int(fen))
+    return account_balances(conn, [psn_no]).get(psn_no, Decimal(0)).quantize(Decimal("0.01"))
+
+
+def _last_entries(conn: Connection, psn_nos: list[str]):
+    e = t.account_entries
+    last = (select(e.c.psn_no, func.max(e.c.seq).label("seq")).where(e.c.psn_no.in_(psn_nos))
+            .group_by(e.c.psn_no).subquery())
+    return conn.execute(select(e.c.psn_no, e.c.seq, e.c.balance_after_fen)
+                        .join(last, and_(last.c.psn_no == e.c.psn_no, last.c.seq == e.c.seq))).all()
 
 
 def account_balances(conn: Connection, psn_nos: list[str]) -> dict[str, Decimal]:
-    rows = conn.execute(
-        select(t.account_entries.c.psn_no, func.sum(t.account_entries.c.amount_fen))
-        .where(t.account_entries.c.psn_no.in_(psn_nos)).group_by(t.account_entries.c.psn_no))
-    return {psn_no: from_fen(int(total)) for psn_no, total in rows}
+    """Balances from the last entry of each person's chain (its balance_after_fen)."""
+    return {psn_no: from_fen(int(balance)) for psn_no, _, balance in _last_entries(conn, list(psn_nos))}
 
 
-def add_account_entry(conn: Connection, psn_no: str, amount: Decimal, kind: str, setl_id: str | None, now: dt.datetime) -> None:
+def add_account_entry(conn: Connection, psn_no: str, amount: Decimal, kind: str, setl_id: str | None,
+                      now: dt.datetime, *, actor: str = "") -> int:
+    """Append a movement to the person's chain and return the balance after it (fen).
+
+    The caller holds the person's lock (docs/locking.md); without it, a concurrent writer
+    makes this insert fail on uq_account_entries_seq rather than fork the chain, and a
+    movement below zero fails on ck_account_entries_not_negative."""
+    found = _last_entries(conn, [psn_no])
+    seq, before = (int(found[0][1]), int(found[0][2])) if found else (0, 0)
+    after = before + to_fen(amount)
+    assert after >= 0, "an account movement below zero must be refused before it is written"
     conn.execute(insert(t.account_entries).values(
-        psn_no=psn_no, amount_fen=to_fen(amount), kind=kind, setl_id=setl_id, created_at=now))
+        psn_no=psn_no, seq=seq + 1, prev_seq=seq or None, amount_fen=to_fen(amount), balance_before_fen=before,
+        balance_after_fen=after, kind=kind, setl_id=setl_id, actor=actor[:200], created_at=now))
+    return after
 
 
 def year_to_date(conn: Connection, psn_no: str, insutype: str, year: int) -> YearToDate:
@@ -236,6 +267,16 @@ def visit(conn: Connection, mdtrt_id: str) -> dict | None:
     return dict(row) if row else None
 
 
+def lock_visit(conn: Connection, mdtrt_id: str) -> dict | None:
+    """The visit row, locked for the rest of the transaction and read after the lock
+    (docs/locking.md, rank 2): every state change of a visit takes it first."""
+    query = select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
 def update_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
     conn.execute(update(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id).values(**values))
 
@@ -284,6 +325,17 @@ def active_settlement(conn: Connection, mdtrt_id: str) -> dict | None:
     return None
 
 
+def settlement_follows(conn: Connection, mdtrt_id: str) -> str | None:
+    """What a new settlement of the visit follows: the reversal that no settlement follows yet
+    (None for the visit's first settlement). The caller has checked there is no active one."""
+    rows = conn.execute(select(t.settlements.c.setl_id, t.settlements.c.kind, t.settlements.c.follows_reversal_id)
+                        .where(t.settlements.c.mdtrt_id == mdtrt_id)).all()
+    followed = {follows for _, kind, follows in rows if kind == "settlement"}
+    open_reversals = [setl_id for setl_id, kind, _ in rows if kind == "reversal" and setl_id not in followed]
+    assert len(open_reversals) <= 1, f"visit {mdtrt_id}: settlement chain forks"
+    return open_reversals[0] if open_reversals else None
+
+
 def reversal_of(conn: Connection, setl_id: str) -> dict | None:
     row = conn.execute(select(t.settlements).where(t.settlements.c.reverses_setl_id == setl_id)).mappings().first()
     return dict(row) if row else None
@@ -299,8 +351,7 @@ def lock_msgid(conn: Connection, fixmedins_code: str, msgid: str) -> None:
     """Serialize requests with the same msgid (PostgreSQL advisory lock, released at commit), so a
     concurrent retry waits for the first attempt and then finds its stored answer. SQLite's
     BEGIN IMMEDIATE already serializes writers."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{fixmedins_code}/{msgid}"})
+    lock_key(conn, f"msgid/{fixmedins_code}/{msgid}")
 
 
 def logged_request(conn: Connection, fixmedins_code: str, msgid: str) -> dict | None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -136,17 +139,37 @@ insurances = Table(
     Column("psn_insu_stas", String(1), nullable=False, default="1"),
 )
 
-# Personal account movements; the balance is their sum.
+# Personal account movements, chained per person (docs/locking.md): entry ``seq`` names the
+# entry before it (``prev_seq`` and that entry's ``balance_after_fen``), so the database itself
+# refuses a balance below zero, two movements that both think they are next, and a chain that
+# does not add up. The balance is the last entry's ``balance_after_fen`` (= the sum of amounts).
 account_entries = Table(
     "account_entries",
     metadata,
     Column("entry_id", Integer, primary_key=True, autoincrement=True),
     Column("psn_no", String(30), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("prev_seq", Integer),
     Column("amount_fen", BigInteger, nullable=False),
-    Column("kind", String(20), nullable=False),  # opening | acct_pay | mutual_aid_pay | reversal
+    Column("balance_before_fen", BigInteger, nullable=False),
+    Column("balance_after_fen", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),  # opening | acct_pay | mutual_aid_pay | reversal | adjustment
     Column("setl_id", String(30)),
+    Column("actor", String(200), nullable=False, server_default=""),  # who moved it (msgid, operator)
     Column("created_at", DateTime, nullable=False),
-    Index("ix_account_entries_psn", "psn_no"),
+    UniqueConstraint("psn_no", "seq", name="uq_account_entries_seq"),
+    UniqueConstraint("psn_no", "seq", "balance_after_fen", name="uq_account_entries_chain"),
+    ForeignKeyConstraint(
+        ["psn_no", "prev_seq", "balance_before_fen"],
+        ["account_entries.psn_no", "account_entries.seq", "account_entries.balance_after_fen"],
+        name="fk_account_entries_prev",
+    ),
+    CheckConstraint("balance_after_fen >= 0", name="ck_account_entries_not_negative"),
+    CheckConstraint("balance_after_fen = balance_before_fen + amount_fen", name="ck_account_entries_adds_up"),
+    CheckConstraint(
+        "(prev_seq IS NULL AND seq = 1 AND balance_before_fen = 0) OR (prev_seq IS NOT NULL AND prev_seq = seq - 1)",
+        name="ck_account_entries_chain",
+    ),
 )
 
 sign_ins = Table(
@@ -168,7 +191,7 @@ visits = Table(
     Column("insutype", String(3), nullable=False),
     Column("med_type", String(6), nullable=False),
     Column("kind", String(12), nullable=False),  # outpatient | inpatient | pharmacy
-    Column("ipt_otp_no", String(30), nullable=False),
+    Column("ipt_otp_no", String(40), nullable=False),  # a pharmacy sale's is its msgid (≤ 40)
     Column("begntime", DateTime, nullable=False),
     Column("endtime", DateTime),
     Column("insuplc_admdvs", String(6), nullable=False),
@@ -226,6 +249,10 @@ settlements = Table(
     Column("med_type", String(6), nullable=False),
     Column("kind", String(12), nullable=False),  # settlement | reversal
     Column("reverses_setl_id", String(30), unique=True),  # a settlement is reversed at most once
+    # A visit's settlements form a chain: the first follows nothing, each later one follows the
+    # reversal of the one before it. With the two unique indexes below, the database allows at
+    # most one active (unreversed) settlement per visit (docs/locking.md).
+    Column("follows_reversal_id", String(30)),
     Column("medins_setl_id", String(40), nullable=False),  # the msgid of the request
     Column("infno", String(6), nullable=False),
     Column("setl_time", DateTime, nullable=False),
@@ -265,6 +292,10 @@ settlements = Table(
     Index("ix_settlements_mdtrt", "mdtrt_id"),
     Index("ix_settlements_psn", "psn_no"),
     Index("ix_settlements_inst_time", "fixmedins_code", "setl_time"),
+    Index("uq_settlements_first", "mdtrt_id", unique=True,
+          sqlite_where=text("kind = 'settlement' AND follows_reversal_id IS NULL"),
+          postgresql_where=text("kind = 'settlement' AND follows_reversal_id IS NULL")),
+    Index("uq_settlements_follows", "follows_reversal_id", unique=True),
 )
 
 # Year-to-date accumulators as movements; a person's ytd is the sum per (category, key).
@@ -441,6 +472,10 @@ clearing_applications = Table(
     Column("status", String(12), nullable=False),  # applied | cancelled
     Column("created_at", DateTime, nullable=False),
     Column("cancelled_at", DateTime),
+    # The last line behind the lock of docs/locking.md: one open application per institution,
+    # clearing type and period start.
+    Index("uq_clearing_applications_open", "fixmedins_code", "clr_type", "begndate", unique=True,
+          sqlite_where=text("status = 'applied'"), postgresql_where=text("status = 'applied'")),
 )
 
 
@@ -472,7 +507,7 @@ audit_findings = Table(
     metadata,
     Column("finding_id", String(30), primary_key=True),
     Column("stage", String(6), nullable=False),  # 事前 | 事中 | 事后
-    Column("run_id", String(30), nullable=False),
+    Column("run_id", String(40), nullable=False),  # a msgid (≤ 40) or a batch run id
     Column("rule_id", String(40), nullable=False),
     Column("rule_type", String(20), nullable=False),
     Column("result_type", String(10), nullable=False),  # 明确违规 | 可疑
