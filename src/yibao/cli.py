@@ -112,6 +112,59 @@ def import_command(
     except ImportError_ as exc:
         _fail(f"{exc} (nothing imported)", 2)
     typer.echo(f"{kind}: {result.rows} rows read, {result.written} written from {file}")
+    if result.openings:
+        typer.echo(f"{result.openings} 名新参保人按文件中的账户余额建立了期初余额")
+    if result.balances_ignored:
+        typer.echo(f"{result.balances_ignored} 行的账户余额与当前余额不同，已忽略；如需调整请使用 yibao account adjust")
+
+
+account_app = typer.Typer(help="Personal accounts (个人账户): balance, movements, explicit adjustments.",
+                          no_args_is_help=True)
+app.add_typer(account_app, name="account")
+
+
+@account_app.command("adjust", context_settings={"ignore_unknown_options": True})
+def account_adjust(
+    psn_no: str = typer.Argument(...),
+    amount: str = typer.Argument(..., help="Yuan, signed, at most two decimals (e.g. 100.00 or -20.50)."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded with the entry)."),
+    operator: str = typer.Option(..., "--operator", help="Who (recorded with the entry)."),
+    db: str = DB_OPTION,
+) -> None:
+    """Adjust a personal account balance: one logged adjustment entry, posted to the ledger."""
+    from yibao.app.accounts import adjust_account, parse_amount
+    from yibao.app.errors import GatewayError
+
+    try:
+        result = adjust_account(_database(db), psn_no, parse_amount(amount), reason, operator, _now())
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+    typer.echo(f"参保人 {psn_no} 个人账户调整 {result.amount:+} 元："
+               f"{result.balance_before} → {result.balance_after} 元（经办人 {operator.strip()}）")
+
+
+@account_app.command("show")
+def account_show(psn_no: str = typer.Argument(...), db: str = DB_OPTION,
+                 fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
+    """A personal account: its balance and every movement."""
+    from yibao.app.accounts import account_view
+    from yibao.app.errors import GatewayError
+
+    try:
+        with _database(db).read() as conn:
+            view = account_view(conn, psn_no)
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+    if fmt == "json":
+        from yibao.documents.render import dumps
+
+        movements = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+                     for row in view["movements"]]
+        typer.echo(dumps({"psn_no": view["psn_no"], "balance": view["balance"], "movements": movements}))
+        return
+    if fmt == "table":
+        typer.echo(f"参保人 {psn_no} 个人账户余额 {view['balance']} 元，{len(view['movements'])} 笔变动")
+    _print_rows(view["movements"], fmt, "账户变动")
 
 
 @app.command()
@@ -534,7 +587,7 @@ def check(db: str = DB_OPTION) -> None:
         typer.echo(error)
     if errors:
         raise typer.Exit(1)
-    typer.echo("consistent: every balance, accumulator and ledger posting agrees with the stored settlements")
+    typer.echo("一致：每个余额、累计值和总账分录都与已存结算相符 (consistent)")
 
 
 @stats_app.command("supervision")

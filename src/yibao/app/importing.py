@@ -1,7 +1,14 @@
 """``yibao import KIND FILE``: files in the national shapes of data-formats.md.
 
-All or nothing per file: every row is validated first; a bad row is reported with the
-file, row number and column, and nothing from that file is written.
+All or nothing per file: every row is validated first; a bad row (or a row repeating the
+key of an earlier row) is reported with the file, row number and column, and nothing from
+that file is written.
+
+Imports never move money that has moved: a persons file updates identity and insurance
+fields only. Its ``acct_balance`` opens the account of a person who has no account entries
+yet (one ``opening`` entry); for everyone else a stated balance is ignored and counted in
+the result. A later change of a balance is an explicit adjustment (``yibao account adjust``,
+app/accounts.py).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import hashlib
 import io
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -46,6 +53,25 @@ class ImportResult:
     path: str
     rows: int
     written: int
+    # persons: new persons whose stated balance became an opening entry
+    openings: int = 0
+    # persons: rows stating a balance other than the current one of an existing account
+    # (ignored: only `yibao account adjust` changes a balance), and their row numbers
+    balances_ignored: int = 0
+    balance_ignored_rows: list[int] = field(default_factory=list)
+
+
+# The natural key of each kind: the columns the writers below update a stored row by. A file
+# may name each key once (a repeated key would otherwise win silently, row order deciding).
+KEYS: dict[str, tuple[str, ...]] = {
+    "hilist": ("hilist_code", "insu_admdvs", "begndate"),
+    "lmtpric": ("hilist_code", "insu_admdvs", "begndate"),
+    "selfpay": ("hilist_code", "insu_admdvs", "begndate", "selfpay_prop_psn_type"),
+    "institutions": ("fixmedins_code",),
+    "persons": ("psn_no",),
+    "filings": ("psn_no", "filing_type", "dest_admdvs", "begndate"),
+    "policy": ("admdvs", "insutype", "valid_from"),
+}
 
 
 class _Row(BaseModel):
@@ -118,7 +144,8 @@ class PersonRow(_Row):
     insuplc_admdvs: str = Field(pattern=r"^\d{6}$")
     cvlserv_flag: bool = False
     assistance_group: str | None = None
-    acct_balance: Amount = Decimal(0)
+    # None: the row states no balance (empty cell or no such column)
+    acct_balance: Amount | None = None
     card_no: str = ""
     family_psn_no: str | None = None
 
@@ -132,7 +159,7 @@ class PersonRow(_Row):
     @field_validator("acct_balance", mode="before")
     @classmethod
     def _balance(cls, value: Any) -> Any:
-        return "0" if value in ("", None) else value
+        return None if value in ("", None) else value
 
     @field_validator("certno")
     @classmethod
@@ -210,6 +237,25 @@ def validate_rows(kind: str, path: Path, rows: list[dict]) -> list[BaseModel]:
     return valid
 
 
+def _key_text(columns: tuple[str, ...], values: tuple) -> str:
+    return ", ".join(f"{column}={'' if value is None else value}" for column, value in zip(columns, values))
+
+
+def refuse_duplicate_keys(kind: str, path: Path, rows: list[Any]) -> None:
+    """A key named twice in one file refuses the file, naming the later row and the key's
+    first column (the whole key and the earlier row in the message)."""
+    columns = KEYS[kind]
+    seen: dict[tuple, int] = {}
+    for number, row in enumerate(rows, start=1):
+        key = tuple(getattr(row, column) for column in columns)
+        if key in seen:
+            raise ImportError_(
+                f"{path}: row {number}, column {columns[0]}: 键重复（{_key_text(columns, key)}），"
+                f"与第 {seen[key]} 行相同；同一文件中每个键只能出现一次"
+            )
+        seen[key] = number
+
+
 def hash_secret(secret: str, salt: str) -> str:
     # Secrets are random high-entropy tokens, so a salted SHA-256 is enough and keeps the
     # per-request check cheap.
@@ -224,15 +270,23 @@ def import_file(
     if kind == "policy":
         return _import_policies(database, path, now)
     rows = validate_rows(kind, path, read_rows(path))
+    refuse_duplicate_keys(kind, path, rows)
+    result = ImportResult(kind, str(path), len(rows), len(rows))
     writer = _WRITERS[kind]
     with database.write() as conn:
         if kind == "persons":
             _check_family_links(conn, path, rows)
+        if kind == "filings":
+            _check_filing_persons(conn, path, rows)
         for start in range(0, len(rows), 500):
-            writer(conn, rows[start:start + 500], now)
+            batch = rows[start:start + 500]
+            if kind == "persons":
+                _write_persons(conn, batch, now, result=result, first_number=start + 1, source=path.name)
+            else:
+                writer(conn, batch, now)
             if progress:
                 progress(min(start + 500, len(rows)), len(rows))
-    return ImportResult(kind, str(path), len(rows), len(rows))
+    return result
 
 
 def _import_policies(database: Database, path: Path, now: dt.datetime) -> ImportResult:
@@ -249,6 +303,7 @@ def _import_policies(database: Database, path: Path, now: dt.datetime) -> Import
             parsed.append((document, parse_policy(document, prefix)))
     except SettlementRefused as exc:
         raise ImportError_(f"{path}: {exc.message}") from None
+    refuse_duplicate_keys("policy", path, [policy for _, policy in parsed])
     written = 0
     with database.write() as conn:
         for document, policy in parsed:
@@ -285,7 +340,7 @@ def _upsert(conn: Connection, table, key_columns: tuple[str, ...], values: list[
 
 
 def _write_hilist(conn, rows, now):
-    _upsert(conn, t.hilist, ("hilist_code", "insu_admdvs", "begndate"), [row.model_dump() for row in rows])
+    _upsert(conn, t.hilist, KEYS["hilist"], [row.model_dump() for row in rows])
 
 
 def _write_lmtpric(conn, rows, now):
@@ -294,7 +349,7 @@ def _write_lmtpric(conn, rows, now):
         data = row.model_dump()
         data["hilist_pric_uplmt_amt"] = f"{row.hilist_pric_uplmt_amt:f}"
         values.append(data)
-    _upsert(conn, t.lmtpric, ("hilist_code", "insu_admdvs", "begndate"), values)
+    _upsert(conn, t.lmtpric, KEYS["lmtpric"], values)
 
 
 def _write_selfpay(conn, rows, now):
@@ -303,7 +358,7 @@ def _write_selfpay(conn, rows, now):
         data = row.model_dump()
         data["selfpay_prop"] = f"{row.selfpay_prop:f}"
         values.append(data)
-    _upsert(conn, t.selfpay, ("hilist_code", "insu_admdvs", "begndate", "selfpay_prop_psn_type"), values)
+    _upsert(conn, t.selfpay, KEYS["selfpay"], values)
 
 
 def _write_institutions(conn, rows, now):
@@ -315,7 +370,7 @@ def _write_institutions(conn, rows, now):
             fixmedins_type=row.fixmedins_type, medins_lv=row.medins_lv, admdvs=row.admdvs,
             secret_salt=salt, secret_hash=hash_secret(row.secret, salt),
         ))
-    _upsert(conn, t.institutions, ("fixmedins_code",), values)
+    _upsert(conn, t.institutions, KEYS["institutions"], values)
 
 
 def _check_family_links(conn: Connection, path: Path, rows: list[PersonRow]) -> None:
@@ -325,30 +380,55 @@ def _check_family_links(conn: Connection, path: Path, rows: list[PersonRow]) -> 
             raise ImportError_(f"{path}: row {number}, column family_psn_no: unknown person {row.family_psn_no}")
 
 
-def _write_persons(conn, rows, now):
+def _check_filing_persons(conn: Connection, path: Path, rows: list[FilingRow]) -> None:
+    for number, row in enumerate(rows, start=1):
+        if repo.person(conn, row.psn_no) is None:
+            raise ImportError_(f"{path}: row {number}, column psn_no: unknown person {row.psn_no}")
+
+
+def _write_persons(conn, rows, now, *, result: ImportResult, first_number: int = 1, source: str = ""):
+    """Identity and insurance fields only. The stated balance opens the account of a person
+    without account entries; an existing account is never touched (a different stated
+    balance is counted in ``result`` and otherwise ignored)."""
+    for psn_no in sorted({row.psn_no for row in rows}):  # persons first, in one order (no lock cycles)
+        repo.lock_person(conn, psn_no)
     for row in rows:
-        person = dict(
+        _upsert(conn, t.persons, KEYS["persons"], [dict(
             psn_no=row.psn_no, psn_cert_type=row.psn_cert_type, certno=row.certno, psn_name=row.psn_name,
             gend=row.gend, brdy=row.brdy, card_no=row.card_no, family_psn_no=row.family_psn_no,
-        )
-        _upsert(conn, t.persons, ("psn_no",), [person])
+        )])
         _upsert(conn, t.insurances, ("psn_no", "insutype"), [dict(
             psn_no=row.psn_no, insutype=row.insutype, psn_type=row.psn_type,
             insuplc_admdvs=row.insuplc_admdvs, cvlserv_flag=row.cvlserv_flag,
             assistance_group=row.assistance_group, psn_insu_stas="1",
         )])
-        # The file states the balance; movements keep history, so add the difference.
-        difference = row.acct_balance - repo.account_balance(conn, row.psn_no)
-        if difference:
-            repo.add_account_entry(conn, row.psn_no, difference, "import", None, now)
-            ledger.post(conn, ledger.account_movement_entry(row.psn_no, row.insuplc_admdvs, repo.to_fen(difference),
-                                                            f"import:{row.psn_no}"), now)
+    stating = [row.psn_no for row in rows if row.acct_balance is not None]
+    if not stating:
+        return
+    # Read after the upserts: on PostgreSQL the updated or inserted person rows are locked,
+    # so a settlement or a concurrent import of the same person waits for this transaction.
+    with_entries = set(conn.execute(
+        select(t.account_entries.c.psn_no).where(t.account_entries.c.psn_no.in_(stating)).distinct()).scalars())
+    balances = repo.account_balances(conn, sorted(with_entries)) if with_entries else {}
+    for number, row in enumerate(rows, start=first_number):
+        if row.acct_balance is None:
+            continue
+        if row.psn_no in with_entries:
+            if row.acct_balance != balances.get(row.psn_no, Decimal(0)):
+                result.balances_ignored += 1
+                result.balance_ignored_rows.append(number)
+            continue
+        if row.acct_balance:
+            repo.add_account_entry(conn, row.psn_no, row.acct_balance, "opening", None, now,
+                                   actor=f"import:{source}"[:200])
+            entry = ledger.account_movement_entry(row.psn_no, row.insuplc_admdvs, repo.to_fen(row.acct_balance),
+                                                  f"opening:{row.psn_no}")
+            ledger.post(conn, entry, now)
+            result.openings += 1
 
 
 def _write_filings(conn, rows, now):
     for row in rows:
-        if repo.person(conn, row.psn_no) is None:
-            raise ImportError_(f"filings: unknown person {row.psn_no}")
         exists = conn.execute(select(t.filings.c.filing_id).where(
             t.filings.c.psn_no == row.psn_no, t.filings.c.filing_type == row.filing_type,
             t.filings.c.dest_admdvs == row.dest_admdvs, t.filings.c.begndate == row.begndate,
@@ -366,4 +446,4 @@ _WRITERS = {
     "institutions": _write_institutions, "persons": _write_persons, "filings": _write_filings,
 }
 
-__all__ = ["KINDS", "ImportError_", "ImportResult", "import_file", "hash_secret"]
+__all__ = ["KEYS", "KINDS", "ImportError_", "ImportResult", "import_file", "hash_secret", "refuse_duplicate_keys"]

@@ -1,0 +1,139 @@
+"""``yibao account``: a personal account's balance and movements, and explicit adjustments.
+
+Imports never change a balance (app/importing.py): after a person's opening entry, money
+moves only by settlements, their reversals, and an adjustment made here by a named operator
+for a stated reason. An adjustment is one account entry of kind ``adjustment`` (the operator
+and the reason in its ``actor``) and one balanced ledger entry, posted the way account
+funding is (``ledger.account_movement_entry``), in one write transaction that holds the
+person's lock, so it serializes with settlements of the same person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Connection, select
+
+from yibao.logging_setup import mask_text
+from yibao.sim.idnumbers import mask_certno
+from yibao.store import repository as repo
+from yibao.store import tables as t
+from yibao.store.database import Database
+
+from . import ledger
+from .errors import GatewayError
+
+log = logging.getLogger("yibao.accounts")
+
+ADJUSTMENT = "adjustment"
+ACTOR_MAX = 200  # account_entries.actor
+CENT = Decimal("0.01")
+LIMIT = Decimal(10) ** 10  # yuan; far above any personal account, far below the fen column's range
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    psn_no: str
+    amount: Decimal
+    balance_before: Decimal
+    balance_after: Decimal
+    ledger_entry_id: int | None
+    actor: str
+
+
+def _cents(amount: Decimal) -> Decimal | None:
+    """The amount with two decimals, or None when it has more, is not finite or is absurd."""
+    try:
+        if not amount.is_finite() or abs(amount) >= LIMIT or amount != amount.quantize(CENT):
+            return None
+        return amount.quantize(CENT)
+    except InvalidOperation:
+        return None
+
+
+def parse_amount(text: str) -> Decimal:
+    """A signed amount in yuan with at most two decimals (``-20``, ``+100.5``, ``12.30``)."""
+    try:
+        amount = _cents(Decimal(text.strip()))
+    except (InvalidOperation, AttributeError):
+        amount = None
+    if amount is None:
+        raise GatewayError(f"金额必须是以元为单位的数字，最多两位小数，绝对值小于 {LIMIT:,} 元：{text!r}")
+    return amount
+
+
+def adjustment_actor(operator: str, reason: str) -> str:
+    return f"operator:{operator} reason:{reason}"
+
+
+def adjust_account(database: Database, psn_no: str, amount: Decimal, reason: str, operator: str,
+                   now: dt.datetime) -> Adjustment:
+    """Change a person's account balance by ``amount`` yuan (signed), recording who and why.
+
+    Refused (GatewayError, nothing written): a zero amount, more than two decimals, an empty
+    reason or operator, an unknown person, a result below zero."""
+    cents = _cents(amount) if isinstance(amount, Decimal) else None
+    if cents is None:
+        raise GatewayError(f"金额必须是以元为单位的数字，最多两位小数，绝对值小于 {LIMIT:,} 元：{amount}")
+    amount = cents
+    if amount == 0:
+        raise GatewayError("调整金额不能为零")
+    operator, reason = (operator or "").strip(), (reason or "").strip()
+    if not operator:
+        raise GatewayError("必须注明经办人（--operator）")
+    if not reason:
+        raise GatewayError("必须说明调整原因（--reason）")
+    actor = adjustment_actor(operator, reason)
+    if len(actor) > ACTOR_MAX:
+        raise GatewayError(f"经办人和调整原因合计过长（最多 {ACTOR_MAX - len(adjustment_actor('', ''))} 个字符）")
+    with database.write() as conn:
+        repo.lock_person(conn, psn_no)  # first: serializes with settlements of this person
+        if repo.person(conn, psn_no) is None:
+            raise GatewayError(f"参保人 {psn_no} 不存在")
+        region = _account_region(conn, psn_no)
+        before = repo.account_balance(conn, psn_no)  # re-read under the lock
+        after = before + amount
+        if after < 0:
+            raise GatewayError(f"调整后个人账户余额将小于零：当前余额 {before} 元，调整 {amount} 元；"
+                               f"最多可减少 {before} 元")
+        repo.add_account_entry(conn, psn_no, amount, ADJUSTMENT, None, now, actor=actor)
+        entry = ledger.account_movement_entry(psn_no, region, repo.to_fen(amount), f"adjust:{psn_no}")
+        entry_id = ledger.post(conn, entry, now)
+    # The person number masked, and the free text run through the ID-number mask.
+    log.info(mask_text(f"account adjustment: {mask_certno(psn_no)} {amount:+} yuan ({before} -> {after}) "
+                       f"by {operator}: {reason}"))
+    return Adjustment(psn_no, amount, before, after, entry_id, actor)
+
+
+def _account_region(conn: Connection, psn_no: str) -> str:
+    """The insured region whose account-funding ledger account the money comes from: the
+    employee insurance's (personal accounts are employees'), else the person's first."""
+    insurances = repo.insurances_of(conn, psn_no)
+    if not insurances:
+        raise GatewayError(f"参保人 {psn_no} 没有参保记录，无法调整个人账户")
+    chosen = next((row for row in insurances if row["insutype"] == "310"), insurances[0])
+    return chosen["insuplc_admdvs"]
+
+
+def account_view(conn: Connection, psn_no: str) -> dict:
+    """The balance and every movement in order, with the running balance after each."""
+    if repo.person(conn, psn_no) is None:
+        raise GatewayError(f"参保人 {psn_no} 不存在")
+    e = t.account_entries
+    rows = conn.execute(select(e).where(e.c.psn_no == psn_no).order_by(e.c.entry_id)).mappings().all()
+    running = 0
+    movements = []
+    for row in rows:
+        running += int(row["amount_fen"])
+        movements.append({
+            "entry_id": row["entry_id"], "created_at": row["created_at"], "kind": row["kind"],
+            "amount": repo.from_fen(int(row["amount_fen"])), "balance_after": repo.from_fen(running),
+            "setl_id": row["setl_id"] or "", "actor": row.get("actor") or "",
+        })
+    return {"psn_no": psn_no, "balance": repo.account_balance(conn, psn_no), "movements": movements}
+
+
+__all__ = ["ADJUSTMENT", "Adjustment", "account_view", "adjust_account", "adjustment_actor", "parse_amount"]
