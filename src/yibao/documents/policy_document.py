@@ -12,6 +12,7 @@ from yibao.domain import codes
 from yibao.domain.errors import bad_input
 from yibao.domain.money import FEN, ONE, ZERO
 from yibao.domain.policy import (
+    DEFAULT_PERSONAL_ACCOUNT,
     FALLBACK,
     LEVEL_KEYS,
     PERSON_KEYS,
@@ -30,7 +31,7 @@ from yibao.domain.policy import (
     ScopeRules,
 )
 
-from .validation import MAX_MAGNITUDE, Amount, NonNegative, Ratio, _to_decimal, refusal_from
+from .validation import MAX_MAGNITUDE, Amount, NonNegative, Ratio, _to_decimal, refusal_from, shown
 
 ADMDVS_PATTERN = r"^\d{6}$"
 
@@ -90,7 +91,7 @@ class LayerAdjustDoc(_Doc):
 
 
 class AssistanceGroupDoc(_Doc):
-    ratio: Ratio
+    ratio: Any  # a number or a table, checked by check_table (spec §5.12)
     threshold: NonNegative = ZERO
     cap: CapDoc | None = None
     layer_adjust: dict[Literal["hifob", "hifmi", "hifes", "oth"], LayerAdjustDoc] = Field(default_factory=dict)
@@ -145,7 +146,37 @@ def parse_policy(data: Any, prefix: str = "policy") -> Policy:
         doc = PolicyDoc.model_validate(data)
     except ValidationError as exc:
         raise refusal_from(exc, prefix) from None
-    return _build_policy(doc, prefix)
+    policy = _build_policy(doc, prefix)
+    _check_products(policy, prefix)
+    return policy
+
+
+def _largest(table: Any) -> Decimal:
+    if isinstance(table, dict):
+        return max((_largest(item) for item in table.values()), default=ZERO)
+    return table
+
+
+def _check_products(policy: Policy, prefix: str) -> None:
+    """Each number is below MAX_MAGNITUDE, but settlement multiplies some pairs: a per-visit
+    deductible by its nth-visit factor, a layer threshold by an assistance group's threshold
+    factor. Their products must be in range too (past 1e26 they cannot even be rounded to the fen)."""
+    for benefit in policy.benefits:
+        rule = benefit.deductible
+        if rule is None or rule.basis != "per_visit":
+            continue
+        largest = _largest(rule.amount)
+        for j, factor in enumerate(rule.nth_visit_factor):
+            if largest * factor >= MAX_MAGNITUDE:
+                raise bad_input(f"{rule.path}.nth_visit_factor[{j}]",
+                                f"免赔额 {largest} × 系数 {factor} 超出范围（应小于 {MAX_MAGNITUDE:.0E}）")
+    for name, group in policy.assistance_groups.items():
+        for fund, adjust in group.layer_adjust.items():
+            for layer in policy.layers:
+                if layer.fund == fund and layer.threshold * adjust.threshold_factor >= MAX_MAGNITUDE:
+                    raise bad_input(_p(prefix, f"medical_assistance.groups.{name}.layer_adjust.{fund}.threshold_factor"),
+                                    f"起付线 {layer.threshold} × 系数 {adjust.threshold_factor} 超出范围"
+                                    f"（应小于 {MAX_MAGNITUDE:.0E}）")
 
 
 def _p(prefix: str, suffix: str) -> str:
@@ -194,17 +225,8 @@ def _build_policy(doc: PolicyDoc, prefix: str) -> Policy:
     groups = {}
     if doc.medical_assistance is not None:
         for name, group in doc.medical_assistance.groups.items():
-            groups[name] = AssistanceGroup(
-                name=name,
-                ratio=group.ratio,
-                threshold=group.threshold,
-                cap=_build_cap(group.cap),
-                layer_adjust={
-                    fund: LayerAdjust(adj.threshold_factor, adj.ratio_bonus, adj.no_cap)
-                    for fund, adj in group.layer_adjust.items()
-                },
-            )
-    account = Policy.__dataclass_fields__["personal_account"].default
+            groups[name] = _build_group(name, group, _p(prefix, f"medical_assistance.groups.{name}"))
+    account = DEFAULT_PERSONAL_ACCOUNT  # spec §5.12: absent block, no family mutual aid
     if doc.personal_account is not None:
         account = PersonalAccount(frozenset(doc.personal_account.payable), doc.personal_account.family_mutual_aid)
     cross_region = CrossRegion(None, None)
@@ -225,6 +247,21 @@ def _build_policy(doc: PolicyDoc, prefix: str) -> Policy:
         assistance_groups=groups,
         personal_account=account,
         cross_region=cross_region,
+    )
+
+
+def _build_group(name: str, doc: AssistanceGroupDoc, path: str) -> AssistanceGroup:
+    return AssistanceGroup(
+        name=name,
+        # Any ratio may be a table, the assistance ratio included (spec §5.12).
+        ratio=check_table(doc.ratio, f"{path}.ratio", "ratio"),
+        threshold=doc.threshold,
+        cap=_build_cap(doc.cap),
+        layer_adjust={
+            fund: LayerAdjust(adj.threshold_factor, adj.ratio_bonus, adj.no_cap)
+            for fund, adj in doc.layer_adjust.items()
+        },
+        path=path,
     )
 
 
@@ -328,8 +365,8 @@ def _number(value: Any, path: str, kind: str) -> Decimal:
         raise bad_input(path, str(exc)) from None
     if not isinstance(number, Decimal) or not number.is_finite():
         raise bad_input(path, f"expected a number, got {value!r}")
-    if abs(number) >= MAX_MAGNITUDE:
-        raise bad_input(path, f"out of range: {number}")
+    if number >= MAX_MAGNITUDE or number <= -MAX_MAGNITUDE:  # compared: abs() overflows on 1e999999999
+        raise bad_input(path, f"out of range: {shown(number)}")
     if number < ZERO:
         raise bad_input(path, f"must not be negative, got {number}")
     if kind == "ratio" and number > ONE:

@@ -4,14 +4,20 @@ A visit occupies [start, end) on an axis of amounts. Bands are absolute position
 that axis; the part below ``threshold`` pays nothing, each part inside a band pays
 ``part × ratio``, the part above the last finite ``upto`` is ``beyond_bands``. The sum
 of exact parts is rounded once, then limited by the room left under the cap.
+
+A band's ratio may be given as a zero-argument function: it is called only when the visit
+reaches the band, so a table the settlement never needs is never looked up (spec §5.12).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence, Union
 
 from .money import ZERO, round_fen
+
+# A ratio, or a function that looks it up (called only for a band the visit reaches).
+LazyRatio = Union[Decimal, Callable[[], Decimal]]
 
 
 class BandPart(NamedTuple):
@@ -44,7 +50,7 @@ def pay_bands(
     start: Decimal,
     end: Decimal,
     threshold: Decimal,
-    bands: Sequence[tuple[Decimal | None, Decimal]],
+    bands: Sequence[tuple[Decimal | None, LazyRatio]],
     cap_room: Decimal | None,
 ) -> BandedPayment:
     """Pay [start, end) through ``bands`` (``(upto, ratio)``, ascending, None = open end)."""
@@ -57,6 +63,8 @@ def pay_bands(
         low = pay_from if pay_from > band_low else band_low
         high = end if upto is None or end < upto else upto
         if high > low:
+            if not isinstance(ratio, Decimal):
+                ratio = ratio()  # looked up only now that the visit reaches the band (spec §5.12)
             parts.append(BandPart(low, high, ratio))
             exact += (high - low) * ratio
         if upto is None:

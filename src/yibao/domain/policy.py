@@ -117,16 +117,22 @@ class LayerAdjust:
 @dataclass(frozen=True, slots=True)
 class AssistanceGroup:
     name: str
-    ratio: Decimal
+    ratio: Table  # any ratio may be a table (spec §5.12)
     threshold: Decimal
     cap: Cap | None
     layer_adjust: dict[str, LayerAdjust]
+    path: str
 
 
 @dataclass(frozen=True, slots=True)
 class PersonalAccount:
     payable: frozenset[str]  # inscp_burden | preselfpay | overlmt | fulamt
     family_mutual_aid: bool
+
+
+# Spec §5.12: a policy without a personal_account block lets the account pay all four parts
+# but allows no family mutual aid (共济 must be granted explicitly).
+DEFAULT_PERSONAL_ACCOUNT = PersonalAccount(frozenset({"inscp_burden", "preselfpay", "overlmt", "fulamt"}), False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +169,7 @@ class Policy:
     layers: tuple[Layer, ...] = ()
     civil_servant: CivilServant | None = None
     assistance_groups: dict[str, AssistanceGroup] = field(default_factory=dict)
-    personal_account: PersonalAccount = PersonalAccount(
-        frozenset({"inscp_burden", "preselfpay", "overlmt", "fulamt"}), True
-    )
+    personal_account: PersonalAccount = DEFAULT_PERSONAL_ACCOUNT
     cross_region: CrossRegion = CrossRegion(None, None)
 
     def benefit_for(self, med_type: str, dise_codg: str | None = None) -> Benefit | None:

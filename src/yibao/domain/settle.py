@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import NamedTuple
 
 from . import codes
@@ -22,7 +23,7 @@ from .errors import (
     SettlementRefused,
 )
 from .money import FEN, ONE, ZERO, clamp_ratio, round_fen, show_ratio
-from .policy import NO_ADJUSTMENT, Adjustment, Benefit, Cap, Policy, lookup
+from .policy import NO_ADJUSTMENT, Adjustment, Band, Benefit, Cap, Policy, lookup
 from .split import LineSplit, split_line
 from .trace import Percent, Trace
 
@@ -167,11 +168,36 @@ def _describe_adjustment(adjustment: Adjustment) -> str:
     return "no adjustment"
 
 
-def _cap_room(cap: Cap | None, ytd: YearToDate) -> Decimal | None:
+def _basic_ratio(band: Band, person_key: str, level: str, adjustment: Adjustment) -> Decimal:
+    """A basic band's ratio after the cross-region adjustment (spec §5.2). Handed to pay_bands
+    unevaluated: a band the visit does not reach is never looked up (spec §5.12)."""
+    return _adjust_ratio(lookup(band.ratio, band.path + ".ratio", person_key, level), adjustment)
+
+
+def _layer_ratio(band: Band, person_key: str, level: str, bonus: Decimal) -> Decimal:
+    """A layer band's ratio plus the assistance group's bonus, clamped to [0, 1] (spec §5.7,
+    §5.12); like _basic_ratio, looked up only for a band the visit reaches."""
+    return clamp_ratio(lookup(band.ratio, band.path + ".ratio", person_key, level) + bonus)
+
+
+def _cap_room(cap: Cap | None, ytd: YearToDate, booked: dict[str, Decimal]) -> Decimal | None:
+    """Room left under a cap (spec §5.5). Funds that name the same key share it, so what earlier
+    funds of this visit booked on the key is used too (spec §5.12); never below 0."""
     if cap is None:
         return None
-    room = cap.amount - ytd.fund_paid.get(cap.key, ZERO)
+    room = cap.amount - ytd.fund_paid.get(cap.key, ZERO) - booked.get(cap.key, ZERO)
     return room if room > ZERO else ZERO
+
+
+def _booked_on(cap: Cap | None, booked: dict[str, Decimal]) -> Decimal:
+    """What earlier funds of this visit booked on the cap's key, captured for the trace."""
+    return booked.get(cap.key, ZERO) if cap is not None else ZERO
+
+
+def _book(booked: dict[str, Decimal], cap: Cap | None, payment: Decimal) -> None:
+    """Spec §5.11: fund_paid[key] += payment for every capped fund (keys may be shared)."""
+    if cap is not None:
+        booked[cap.key] = booked.get(cap.key, ZERO) + payment
 
 
 def _describe_parts(paid: BandedPayment) -> str:
@@ -182,15 +208,19 @@ def _describe_parts(paid: BandedPayment) -> str:
     )
 
 
-def _describe_layer(name, cap, ytd, paid, base, base_kind) -> str:
-    return f"{_describe_cap(name, cap, ytd, paid)} on base {_yuan(base)} ({base_kind})"
+def _describe_layer(name, cap, ytd, booked, paid, base, base_kind) -> str:
+    return f"{_describe_cap(name, cap, ytd, booked, paid)} on base {_yuan(base)} ({base_kind})"
 
 
-def _describe_cap(name: str, cap: Cap | None, ytd: YearToDate, paid: BandedPayment) -> str:
+def _describe_cap(name: str, cap: Cap | None, ytd: YearToDate, booked: Decimal, paid: BandedPayment) -> str:
+    """``booked``: what earlier funds of this visit put on the same cap key (spec §5.12)."""
     text = f"{name}: {_describe_parts(paid)} = {_yuan(paid.uncapped)}"
     if cap is not None:
         used = ytd.fund_paid.get(cap.key, ZERO)
-        text += f"; cap '{cap.key}' {_yuan(cap.amount)} with {_yuan(used)} used leaves {_yuan(paid.cap_room)}"
+        text += f"; cap '{cap.key}' {_yuan(cap.amount)} with {_yuan(used)} used"
+        if booked:
+            text += f" before this visit and {_yuan(booked)} by earlier funds of this visit"
+        text += f" leaves {_yuan(paid.cap_room)}"
         if paid.capped:
             text += f", so it pays {_yuan(paid.payment)}"
     return text
@@ -268,21 +298,18 @@ def settle(case: SettlementCase) -> Settlement:
     if benefit.bands_basis == "annual":
         start += ytd.inscp.get(accumulator, ZERO)
     end = start + inscp - act_pay_dedc
-    basic_bands = [
-        (band.upto, _adjust_ratio(lookup(band.ratio, band.path + ".ratio", person_key, level), adjustment))
-        for band in benefit.bands
-    ]
-    basic = pay_bands(start, end, ZERO, basic_bands, _cap_room(benefit.cap, ytd))
-    trace.add(_describe_cap, "basic fund", benefit.cap, ytd, basic)
+    # Ratios are looked up only for the bands this visit reaches (spec §5.12).
+    basic_bands = [(band.upto, partial(_basic_ratio, band, person_key, level, adjustment)) for band in benefit.bands]
+    # What the funds of this visit book per cap key; later funds on a key share what is left.
+    delta_fund_paid: dict[str, Decimal] = {}
+    delta_layer_base: dict[str, Decimal] = {}
+    basic = pay_bands(start, end, ZERO, basic_bands, _cap_room(benefit.cap, ytd, delta_fund_paid))
+    trace.add(_describe_cap, "basic fund", benefit.cap, ytd, ZERO, basic)
     hifp_pay = basic.payment
     pool_prop_selfpay = basic.first_ratio if hifp_pay > ZERO else ZERO
     if basic.beyond_bands:
         trace.add("{} lies beyond the basic fund's last band", basic.beyond_bands)
-
-    delta_fund_paid: dict[str, Decimal] = {}
-    delta_layer_base: dict[str, Decimal] = {}
-    if benefit.cap is not None:
-        delta_fund_paid[benefit.cap.key] = hifp_pay
+    _book(delta_fund_paid, benefit.cap, hifp_pay)
 
     layer_pay = dict.fromkeys(LAYER_FIELD, ZERO)
     funds_paid = hifp_pay
@@ -303,12 +330,10 @@ def settle(case: SettlementCase) -> Settlement:
             bonus = adjust.ratio_bonus
             if adjust.no_cap:
                 cap = None
-        layer_bands = [
-            (band.upto, clamp_ratio(lookup(band.ratio, band.path + ".ratio", person_key, level) + bonus))
-            for band in layer.bands
-        ]
+        layer_bands = [(band.upto, partial(_layer_ratio, band, person_key, level, bonus)) for band in layer.bands]
         layer_start = ytd.layer_base.get(layer.fund, ZERO)
-        paid = pay_bands(layer_start, layer_start + base, threshold, layer_bands, _cap_room(cap, ytd))
+        room = _cap_room(cap, ytd, delta_fund_paid)
+        paid = pay_bands(layer_start, layer_start + base, threshold, layer_bands, room)
         name = LAYER_NAMES[layer.fund]
         if adjust is not None:
             name += (
@@ -316,7 +341,7 @@ def settle(case: SettlementCase) -> Settlement:
                 f"threshold {_yuan(threshold)}, ratios +{show_ratio(bonus)}{', no cap' if adjust.no_cap else ''})"
             )
         payment = paid.payment
-        trace.add(_describe_layer, name, cap, ytd, paid, base, layer.base)
+        trace.add(_describe_layer, name, cap, ytd, _booked_on(cap, delta_fund_paid), paid, base, layer.base)
         left = inscp - funds_paid
         if payment > left:
             # Two layers on the same beyond-bands base must not pay one yuan twice: no fund
@@ -325,8 +350,8 @@ def settle(case: SettlementCase) -> Settlement:
             trace.add("{} limited to the {} in-scope amount left by the funds before it", name, left)
         layer_pay[layer.fund] += payment
         funds_paid += payment
-        if layer.cap is not None:
-            delta_fund_paid[layer.cap.key] = delta_fund_paid.get(layer.cap.key, ZERO) + payment
+        # layer.cap, not the lifted cap: fund_paid accumulates even under no_cap (spec §5.12).
+        _book(delta_fund_paid, layer.cap, payment)
         delta_layer_base[layer.fund] = delta_layer_base.get(layer.fund, ZERO) + base
 
     # §5.8 civil-servant subsidy
@@ -339,7 +364,7 @@ def settle(case: SettlementCase) -> Settlement:
         ratio = lookup(rule.ratio, rule.path + ".ratio", person_key, level)
         cvlserv_pay = round_fen(base * ratio)
         uncapped = cvlserv_pay
-        room = _cap_room(rule.cap, ytd)
+        room = _cap_room(rule.cap, ytd, delta_fund_paid)
         if room is not None and cvlserv_pay > room:
             cvlserv_pay = room
         trace.add(
@@ -348,21 +373,25 @@ def settle(case: SettlementCase) -> Settlement:
             f", cap leaves {_yuan(room)}, pays {_yuan(cvlserv_pay)}" if cvlserv_pay < uncapped else "",
         )
         funds_paid += cvlserv_pay
-        if rule.cap is not None:
-            delta_fund_paid[rule.cap.key] = delta_fund_paid.get(rule.cap.key, ZERO) + cvlserv_pay
+        _book(delta_fund_paid, rule.cap, cvlserv_pay)
 
     # §5.9 medical assistance
     maf_pay = ZERO
     if group is not None:
         base = inscp - funds_paid
         maf_start = ytd.layer_base.get("maf", ZERO)
-        paid = pay_bands(maf_start, maf_start + base, group.threshold, [(None, group.ratio)], _cap_room(group.cap, ytd))
+        # The ratio may be a table, looked up only if the visit reaches the band (spec §5.12).
+        maf_ratio = partial(lookup, group.ratio, group.path + ".ratio", person_key, level)
+        room = _cap_room(group.cap, ytd, delta_fund_paid)
+        paid = pay_bands(maf_start, maf_start + base, group.threshold, [(None, maf_ratio)], room)
         group_name = codes.ASSISTANCE_GROUP_NAMES.get(group.name, group.name)
-        trace.add(_describe_layer, f"medical assistance ({group_name})", group.cap, ytd, paid, base, "inscp_burden")
+        trace.add(
+            _describe_layer, f"medical assistance ({group_name})", group.cap, ytd,
+            _booked_on(group.cap, delta_fund_paid), paid, base, "inscp_burden",
+        )
         maf_pay = paid.payment
         funds_paid += maf_pay
-        if group.cap is not None:
-            delta_fund_paid[group.cap.key] = delta_fund_paid.get(group.cap.key, ZERO) + maf_pay
+        _book(delta_fund_paid, group.cap, maf_pay)
         delta_layer_base["maf"] = delta_layer_base.get("maf", ZERO) + base
     elif person.assistance_group:
         trace.add("assistance group '{}' is not configured in this policy: no assistance", person.assistance_group)
