@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from yibao.documents.case_document import parse_case
 from yibao.documents.render import dumps, settlement_result
+from yibao.documents.validation import parse_json
 from yibao.domain.errors import SettlementRefused
 from yibao.domain.settle import settle
 
@@ -63,3 +64,43 @@ def test_malformed_cases_are_refused_never_crash(doc):
         assert refusal.code in ("E_BAD_INPUT", "E_NOT_FILED", "E_NO_BENEFIT", "E_POLICY_NOT_EFFECTIVE", "E_NOT_QUALIFIED")
         if refusal.code == "E_BAD_INPUT":
             assert refusal.path, refusal.message
+
+
+# Raw JSON literals no Python value writes: what a hand-edited or hostile case file may hold.
+RAW_LITERALS = ["9" * 4301, "-" + "9" * 5000, "1" + "0" * 4000, "1e999999999999", "-1e999999999", "1e-999999999",
+                "1E+400", "99999999999999.99", "999999999999999", "1e26", "NaN", "Infinity", '"\\ud800"',
+                '"a\\udfffb"', '"\\u0000"', "[" * 80 + "]" * 80, "[" * 3000 + "]" * 3000, '{"a":' * 70 + "1" + "}" * 70]
+
+
+@st.composite
+def hostile_texts(draw):
+    """A golden case as JSON text with one to three values replaced by raw hostile literals."""
+    doc = copy.deepcopy(draw(st.sampled_from(CASES)))
+    raw = {}
+    for number in range(draw(st.integers(1, 3))):
+        places = [p for p in paths(doc) if p]
+        place = draw(st.sampled_from(places))
+        parent = doc
+        for key in place[:-1]:
+            parent = parent[key]
+        token = f"@@raw{number}@@"
+        raw[token] = draw(st.sampled_from(RAW_LITERALS))
+        parent[place[-1]] = token
+    text = json.dumps(doc, default=str, ensure_ascii=False)
+    for token, literal in raw.items():
+        text = text.replace(json.dumps(token), literal)
+    return text
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(hostile_texts())
+def test_hostile_case_texts_are_refused_never_crash(text):
+    """The text path of `yibao settle`: parse, validate, settle, render, print as UTF-8."""
+    try:
+        result = settlement_result(settle(parse_case(parse_json(text))))
+        dumps(result).encode("utf-8")
+    except SettlementRefused as refusal:
+        assert refusal.code in ("E_BAD_INPUT", "E_NOT_FILED", "E_NO_BENEFIT", "E_POLICY_NOT_EFFECTIVE", "E_NOT_QUALIFIED")
+        if refusal.code == "E_BAD_INPUT":
+            assert refusal.path, refusal.message
+        dumps(refusal.as_dict()).encode("utf-8")

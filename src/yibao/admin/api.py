@@ -7,11 +7,12 @@ persons insured in a region it administers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from yibao.app import agencies, filings
 from yibao.app.errors import GatewayError
@@ -20,13 +21,35 @@ from yibao.store.repository import from_fen as repo_from_fen
 from yibao.store.repository import institution as repo_institution
 
 
+# Months and dates an agency may name: far wider than any real use, narrow enough that the
+# platform's date arithmetic (a month after, a day after, six months after) never overflows.
+FIRST_MONTH, LAST_MONTH = "2000-01", "2099-12"
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
+def checked_month(month: str) -> str:
+    if not _MONTH.fullmatch(month) or not FIRST_MONTH <= month <= LAST_MONTH:
+        raise HTTPException(422, f"月份应为 YYYY-MM，在 {FIRST_MONTH} 至 {LAST_MONTH} 之间，收到 {month[:20]!r}")
+    return month
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"日期应在 {EARLIEST} 至 {LATEST} 之间")
+    return day
+
+
+Day = Annotated[dt.date, AfterValidator(_in_range)]
+
+
 class FilingIn(BaseModel):
     psn_no: str = Field(max_length=30)
     filing_type: Literal["long_term", "referral", "emergency", "temporary_other"]
     subtype: str | None = Field(default=None, description="resettled_retiree | long_term_residence | posted_worker | …")
     dest_admdvs: str = Field(pattern=r"^\d{6}$", description="a province xx0000 or a city")
-    begndate: dt.date
-    enddate: dt.date | None = None
+    begndate: Day
+    enddate: Day | None = None
     commitment_letter: bool = Field(default=False, description="filed on a personal commitment (承诺制)")
 
 
@@ -34,7 +57,7 @@ class FilingChange(BaseModel):
     filing_type: Literal["long_term", "referral", "emergency", "temporary_other"] | None = None
     subtype: str | None = None
     dest_admdvs: str | None = Field(default=None, pattern=r"^\d{6}$")
-    enddate: dt.date | None = None
+    enddate: Day | None = None
 
 
 class EndRequest(BaseModel):
@@ -46,8 +69,8 @@ class QualificationIn(BaseModel):
     insutype: str = Field(pattern=r"^\d{3}$")
     opsp_dise_code: str = Field(max_length=30)
     opsp_dise_name: str = Field(default="", max_length=100)
-    begndate: dt.date
-    enddate: dt.date | None = None
+    begndate: Day
+    enddate: Day | None = None
 
 
 class CaseIn(BaseModel):
@@ -72,10 +95,33 @@ class SanctionIn(BaseModel):
     subject_type: Literal["institution", "person"]
     subject_id: str = Field(max_length=30)
     kind: Literal["suspend", "terminate"]
-    begndate: dt.date
-    enddate: dt.date | None = None
+    begndate: Day
+    enddate: Day | None = None
     reason: str = Field(max_length=2000)
     case_id: str | None = Field(default=None, max_length=30)
+
+
+def checked_notice(notice: dict) -> None:
+    """A notice is free-form JSON from another region: what becomes a case row is checked here,
+    so SQLite and PostgreSQL store or refuse the same notices (and nothing is a 500)."""
+    from yibao.app.transactions import check_json
+
+    try:
+        check_json(notice, "notice")  # nesting, NUL, lone surrogates
+    except GatewayError as exc:
+        raise HTTPException(422, exc.message) from None
+    case = notice.get("case")
+    if not isinstance(case, dict):
+        return  # refused by import_notice ("lacks the case's subject")
+    subject_id, amount, origin = case.get("subject_id"), case.get("amount_fen", 0), notice.get("from_admdvs", "")
+    if not isinstance(subject_id, str) or not 0 < len(subject_id) <= 30:
+        raise HTTPException(422, "notice.case.subject_id 应为不超过 30 个字符的字符串")
+    if isinstance(amount, bool) or not (isinstance(amount, int) or (isinstance(amount, str) and amount.isascii()
+                                                                    and amount.isdigit() and len(amount) <= 16)) \
+            or not 0 <= int(amount) < 10 ** 15:
+        raise HTTPException(422, "notice.case.amount_fen 应为 0 至 10^15 之间的整数（分）")
+    if not isinstance(origin, str) or len(origin) > 6:
+        raise HTTPException(422, "notice.from_admdvs 应为六位行政区划代码")
 
 
 def found_or_404(getter, conn, key: str) -> dict:
@@ -180,6 +226,7 @@ def build_router(platform: Platform) -> APIRouter:
     def flows(month: str = Query(pattern=r"^\d{4}-\d{2}$"), who: dict = Depends(agency)) -> list[dict]:
         from yibao.analytics.flows import flows_for_month
 
+        checked_month(month)
         try:
             with database.read() as conn:
                 rows = flows_for_month(conn, month)
@@ -197,6 +244,7 @@ def build_router(platform: Platform) -> APIRouter:
 
     @router.post("/clearing/{month}/run", summary="Run (or re-run) the month's clearing; idempotent")
     def run_clearing(month: str, who: dict = Depends(agency)) -> list[dict]:
+        checked_month(month)
         try:
             rows = clearing.run_clearing(database, month, now=platform.clock())
         except (ValueError, GatewayError) as exc:
@@ -206,6 +254,7 @@ def build_router(platform: Platform) -> APIRouter:
 
     @router.get("/clearing/{month}", summary="The month's statements of this agency and its positions")
     def month_statements(month: str, who: dict = Depends(agency)) -> dict:
+        checked_month(month)
         with database.read() as conn:
             rows = clearing.statements(conn, month)
             positions = clearing.province_positions(conn, month)
@@ -326,6 +375,7 @@ def build_router(platform: Platform) -> APIRouter:
 
     @router.post("/notices", status_code=201, summary="Import a case notice shared by another region")
     def import_notice(notice: dict, who: dict = Depends(agency)) -> dict:
+        checked_notice(notice)
         return fen_view(write(lambda conn: supervision.import_notice(conn, notice, admdvs=who["agency_code"],
                                                                      by=who["agency_code"], now=platform.clock())))
 
@@ -349,6 +399,8 @@ def build_router(platform: Platform) -> APIRouter:
     @router.get("/stats/supervision", summary="Cases, recoveries, penalties, suspensions, terminations")
     def supervision_stats(begin: dt.date = Query(alias="from"), end: dt.date = Query(alias="to"),
                           who: dict = Depends(agency)) -> dict:
+        if not (EARLIEST <= begin <= LATEST and EARLIEST <= end <= LATEST):
+            raise HTTPException(422, f"from 与 to 应在 {EARLIEST} 至 {LATEST} 之间")
         if end < begin or (end - begin).days > 3660:
             raise HTTPException(422, "to must be after from, within ten years")
         with database.read() as conn:

@@ -76,33 +76,45 @@ class Dispatcher:
 
     def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str:
         """The HTTP body in, the response body (JSON text) out."""
+        from .transactions import MAX_JSON_DEPTH, load_json
+
         received_ns = time.time_ns()
         receiver = self.settings.receiver_admdvs or "000000"
         if len(body) > MAX_BODY_BYTES:
-            return dumps(envelope(-1, None, f"request too large (over {MAX_BODY_BYTES} bytes)", receiver, received_ns), indent=None)
+            return dumps(envelope(-1, None, f"请求体过大（超过 {MAX_BODY_BYTES // (1024 * 1024)} MB）", receiver, received_ns),
+                         indent=None)
         try:
-            message = json.loads(body, parse_float=Decimal)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            # numbers as Decimal, >4300-digit integers and absurd exponents kept safe (transactions.load_json)
+            message = load_json(body)
+        except RecursionError:
+            return dumps(envelope(-1, None, f"请求体嵌套过深（超过 {MAX_JSON_DEPTH} 层）", receiver, received_ns), indent=None)
+        except ValueError:  # not JSON, or not UTF-8/16/32 text
             return dumps(envelope(-1, None, "request body is not valid JSON", receiver, received_ns), indent=None)
         return dumps(self.handle(message, headers, received_ns, path_infno), indent=None)
 
     def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
+        from .transactions import check_json, parse_json
+
         receiver = self.settings.receiver_admdvs or "000000"
         started = time.perf_counter()
         infno = msgid = code = ""
         try:
             if not isinstance(message, dict):
                 raise GatewayError("request body must be a JSON object (the national envelope)")
+            # nesting, NUL and lone surrogates anywhere: refused before any field is read or logged
+            check_json(message)
+            if path_infno is not None:
+                check_json(path_infno, "infno")
             infno = _field(message, "infno") or (path_infno or "")
             if not infno:
                 raise GatewayError("infno is required")
             if path_infno and infno != path_infno:
-                raise GatewayError(f"infno {infno} does not match the path's {path_infno}")
+                raise GatewayError(f"infno {infno[:30]} does not match the path's {path_infno[:30]}")
             mdtrtarea = str(message.get("mdtrtarea_admvs") or "")
             receiver = self.settings.receiver_admdvs or (mdtrtarea[:2] + "0000" if len(mdtrtarea) == 6 and mdtrtarea.isdigit() else receiver)
             spec = TRANSACTIONS.get(infno)
             if spec is None:
-                raise GatewayError(f"unknown or unsupported infno {infno}")
+                raise GatewayError(f"unknown or unsupported infno {infno[:30]}")
             msgid = _field(message, "msgid")
             if not msgid:
                 raise GatewayError("msgid is required")
@@ -113,10 +125,7 @@ class Dispatcher:
                 raise GatewayError("fixmedins_code is required")
             raw_input = message.get("input", {})
             if isinstance(raw_input, str):
-                try:
-                    raw_input = json.loads(raw_input, parse_float=Decimal) if raw_input.strip() else {}
-                except json.JSONDecodeError:
-                    raise GatewayError("input is a string but not valid JSON") from None
+                raw_input = parse_json(raw_input, "input", "input is a string but not valid JSON") if raw_input.strip() else {}
             if raw_input is None:
                 raw_input = {}
             if not isinstance(raw_input, dict):
@@ -136,7 +145,7 @@ class Dispatcher:
         except Exception:  # never a traceback on the wire
             log.exception("internal error for infno=%s msgid=%s", infno, msgid)
             result = envelope(-1, None, "internal error; retry with the same msgid or report inf_refmsgid", receiver, received_ns)
-        log.info("infno=%s msgid=%s fixmedins_code=%s infcode=%s %.1fms", infno, msgid, code, result["infcode"],
+        log.info("infno=%s msgid=%s fixmedins_code=%s infcode=%s %.1fms", infno[:30], msgid[:60], code[:60], result["infcode"],
                  (time.perf_counter() - started) * 1000)
         return result
 

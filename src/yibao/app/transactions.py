@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -65,6 +66,123 @@ def transaction(infno: str, name: str, *, writes: bool):
 
 # --- lenient input ------------------------------------------------------------------------
 
+# Request JSON is parsed here (the envelope by the dispatcher, an ``input`` or node given as a
+# JSON string by the readers) with limits that keep every later step safe: numbers are
+# Decimals, an integer longer than Python converts (4300 digits) stays a Decimal, an absurd
+# exponent (1e999999999, written out a billion digits long) or NaN/Infinity stays its literal
+# text; nesting is at most MAX_JSON_DEPTH; no NUL character or lone UTF-16 surrogate anywhere
+# (PostgreSQL stores neither, UTF-8 cannot carry a surrogate into the answer or the log).
+MAX_JSON_DEPTH = 64
+_JSON_INT_DIGITS = 4000
+_JSON_EXPONENT = 1000
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def _json_int(literal: str) -> int | Decimal:
+    return int(literal) if len(literal) <= _JSON_INT_DIGITS else Decimal(literal)
+
+
+def _json_float(literal: str) -> Decimal | str:
+    value = Decimal(literal)
+    return value if -_JSON_EXPONENT <= value.adjusted() <= _JSON_EXPONENT else literal
+
+
+def load_json(text: str | bytes) -> Any:
+    """Parse request JSON; ValueError when it is not JSON, RecursionError when it nests deeper
+    than the parser can follow (both for the caller to answer)."""
+    return json.loads(text, parse_float=_json_float, parse_int=_json_int, parse_constant=str)
+
+
+def _path(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _shown(path: str) -> str:
+    return (path if len(path) <= 120 else path[:117] + "…") or "请求体"
+
+
+def _has_bad_character(value: str) -> bool:
+    if value.isascii():  # O(1) in CPython; an ASCII string can hold a NUL but no surrogate
+        return "\x00" in value
+    return _BAD_CHARACTER.search(value) is not None
+
+
+def _bad_character(value: str, path: str) -> GatewayError:
+    found = _BAD_CHARACTER.search(value)
+    if found.group() == "\x00":
+        return GatewayError(f"{_shown(path)} 含 NUL 字符（不允许）")
+    return GatewayError(f"{_shown(path)} 含孤立的 UTF-16 代理项 U+{ord(found.group()):04X}（无效的 Unicode 字符）")
+
+
+def check_json(value: Any, where: str = "") -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH and any NUL character or lone surrogate in a
+    key or a string, naming the path. Iterative: it never recurses itself."""
+    stack = [(value, where, 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            if _has_bad_character(item):
+                raise _bad_character(item, path)
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise GatewayError(f"{_shown(path)} 嵌套过深（超过 {MAX_JSON_DEPTH} 层）")
+        children = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in children:
+            if isinstance(key, str) and _has_bad_character(key):
+                raise _bad_character(key, f"{path} 的字段名")
+            if isinstance(child, str):
+                if _has_bad_character(child):
+                    raise _bad_character(child, _path(path, key) if isinstance(key, str) else f"{path}[{key}]")
+            elif isinstance(child, (dict, list)):
+                stack.append((child, _path(path, key) if isinstance(key, str) else f"{path}[{key}]", depth + 1))
+
+
+def parse_json(text: str, where: str, invalid: str) -> Any:
+    """A JSON string inside the request (``input``, a node, an extension field), parsed and
+    checked like the envelope; ``invalid`` is the refusal when it is not JSON."""
+    try:
+        value = load_json(text)
+    except RecursionError:
+        raise GatewayError(f"{_shown(where)} 嵌套过深（超过 {MAX_JSON_DEPTH} 层）") from None
+    except ValueError:
+        raise GatewayError(invalid) from None
+    check_json(value, where)
+    return value
+
+
+# Fields that handlers store (some read them by indexing): node() checks their shape and
+# length in every object it hands out, so no handler can pass a list, a NUL or an over-long
+# value of one of them to the database.
+CHECKED_IN_NODES = ("psn_no", "mdtrt_id", "setl_id", "ipt_otp_no", "ipt_no", "feedetl_sn", "init_feedetl_sn",
+                    "chrg_bchno", "med_list_codg", "medins_list_codg", "insutype", "med_type", "dise_codg",
+                    "diag_code", "diag_type", "diag_srt_no", "maindiag_flag", "opsp_dise_code", "opter_no")
+# Extension fields that may come as an object or as a JSON string: parsed here, once, with the limits above.
+JSON_STRING_FIELDS = ("exp_content",)
+
+
+def _checked_object(item: dict, where: str) -> dict:
+    for name in CHECKED_IN_NODES:
+        if item.get(name) is not None:
+            text(item, name, where, required=False)
+    extensions = [name for name in JSON_STRING_FIELDS if isinstance(item.get(name), str) and item[name].strip()]
+    if not extensions:
+        return item
+    item = dict(item)
+    for name in extensions:
+        try:
+            value = load_json(item[name])
+        except RecursionError:
+            raise GatewayError(f"{_shown(_path(where, name))} 嵌套过深（超过 {MAX_JSON_DEPTH} 层）") from None
+        except ValueError:
+            item[name] = None  # not JSON: no extension (lenient), never re-parsed by a handler
+            continue
+        check_json(value, _path(where, name))
+        item[name] = value
+    return item
+
+
 def node(request: Request, name: str, *, required: bool = True, many: bool = False) -> Any:
     value = request.input.get(name)
     if value is None:
@@ -72,64 +190,95 @@ def node(request: Request, name: str, *, required: bool = True, many: bool = Fal
             raise GatewayError(f"input.{name} is required")
         return [] if many else {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise GatewayError(f"input.{name} is not valid JSON") from None
+        value = parse_json(value, f"input.{name}", f"input.{name} is not valid JSON")
     if many:
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise GatewayError(f"input.{name} must be an array of objects")
-    elif not isinstance(value, dict):
+        return [_checked_object(item, f"input.{name}[{index}]") for index, item in enumerate(value)]
+    if not isinstance(value, dict):
         raise GatewayError(f"input.{name} must be an object")
-    return value
+    return _checked_object(value, f"input.{name}")
 
 
-# National field lengths (nhsa-interface §3) for the fields the platform stores.
+# The longest value each field may have: the length of the column that stores it
+# (src/yibao/store/tables.py), or the national field length (nhsa-interface §3) where the
+# value is only looked up. text() refuses longer values, so SQLite (which stores any length)
+# and PostgreSQL (which refuses) accept and refuse the same requests.
+# tests/platform/test_hostile.py checks every stored field against its column.
 FIELD_LENGTHS = {
-    "psn_no": 30, "mdtrt_id": 30, "setl_id": 30, "ipt_otp_no": 30, "ipt_no": 30, "feedetl_sn": 30,
+    "psn_no": 30, "mdtrt_id": 30, "setl_id": 30, "ipt_otp_no": 40, "ipt_no": 40, "feedetl_sn": 30,
     "init_feedetl_sn": 30, "chrg_bchno": 30, "med_list_codg": 50, "medins_list_codg": 150, "mdtrt_cert_no": 50,
-    "mdtrt_cert_type": 3, "insutype": 6, "med_type": 6, "dise_codg": 30, "diag_code": 30, "diag_type": 6,
-    "diag_srt_no": 6, "maindiag_flag": 1, "omsgid": 40, "oinfno": 6, "sign_no": 32, "opter_no": 30,
-    "hilist_code": 50, "insu_admdvs": 6, "list_type": 3, "type": 30, "cum_ym": 6, "clr_type": 6, "setlym": 6,
-    "clr_appy_evt_id": 30, "setl_optins": 6,
+    "mdtrt_cert_type": 3, "insutype": 3, "med_type": 6, "dise_codg": 30, "dise_name": 200, "diag_code": 30,
+    "diag_type": 6, "diag_srt_no": 6, "diag_name": 200, "maindiag_flag": 1, "omsgid": 40, "oinfno": 6,
+    "sign_no": 32, "opter_no": 30, "opter": 30, "hilist_code": 50, "insu_admdvs": 6, "list_type": 3, "type": 30,
+    "cum_ym": 6, "clr_type": 6, "setlym": 6, "clr_appy_evt_id": 30, "setl_optins": 6, "trt_dcla_detl_sn": 30,
+    "opsp_dise_code": 30, "opsp_dise_name": 100, "mdtrtarea_admdvs": 6, "reflin_medins_no": 30, "memo": 200,
+    "patn_id": 30, "dscg_main_dise_codg": 30,
 }
+YEAR_MONTH = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")
+FIELD_FORMATS = {"cum_ym": YEAR_MONTH, "setlym": YEAR_MONTH}  # yyyyMM, ASCII digits, month 01–12
+
+
+def _fields(data: Any, where: str) -> dict:
+    """The object a reader reads a field of; a list, string or number there is refused."""
+    if not isinstance(data, dict):
+        raise GatewayError(f"{_shown(where)} 应为对象")
+    return data
 
 
 def text(data: dict, field: str, where: str, *, required: bool = True, default: str = "") -> str:
-    value = data.get(field)
+    value = _fields(data, where).get(field)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if required:
-            raise GatewayError(f"{where}.{field} is required")
+            raise GatewayError(f"{_path(where, field)} is required")
         return default
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise GatewayError(f"{where}.{field} must be a string")
+        raise GatewayError(f"{_path(where, field)} must be a string")
     value = str(value).strip()
     if "\x00" in value:
-        raise GatewayError(f"{where}.{field} contains a NUL character")
+        raise GatewayError(f"{_path(where, field)} contains a NUL character")
+    if _has_bad_character(value):
+        raise _bad_character(value, _path(where, field))
     limit = FIELD_LENGTHS.get(field, 200)
     if len(value) > limit:
-        raise GatewayError(f"{where}.{field} is longer than {limit} characters")
+        raise GatewayError(f"{_path(where, field)} is longer than {limit} characters")
+    pattern = FIELD_FORMATS.get(field)
+    if pattern is not None and not pattern.fullmatch(value):
+        raise GatewayError(f"{_path(where, field)} 应为 yyyyMM（月份 01–12），收到 {value!r}")
     return value
 
 
+NUMBER_LIMIT = Decimal("1e12")
+NUMBER_DECIMALS = 8  # cnt and pric are stored as text of at most 24 characters (fee_lines)
+_NUMBER_QUANTUM = Decimal(1).scaleb(-NUMBER_DECIMALS)
+
+
 def number(data: dict, field: str, where: str, *, required: bool = True, allow_negative: bool = False) -> Decimal | None:
-    value = data.get(field)
+    value = _fields(data, where).get(field)
     if value is None or value == "":
         if required:
             raise GatewayError(f"{where}.{field} is required")
         return None
     if isinstance(value, bool):
         raise GatewayError(f"{where}.{field} must be a number")
+    if isinstance(value, str) and len(value) > 100:
+        raise GatewayError(f"{where}.{field} is out of range")
     try:
         result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):
         raise GatewayError(f"{where}.{field} must be a number, got {str(value)[:30]!r}") from None
-    if not result.is_finite() or abs(result) > Decimal("1e12"):
+    # compared, not abs(): abs() rounds to the context and overflows on an exponent like 1e999999999
+    if not result.is_finite() or result > NUMBER_LIMIT or result < -NUMBER_LIMIT:
         raise GatewayError(f"{where}.{field} is out of range")
     if result < 0 and not allow_negative:
         raise GatewayError(f"{where}.{field} must not be negative")
+    if result.as_tuple().exponent < -NUMBER_DECIMALS:
+        shorter = result.quantize(_NUMBER_QUANTUM)
+        if shorter != result:
+            raise GatewayError(f"{where}.{field} 小数位数过多（最多 {NUMBER_DECIMALS} 位）")
+        result = shorter
     return result
 
 
@@ -141,24 +290,30 @@ def amount(data: dict, field: str, where: str, **kwargs) -> Decimal | None:
 
 
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d")
+EARLIEST, LATEST = dt.datetime(1900, 1, 1), dt.datetime(2999, 12, 31, 23, 59, 59)
 
 
 def moment(data: dict, field: str, where: str, *, required: bool = True, default: dt.datetime | None = None) -> dt.datetime | None:
-    value = data.get(field)
+    value = _fields(data, where).get(field)
     if value in (None, ""):
         if required:
             raise GatewayError(f"{where}.{field} is required")
         return default
+    shown = str(value).strip()[:64]
     for pattern in DATETIME_FORMATS:
         try:
-            return dt.datetime.strptime(str(value).strip(), pattern)
+            found = dt.datetime.strptime(shown, pattern)
         except ValueError:
             continue
+        if not EARLIEST <= found <= LATEST:
+            # dates far out overflow the platform's date arithmetic (a day after, a year before)
+            raise GatewayError(f"{where}.{field} 超出范围（应在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间），收到 {shown[:30]!r}")
+        return found
     raise GatewayError(f"{where}.{field} is not a date-time (yyyy-MM-dd HH:mm:ss): {str(value)[:30]!r}")
 
 
 def flag(data: dict, field: str, default: bool) -> bool:
-    value = data.get(field)
+    value = data.get(field) if isinstance(data, dict) else None
     if value in (None, ""):
         return default
     return str(value).strip() in ("1", "true", "True", "Y", "y")
@@ -305,10 +460,14 @@ def split_output(line_rows: list[dict], catalog: dict) -> list[dict]:
 
 @transaction("9001", "签到", writes=True)
 def sign_in(platform: Platform, conn: Connection, request: Request) -> dict:
-    data = request.input.get("signIn", request.input)
-    if isinstance(data, str):
-        data = json.loads(data)
-    opter_no = text(data, "opter_no", "input.signIn", required=False, default=request.envelope.get("opter", ""))
+    data = request.input.get("signIn")
+    if data is None or (isinstance(data, str) and not data.strip()):
+        data = request.input
+    elif isinstance(data, str):
+        data = parse_json(data, "input.signIn", "input.signIn 不是有效的 JSON")
+    if not isinstance(data, dict):
+        raise GatewayError("input.signIn 应为对象")
+    opter_no = text(data, "opter_no", "input.signIn", required=False) or text(request.envelope, "opter", "", required=False)
     sign_no = uuid.uuid4().hex
     conn.execute(insert(t.sign_ins).values(
         sign_no=sign_no, fixmedins_code=request.institution["fixmedins_code"], opter_no=opter_no, sign_time=request.now))
@@ -630,6 +789,9 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
                 raise GatewayError(f"visit {mdtrt_id} is cancelled")
             ensure_unsettled(conn, visit, "uploading more fee lines")
             visits[mdtrt_id] = visit
+        elif text(row, "psn_no", where) != visits[mdtrt_id]["psn_no"]:
+            # Every line of a visit belongs to the visit's person, not only the first one.
+            raise GatewayError(f"{where}.psn_no 与就诊 {mdtrt_id} 的参保人不一致")
         cnt = number(row, "cnt", where, allow_negative=kind == "inpatient")
         pric = number(row, "pric", where)
         total = amount(row, "det_item_fee_sumamt", where, allow_negative=kind == "inpatient")
@@ -640,7 +802,7 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         if abs(expected - total) > Decimal("0.01"):
             raise GatewayError(f"{where}.det_item_fee_sumamt {total} is not cnt × pric = {expected}")
         stored.append(dict(
-            mdtrt_id=mdtrt_id, feedetl_sn=text(row, "feedetl_sn", where), init_feedetl_sn=init_sn, psn_no=row["psn_no"],
+            mdtrt_id=mdtrt_id, feedetl_sn=text(row, "feedetl_sn", where), init_feedetl_sn=init_sn, psn_no=visits[mdtrt_id]["psn_no"],
             chrg_bchno=text(row, "chrg_bchno", where, required=kind == "outpatient"),
             med_list_codg=text(row, "med_list_codg", where),
             medins_list_codg=text(row, "medins_list_codg", where, required=False),
@@ -1124,6 +1286,8 @@ def smart_audit(platform: Platform, conn: Connection, request: Request, stage: s
     wanted = data.get("rule_ids")
     if isinstance(wanted, str):
         wanted = [part for part in wanted.replace(";", ",").split(",") if part]
+    elif wanted is not None and not (isinstance(wanted, list) and all(isinstance(part, str) for part in wanted)):
+        raise GatewayError("input.data.rule_ids 应为规则编号的字符串或字符串数组")
     findings = []
     for claim, person in claims_from_patient_dtos(conn, request, data):
         history = audit.history_for(conn, person, claim.mdtrt_id, claim.begndate - dt.timedelta(days=365))
@@ -1255,10 +1419,13 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
     clr_type = text(data, "clr_type", where)
     setlym = text(data, "setlym", where, required=False)
     if setlym and not data.get("begndate"):
-        if len(setlym) != 6 or not setlym.isdigit():
-            raise GatewayError("input.data.setlym must be yyyyMM")
-        first = dt.date(int(setlym[:4]), int(setlym[4:]), 1)
-        last = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1) - dt.timedelta(days=1)
+        if not YEAR_MONTH.fullmatch(setlym):  # text() refuses these already
+            raise GatewayError(f"input.data.setlym 应为 yyyyMM（月份 01–12），收到 {setlym!r}")
+        year, month = int(setlym[:4]), int(setlym[4:])
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise GatewayError(f"input.data.setlym 年份超出范围（{EARLIEST.year}–{LATEST.year}），收到 {setlym!r}")
+        first = dt.date(year, month, 1)
+        last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
         begin, end = first, last
     else:
         begin, end = period(data, where)

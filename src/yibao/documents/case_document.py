@@ -16,7 +16,9 @@ from yibao.domain.errors import bad_input
 from yibao.domain.money import ZERO
 
 from .policy_document import ADMDVS_PATTERN, parse_policy
-from .validation import Amount, NonNegative, Ratio, load_json, parse_json, refusal_from
+from .validation import MAX_MAGNITUDE, Amount, NonNegative, Ratio, load_json, parse_json, refusal_from, shown
+
+MAX_VISITS = 100_000  # visits of one person in one year: far above any real count
 
 
 class _Doc(BaseModel):
@@ -61,6 +63,8 @@ class YtdDoc(_Doc):
         for key, count in self.visits.items():
             if count < 0:
                 raise ValueError(f"visits.{key} must not be negative")
+            if count > MAX_VISITS:
+                raise ValueError(f"visits.{key} 超出范围（最多 {MAX_VISITS}），收到 {shown(count)}")
         return self
 
 
@@ -92,6 +96,10 @@ class LineDoc(_Doc):
     def _has_amount(self) -> "LineDoc":
         if self.det_item_fee_sumamt is None and (self.cnt is None or self.pric is None):
             raise ValueError("a fee line needs det_item_fee_sumamt, or both cnt and pric")
+        if self.det_item_fee_sumamt is None and self.cnt * self.pric >= MAX_MAGNITUDE:
+            # the line amount is round(cnt × pric): as out of range as any amount (and past
+            # 1e26 it could not even be rounded to the fen)
+            raise ValueError(f"cnt × pric = {self.cnt * self.pric:.3E} 超出范围（应小于 {MAX_MAGNITUDE:.0E}）")
         return self
 
 
@@ -180,6 +188,13 @@ def parse_case(data: Any, base_dir: Path | None = None) -> SettlementCase:
         acct_used_flag=v.acct_used_flag,
         dise_codg=v.dise_codg or None,
     )
+    for i, ln in enumerate(doc.lines):
+        entry = catalog.get(ln.code)
+        if entry is not None and entry.pric_uplmt_amt is not None and ln.cnt is not None \
+                and entry.pric_uplmt_amt * ln.cnt >= MAX_MAGNITUDE:
+            # the line's price ceiling is round(pric_uplmt_amt × cnt) (spec §5.3)
+            raise bad_input(f"lines[{i}].cnt", f"cnt × 目录限价 pric_uplmt_amt = {entry.pric_uplmt_amt * ln.cnt:.3E} "
+                                               f"超出范围（应小于 {MAX_MAGNITUDE:.0E}）")
     lines = tuple(FeeLine(ln.code, ln.cnt, ln.pric, ln.det_item_fee_sumamt) for ln in doc.lines)
     return SettlementCase(policy, catalog, person, ytd, visit, lines)
 

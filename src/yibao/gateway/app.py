@@ -6,13 +6,17 @@ worker process: YIBAO_DATABASE_URL, YIBAO_INSECURE_DEMO=1.
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import time
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from yibao.app.dispatch import MAX_BODY_BYTES, Dispatcher, Settings
+from yibao.app.dispatch import MAX_BODY_BYTES, Dispatcher, Settings, envelope
+from yibao.documents.render import dumps
 from yibao.app.platform import Platform
 from yibao.app.transactions import TRANSACTIONS
 from yibao.admin.api import mount as mount_admin
@@ -20,6 +24,87 @@ from yibao.web.dashboard import build_router as dashboard_router
 from yibao.store.database import Database
 
 DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
+TOO_LARGE = f"请求体过大（超过 {MAX_BODY_BYTES // (1024 * 1024)} MB）"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, read as a stream: BodyTooLarge as soon as it passes ``limit`` bytes
+    (a declared Content-Length over the limit is refused without reading anything)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class BodyLimit:
+    """ASGI middleware in front of every endpoint: the body is read as a stream and a request
+    whose body passes MAX_BODY_BYTES is answered at once, without reading the rest, so a
+    chunked upload of any size costs at most MAX_BODY_BYTES of memory. The gateway answers
+    the national error envelope (HTTP 200, infcode -1), the dashboard a 413 page, the admin
+    API (and anything else) a 413 JSON. The connection is closed after such an answer."""
+
+    def __init__(self, app, receiver: str = "000000", limit: int = MAX_BODY_BYTES):
+        self.app = app
+        self.receiver = receiver
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((value for name, value in scope.get("headers", ()) if name == b"content-length"), b"")
+        if declared.isdigit() and (len(declared) > 15 or int(declared) > self.limit):
+            await self.refuse(scope, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self.refuse(scope, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def refuse(self, scope, send) -> None:
+        path = scope.get("path", "")
+        if path == DISPATCH_PATH or path.startswith(DISPATCH_PATH + "/"):
+            status, kind = 200, "application/json; charset=utf-8"
+            content = dumps(envelope(-1, None, TOO_LARGE, self.receiver, time.time_ns()), indent=None).encode()
+        elif path == "/dashboard" or path.startswith("/dashboard/"):
+            status, kind = 413, "text/html; charset=utf-8"
+            content = (f"<!doctype html><html lang=zh><meta charset=utf-8><title>请求体过大</title>"
+                       f"<p class=err>{html.escape(TOO_LARGE)}</p></html>").encode()
+        else:
+            status, kind = 413, "application/json"
+            content = json.dumps({"detail": TOO_LARGE}, ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", kind.encode()), (b"content-length", str(len(content)).encode()), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": content})
 
 
 def create_app(platform: Platform, settings: Settings) -> FastAPI:
@@ -30,13 +115,13 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
     app.include_router(dashboard_router(platform))
 
     async def call(request: Request, infno: str | None = None) -> Response:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            body = b"x" * (MAX_BODY_BYTES + 1)  # answered as too large without reading it
-        else:
-            body = await request.body()
+        try:
+            body = await read_limited(request)
+        except BodyTooLarge:
+            body = b"x" * (MAX_BODY_BYTES + 1)  # answered as too large without reading the rest
         text = await run_in_threadpool(dispatcher.handle_bytes, body, request.headers, infno)
-        return Response(content=text, media_type="application/json; charset=utf-8")
+        # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
+        return Response(content=text.encode("utf-8", "replace"), media_type="application/json; charset=utf-8")
 
     @app.post(DISPATCH_PATH, include_in_schema=False)
     async def call_service(request: Request) -> Response:
@@ -64,6 +149,7 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
             f"<table><tr><th>infno</th><th>交易</th></tr>{rows}</table>"
         )
 
+    app.add_middleware(BodyLimit, receiver=settings.receiver_admdvs or "000000")
     return app
 
 

@@ -19,10 +19,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.analytics.flows import flows_for_month, totals_by_scope
 from yibao.app import agencies, clearing, prepayment, supervision
+from yibao.app.dispatch import MAX_BODY_BYTES
 from yibao.app.platform import Platform
 from yibao.store.repository import from_fen
 
 COOKIE = "yibao_agency"
+FIRST_MONTH, LAST_MONTH = dt.date(2000, 1, 1), dt.date(2099, 12, 1)  # the months the dashboard shows
 SESSION_SECONDS = 8 * 3600
 SCOPE_NAMES = {"local": "本地", "in_province": "省内异地", "cross_province": "跨省异地"}
 STYLE = """
@@ -63,6 +65,26 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
+async def _limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The body read as a stream, or None as soon as it passes ``limit`` bytes (the rest is never read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refused(title: str, message: str, status: int, agency: dict | None = None) -> HTMLResponse:
+    response = _page(title, f"<p class=err id=error>{_e(message)}</p><p><a href='/dashboard'>返回</a></p>", agency)
+    response.status_code = status
+    return response
+
+
 def build_router(platform: Platform) -> APIRouter:
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     database = platform.database
@@ -70,7 +92,7 @@ def build_router(platform: Platform) -> APIRouter:
     def session(request: Request) -> dict | None:
         try:
             code, expiry, signature = request.cookies.get(COOKIE, "").split(".")
-            if int(expiry) < time.time():
+            if len(expiry) > 20 or int(expiry) < time.time() or "\x00" in code or len(code) > 6:
                 return None
         except ValueError:
             return None
@@ -90,10 +112,15 @@ def build_router(platform: Platform) -> APIRouter:
 
     @router.post("/login")
     async def login(request: Request) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        body = await _limited_body(request)
+        if body is None:
+            return _refused("请求体过大", f"请求体过大（超过 {MAX_BODY_BYTES // (1024 * 1024)} MB）", 413)
+        form = parse_qs(body.decode("utf-8", "replace"))
         code, token = (form.get("agency_code") or [""])[0].strip(), (form.get("token") or [""])[0].strip()
-        with database.read() as conn:
-            agency = agencies.authenticate(conn, code, token)
+        agency = None
+        if "\x00" not in code + token and len(code) <= 6:  # PostgreSQL compares no NUL; codes are six digits
+            with database.read() as conn:
+                agency = agencies.authenticate(conn, code, token)
         if agency is None:
             return RedirectResponse("/dashboard/login?error=" + quote("机构编码或令牌不正确"), status_code=303)
         expiry = int(time.time()) + SESSION_SECONDS
@@ -118,6 +145,9 @@ def build_router(platform: Platform) -> APIRouter:
             start = dt.datetime.strptime(month, "%Y-%m").date() if month else today.replace(day=1)
         except ValueError:
             start = today.replace(day=1)
+        if not FIRST_MONTH <= start <= LAST_MONTH:  # the previous / next month links must exist too
+            return _refused("月份超出范围", f"月份应在 {FIRST_MONTH:%Y-%m} 至 {LAST_MONTH:%Y-%m} 之间，收到 {month[:20]}",
+                            400, agency)
         month = start.strftime("%Y-%m")
         previous = (start - dt.timedelta(days=1)).strftime("%Y-%m")
         following = (start + dt.timedelta(days=32)).strftime("%Y-%m")
