@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.* (yibao itself comes from the installed package)
 
-from yibao.app.dispatch import Dispatcher, Settings  # noqa: E402
+from yibao.gateway.dispatch import Dispatcher, Settings  # noqa: E402
 from yibao.app.platform import Platform  # noqa: E402
 from yibao.store.database import Database  # noqa: E402
 from yibao.store.migrate import upgrade  # noqa: E402

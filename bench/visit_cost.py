@@ -28,7 +28,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from yibao.app.demo import build_demo  # noqa: E402
-from yibao.app.dispatch import Dispatcher, Settings  # noqa: E402
+from yibao.gateway.dispatch import Dispatcher, Settings  # noqa: E402
 from yibao.app.platform import Platform  # noqa: E402
 from yibao.documents.render import dumps  # noqa: E402
 from yibao.store.database import Database  # noqa: E402

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from yibao.app.consistency import check_database
-from yibao.app.dispatch import Dispatcher, Settings
+from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.importing import ImportError_, import_file
 from yibao.app.ledger import balances, check_ledger
 from yibao.app.platform import Platform

@@ -19,8 +19,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from yibao.app.dispatch import Dispatcher
-from yibao.app.transactions import TRANSACTIONS
+from yibao.gateway.dispatch import Dispatcher
+from yibao.gateway.registry import TRANSACTIONS
 
 MARK = "@@raw{}@@"
 
@@ -259,7 +259,7 @@ class Generator:
         elif roll < 0.90:  # a raw surrogate character in a string (raw UTF-8 bytes ED A0 80 on the wire)
             message["opter_name"] = "收费\ud800员"
         else:  # a known field with a value one longer than its column
-            from yibao.app.transactions import FIELD_LENGTHS
+            from yibao.gateway.readers import FIELD_LENGTHS
 
             target = message["input"]
             while isinstance(target, dict) and target and rng.random() < 0.7:

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text, update
 
 from yibao.app.consistency import find_problems
-from yibao.app.dispatch import Settings
+from yibao.gateway.dispatch import Settings
 from yibao.app.platform import Platform
 from yibao.gateway.app import create_app
 from yibao.sim.his import HisClient

@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select
 
 from yibao.app import clearing, prepayment
-from yibao.app.dispatch import Dispatcher, Settings
+from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.importing import import_file
 from yibao.app.ledger import balances, check_ledger
 from yibao.app.platform import Platform

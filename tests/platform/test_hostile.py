@@ -25,9 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yibao.app.agencies import add_agency
-from yibao.app.dispatch import Dispatcher, Settings
+from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.platform import Platform
-from yibao.app.transactions import FIELD_LENGTHS, TRANSACTIONS
+from yibao.gateway.readers import FIELD_LENGTHS
+from yibao.gateway.registry import TRANSACTIONS
 from yibao.sim.his import DISPATCH_PATH, HisClient
 from yibao.store import tables as t
 

@@ -104,7 +104,7 @@ class SanctionIn(BaseModel):
 def checked_notice(notice: dict) -> None:
     """A notice is free-form JSON from another region: what becomes a case row is checked here,
     so SQLite and PostgreSQL store or refuse the same notices (and nothing is a 500)."""
-    from yibao.app.transactions import check_json
+    from yibao.gateway.json_input import check_json
 
     try:
         check_json(notice, "notice")  # nesting, NUL, lone surrogates

@@ -15,10 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from yibao.app.dispatch import MAX_BODY_BYTES, Dispatcher, Settings, envelope
+from yibao.gateway.dispatch import MAX_BODY_BYTES, Dispatcher, Settings, envelope
 from yibao.documents.render import dumps
 from yibao.app.platform import Platform
-from yibao.app.transactions import TRANSACTIONS
+from yibao.gateway.registry import TRANSACTIONS
 from yibao.admin.api import mount as mount_admin
 from yibao.web.dashboard import build_router as dashboard_router
 from yibao.store.database import Database

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.analytics.flows import flows_for_month, totals_by_scope
 from yibao.app import agencies, clearing, prepayment, supervision
-from yibao.app.dispatch import MAX_BODY_BYTES
+from yibao.gateway.dispatch import MAX_BODY_BYTES
 from yibao.app.platform import Platform
 from yibao.store.repository import from_fen
 

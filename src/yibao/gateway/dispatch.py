@@ -22,10 +22,11 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from yibao.documents.render import dumps
 from yibao.store import repository as repo
 
-from .importing import hash_secret
-from .errors import GatewayError
-from .platform import Platform
-from .transactions import TRANSACTIONS, Request
+from yibao.app.importing import hash_secret
+from yibao.app.errors import GatewayError
+from yibao.app.platform import Platform
+from . import chapters  # noqa: F401  (registers every handler)
+from .registry import TRANSACTIONS, Request
 
 log = logging.getLogger("yibao.gateway")
 
@@ -76,7 +77,7 @@ class Dispatcher:
 
     def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str:
         """The HTTP body in, the response body (JSON text) out."""
-        from .transactions import MAX_JSON_DEPTH, load_json
+        from .json_input import MAX_JSON_DEPTH, load_json
 
         received_ns = time.time_ns()
         receiver = self.settings.receiver_admdvs or "000000"
@@ -93,7 +94,7 @@ class Dispatcher:
         return dumps(self.handle(message, headers, received_ns, path_infno), indent=None)
 
     def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
-        from .transactions import check_json, parse_json
+        from .json_input import check_json, parse_json
 
         receiver = self.settings.receiver_admdvs or "000000"
         started = time.perf_counter()

@@ -1,0 +1,61 @@
+"""Access checks: an institution acts on its own visits and settlements, within its agreements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection
+
+from yibao.store import repository as repo
+
+from yibao.app import supervision
+from yibao.app.errors import GatewayError
+from .registry import Request
+
+
+def own_visit(conn: Connection, request: Request, mdtrt_id: str, psn_no: str | None = None, *,
+              lock: bool = False) -> dict:
+    """A visit of the calling institution (an institution sees only its own visits).
+
+    ``lock``: every state change of a visit takes the visit row's lock first and decides on
+    the row read after it (docs/locking.md, rank 2), so a cancellation and a settlement of
+    one visit never both succeed."""
+    visit = repo.lock_visit(conn, mdtrt_id) if lock else repo.visit(conn, mdtrt_id)
+    if visit is None or visit["fixmedins_code"] != request.institution["fixmedins_code"]:
+        raise GatewayError(f"visit {mdtrt_id} not found for institution {request.institution['fixmedins_code']}")
+    if psn_no is not None and visit["psn_no"] != psn_no:
+        raise GatewayError(f"visit {mdtrt_id} does not belong to person {psn_no}")
+    return visit
+
+
+def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:
+    row = repo.settlement(conn, setl_id)
+    if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
+        raise GatewayError(f"settlement {setl_id} not found for institution {request.institution['fixmedins_code']}")
+    return row
+
+
+def check_sanctions(conn: Connection, request: Request, psn_no: str, day: dt.date) -> None:
+    """Agreement actions and personal sanctions of fund supervision, enforced at the counter."""
+    sanctions = supervision.active_sanctions(conn, [("institution", request.institution["fixmedins_code"]),
+                                                     ("person", psn_no)], day)
+    held = sanctions.get(("institution", request.institution["fixmedins_code"]))
+    if held is not None:
+        until = f" until {held['enddate']}" if held["enddate"] else ""
+        word = "terminated" if held["kind"] == "terminate" else "suspended"
+        raise GatewayError(f"institution {request.institution['fixmedins_code']}'s agreement is {word}{until} "
+                           f"(fund supervision: {held['reason'][:80]}); it cannot settle")
+    held = sanctions.get(("person", psn_no))
+    if held is not None:
+        raise GatewayError(f"person {psn_no}'s direct settlement is suspended until {held['enddate']} "
+                           f"(fund supervision: {held['reason'][:80]}); pay and claim at the insured place")
+
+
+def check_envelope_region(request: Request, insurance: dict) -> None:
+    claimed = request.envelope.get("insuplc_admdvs")
+    if claimed and claimed != insurance["insuplc_admdvs"]:
+        raise GatewayError(
+            f"insuplc_admdvs {claimed} does not match the person's insured region {insurance['insuplc_admdvs']} (see 1101)"
+        )
+
+

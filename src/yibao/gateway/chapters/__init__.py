@@ -1,0 +1,4 @@
+"""The national transactions by chapter of nhsa-interface.md §3: each handler reads the lenient
+input, calls the use case and shapes the national output. Importing this package registers them all."""
+
+from . import sign_in, person, catalogue, visits, fees, settlement, pharmacy, reversal, filings, audit, reconciliation, queries  # noqa: F401

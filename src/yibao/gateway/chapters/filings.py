@@ -1,0 +1,124 @@
+"""Filings: 2501–2504 and their queries 5301/5304."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection
+
+from yibao.store import repository as repo
+
+from yibao.app import filings
+from yibao.app.errors import GatewayError
+from yibao.app.platform import Platform
+from ..access import check_envelope_region
+from ..readers import moment, node, text
+from ..registry import Request, transaction
+
+
+# --- filings 2501/2502, 2503/2504 and their queries 5301/5304 ---------------------------------------------------
+
+def insured_here(conn: Connection, request: Request, psn_no: str) -> dict:
+    """Referral and 门慢特 filings are the insured place's business: the calling institution must
+    be in the person's insured province (nhsa-interface §6.2 item 9)."""
+    insurances = repo.insurances_of(conn, psn_no)
+    if not insurances:
+        raise GatewayError(f"person {psn_no} not found or not insured")
+    insurance = insurances[0]
+    if insurance["insuplc_admdvs"][:2] != request.institution["admdvs"][:2]:
+        raise GatewayError(
+            f"person {psn_no} is insured in {insurance['insuplc_admdvs']}: only the insured province's institutions "
+            "or agency can file for them"
+        )
+    check_envelope_region(request, insurance)
+    return insurance
+
+
+@transaction("2501", "转院备案", writes=True)
+def referral_filing(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "refmedin")
+    where = "input.refmedin"
+    psn_no = text(data, "psn_no", where)
+    insured_here(conn, request, psn_no)
+    dest = text(data, "mdtrtarea_admdvs", where)
+    text(data, "reflin_medins_no", where)
+    begin = moment(data, "begndate", where, required=False) or moment(data, "refl_date", where, required=False) or request.now
+    end = moment(data, "enddate", where, required=False)
+    row = filings.create_filing(
+        conn, now=request.now, psn_no=psn_no, filing_type="referral", dest_admdvs=dest, begndate=begin.date(),
+        enddate=end.date() if end else None, source="his", created_by=request.institution["fixmedins_code"])
+    return {"result": {"trt_dcla_detl_sn": row["filing_no"]}}
+
+
+@transaction("2502", "转院备案撤销", writes=True)
+def referral_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    filing_no = text(data, "trt_dcla_detl_sn", "input.data")
+    row = filings.get_filing(conn, filing_no)
+    if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
+        raise GatewayError(f"filing {filing_no} was not made by this institution for this person")
+    filings.end_filing(conn, filing_no, now=request.now, reason=text(data, "memo", "input.data", required=False) or "cancelled by HIS")
+    return {}
+
+
+@transaction("2503", "人员慢特病备案", writes=True)
+def chronic_filing(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    psn_no = text(data, "psn_no", where)
+    insurance = insured_here(conn, request, psn_no)
+    end = moment(data, "enddate", where, required=False)
+    row = filings.grant_qualification(
+        conn, now=request.now, psn_no=psn_no, insutype=text(data, "insutype", where, required=False, default=insurance["insutype"]),
+        dise_code=text(data, "opsp_dise_code", where), dise_name=text(data, "opsp_dise_name", where, required=False),
+        begndate=moment(data, "begndate", where).date(), enddate=end.date() if end else None,
+        source="his", created_by=request.institution["fixmedins_code"])
+    return {"result": {"trt_dcla_detl_sn": row["qual_no"]}}
+
+
+@transaction("2504", "人员慢特病备案撤销", writes=True)
+def chronic_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    qual_no = text(data, "trt_dcla_detl_sn", "input.data")
+    row = filings.get_qualification(conn, qual_no)
+    if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
+        raise GatewayError(f"qualification {qual_no} was not filed by this institution for this person")
+    filings.cancel_qualification(conn, qual_no, now=request.now)
+    return {}
+
+
+def date_text(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@transaction("5301", "人员慢特病备案查询", writes=False)
+def chronic_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    return {"feedetail": [
+        {"psn_no": psn_no, "insutype": row["insutype"], "opsp_dise_code": row["opsp_dise_code"],
+         "opsp_dise_name": row["opsp_dise_name"], "begndate": date_text(row["begndate"]), "enddate": date_text(row["enddate"]),
+         "trt_dcla_detl_sn": row["qual_no"], "vali_flag": "1" if row["status"] == "active" else "0"}
+        for row in filings.qualifications_of(conn, psn_no)
+    ]}
+
+
+@transaction("5304", "转院信息查询", writes=False)
+def referral_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    psn_no = text(data, "psn_no", "input.data")
+    person = repo.person(conn, psn_no)
+    if person is None:
+        raise GatewayError(f"person {psn_no} not found")
+    rows = []
+    for row in filings.filings_of(conn, psn_no):
+        rows.append({
+            "dcla_souc": row["source"], "psn_no": psn_no, "psn_name": person["psn_name"],
+            "psn_cert_type": person["psn_cert_type"], "certno": person["certno"], "gend": person["gend"],
+            "brdy": person["brdy"].isoformat(), "trt_dcla_detl_sn": row["filing_no"], "filing_type": row["filing_type"],
+            "subtype": row["subtype"], "mdtrtarea_admdvs": row["dest_admdvs"], "begndate": date_text(row["begndate"]),
+            "enddate": date_text(row["enddate"]), "vali_flag": "1" if row["status"] == "active" else "0",
+        })
+    return {"refmedin": rows}
+
+

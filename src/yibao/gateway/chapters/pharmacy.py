@@ -1,0 +1,107 @@
+"""Pharmacy: 2101/2102/2103."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Connection, insert
+
+from yibao.store import repository as repo
+from yibao.store import tables as t
+
+from yibao.app.errors import GatewayError, new_id
+from yibao.app.platform import Platform, Priced
+from ..access import check_envelope_region, check_sanctions
+from ..chapters.settlement import in_event_audit, reverse_request
+from ..outputs import preview_output, settlement_output, split_output
+from ..readers import amount, flag, moment, node, number, text
+from ..registry import Request, transaction
+
+
+# --- pharmacy 2101/2102/2103 -------------------------------------------------------------------------------------
+
+def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool) -> tuple[dict, list[dict]]:
+    info = node(request, "druginfo")
+    details = node(request, "drugdetail", many=True)
+    where = "input.druginfo"
+    if not details:
+        raise GatewayError("input.drugdetail is empty")
+    psn_no = text(info, "psn_no", where)
+    insutype = text(info, "insutype", where)
+    insurance = repo.insurance(conn, psn_no, insutype)
+    if repo.person(conn, psn_no) is None or insurance is None:
+        raise GatewayError(f"person {psn_no} has no insurance of type {insutype}")
+    check_envelope_region(request, insurance)
+    begntime = moment(info, "begntime", where, required=False, default=request.now)
+    visit = dict(
+        mdtrt_id=new_id("31"), fixmedins_code=request.institution["fixmedins_code"], psn_no=psn_no,
+        insutype=insutype, med_type=text(info, "med_type", where, required=False, default="41"), kind="pharmacy",
+        ipt_otp_no=f"{request.msgid}", begntime=begntime, endtime=begntime, insuplc_admdvs=insurance["insuplc_admdvs"],
+        mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(info, "dise_codg", where, required=False),
+        dise_name=text(info, "dise_name", where, required=False), status="registered", created_at=request.now,
+    )
+    lines = []
+    for index, row in enumerate(details):
+        w = f"input.drugdetail[{index}]"
+        cnt, pric = number(row, "cnt", w), number(row, "pric", w)
+        total = amount(row, "det_item_fee_sumamt", w)
+        if abs((cnt * pric).quantize(Decimal("0.01")) - total) > Decimal("0.01"):
+            raise GatewayError(f"{w}.det_item_fee_sumamt {total} is not cnt × pric")
+        lines.append(dict(
+            mdtrt_id=visit["mdtrt_id"], feedetl_sn=text(row, "feedetl_sn", w), init_feedetl_sn="", psn_no=psn_no,
+            chrg_bchno="", med_list_codg=text(row, "med_list_codg", w),
+            medins_list_codg=text(row, "medins_list_codg", w, required=False), cnt=f"{cnt:f}", pric=f"{pric:f}",
+            det_item_fee_sumamt_fen=repo.to_fen(total), fee_ocur_time=moment(row, "fee_ocur_time", w, required=False, default=begntime),
+            status="uploaded", upload_msgid=request.msgid, created_at=request.now,
+        ))
+    if len({line["feedetl_sn"] for line in lines}) != len(lines):
+        raise GatewayError("input.drugdetail has a repeated feedetl_sn")
+    medfee = amount(info, "medfee_sumamt", where)
+    uploaded = repo.from_fen(sum(line["det_item_fee_sumamt_fen"] for line in lines))
+    if medfee != uploaded:
+        raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the drug lines ({uploaded})")
+    if store:
+        conn.execute(insert(t.visits).values(**visit))
+        conn.execute(insert(t.fee_lines), lines)
+    return visit, lines
+
+
+def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, store: bool) -> tuple[Priced, dict, list[dict]]:
+    visit, lines = pharmacy_visit_and_lines(conn, request, store=store)
+    check_sanctions(conn, request, visit["psn_no"], request.now.date())
+    info = node(request, "druginfo")
+    # A sale is a new visit of its own; a stored one (2102) locks the person and the family
+    # account owner in price_visit (docs/locking.md).
+    priced = platform.price_visit(conn, visit, request.institution, lines, med_type=visit["med_type"],
+                                  acct_used_flag=flag(info, "acct_used_flag", True), lock=store)
+    return priced, visit, lines
+
+
+def detlcutinfo(priced: Priced, lines: list[dict]) -> list[dict]:
+    catalog = priced.case.catalog
+    return split_output(lines, catalog)
+
+
+@transaction("2101", "药店预结算", writes=False)
+def pharmacy_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, lines = pharmacy_price(platform, conn, request, store=False)
+    output = preview_output(priced, visit)
+    output["detlcutinfo"] = detlcutinfo(priced, lines)
+    return output
+
+
+@transaction("2102", "药店结算", writes=True)
+def pharmacy_settle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, lines = pharmacy_price(platform, conn, request, store=True)
+    in_event_audit(conn, request, visit, lines, priced.person)
+    row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid, infno=request.infno)
+    output = settlement_output(row, visit, priced.person, priced.insurance)
+    output["detlcutinfo"] = detlcutinfo(priced, lines)
+    return output
+
+
+@transaction("2103", "药店结算撤销", writes=True)
+def pharmacy_reverse(platform: Platform, conn: Connection, request: Request) -> dict:
+    return reverse_request(platform, conn, request, kind="pharmacy")
+
+

@@ -1,0 +1,187 @@
+"""Reconciliation and clearing applications: 3201–3204."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Connection, case, func, insert, select, update
+
+from yibao.store import repository as repo
+from yibao.store import tables as t
+
+from yibao.app.errors import GatewayError, new_id
+from yibao.app.platform import Platform
+from ..readers import EARLIEST, LATEST, YEAR_MONTH, amount, moment, node, number, text
+from ..registry import Request, transaction
+
+
+# --- reconciliation and clearing applications 3201/3202/3203/3204 -------------------------------------------------
+
+def institution_totals(conn: Connection, request: Request, *, begin: dt.date, end: dt.date, clr_type: str | None,
+                       insutype: str | None) -> dict:
+    s = t.settlements
+    query = select(
+        func.count(), func.coalesce(func.sum(case((s.c.kind == "settlement", 1), else_=-1)), 0),
+        func.coalesce(func.sum(s.c.medfee_sumamt_fen), 0), func.coalesce(func.sum(s.c.fund_pay_sumamt_fen), 0),
+        func.coalesce(func.sum(s.c.acct_pay_fen), 0), func.coalesce(func.sum(s.c.psn_cash_pay_fen), 0),
+    ).where(s.c.fixmedins_code == request.institution["fixmedins_code"], s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
+            s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    if clr_type:
+        query = query.where(s.c.clr_type == clr_type)
+    if insutype:
+        query = query.where(s.c.insutype == insutype)
+    rows, net, medfee, fund, acct, cash = conn.execute(query).one()
+    return {"rows": int(rows), "setl_cnt": int(net), "medfee_sumamt": repo.from_fen(int(medfee)),
+            "fund_pay_sumamt": repo.from_fen(int(fund)), "acct_pay": repo.from_fen(int(acct)),
+            "cash_payamt": repo.from_fen(int(cash))}
+
+
+def period(data: dict, where: str) -> tuple[dt.date, dt.date]:
+    begin = moment(data, "stmt_begndate", where, required=False) or moment(data, "begndate", where)
+    end = moment(data, "stmt_enddate", where, required=False) or moment(data, "enddate", where)
+    if end < begin:
+        raise GatewayError(f"{where}: the end date is before the begin date")
+    if (end - begin).days > 366:
+        raise GatewayError(f"{where}: a period is at most one year")
+    return begin.date(), end.date()
+
+
+def differences(ours: dict, theirs: dict[str, Decimal | int | None]) -> list[str]:
+    found = []
+    for name, value in theirs.items():
+        if value is not None and Decimal(str(ours[name])) != Decimal(str(value)):
+            found.append(f"{name}: platform {ours[name]}, institution {value}")
+    return found
+
+
+@transaction("3201", "医药机构费用结算对总账", writes=False)
+def reconcile_totals(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    begin, end = period(data, where)
+    ours = institution_totals(conn, request, begin=begin, end=end, clr_type=text(data, "clr_type", where, required=False),
+                              insutype=text(data, "insutype", where, required=False))
+    diff = differences(ours, {
+        "medfee_sumamt": amount(data, "medfee_sumamt", where, allow_negative=True),
+        "fund_pay_sumamt": amount(data, "fund_pay_sumamt", where, allow_negative=True),
+        "acct_pay": amount(data, "acct_pay", where, required=False, allow_negative=True),
+        "setl_cnt": number(data, "fixmedins_setl_cnt", where, required=False, allow_negative=True),
+    })
+    return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if diff else "0",
+                         "stmt_rslt_dscr": "; ".join(diff) if diff else "平帐 (totals agree)"}}
+
+
+@transaction("3202", "医药机构费用结算对明细账", writes=False)
+def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> dict:
+    """Line by line. The national exchange uploads the detail file with 9101; here the lines
+    come inline in ``data.detail`` (setl_id, medfee_sumamt, fund_pay_sumamt, acct_pay)."""
+    data = node(request, "data")
+    where = "input.data"
+    begin, end = period(data, where)
+    lines = data.get("detail")
+    if not isinstance(lines, list):
+        raise GatewayError("input.data.detail must list the institution's settlements (file exchange by 9101 is not offered)")
+    s = t.settlements
+    ours = {row["setl_id"]: dict(row) for row in conn.execute(select(s).where(
+        s.c.fixmedins_code == request.institution["fixmedins_code"],
+        s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
+        s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))).mappings()}
+    result, seen = [], set()
+    for index, line in enumerate(lines):
+        w = f"input.data.detail[{index}]"
+        if not isinstance(line, dict):
+            raise GatewayError(f"{w} must be an object")
+        setl_id = text(line, "setl_id", w)
+        seen.add(setl_id)
+        theirs = {"medfee_sumamt": amount(line, "medfee_sumamt", w, allow_negative=True),
+                  "fund_pay_sumamt": amount(line, "fund_pay_sumamt", w, allow_negative=True),
+                  "acct_pay": amount(line, "acct_pay", w, required=False, allow_negative=True)}
+        row = ours.get(setl_id)
+        if row is None:
+            memo = "not a settlement of this institution in the period on the platform"
+            values = {key: value or Decimal(0) for key, value in theirs.items()}
+            result.append({"psn_no": text(line, "psn_no", w, required=False), "mdtrt_id": text(line, "mdtrt_id", w, required=False),
+                           "setl_id": setl_id, "msgid": "", "stmt_rslt": "1", "refd_setl_flag": "0", "memo": memo, **values})
+            continue
+        platform_values = {"medfee_sumamt": repo.from_fen(row["medfee_sumamt_fen"]),
+                           "fund_pay_sumamt": repo.from_fen(row["fund_pay_sumamt_fen"]), "acct_pay": repo.from_fen(row["acct_pay_fen"])}
+        diff = differences(platform_values, theirs)
+        result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
+                       "stmt_rslt": "1" if diff else "0", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
+                       "memo": "; ".join(diff) if diff else "", **platform_values})
+    for setl_id, row in sorted(ours.items()):
+        if setl_id not in seen:
+            result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
+                           "stmt_rslt": "1", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
+                           "memo": "settled on the platform but missing from the institution's detail",
+                           "medfee_sumamt": repo.from_fen(row["medfee_sumamt_fen"]),
+                           "fund_pay_sumamt": repo.from_fen(row["fund_pay_sumamt_fen"]), "acct_pay": repo.from_fen(row["acct_pay_fen"])})
+    mismatches = sum(1 for row in result if row["stmt_rslt"] == "1")
+    return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if mismatches else "0",
+                         "stmt_rslt_dscr": f"{mismatches} of {len(result)} lines differ" if mismatches else "平帐 (every line agrees)"},
+            "result": result}
+
+
+@transaction("3203", "清算申请", writes=True)
+def clearing_application(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    clr_type = text(data, "clr_type", where)
+    setlym = text(data, "setlym", where, required=False)
+    if setlym and not data.get("begndate"):
+        if not YEAR_MONTH.fullmatch(setlym):  # text() refuses these already
+            raise GatewayError(f"input.data.setlym 应为 yyyyMM（月份 01–12），收到 {setlym!r}")
+        year, month = int(setlym[:4]), int(setlym[4:])
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise GatewayError(f"input.data.setlym 年份超出范围（{EARLIEST.year}–{LATEST.year}），收到 {setlym!r}")
+        first = dt.date(year, month, 1)
+        last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+        begin, end = first, last
+    else:
+        begin, end = period(data, where)
+    ours = institution_totals(conn, request, begin=begin, end=end, clr_type=clr_type, insutype=None)
+    diff = differences(ours, {
+        "setl_cnt": number(data, "psntime", where, required=False, allow_negative=True),
+        "medfee_sumamt": amount(data, "medfee_sumamt", where, allow_negative=True),
+        "fund_pay_sumamt": amount(data, "fund_appy_sum", where, allow_negative=True),
+        "acct_pay": amount(data, "acct_pay", where, required=False, allow_negative=True),
+        "cash_payamt": amount(data, "cash_payamt", where, required=False, allow_negative=True),
+    })
+    if diff:
+        raise GatewayError("the application does not match the platform's settlements: " + "; ".join(diff))
+    a = t.clearing_applications
+    # One institution's applications of a clearing type queue here, then the overlap check
+    # reads what the earlier ones committed (docs/locking.md, rank 4).
+    repo.lock_key(conn, f"clearing-application/{request.institution['fixmedins_code']}/{clr_type}")
+    overlap = conn.execute(select(a.c.clr_appy_evt_id).where(
+        a.c.fixmedins_code == request.institution["fixmedins_code"], a.c.clr_type == clr_type, a.c.status == "applied",
+        a.c.begndate <= end, a.c.enddate >= begin)).first()
+    if overlap:
+        raise GatewayError(f"application {overlap[0]} already covers part of {begin}..{end}; cancel it (3204) first")
+    evt = new_id("CA")
+    conn.execute(insert(a).values(
+        clr_appy_evt_id=evt, fixmedins_code=request.institution["fixmedins_code"], clr_type=clr_type, begndate=begin,
+        enddate=end, setl_cnt=ours["setl_cnt"], medfee_sumamt_fen=repo.to_fen(ours["medfee_sumamt"]),
+        fund_pay_sumamt_fen=repo.to_fen(ours["fund_pay_sumamt"]), acct_pay_fen=repo.to_fen(ours["acct_pay"]),
+        status="applied", created_at=request.now))
+    return {"result": {"clr_appy_evt_id": evt}}
+
+
+@transaction("3204", "清算申请撤销", writes=True)
+def clearing_application_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    evt = text(data, "clr_appy_evt_id", "input.data")
+    a = t.clearing_applications
+    query = select(a).where(a.c.clr_appy_evt_id == evt)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
+        raise GatewayError(f"clearing application {evt} not found for this institution")
+    if row["status"] != "applied":
+        raise GatewayError(f"clearing application {evt} is {row['status']}")
+    conn.execute(update(a).where(a.c.clr_appy_evt_id == evt).values(status="cancelled", cancelled_at=request.now))
+    return {}
+
+

@@ -1,0 +1,141 @@
+"""Settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient."""
+
+from __future__ import annotations
+
+
+from sqlalchemy import Connection
+
+from yibao.store import repository as repo
+
+from yibao.app import audit, supervision
+from yibao.app.errors import GatewayError
+from yibao.app.platform import Platform, Priced
+from ..access import check_envelope_region, check_sanctions, own_settlement, own_visit
+from ..chapters.visits import ensure_unsettled
+from ..outputs import preview_output, settlement_output
+from ..readers import amount, flag, node, text
+from ..registry import Request, transaction
+
+
+# --- settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient -----------------------------------------
+
+def price_for_request(platform: Platform, conn: Connection, request: Request, *, kind: str,
+                      lock: bool) -> tuple[Priced, dict, list[dict]]:
+    """``lock``: a settlement (not a preview) locks the visit, then the person and the family
+    account owner (docs/locking.md), and decides on what it reads after the locks."""
+    data = node(request, "data")
+    where = "input.data"
+    psn_no = text(data, "psn_no", where)
+    visit = own_visit(conn, request, text(data, "mdtrt_id", where), psn_no, lock=lock)
+    if visit["kind"] != kind:
+        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
+    if visit["status"] == "cancelled":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is cancelled")
+    if kind == "inpatient" and visit["status"] != "discharged":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not discharged: discharge (2402) before settling")
+    insutype = text(data, "insutype", where, required=False, default=visit["insutype"])
+    if insutype != visit["insutype"]:
+        raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
+    check_sanctions(conn, request, psn_no, request.now.date())
+    ensure_unsettled(conn, visit, "settling again")
+    lines = repo.fee_lines(conn, visit["mdtrt_id"])
+    chrg_bchno = text(data, "chrg_bchno", where, required=False)
+    if kind == "outpatient" and chrg_bchno and chrg_bchno != "0000":
+        lines = [line for line in lines if line["chrg_bchno"] == chrg_bchno]
+    medfee = amount(data, "medfee_sumamt", where)
+    uploaded = repo.from_fen(sum(line["det_item_fee_sumamt_fen"] for line in lines))
+    if medfee != uploaded:
+        raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the uploaded fee lines ({uploaded})")
+    med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
+    priced = platform.price_visit(conn, visit, request.institution, lines, med_type=med_type,
+                                  acct_used_flag=flag(data, "acct_used_flag", True), lock=lock)
+    check_envelope_region(request, priced.insurance)
+    return priced, visit, lines
+
+
+def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[dict], person: dict, setl_id: str = "") -> None:
+    """事中审核 at settlement with the treatment region's rule package: a definite violation
+    refuses the settlement where the region so configured it; findings are kept and answered
+    as warnings (warn_msg)."""
+    audited = audit.audit_visit(conn, visit, lines, person, request.institution, "事中", setl_id)
+    if audited is None:
+        return
+    package_row, _, findings = audited
+    if not findings:
+        return
+    definite = [f for f in findings if f.result_type == audit.DEFINITE]
+    if definite and package_row["refuse_definite"]:
+        raise GatewayError("refused by in-event audit (事中审核): " + "；".join(
+            f"[{f.rule_id} {f.rule_type}] {f.vola_cont}" for f in definite[:5]))
+    supervision.store_findings(conn, findings, stage="事中", run_id=request.msgid, now=request.now,
+                               context={"psn_no": visit["psn_no"], "fixmedins_code": visit["fixmedins_code"]})
+    request.warnings += [f"[{f.rule_id} {f.rule_type} {f.result_type}] {f.vola_cont}" for f in findings[:10]]
+
+
+def settle_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
+    priced, visit, lines = price_for_request(platform, conn, request, kind=kind, lock=True)
+    data = node(request, "data")
+    in_event_audit(conn, request, visit, lines, priced.person)
+    row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid,
+                                    infno=request.infno, chrg_bchno=text(data, "chrg_bchno", "input.data", required=False))
+    return settlement_output(row, visit, priced.person, priced.insurance)
+
+
+def reverse_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
+    data = node(request, "data")
+    original = own_settlement(conn, request, text(data, "setl_id", "input.data"))
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
+    if original["mdtrt_id"] != visit["mdtrt_id"]:
+        raise GatewayError(f"settlement {original['setl_id']} is not of visit {visit['mdtrt_id']}")
+    if visit["kind"] != kind:
+        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
+    return reversal_output(platform, conn, request, original, visit)
+
+
+def reversal_output(platform: Platform, conn: Connection, request: Request, original: dict, visit: dict) -> dict:
+    """The caller holds the visit's lock; the reversal locks the persons whose accounts it restores."""
+    row = platform.reverse_settlement(conn, original, msgid=request.msgid, infno=request.infno,
+                                      actor=f"{request.institution['fixmedins_code']}/{request.msgid}")
+    person = repo.person(conn, original["psn_no"])
+    insurance = repo.insurance(conn, original["psn_no"], original["insutype"])
+    output = settlement_output(row, visit, person, insurance)
+    short = {key: output["setlinfo"][key] for key in (
+        "mdtrt_id", "setl_id", "clr_optins", "setl_time", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
+        "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "cvlserv_pay",
+        "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay",
+        "psn_cash_pay", "hosp_part_amt", "balc", "acct_mulaid_pay", "medins_setl_id")}
+    return {"setlinfo": short, "setldetail": output["setldetail"]}
+
+
+@transaction("2206", "门诊预结算", writes=False)
+def outpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, _ = price_for_request(platform, conn, request, kind="outpatient", lock=False)
+    return preview_output(priced, visit)
+
+
+@transaction("2207", "门诊结算", writes=True)
+def outpatient_settle(platform: Platform, conn: Connection, request: Request) -> dict:
+    return settle_request(platform, conn, request, kind="outpatient")
+
+
+@transaction("2208", "门诊结算撤销", writes=True)
+def outpatient_reverse(platform: Platform, conn: Connection, request: Request) -> dict:
+    return reverse_request(platform, conn, request, kind="outpatient")
+
+
+@transaction("2303", "住院预结算", writes=False)
+def inpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
+    priced, visit, _ = price_for_request(platform, conn, request, kind="inpatient", lock=False)
+    return preview_output(priced, visit)
+
+
+@transaction("2304", "住院结算", writes=True)
+def inpatient_settle(platform: Platform, conn: Connection, request: Request) -> dict:
+    return settle_request(platform, conn, request, kind="inpatient")
+
+
+@transaction("2305", "住院结算撤销", writes=True)
+def inpatient_reverse(platform: Platform, conn: Connection, request: Request) -> dict:
+    return reverse_request(platform, conn, request, kind="inpatient")
+
+

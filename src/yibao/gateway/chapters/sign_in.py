@@ -1,0 +1,46 @@
+"""9001/9002 sign-in and sign-out."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Connection, insert, update
+
+from yibao.store import repository as repo
+from yibao.store import tables as t
+
+from yibao.app.errors import GatewayError
+from yibao.app.platform import Platform
+from ..json_input import parse_json
+from ..readers import text
+from ..registry import Request, transaction
+
+
+# --- 9001 / 9002 sign-in ----------------------------------------------------------------------------
+
+@transaction("9001", "签到", writes=True)
+def sign_in(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = request.input.get("signIn")
+    if data is None or (isinstance(data, str) and not data.strip()):
+        data = request.input
+    elif isinstance(data, str):
+        data = parse_json(data, "input.signIn", "input.signIn 不是有效的 JSON")
+    if not isinstance(data, dict):
+        raise GatewayError("input.signIn 应为对象")
+    opter_no = text(data, "opter_no", "input.signIn", required=False) or text(request.envelope, "opter", "", required=False)
+    sign_no = uuid.uuid4().hex
+    conn.execute(insert(t.sign_ins).values(
+        sign_no=sign_no, fixmedins_code=request.institution["fixmedins_code"], opter_no=opter_no, sign_time=request.now))
+    return {"signinoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}
+
+
+@transaction("9002", "签退", writes=True)
+def sign_out(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = request.input.get("signOut", request.input)
+    sign_no = text(data, "sign_no", "input.signOut")
+    if not repo.sign_in_valid(conn, sign_no, request.institution["fixmedins_code"]):
+        raise GatewayError(f"sign_no {sign_no} is not an open sign-in of this institution")
+    conn.execute(update(t.sign_ins).where(t.sign_ins.c.sign_no == sign_no).values(sign_out_time=request.now))
+    return {"signoutoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S")}}
+
+

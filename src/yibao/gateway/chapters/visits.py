@@ -1,0 +1,179 @@
+"""Visits: 2201–2203 outpatient registration, 2401–2405 admission and discharge."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, insert, select
+
+from yibao.store import repository as repo
+from yibao.store import tables as t
+
+from yibao.app.errors import GatewayError, new_id
+from yibao.app.platform import Platform
+from ..access import check_envelope_region, check_sanctions, own_visit
+from ..readers import moment, node, text
+from ..registry import Request, transaction
+
+
+# --- visits: 2201–2203 outpatient, 2401–2405 inpatient ----------------------------------------------------
+
+EMERGENCY_MED_TYPES = ("13", "24")  # 急诊, 急诊转住院
+
+
+def is_emergency(data: dict, med_type: str) -> bool:
+    """An emergency visit: med_type 13/24, or exp_content.er_flag = 1 (nhsa-interface §1.4)."""
+    extension = data.get("exp_content")
+    if isinstance(extension, str):
+        try:
+            extension = json.loads(extension) if extension.strip() else {}
+        except json.JSONDecodeError:
+            extension = {}
+    flag_value = str((extension or {}).get("er_flag", "")) if isinstance(extension, dict) else ""
+    return med_type in EMERGENCY_MED_TYPES or flag_value == "1"
+
+
+def register_visit(conn: Connection, request: Request, data: dict, where: str, *, kind: str, med_type: str,
+                   ipt_otp_no: str) -> str:
+    psn_no = text(data, "psn_no", where)
+    insutype = text(data, "insutype", where)
+    begntime = moment(data, "begntime", where)
+    if repo.person(conn, psn_no) is None:
+        raise GatewayError(f"person {psn_no} not found")
+    insurance = repo.insurance(conn, psn_no, insutype)
+    if insurance is None or insurance["psn_insu_stas"] != "1":
+        raise GatewayError(f"person {psn_no} has no active insurance of type {insutype}")
+    check_envelope_region(request, insurance)
+    check_sanctions(conn, request, psn_no, begntime.date())
+    code = request.institution["fixmedins_code"]
+    if conn.execute(select(t.visits.c.mdtrt_id).where(t.visits.c.fixmedins_code == code, t.visits.c.ipt_otp_no == ipt_otp_no)).first():
+        raise GatewayError(f"visit number (ipt_otp_no / ipt_no) {ipt_otp_no} is already used by another visit of this institution")
+    mdtrt_id = new_id("31")
+    conn.execute(insert(t.visits).values(
+        mdtrt_id=mdtrt_id, fixmedins_code=code, psn_no=psn_no, insutype=insutype, med_type=med_type, kind=kind,
+        ipt_otp_no=ipt_otp_no, begntime=begntime, endtime=None, insuplc_admdvs=insurance["insuplc_admdvs"],
+        mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(data, "dise_codg", where, required=False),
+        dise_name=text(data, "dise_name", where, required=False), status="registered", created_at=request.now,
+        emergency=is_emergency(data, med_type),
+    ))
+    return mdtrt_id
+
+
+def store_diagnoses(conn: Connection, mdtrt_id: str, rows: list[dict], stage: str) -> None:
+    for index, row in enumerate(rows):
+        where = f"input.diseinfo[{index}]"
+        conn.execute(insert(t.diagnoses).values(
+            mdtrt_id=mdtrt_id, stage=stage, diag_type=text(row, "diag_type", where, required=False),
+            diag_srt_no=text(row, "diag_srt_no", where, required=False), diag_code=text(row, "diag_code", where),
+            diag_name=text(row, "diag_name", where, required=False),
+            maindiag_flag=text(row, "maindiag_flag", where, required=False),
+        ))
+
+
+def ensure_unsettled(conn: Connection, visit: dict, action: str) -> None:
+    if repo.active_settlement(conn, visit["mdtrt_id"]) is not None:
+        raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before {action}")
+
+
+@transaction("2201", "门诊挂号", writes=True)
+def outpatient_register(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    ipt_otp_no = text(data, "ipt_otp_no", "input.data")
+    mdtrt_id = register_visit(conn, request, data, "input.data", kind="outpatient",
+                              med_type=text(data, "med_type", "input.data", required=False, default="11"),
+                              ipt_otp_no=ipt_otp_no)
+    return {"data": {"mdtrt_id": mdtrt_id, "psn_no": data["psn_no"], "ipt_otp_no": ipt_otp_no, "exp_content": ""}}
+
+
+@transaction("2202", "门诊挂号撤销", writes=True)
+def outpatient_register_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
+    if visit["status"] == "cancelled":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is already cancelled")
+    ensure_unsettled(conn, visit, "cancelling the registration")
+    repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
+    return {}
+
+
+@transaction("2203", "门诊就诊信息上传", writes=True)
+def outpatient_visit_info(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "mdtrtinfo")
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.mdtrtinfo"), text(info, "psn_no", "input.mdtrtinfo"), lock=True)
+    if visit["status"] != "registered":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['status']}")
+    ensure_unsettled(conn, visit, "changing the visit")
+    med_type = text(info, "med_type", "input.mdtrtinfo")
+    repo.update_visit(
+        conn, visit["mdtrt_id"], med_type=med_type,
+        dise_codg=text(info, "dise_codg", "input.mdtrtinfo", required=False),
+        dise_name=text(info, "dise_name", "input.mdtrtinfo", required=False),
+        emergency=bool(visit["emergency"]) or is_emergency(info, med_type),
+    )
+    store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "otp")
+    return {}
+
+
+@transaction("2401", "入院办理", writes=True)
+def admission(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "mdtrtinfo")
+    mdtrt_id = register_visit(conn, request, info, "input.mdtrtinfo", kind="inpatient",
+                              med_type=text(info, "med_type", "input.mdtrtinfo"),
+                              ipt_otp_no=text(info, "ipt_no", "input.mdtrtinfo"))
+    store_diagnoses(conn, mdtrt_id, node(request, "diseinfo", required=False, many=True), "adm")
+    return {"result": {"mdtrt_id": mdtrt_id}}
+
+
+@transaction("2402", "出院办理", writes=True)
+def discharge(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "dscginfo")
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.dscginfo"), text(info, "psn_no", "input.dscginfo"), lock=True)
+    if visit["kind"] != "inpatient" or visit["status"] != "registered":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not an open admission ({visit['kind']}, {visit['status']})")
+    endtime = moment(info, "endtime", "input.dscginfo")
+    if endtime < visit["begntime"]:
+        raise GatewayError("input.dscginfo.endtime is before the admission time")
+    repo.update_visit(conn, visit["mdtrt_id"], endtime=endtime, status="discharged",
+                      dise_codg=text(info, "dise_codg", "input.dscginfo", required=False, default=visit["dise_codg"]))
+    store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "dscg")
+    return {}
+
+
+@transaction("2403", "住院信息变更", writes=True)
+def admission_change(platform: Platform, conn: Connection, request: Request) -> dict:
+    info = node(request, "adminfo")
+    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"), lock=True)
+    ensure_unsettled(conn, visit, "changing the admission")
+    changes = {}
+    for name in ("med_type", "dise_codg", "dise_name"):
+        if info.get(name) not in (None, ""):
+            changes[name] = text(info, name, "input.adminfo")
+    if info.get("begntime"):
+        changes["begntime"] = moment(info, "begntime", "input.adminfo")
+    if changes:
+        repo.update_visit(conn, visit["mdtrt_id"], **changes)
+    return {}
+
+
+@transaction("2404", "入院办理撤销", writes=True)
+def admission_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
+    if visit["kind"] != "inpatient" or visit["status"] == "cancelled":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not an admission that can be cancelled")
+    ensure_unsettled(conn, visit, "cancelling the admission")
+    repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
+    return {}
+
+
+@transaction("2405", "出院办理撤销", writes=True)
+def discharge_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
+    if visit["status"] != "discharged":
+        raise GatewayError(f"visit {visit['mdtrt_id']} is not discharged")
+    ensure_unsettled(conn, visit, "cancelling the discharge")
+    repo.update_visit(conn, visit["mdtrt_id"], status="registered", endtime=None)
+    return {}
+
+

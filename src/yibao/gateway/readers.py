@@ -1,0 +1,180 @@
+"""Lenient field readers for the national input (nhsa-interface.md §1, and the appendix's variations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+
+from yibao.app.errors import GatewayError
+from .json_input import MAX_JSON_DEPTH, _bad_character, _has_bad_character, _path, _shown, check_json, load_json, parse_json
+from .registry import Request
+
+
+CHECKED_IN_NODES = ("psn_no", "mdtrt_id", "setl_id", "ipt_otp_no", "ipt_no", "feedetl_sn", "init_feedetl_sn",
+                    "chrg_bchno", "med_list_codg", "medins_list_codg", "insutype", "med_type", "dise_codg",
+                    "diag_code", "diag_type", "diag_srt_no", "maindiag_flag", "opsp_dise_code", "opter_no")
+# Extension fields that may come as an object or as a JSON string: parsed here, once, with the limits above.
+JSON_STRING_FIELDS = ("exp_content",)
+
+
+def _checked_object(item: dict, where: str) -> dict:
+    for name in CHECKED_IN_NODES:
+        if item.get(name) is not None:
+            text(item, name, where, required=False)
+    extensions = [name for name in JSON_STRING_FIELDS if isinstance(item.get(name), str) and item[name].strip()]
+    if not extensions:
+        return item
+    item = dict(item)
+    for name in extensions:
+        try:
+            value = load_json(item[name])
+        except RecursionError:
+            raise GatewayError(f"{_shown(_path(where, name))} 嵌套过深（超过 {MAX_JSON_DEPTH} 层）") from None
+        except ValueError:
+            item[name] = None  # not JSON: no extension (lenient), never re-parsed by a handler
+            continue
+        check_json(value, _path(where, name))
+        item[name] = value
+    return item
+
+
+def node(request: Request, name: str, *, required: bool = True, many: bool = False) -> Any:
+    value = request.input.get(name)
+    if value is None:
+        if required:
+            raise GatewayError(f"input.{name} is required")
+        return [] if many else {}
+    if isinstance(value, str):
+        value = parse_json(value, f"input.{name}", f"input.{name} is not valid JSON")
+    if many:
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise GatewayError(f"input.{name} must be an array of objects")
+        return [_checked_object(item, f"input.{name}[{index}]") for index, item in enumerate(value)]
+    if not isinstance(value, dict):
+        raise GatewayError(f"input.{name} must be an object")
+    return _checked_object(value, f"input.{name}")
+
+
+# The longest value each field may have: the length of the column that stores it
+# (src/yibao/store/tables.py), or the national field length (nhsa-interface §3) where the
+# value is only looked up. text() refuses longer values, so SQLite (which stores any length)
+# and PostgreSQL (which refuses) accept and refuse the same requests.
+# tests/platform/test_hostile.py checks every stored field against its column.
+FIELD_LENGTHS = {
+    "psn_no": 30, "mdtrt_id": 30, "setl_id": 30, "ipt_otp_no": 40, "ipt_no": 40, "feedetl_sn": 30,
+    "init_feedetl_sn": 30, "chrg_bchno": 30, "med_list_codg": 50, "medins_list_codg": 150, "mdtrt_cert_no": 50,
+    "mdtrt_cert_type": 3, "insutype": 3, "med_type": 6, "dise_codg": 30, "dise_name": 200, "diag_code": 30,
+    "diag_type": 6, "diag_srt_no": 6, "diag_name": 200, "maindiag_flag": 1, "omsgid": 40, "oinfno": 6,
+    "sign_no": 32, "opter_no": 30, "opter": 30, "hilist_code": 50, "insu_admdvs": 6, "list_type": 3, "type": 30,
+    "cum_ym": 6, "clr_type": 6, "setlym": 6, "clr_appy_evt_id": 30, "setl_optins": 6, "trt_dcla_detl_sn": 30,
+    "opsp_dise_code": 30, "opsp_dise_name": 100, "mdtrtarea_admdvs": 6, "reflin_medins_no": 30, "memo": 200,
+    "patn_id": 30, "dscg_main_dise_codg": 30,
+}
+YEAR_MONTH = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")
+FIELD_FORMATS = {"cum_ym": YEAR_MONTH, "setlym": YEAR_MONTH}  # yyyyMM, ASCII digits, month 01–12
+
+
+def _fields(data: Any, where: str) -> dict:
+    """The object a reader reads a field of; a list, string or number there is refused."""
+    if not isinstance(data, dict):
+        raise GatewayError(f"{_shown(where)} 应为对象")
+    return data
+
+
+def text(data: dict, field: str, where: str, *, required: bool = True, default: str = "") -> str:
+    value = _fields(data, where).get(field)
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if required:
+            raise GatewayError(f"{_path(where, field)} is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise GatewayError(f"{_path(where, field)} must be a string")
+    value = str(value).strip()
+    if "\x00" in value:
+        raise GatewayError(f"{_path(where, field)} contains a NUL character")
+    if _has_bad_character(value):
+        raise _bad_character(value, _path(where, field))
+    limit = FIELD_LENGTHS.get(field, 200)
+    if len(value) > limit:
+        raise GatewayError(f"{_path(where, field)} is longer than {limit} characters")
+    pattern = FIELD_FORMATS.get(field)
+    if pattern is not None and not pattern.fullmatch(value):
+        raise GatewayError(f"{_path(where, field)} 应为 yyyyMM（月份 01–12），收到 {value!r}")
+    return value
+
+
+NUMBER_LIMIT = Decimal("1e12")
+NUMBER_DECIMALS = 8  # cnt and pric are stored as text of at most 24 characters (fee_lines)
+_NUMBER_QUANTUM = Decimal(1).scaleb(-NUMBER_DECIMALS)
+
+
+def number(data: dict, field: str, where: str, *, required: bool = True, allow_negative: bool = False) -> Decimal | None:
+    value = _fields(data, where).get(field)
+    if value is None or value == "":
+        if required:
+            raise GatewayError(f"{where}.{field} is required")
+        return None
+    if isinstance(value, bool):
+        raise GatewayError(f"{where}.{field} must be a number")
+    if isinstance(value, str) and len(value) > 100:
+        raise GatewayError(f"{where}.{field} is out of range")
+    try:
+        result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise GatewayError(f"{where}.{field} must be a number, got {str(value)[:30]!r}") from None
+    # compared, not abs(): abs() rounds to the context and overflows on an exponent like 1e999999999
+    if not result.is_finite() or result > NUMBER_LIMIT or result < -NUMBER_LIMIT:
+        raise GatewayError(f"{where}.{field} is out of range")
+    if result < 0 and not allow_negative:
+        raise GatewayError(f"{where}.{field} must not be negative")
+    if result.as_tuple().exponent < -NUMBER_DECIMALS:
+        shorter = result.quantize(_NUMBER_QUANTUM)
+        if shorter != result:
+            raise GatewayError(f"{where}.{field} 小数位数过多（最多 {NUMBER_DECIMALS} 位）")
+        result = shorter
+    return result
+
+
+def amount(data: dict, field: str, where: str, **kwargs) -> Decimal | None:
+    value = number(data, field, where, **kwargs)
+    if value is not None and value != value.quantize(Decimal("0.01")):
+        raise GatewayError(f"{where}.{field} has more than two decimals")
+    return value
+
+
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d%H%M%S", "%Y%m%d")
+EARLIEST, LATEST = dt.datetime(1900, 1, 1), dt.datetime(2999, 12, 31, 23, 59, 59)
+
+
+def moment(data: dict, field: str, where: str, *, required: bool = True, default: dt.datetime | None = None) -> dt.datetime | None:
+    value = _fields(data, where).get(field)
+    if value in (None, ""):
+        if required:
+            raise GatewayError(f"{where}.{field} is required")
+        return default
+    shown = str(value).strip()[:64]
+    for pattern in DATETIME_FORMATS:
+        try:
+            found = dt.datetime.strptime(shown, pattern)
+        except ValueError:
+            continue
+        if not EARLIEST <= found <= LATEST:
+            # dates far out overflow the platform's date arithmetic (a day after, a year before)
+            raise GatewayError(f"{where}.{field} 超出范围（应在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间），收到 {shown[:30]!r}")
+        return found
+    raise GatewayError(f"{where}.{field} is not a date-time (yyyy-MM-dd HH:mm:ss): {str(value)[:30]!r}")
+
+
+def flag(data: dict, field: str, default: bool) -> bool:
+    value = data.get(field) if isinstance(data, dict) else None
+    if value in (None, ""):
+        return default
+    return str(value).strip() in ("1", "true", "True", "Y", "y")
+
+
