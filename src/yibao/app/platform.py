@@ -47,6 +47,9 @@ class Priced:
     family_psn_no: str | None
     filing: str | None
     filing_no: str | None
+    # (seq, balance_fen) of the person's and the family owner's last account entries, read
+    # under their locks (only a locked pricing may be stored).
+    account_tips: dict[str, tuple[int, int]] | None = None
 
 
 class Platform:
@@ -101,9 +104,9 @@ class Platform:
                 filing = "emergency"
         year = day.year
         family = person.get("family_psn_no")
-        balances = repo.account_balances(conn, [visit["psn_no"]] + ([family] if family else []))
-        balance = balances.get(visit["psn_no"], Decimal(0))
-        mutual_aid_balance = balances.get(family, Decimal(0)) if family else Decimal(0)
+        tips = repo.account_tips(conn, [visit["psn_no"]] + ([family] if family else []))
+        balance = repo.from_fen(tips.get(visit["psn_no"], (0, 0))[1])
+        mutual_aid_balance = repo.from_fen(tips.get(family, (0, 0))[1]) if family else Decimal(0)
         needs_qualification = any(b.diseases is not None and med_type in b.med_types for b in policy.benefits)
         case = SettlementCase(
             policy=policy,
@@ -138,13 +141,19 @@ class Platform:
             settlement = settle(case)
         except SettlementRefused as refusal:
             raise GatewayError(f"[{refusal.code}] {refusal.message}") from None
-        return Priced(settlement, case, policy_row["policy_id"], person, insurance, year, family, filing, filing_no)
+        return Priced(settlement, case, policy_row["policy_id"], person, insurance, year, family, filing, filing_no,
+                      tips if lock else None)
 
     def store_settlement(
         self, conn: Connection, priced: Priced, visit: dict, institution: dict, *,
-        msgid: str, infno: str, chrg_bchno: str = "",
+        msgid: str, infno: str, chrg_bchno: str = "", follows_reversal_id: str | None = None,
     ) -> dict:
-        """Write the settlement, its account and accumulator movements; return the stored row."""
+        """Write the settlement, its account and accumulator movements; return the stored row.
+
+        ``follows_reversal_id``: what the visit's settlement chain says a new settlement follows,
+        read by the caller under the visit's lock (``repo.settlement_chain``); None for a new
+        visit (pharmacy) or a first settlement."""
+        assert priced.account_tips is not None, "only a pricing made under the persons' locks is stored"
         now = self.clock()
         s = priced.settlement
         setl_id = new_id("30")
@@ -176,14 +185,16 @@ class Platform:
         }
         for name in repo.SETLINFO_AMOUNTS:
             row[f"{name}_fen"] = repo.to_fen(getattr(s, name))
-        row["follows_reversal_id"] = repo.settlement_follows(conn, visit["mdtrt_id"])
+        row["follows_reversal_id"] = follows_reversal_id
         repo.insert_settlement(conn, row)
         actor = f"{institution['fixmedins_code']}/{msgid}"
+        tips = priced.account_tips
         if s.acct_pay:
-            repo.add_account_entry(conn, visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, now, actor=actor)
+            repo.add_account_entry(conn, visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, now, actor=actor,
+                                   tip=tips.get(visit["psn_no"], (0, 0)))
         if s.acct_mulaid_pay:
             repo.add_account_entry(conn, priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id, now,
-                                   actor=actor)
+                                   actor=actor, tip=tips.get(priced.family_psn_no, (0, 0)))
         repo.add_accumulator_delta(conn, visit["psn_no"], visit["insutype"], priced.year, s.delta, setl_id)
         check_stored(row)
         ledger.post(conn, ledger.settlement_entry_for(row), now)
@@ -233,8 +244,7 @@ def lock_person_and_family(conn: Connection, psn_no: str) -> dict | None:
     person = repo.person(conn, psn_no)
     if person is None:
         return None
-    repo.lock_persons(conn, [psn_no, person.get("family_psn_no")])
-    locked = repo.person(conn, psn_no)
+    locked = repo.lock_persons(conn, [psn_no, person.get("family_psn_no")])[psn_no]
     if locked.get("family_psn_no") != person.get("family_psn_no"):
         raise GatewayError(f"person {psn_no}'s family account link changed during the settlement; retry")
     return locked

@@ -8,6 +8,7 @@ row keyed by (institution, msgid), so a retried msgid returns the stored answer.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import json
 import logging
@@ -153,19 +154,19 @@ class Dispatcher:
     def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str) -> dict:
         # Security decisions are read from the database in the request's own transaction, never
         # from a per-process cache: a sign-out or a new secret holds at once on every worker.
-        institution = repo.institution(conn, code)
+        sign_no = _field(message, "sign_no") if infno != "9001" else ""
+        institution, signed_in = repo.institution_and_sign_in(conn, code, sign_no)
         if institution is None:
             raise GatewayError(f"unknown institution {code}")
         if self.settings.insecure_demo:
             return institution
         paasid = headers.get("x-tif-paasid", "")
         secret = headers.get("apikey", "")
-        if paasid != code or not secret or hash_secret(secret, institution["secret_salt"]) != institution["secret_hash"]:
+        if paasid != code or not secret or not hmac.compare_digest(
+                hash_secret(secret, institution["secret_salt"]), institution["secret_hash"]):
             raise GatewayError("not authenticated: send x-tif-paasid (= fixmedins_code) and the institution's apikey")
-        if infno != "9001":
-            sign_no = _field(message, "sign_no")
-            if not sign_no or not repo.sign_in_valid(conn, sign_no, code):
-                raise GatewayError("sign_no is missing or not an open sign-in of this institution (sign in with 9001)")
+        if infno != "9001" and not (sign_no and signed_in):
+            raise GatewayError("sign_no is missing or not an open sign-in of this institution (sign in with 9001)")
         return institution
 
     def _run(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:

@@ -40,6 +40,19 @@ def institution(conn: Connection, code: str) -> dict | None:
     return dict(row) if row else None
 
 
+def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[dict | None, bool]:
+    """The institution and whether ``sign_no`` is one of its open sign-ins, in one round trip
+    (every authenticated request asks both)."""
+    open_sign_in = (select(t.sign_ins.c.sign_no).where(
+        t.sign_ins.c.sign_no == sign_no, t.sign_ins.c.fixmedins_code == code, t.sign_ins.c.sign_out_time.is_(None))
+        .exists().label("signed_in"))
+    row = conn.execute(select(t.institutions, open_sign_in).where(t.institutions.c.fixmedins_code == code)).mappings().first()
+    if row is None:
+        return None, False
+    institution = dict(row)
+    return institution, bool(institution.pop("signed_in"))
+
+
 def sign_in_valid(conn: Connection, sign_no: str, fixmedins_code: str) -> bool:
     row = conn.execute(
         select(t.sign_ins.c.sign_no).where(
@@ -68,14 +81,18 @@ def lock_person(conn: Connection, psn_no: str) -> None:
     lock_persons(conn, [psn_no])
 
 
-def lock_persons(conn: Connection, psn_nos: Iterable[str | None]) -> None:
+def lock_persons(conn: Connection, psn_nos: Iterable[str | None]) -> dict[str, dict]:
     """Lock person rows in ascending psn_no order, so two transactions that need the same two
     persons (a family member and the account owner, 家庭共济) never wait on each other in a
-    circle. PostgreSQL row locks; SQLite's BEGIN IMMEDIATE already serializes every writer."""
+    circle, and return the rows as read after the lock. PostgreSQL row locks; SQLite's BEGIN
+    IMMEDIATE already serializes every writer."""
     wanted = sorted({psn_no for psn_no in psn_nos if psn_no})
-    if conn.dialect.name == "postgresql" and wanted:
-        conn.execute(select(t.persons.c.psn_no).where(t.persons.c.psn_no.in_(wanted))
-                     .order_by(t.persons.c.psn_no).with_for_update())
+    if not wanted:
+        return {}
+    query = select(t.persons).where(t.persons.c.psn_no.in_(wanted)).order_by(t.persons.c.psn_no)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {row["psn_no"]: dict(row) for row in conn.execute(query).mappings()}
 
 
 def lock_key(conn: Connection, key: str) -> None:
@@ -111,18 +128,26 @@ def _last_entries(conn: Connection, psn_nos: list[str]):
 
 def account_balances(conn: Connection, psn_nos: list[str]) -> dict[str, Decimal]:
     """Balances from the last entry of each person's chain (its balance_after_fen)."""
-    return {psn_no: from_fen(int(balance)) for psn_no, _, balance in _last_entries(conn, list(psn_nos))}
+    return {psn_no: from_fen(balance) for psn_no, (_, balance) in account_tips(conn, psn_nos).items()}
+
+
+def account_tips(conn: Connection, psn_nos: list[str]) -> dict[str, tuple[int, int]]:
+    """Each person's last account entry as (seq, balance_after_fen); absent = no entries yet."""
+    return {psn_no: (int(seq), int(balance)) for psn_no, seq, balance in _last_entries(conn, list(psn_nos))}
 
 
 def add_account_entry(conn: Connection, psn_no: str, amount: Decimal, kind: str, setl_id: str | None,
-                      now: dt.datetime, *, actor: str = "") -> int:
+                      now: dt.datetime, *, actor: str = "", tip: tuple[int, int] | None = None) -> int:
     """Append a movement to the person's chain and return the balance after it (fen).
 
-    The caller holds the person's lock (docs/locking.md); without it, a concurrent writer
-    makes this insert fail on uq_account_entries_seq rather than fork the chain, and a
-    movement below zero fails on ck_account_entries_not_negative."""
-    found = _last_entries(conn, [psn_no])
-    seq, before = (int(found[0][1]), int(found[0][2])) if found else (0, 0)
+    ``tip``: the person's last (seq, balance_after_fen) when the caller read it under the
+    person's lock in this transaction (saves a round trip). The caller holds the person's lock
+    (docs/locking.md); without it, a concurrent writer makes this insert fail on
+    uq_account_entries_seq rather than fork the chain, and a movement below zero fails on
+    ck_account_entries_not_negative."""
+    if tip is None:
+        tip = account_tips(conn, [psn_no]).get(psn_no, (0, 0))
+    seq, before = tip
     after = before + to_fen(amount)
     assert after >= 0, "an account movement below zero must be refused before it is written"
     conn.execute(insert(t.account_entries).values(
@@ -315,25 +340,26 @@ def settlement_by_msgid(conn: Connection, fixmedins_code: str, msgid: str) -> di
 
 
 def active_settlement(conn: Connection, mdtrt_id: str) -> dict | None:
-    """The visit's settlement that has not been reversed, if any. A reversal carries its
-    visit's mdtrt_id, so one indexed query over the visit's rows answers it."""
+    """The visit's settlement that has not been reversed, if any."""
+    return settlement_chain(conn, mdtrt_id)[0]
+
+
+def settlement_chain(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str | None]:
+    """From one indexed query over the visit's rows (a reversal carries its visit's mdtrt_id):
+    the active (unreversed) settlement, and what a new settlement would follow — the reversal
+    no settlement follows yet (None for a first settlement; docs/locking.md)."""
     rows = conn.execute(select(t.settlements).where(t.settlements.c.mdtrt_id == mdtrt_id)).mappings().all()
     reversed_ids = {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"}
-    for row in rows:
-        if row["kind"] == "settlement" and row["setl_id"] not in reversed_ids:
-            return dict(row)
-    return None
+    followed = {row["follows_reversal_id"] for row in rows if row["kind"] == "settlement"}
+    active = [dict(row) for row in rows if row["kind"] == "settlement" and row["setl_id"] not in reversed_ids]
+    open_reversals = [row["setl_id"] for row in rows if row["kind"] == "reversal" and row["setl_id"] not in followed]
+    assert len(open_reversals) <= 1, f"visit {mdtrt_id}: settlement chain forks"
+    return (active[0] if active else None), (open_reversals[0] if open_reversals else None)
 
 
 def settlement_follows(conn: Connection, mdtrt_id: str) -> str | None:
-    """What a new settlement of the visit follows: the reversal that no settlement follows yet
-    (None for the visit's first settlement). The caller has checked there is no active one."""
-    rows = conn.execute(select(t.settlements.c.setl_id, t.settlements.c.kind, t.settlements.c.follows_reversal_id)
-                        .where(t.settlements.c.mdtrt_id == mdtrt_id)).all()
-    followed = {follows for _, kind, follows in rows if kind == "settlement"}
-    open_reversals = [setl_id for setl_id, kind, _ in rows if kind == "reversal" and setl_id not in followed]
-    assert len(open_reversals) <= 1, f"visit {mdtrt_id}: settlement chain forks"
-    return open_reversals[0] if open_reversals else None
+    """What a new settlement of the visit follows (see ``settlement_chain``)."""
+    return settlement_chain(conn, mdtrt_id)[1]
 
 
 def reversal_of(conn: Connection, setl_id: str) -> dict | None:

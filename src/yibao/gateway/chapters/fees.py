@@ -28,12 +28,15 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         raise GatewayError("input.feedetail has more than 2000 lines; upload in batches")
     stored = []
     visits: dict[str, dict] = {}
-    lock_visits(conn, request, [text(row, "mdtrt_id", f"input.feedetail[{index}]") for index, row in enumerate(rows)])
+    locked = lock_visits(conn, request, [text(row, "mdtrt_id", f"input.feedetail[{index}]")
+                                         for index, row in enumerate(rows)])
     for index, row in enumerate(rows):
         where = f"input.feedetail[{index}]"
         mdtrt_id = text(row, "mdtrt_id", where)
         if mdtrt_id not in visits:
-            visit = own_visit(conn, request, mdtrt_id, text(row, "psn_no", where))
+            visit = locked[mdtrt_id]
+            if visit["psn_no"] != text(row, "psn_no", where):
+                raise GatewayError(f"visit {mdtrt_id} does not belong to person {text(row, 'psn_no', where)}")
             if visit["kind"] != kind:
                 raise GatewayError(f"visit {mdtrt_id} is {visit['kind']}, not {kind}")
             if visit["status"] == "cancelled":
@@ -77,11 +80,10 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
     return {"result": split_output(stored, catalog)}
 
 
-def lock_visits(conn: Connection, request: Request, mdtrt_ids: list[str]) -> None:
-    """Lock several visits of one request in ascending mdtrt_id order (no circular waits);
-    the handler then reads each visit after its lock."""
-    for mdtrt_id in sorted(set(mdtrt_ids)):
-        own_visit(conn, request, mdtrt_id, lock=True)
+def lock_visits(conn: Connection, request: Request, mdtrt_ids: list[str]) -> dict[str, dict]:
+    """Lock several visits of one request in ascending mdtrt_id order (no circular waits) and
+    return them as read after their locks."""
+    return {mdtrt_id: own_visit(conn, request, mdtrt_id, lock=True) for mdtrt_id in sorted(set(mdtrt_ids))}
 
 
 def cancel_lines(conn: Connection, request: Request, data: dict, where: str, *, key: str) -> None:

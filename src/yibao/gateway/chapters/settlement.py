@@ -20,9 +20,12 @@ from ..registry import Request, transaction
 # --- settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient -----------------------------------------
 
 def price_for_request(platform: Platform, conn: Connection, request: Request, *, kind: str,
-                      lock: bool) -> tuple[Priced, dict, list[dict]]:
+                      lock: bool) -> tuple[Priced, dict, list[dict], str | None]:
     """``lock``: a settlement (not a preview) locks the visit, then the person and the family
-    account owner (docs/locking.md), and decides on what it reads after the locks."""
+    account owner (docs/locking.md), and decides on what it reads after the locks.
+
+    Returns the pricing, the visit, its lines and what a new settlement of the visit follows
+    in its settlement chain (repo.settlement_chain)."""
     data = node(request, "data")
     where = "input.data"
     psn_no = text(data, "psn_no", where)
@@ -37,7 +40,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     if insutype != visit["insutype"]:
         raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
     check_sanctions(conn, request, psn_no, request.now.date())
-    ensure_unsettled(conn, visit, "settling again")
+    follows_reversal_id = ensure_unsettled(conn, visit, "settling again")
     lines = repo.fee_lines(conn, visit["mdtrt_id"])
     chrg_bchno = text(data, "chrg_bchno", where, required=False)
     if kind == "outpatient" and chrg_bchno and chrg_bchno != "0000":
@@ -50,7 +53,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     priced = platform.price_visit(conn, visit, request.institution, lines, med_type=med_type,
                                   acct_used_flag=flag(data, "acct_used_flag", True), lock=lock)
     check_envelope_region(request, priced.insurance)
-    return priced, visit, lines
+    return priced, visit, lines, follows_reversal_id
 
 
 def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[dict], person: dict, setl_id: str = "") -> None:
@@ -73,11 +76,12 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
 
 
 def settle_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
-    priced, visit, lines = price_for_request(platform, conn, request, kind=kind, lock=True)
+    priced, visit, lines, follows_reversal_id = price_for_request(platform, conn, request, kind=kind, lock=True)
     data = node(request, "data")
     in_event_audit(conn, request, visit, lines, priced.person)
     row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid,
-                                    infno=request.infno, chrg_bchno=text(data, "chrg_bchno", "input.data", required=False))
+                                    infno=request.infno, chrg_bchno=text(data, "chrg_bchno", "input.data", required=False),
+                                    follows_reversal_id=follows_reversal_id)
     return settlement_output(row, visit, priced.person, priced.insurance)
 
 
@@ -109,7 +113,7 @@ def reversal_output(platform: Platform, conn: Connection, request: Request, orig
 
 @transaction("2206", "门诊预结算", writes=False)
 def outpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, _ = price_for_request(platform, conn, request, kind="outpatient", lock=False)
+    priced, visit, _, _ = price_for_request(platform, conn, request, kind="outpatient", lock=False)
     return preview_output(priced, visit)
 
 
@@ -125,7 +129,7 @@ def outpatient_reverse(platform: Platform, conn: Connection, request: Request) -
 
 @transaction("2303", "住院预结算", writes=False)
 def inpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, _ = price_for_request(platform, conn, request, kind="inpatient", lock=False)
+    priced, visit, _, _ = price_for_request(platform, conn, request, kind="inpatient", lock=False)
     return preview_output(priced, visit)
 
 

@@ -70,9 +70,13 @@ def store_diagnoses(conn: Connection, mdtrt_id: str, rows: list[dict], stage: st
         ))
 
 
-def ensure_unsettled(conn: Connection, visit: dict, action: str) -> None:
-    if repo.active_settlement(conn, visit["mdtrt_id"]) is not None:
+def ensure_unsettled(conn: Connection, visit: dict, action: str) -> str | None:
+    """Refuse if the visit has an active settlement; else return what a new settlement of the
+    visit would follow in its settlement chain (docs/locking.md)."""
+    active, follows_reversal_id = repo.settlement_chain(conn, visit["mdtrt_id"])
+    if active is not None:
         raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before {action}")
+    return follows_reversal_id
 
 
 @transaction("2201", "门诊挂号", writes=True)
