@@ -6,7 +6,7 @@ DB ?= sqlite:///./yibao.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run demo serve his test bench races fuzz clean
+.PHONY: setup run demo serve his test test-fast bench races fuzz clean
 
 setup: $(BIN)/.installed
 
@@ -31,6 +31,12 @@ his: setup
 ## All tests (unit, properties, golden cases, CLI, gateway on SQLite and PostgreSQL).
 test: setup
 	$(BIN)/python -m pytest -q
+
+## The tests that start no server, cluster or browser: engine, documents, golden cases,
+## audit rules (DuckDB), the demo world generator. About a minute on 2 cores.
+test-fast: setup
+	$(BIN)/python -m pytest -q tests/domain tests/documents tests/test_golden.py tests/audit tests/sim \
+		--ignore=tests/audit/test_spark.py
 
 bench: setup
 	$(BIN)/python bench/settle_bench.py

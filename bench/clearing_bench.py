@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from yibao.app.actors import SYSTEM  # noqa: E402
 from yibao.app.clearing import cross_region_payments, run_clearing  # noqa: E402
 from yibao.store.database import Database  # noqa: E402
 from yibao.store.migrate import upgrade  # noqa: E402
@@ -95,11 +96,11 @@ def main() -> None:
             conn.exec_driver_sql("ANALYZE settlements")
         generated = time.perf_counter() - began
         began = time.perf_counter()
-        statements = run_clearing(database, args.month, now=dt.datetime.now(),
+        statements = run_clearing(database, args.month, now=dt.datetime.now(), actor=SYSTEM,
                                   progress=lambda step: print(f"  {step} ({time.perf_counter() - began:.1f}s)", flush=True))
         cleared = time.perf_counter() - began
         began = time.perf_counter()
-        again = run_clearing(database, args.month, now=dt.datetime.now())
+        again = run_clearing(database, args.month, now=dt.datetime.now(), actor=SYSTEM)
         rerun = time.perf_counter() - began
         with database.read() as conn:
             expected = cross_region_payments(conn, args.month)

@@ -51,6 +51,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 DB_OPTION = typer.Option(None, "--db", help="Database URL (else $YIBAO_DATABASE_URL, else sqlite:///./yibao.db).")
+NOW_OPTION = typer.Option(None, "--now", help="Fixed clock, ISO date-time (else $YIBAO_NOW); honoured only with "
+                                              "YIBAO_ALLOW_FIXED_NOW=1 (serve: or --insecure-demo), refused otherwise.")
+OPERATOR_OPTION = typer.Option(None, "--operator", help="Who acts, recorded in the action log "
+                                                        "(else $YIBAO_OPERATOR, else the OS user name).")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -61,11 +65,10 @@ def _fail(message: str, code: int = 1) -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: str = DB_OPTION) -> None:
     """Create or migrate the schema (idempotent)."""
-    from yibao.store.database import Database, mask_url
-    from yibao.store.migrate import current_revision, upgrade
+    from yibao.store.database import mask_url
+    from yibao.store.migrate import current_revision
 
-    database = Database(db)
-    upgrade(database)
+    database = _database(db)
     typer.echo(f"{mask_url(database.url)}: schema at revision {current_revision(database)}")
 
 
@@ -75,21 +78,20 @@ def import_command(
                                          "restrictions | bundles | exclusive_pairs | frequency_limits | price_ceilings | deaths"),
     file: Path = typer.Argument(..., help="CSV with a header row, or JSON (an array of objects)."),
     db: str = DB_OPTION,
+    now: str = NOW_OPTION,
 ) -> None:
     """Import a file in the national shape (all or nothing per file)."""
-    import datetime as dt
-
+    database, clock = _setup(db, now)
     if kind in ("restrictions", "price_ceilings", "bundles", "exclusive_pairs", "frequency_limits", "deaths"):
         from yibao.app import audit
         from yibao.app.errors import GatewayError
 
-        database = _database(db)
         try:
             if kind == "deaths":
-                count = audit.import_deaths(database, file, dt.datetime.now().replace(microsecond=0))
+                count = audit.import_deaths(database, file, clock())
                 typer.echo(f"deaths: {count} rows imported from {file}")
                 return
-            for result in audit.import_knowledge_file(database, kind, file, now=dt.datetime.now().replace(microsecond=0)):
+            for result in audit.import_knowledge_file(database, kind, file, now=clock()):
                 typer.echo(f"{kind}: {result['rows']} rows for region {result['region']} → rule package {result['version']}")
                 typer.echo(result["diff"])
         except GatewayError as exc:
@@ -99,15 +101,11 @@ def import_command(
     from rich.progress import Progress
 
     from yibao.app.importing import ImportError_, import_file
-    from yibao.store.database import Database
-    from yibao.store.migrate import upgrade
 
-    database = Database(db)
-    upgrade(database)
     try:
         with Progress(transient=True) as progress:
             task = progress.add_task(f"importing {kind}", total=None)
-            result = import_file(database, kind, file, now=dt.datetime.now().replace(microsecond=0),
+            result = import_file(database, kind, file, now=clock(),
                                  progress=lambda done, total: progress.update(task, completed=done, total=total))
     except ImportError_ as exc:
         _fail(f"{exc} (nothing imported)", 2)
@@ -128,19 +126,22 @@ def account_adjust(
     psn_no: str = typer.Argument(...),
     amount: str = typer.Argument(..., help="Yuan, signed, at most two decimals (e.g. 100.00 or -20.50)."),
     reason: str = typer.Option(..., "--reason", help="Why (recorded with the entry)."),
-    operator: str = typer.Option(..., "--operator", help="Who (recorded with the entry)."),
+    operator: str = OPERATOR_OPTION,
     db: str = DB_OPTION,
+    now: str = NOW_OPTION,
 ) -> None:
     """Adjust a personal account balance: one logged adjustment entry, posted to the ledger."""
     from yibao.app.accounts import adjust_account, parse_amount
     from yibao.app.errors import GatewayError
 
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
     try:
-        result = adjust_account(_database(db), psn_no, parse_amount(amount), reason, operator, _now())
+        result = adjust_account(database, psn_no, parse_amount(amount), reason, actor.party, clock())
     except GatewayError as exc:
         _fail(exc.message, 2)
     typer.echo(f"参保人 {psn_no} 个人账户调整 {result.amount:+} 元："
-               f"{result.balance_before} → {result.balance_after} 元（经办人 {operator.strip()}）")
+               f"{result.balance_before} → {result.balance_after} 元（经办人 {actor.party}）")
 
 
 @account_app.command("show")
@@ -174,15 +175,15 @@ def demo(
     persons_per_region: int = typer.Option(400, help="Insured persons per region."),
     seed: int = typer.Option(7, help="Random seed (the same seed gives the same world)."),
     policies: Path = typer.Option(None, "--policies", help="Directory of policy documents (default: the shipped policies/)."),
+    now: str = NOW_OPTION,
 ) -> None:
     """Create the demo world: policies, catalogues, institutions, insured persons."""
-    import datetime as dt
-
     from yibao.app.demo import build_demo
     from yibao.store.database import Database, mask_url
 
-    database = Database(db)
-    summary = build_demo(database, now=dt.datetime.now().replace(microsecond=0), data_dir=data_dir,
+    settings = _settings(db, now)
+    database = Database(settings.database_url, pool_size=settings.pool_size)
+    summary = build_demo(database, now=settings.clock()(), data_dir=data_dir,
                          policies_dir=policies, seed=seed, persons_per_region=persons_per_region,
                          report=lambda line: typer.echo(f"  {line}"))
     typer.echo(f"demo world loaded into {mask_url(database.url)}; files and institution credentials in {summary['data_dir']}")
@@ -196,23 +197,23 @@ def serve(
     insecure_demo: bool = typer.Option(False, "--insecure-demo", help="Do not check institution credentials or sign-in (demo only)."),
     db: str = DB_OPTION,
     log_level: str = typer.Option("warning", help="Log level."),
+    now: str = typer.Option(None, "--now", help="Fixed clock, ISO date-time (else $YIBAO_NOW); honoured only with "
+                                                "--insecure-demo or YIBAO_ALLOW_FIXED_NOW=1, refused otherwise."),
 ) -> None:
     """Serve the NHSA-compatible gateway."""
     import os
 
     import uvicorn
 
-    from yibao.store.database import Database, mask_url
-    from yibao.store.migrate import upgrade
+    from yibao.store.database import mask_url
 
-    database = Database(db)
-    upgrade(database)
-    os.environ["YIBAO_DATABASE_URL"] = database.url
-    os.environ["YIBAO_LOG_LEVEL"] = log_level.upper()
-    if insecure_demo:
-        os.environ["YIBAO_INSECURE_DEMO"] = "1"
-    else:
-        os.environ.pop("YIBAO_INSECURE_DEMO", None)
+    settings = _settings(db, now, insecure_demo=insecure_demo, log_level=log_level)
+    database = _open(settings)
+    for key, value in settings.environment().items():  # the workers load the same settings from here
+        if value:
+            os.environ[key] = value
+        else:
+            os.environ.pop(key, None)
     typer.echo(f"yibao gateway on http://{host}:{port}  (POST /fsi/api/rsfComIfsService/callService; "
                f"database {mask_url(database.url)}{'; INSECURE DEMO MODE' if insecure_demo else ''})")
     typer.echo(f"agencies' admin API: http://{host}:{port}/admin/api/docs")
@@ -260,25 +261,58 @@ app.add_typer(stats_app, name="stats")
 FORMAT_OPTION = typer.Option("table", "--format", help="table | csv | json")
 
 
-def _database(db: str | None):
+def _settings(db: str | None, now: str | None = None, **flags):
+    """yibao.settings, read once per command; a refused fixed clock stops here (exit 2)."""
+    from yibao.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.load(database_url=db, now=now, **flags)
+    except SettingsError as exc:
+        _fail(exc.message, 2)
+    settings.announce()
+    return settings
+
+
+def _open(settings):
     from yibao.store.database import Database
     from yibao.store.migrate import upgrade
 
-    database = Database(db)
+    database = Database(settings.database_url, pool_size=settings.pool_size)
     upgrade(database)
     return database
 
 
-def _now():
-    import datetime as dt
-
-    return dt.datetime.now().replace(microsecond=0)
+def _database(db: str | None):
+    return _open(_settings(db))
 
 
-def _write(db: str | None, action):
+def _setup(db: str | None, now: str | None):
+    """The database and the one clock of a command that writes or reports by date."""
+    settings = _settings(db, now)
+    return _open(settings), settings.clock()
+
+
+def _operator(name: str | None):
+    """The CLI's actor: --operator, else $YIBAO_OPERATOR, else the OS user name."""
+    import getpass
+    import os
+
+    from yibao.app import actors
+
+    name = (name or os.environ.get("YIBAO_OPERATOR") or "").strip()
+    if not name:
+        try:
+            name = getpass.getuser().strip()
+        except (KeyError, OSError):  # no login name (e.g. a container's numeric uid)
+            name = ""
+    if not name or len(name) > actors.PARTY_MAX:
+        _fail(f"必须注明经办人：--operator 姓名（最多 {actors.PARTY_MAX} 个字符），或设置 YIBAO_OPERATOR", 2)
+    return actors.operator(name)
+
+
+def _write(database, action):
     from yibao.app.errors import GatewayError
 
-    database = _database(db)
     try:
         with database.write() as conn:
             return action(conn)
@@ -342,12 +376,14 @@ def filing_create(
     commitment: bool = typer.Option(False, "--commitment", help="filed on a personal commitment (locked six months)"),
     agency: str = typer.Option("cli", "--agency", help="the filing agency's code, recorded with the filing"),
     db: str = DB_OPTION,
+    now_option: str = NOW_OPTION,
 ) -> None:
     """File a cross-region visit for a person."""
     from yibao.app import filings
 
-    now = _now()
-    row = _write(db, lambda conn: filings.create_filing(
+    database, clock = _setup(db, now_option)
+    now = clock()
+    row = _write(database, lambda conn: filings.create_filing(
         conn, now=now, psn_no=psn_no, filing_type=filing_type, dest_admdvs=dest,
         begndate=_date(begin, "--begin") or now.date(), enddate=_date(end, "--end"), subtype=subtype,
         commitment_letter=commitment, source="agency", created_by=agency))
@@ -365,11 +401,13 @@ def filing_list(psn_no: str = typer.Argument(...), db: str = DB_OPTION, fmt: str
 
 
 @filing_app.command("cancel")
-def filing_cancel(filing_no: str = typer.Argument(...), reason: str = typer.Option("", "--reason"), db: str = DB_OPTION) -> None:
+def filing_cancel(filing_no: str = typer.Argument(...), reason: str = typer.Option("", "--reason"), db: str = DB_OPTION,
+                  now: str = NOW_OPTION) -> None:
     """Cancel a filing (refused within six months of a commitment-letter filing)."""
     from yibao.app import filings
 
-    row = _write(db, lambda conn: filings.end_filing(conn, filing_no, now=_now(), reason=reason or "cancelled"))
+    database, clock = _setup(db, now)
+    row = _write(database, lambda conn: filings.end_filing(conn, filing_no, now=clock(), reason=reason or "cancelled"))
     typer.echo(f"filing {row['filing_no']} cancelled")
 
 
@@ -382,12 +420,14 @@ def filing_change(
     end: str = typer.Option(None, "--end"),
     agency: str = typer.Option("cli", "--agency"),
     db: str = DB_OPTION,
+    now: str = NOW_OPTION,
 ) -> None:
     """Change a filing: the old one ends, a new one names it."""
     from yibao.app import filings
 
-    row = _write(db, lambda conn: filings.change_filing(
-        conn, filing_no, now=_now(), created_by=agency, source="agency", dest_admdvs=dest, filing_type=filing_type,
+    database, clock = _setup(db, now)
+    row = _write(database, lambda conn: filings.change_filing(
+        conn, filing_no, now=clock(), created_by=agency, source="agency", dest_admdvs=dest, filing_type=filing_type,
         subtype=subtype, enddate=_date(end, "--end")))
     _print_rows([{k: row[k] for k in FILING_COLUMNS}], "table", f"filing {filing_no} changed")
 
@@ -401,12 +441,14 @@ def qualification_grant(
     end: str = typer.Option(None, "--end"),
     agency: str = typer.Option("cli", "--agency"),
     db: str = DB_OPTION,
+    now_option: str = NOW_OPTION,
 ) -> None:
     """Qualify a person for a 门慢特 disease."""
     from yibao.app import filings
 
-    now = _now()
-    row = _write(db, lambda conn: filings.grant_qualification(
+    database, clock = _setup(db, now_option)
+    now = clock()
+    row = _write(database, lambda conn: filings.grant_qualification(
         conn, now=now, psn_no=psn_no, insutype=insutype, dise_code=disease, begndate=_date(begin, "--begin") or now.date(),
         enddate=_date(end, "--end"), source="agency", created_by=agency))
     typer.echo(f"qualification {row['qual_no']}: {psn_no} {disease} {row['opsp_dise_name']} from {row['begndate']}")
@@ -424,11 +466,12 @@ def qualification_list(psn_no: str = typer.Argument(...), db: str = DB_OPTION, f
 
 
 @qualification_app.command("cancel")
-def qualification_cancel(qual_no: str = typer.Argument(...), db: str = DB_OPTION) -> None:
+def qualification_cancel(qual_no: str = typer.Argument(...), db: str = DB_OPTION, now: str = NOW_OPTION) -> None:
     """End a qualification."""
     from yibao.app import filings
 
-    _write(db, lambda conn: filings.cancel_qualification(conn, qual_no, now=_now()))
+    database, clock = _setup(db, now)
+    _write(database, lambda conn: filings.cancel_qualification(conn, qual_no, now=clock()))
     typer.echo(f"qualification {qual_no} cancelled")
 
 
@@ -438,7 +481,7 @@ def agency_add(code: str = typer.Argument(..., help="the region it administers")
     """Create an agency (or give it a new token); prints the token once."""
     from yibao.app.agencies import add_agency
 
-    token = _write(db, lambda conn: add_agency(conn, code, name))
+    token = _write(_database(db), lambda conn: add_agency(conn, code, name))
     typer.echo(f"agency {code} {name}: Authorization: Bearer {code}:{token}")
 
 
@@ -464,18 +507,20 @@ app.add_typer(prepay_app, name="prepay")
 
 
 @app.command()
-def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
+def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION,
+          operator: str = OPERATOR_OPTION, now: str = NOW_OPTION) -> None:
     """Monthly clearing: statements per (insured region, treatment region); idempotent."""
     from rich.console import Console
 
     from yibao.app.clearing import province_positions, run_clearing, statement_view
     from yibao.app.errors import GatewayError
 
-    database = _database(db)
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
     console = Console(stderr=True)
     try:
         with console.status("clearing") as status:
-            rows = run_clearing(database, month, now=_now(), progress=lambda step: status.update(f"{month}: {step}"))
+            rows = run_clearing(database, month, now=clock(), actor=actor, progress=lambda step: status.update(f"{month}: {step}"))
     except ValueError as exc:
         _fail(str(exc), 2)
     except GatewayError as exc:
@@ -488,28 +533,34 @@ def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = D
 
 @clearing_app.command("confirm")
 def clearing_confirm(statement_id: str = typer.Argument(...), side: str = typer.Option(..., "--side", help="insured | treatment"),
-                     db: str = DB_OPTION) -> None:
+                     db: str = DB_OPTION, operator: str = OPERATOR_OPTION, now: str = NOW_OPTION) -> None:
     """Confirm a statement for one side."""
     from yibao.app.clearing import confirm
 
-    row = _write(db, lambda conn: confirm(conn, statement_id, side, _now()))
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
+    row = _write(database, lambda conn: confirm(conn, statement_id, side, clock(), actor=actor))
     typer.echo(f"statement {statement_id}: {row['status']}")
 
 
 @clearing_app.command("pay")
-def clearing_pay(statement_id: str = typer.Argument(...), db: str = DB_OPTION) -> None:
+def clearing_pay(statement_id: str = typer.Argument(...), db: str = DB_OPTION, operator: str = OPERATOR_OPTION,
+                 now: str = NOW_OPTION) -> None:
     """Pay a confirmed statement (first from the prepayment, then cash)."""
     from yibao.app.clearing import pay
     from yibao.store.repository import from_fen
 
-    row = _write(db, lambda conn: pay(conn, statement_id, _now()))
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
+    row = _write(database, lambda conn: pay(conn, statement_id, clock(), actor=actor))
     typer.echo(f"statement {statement_id} paid: {from_fen(row['drawn_from_prepayment_fen'])} from prepayment, "
                f"{from_fen(row['paid_in_cash_fen'])} in cash")
 
 
 @prepay_app.command("plan")
 def prepay_plan(year: int = typer.Option(..., "--year"), months: str = typer.Option("2", "--months", help="months' worth of the prior year"),
-                db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
+                db: str = DB_OPTION, fmt: str = FORMAT_OPTION, operator: str = OPERATOR_OPTION,
+                now: str = NOW_OPTION) -> None:
     """Approve the year's prepayments from the prior year's cross-province payments."""
     from decimal import Decimal, InvalidOperation
 
@@ -520,46 +571,56 @@ def prepay_plan(year: int = typer.Option(..., "--year"), months: str = typer.Opt
         months_value = Decimal(months)
     except InvalidOperation:
         _fail("--months must be a number", 2)
-    rows = _write(db, lambda conn: plan_year(conn, year, now=_now(), months=months_value))
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
+    rows = _write(database, lambda conn: plan_year(conn, year, now=clock(), actor=actor, months=months_value))
     _print_rows([{"prepay_id": r["prepay_id"], "insured_admdvs": r["insured_admdvs"], "treatment_prov": r["treatment_prov"],
                   "basis": from_fen(r["basis_fen"]), "amount": from_fen(r["amount_fen"]), "status": r["status"]} for r in rows],
                 fmt, f"prepayments approved for {year}")
 
 
 @prepay_app.command("pay")
-def prepay_pay(prepay_id: str = typer.Argument(...), db: str = DB_OPTION) -> None:
+def prepay_pay(prepay_id: str = typer.Argument(...), db: str = DB_OPTION, operator: str = OPERATOR_OPTION,
+               now: str = NOW_OPTION) -> None:
     """The insured region pays an approved prepayment."""
     from yibao.app.prepayment import mark_paid
 
-    _write(db, lambda conn: mark_paid(conn, prepay_id, _now()))
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
+    _write(database, lambda conn: mark_paid(conn, prepay_id, clock(), actor=actor))
     typer.echo(f"prepayment {prepay_id} paid")
 
 
 @prepay_app.command("receive")
-def prepay_receive(prepay_id: str = typer.Argument(...), db: str = DB_OPTION) -> None:
+def prepay_receive(prepay_id: str = typer.Argument(...), db: str = DB_OPTION, operator: str = OPERATOR_OPTION,
+                   now: str = NOW_OPTION) -> None:
     """The treatment province receives a paid prepayment."""
     from yibao.app.prepayment import mark_received
 
-    _write(db, lambda conn: mark_received(conn, prepay_id, _now()))
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
+    _write(database, lambda conn: mark_received(conn, prepay_id, clock(), actor=actor))
     typer.echo(f"prepayment {prepay_id} received")
 
 
 @prepay_app.command("top-up")
 def prepay_top_up(insured: str = typer.Option(..., "--insured"), province: str = typer.Option(..., "--province"),
                   amount: str = typer.Option(..., "--amount", help="yuan"), year: int = typer.Option(..., "--year"),
-                  db: str = DB_OPTION) -> None:
+                  db: str = DB_OPTION, operator: str = OPERATOR_OPTION, now: str = NOW_OPTION) -> None:
     """Approve an emergency top-up when usage crosses the warning line."""
     from decimal import Decimal, InvalidOperation
 
-    from yibao.app.prepayment import approve
+    from yibao.app.prepayment import top_up
     from yibao.store.repository import to_fen
 
     try:
         fen = to_fen(Decimal(amount))
     except (InvalidOperation, AssertionError):
         _fail("--amount must be yuan with at most two decimals", 2)
-    row = _write(db, lambda conn: approve(conn, year=year, insured=insured, prov=province, amount_fen=fen, kind="top_up",
-                                          basis_fen=0, months=Decimal(0), now=_now()))
+    actor = _operator(operator)
+    database, clock = _setup(db, now)
+    row = _write(database, lambda conn: top_up(conn, year=year, insured=insured, prov=province, amount_fen=fen,
+                                                now=clock(), actor=actor))
     typer.echo(f"top-up {row['prepay_id']} approved")
 
 
@@ -614,13 +675,14 @@ app.add_typer(rules_app, name="rules")
 
 @rules_app.command("init")
 def rules_init(region: str = typer.Option(..., "--region"), refuse_definite: bool = typer.Option(False, "--refuse-definite"),
-               db: str = DB_OPTION) -> None:
+               db: str = DB_OPTION, now_option: str = NOW_OPTION) -> None:
     """Give a region the standard rules (one of every type)."""
     from yibao.app import audit
     from yibao.domain.audit import export_package
 
-    now = _now()
-    result = _write(db, lambda conn: audit.import_rule_package(conn, export_package(audit.standard_package(region, now)),
+    database, clock = _setup(db, now_option)
+    now = clock()
+    result = _write(database, lambda conn: audit.import_rule_package(conn, export_package(audit.standard_package(region, now)),
                                                               admdvs=region, source="standard", now=now,
                                                               refuse_definite=refuse_definite))
     typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
@@ -631,7 +693,7 @@ def rules_init(region: str = typer.Option(..., "--region"), refuse_definite: boo
 def rules_import(file: Path = typer.Argument(..., help="a rule package (JSON)"), region: str = typer.Option(..., "--region"),
                  refuse_definite: bool = typer.Option(None, "--refuse-definite/--warn-only",
                                                       help="definite violations refuse the settlement, or only warn"),
-                 db: str = DB_OPTION) -> None:
+                 db: str = DB_OPTION, now: str = NOW_OPTION) -> None:
     """Import a rule package (e.g. shared by another region); prints what changed."""
     from yibao.app import audit
 
@@ -639,8 +701,10 @@ def rules_import(file: Path = typer.Argument(..., help="a rule package (JSON)"),
         document = file.read_text(encoding="utf-8")
     except OSError as exc:
         _fail(f"cannot read {file}: {exc}", 2)
-    result = _write(db, lambda conn: audit.import_rule_package(conn, document, admdvs=region, source=f"file {file.name}",
-                                                              now=_now(), refuse_definite=refuse_definite))
+    database, clock = _setup(db, now)
+    result = _write(database, lambda conn: audit.import_rule_package(conn, document, admdvs=region,
+                                                                    source=f"file {file.name}", now=clock(),
+                                                                    refuse_definite=refuse_definite))
     typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
     typer.echo(result["diff"])
 
@@ -663,7 +727,7 @@ def audit(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str 
           region: str = typer.Option(..., "--region", help="treatment region whose rule package applies"),
           engine: str = typer.Option("duckdb", "--engine", help="duckdb | spark"),
           store: bool = typer.Option(True, "--store/--dry-run", help="keep the findings for cases"),
-          db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
+          db: str = DB_OPTION, fmt: str = FORMAT_OPTION, now: str = NOW_OPTION) -> None:
     """Post-event audit (事后) of the period's settlements with the region's rule package."""
     from rich.console import Console
 
@@ -672,12 +736,13 @@ def audit(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str 
 
     if engine not in ("duckdb", "spark"):
         _fail("--engine is duckdb or spark", 2)
+    database, clock = _setup(db, now)
     console = Console(stderr=True)
     try:
         with console.status("auditing") as status:
             findings = audit_use_case.run_post_audit(
-                _database(db), begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine,
-                now=_now(), store=store,
+                database, begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine,
+                now=clock(), store=store,
                 progress=lambda p: status.update(f"auditing: {getattr(p, 'rule_id', '')} {getattr(p, 'done', '')}/{getattr(p, 'total', '')}"))
     except GatewayError as exc:
         _fail(exc.message, 2)

@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select
 
 from yibao.app import clearing, prepayment
+from yibao.app.actors import SYSTEM
 from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.importing import import_file
 from yibao.app.ledger import balances, check_ledger
@@ -104,8 +105,8 @@ class FundFlows(RuleBasedStateMachine):
         with self.database.write() as conn:
             row = prepayment.approve(conn, year=self.now.year, insured=INSURED, prov="110000", amount_fen=amount,
                                      kind="top_up", basis_fen=0, months=Decimal(0), now=self.now)
-            prepayment.mark_paid(conn, row["prepay_id"], self.now)
-            prepayment.mark_received(conn, row["prepay_id"], self.now)
+            prepayment.mark_paid(conn, row["prepay_id"], self.now, actor=SYSTEM)
+            prepayment.mark_received(conn, row["prepay_id"], self.now, actor=SYSTEM)
 
     @rule()
     def next_month(self):
@@ -120,15 +121,15 @@ class FundFlows(RuleBasedStateMachine):
         if month in self.cleared_months and back == 0:
             # settlements of the current month keep arriving; a finished month's statements are stable
             pass
-        statements = clearing.run_clearing(self.database, month, now=self.now)
+        statements = clearing.run_clearing(self.database, month, now=self.now, actor=SYSTEM)
         if month < self.now.strftime("%Y-%m"):
             self.cleared_months.add(month)
         with self.database.write() as conn:
             for statement in statements:
                 if statement["status"] == "generated" and month < self.now.strftime("%Y-%m"):
-                    clearing.confirm(conn, statement["statement_id"], "insured", self.now)
-                    clearing.confirm(conn, statement["statement_id"], "treatment", self.now)
-                    clearing.pay(conn, statement["statement_id"], self.now)
+                    clearing.confirm(conn, statement["statement_id"], "insured", self.now, actor=SYSTEM)
+                    clearing.confirm(conn, statement["statement_id"], "treatment", self.now, actor=SYSTEM)
+                    clearing.pay(conn, statement["statement_id"], self.now, actor=SYSTEM)
 
     @invariant()
     def ledger_is_zero_sum(self):

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from yibao.app import clearing, prepayment
+from yibao.app.actors import operator
 from yibao.app.ledger import balance, check_ledger
 from yibao.domain import ledger as accounts
 from yibao.sim.his import TransactionFailed
@@ -19,6 +20,7 @@ from .walk import walk_golden
 
 NOW = dt.datetime.now().replace(microsecond=0)
 MONTH = NOW.strftime("%Y-%m")
+ACTOR = operator("test")
 
 
 def test_clearing_workflow_with_prepayment_offset(platform_world, http):
@@ -27,22 +29,22 @@ def test_clearing_workflow_with_prepayment_offset(platform_world, http):
     settled = walk_golden(http, setup, suffix="-ff")["settle"]["setlinfo"]
     insured, treated = setup.case["visit"]["insuplc_admdvs"], setup.case["visit"]["mdtrtarea_admvs"]
     owed = repo.to_fen(Decimal(str(settled["fund_pay_sumamt"])) + Decimal(str(settled["acct_pay"])))
-    rows = clearing.run_clearing(database, MONTH, now=NOW)
+    rows = clearing.run_clearing(database, MONTH, now=NOW, actor=ACTOR)
     statement = next(r for r in rows if (r["insuplc_admdvs"], r["mdtrtarea_admvs"]) == (insured, treated))
     assert statement["clearing_amount_fen"] == owed == statement["fund_pay_sumamt_fen"] + statement["acct_pay_fen"]
-    assert clearing.run_clearing(database, MONTH, now=NOW) == rows
+    assert clearing.run_clearing(database, MONTH, now=NOW, actor=ACTOR) == rows
     prov = accounts.province(treated)
     with database.write() as conn:
         with pytest.raises(Exception, match="both sides must confirm"):
-            clearing.pay(conn, statement["statement_id"], NOW)
+            clearing.pay(conn, statement["statement_id"], NOW, actor=ACTOR)
     with database.write() as conn:
         top_up = prepayment.approve(conn, year=NOW.year, insured=insured, prov=prov, amount_fen=2_000_000, kind="top_up",
                                     basis_fen=0, months=Decimal(0), now=NOW)
-        prepayment.mark_paid(conn, top_up["prepay_id"], NOW)
-        prepayment.mark_received(conn, top_up["prepay_id"], NOW)
-        clearing.confirm(conn, statement["statement_id"], "insured", NOW)
-        assert clearing.confirm(conn, statement["statement_id"], "treatment", NOW)["status"] == "confirmed"
-        paid = clearing.pay(conn, statement["statement_id"], NOW)
+        prepayment.mark_paid(conn, top_up["prepay_id"], NOW, actor=ACTOR)
+        prepayment.mark_received(conn, top_up["prepay_id"], NOW, actor=ACTOR)
+        clearing.confirm(conn, statement["statement_id"], "insured", NOW, actor=ACTOR)
+        assert clearing.confirm(conn, statement["statement_id"], "treatment", NOW, actor=ACTOR)["status"] == "confirmed"
+        paid = clearing.pay(conn, statement["statement_id"], NOW, actor=ACTOR)
     assert paid["drawn_from_prepayment_fen"] == min(owed, 2_000_000)
     assert paid["paid_in_cash_fen"] == owed - paid["drawn_from_prepayment_fen"]
     with database.read() as conn:
@@ -56,7 +58,7 @@ def test_clearing_workflow_with_prepayment_offset(platform_world, http):
     assert usage[(insured, prov)]["prepaid"] == Decimal("20000.00")
     with database.write() as conn:
         with pytest.raises(Exception, match="already paid"):
-            clearing.confirm(conn, statement["statement_id"], "insured", NOW)
+            clearing.confirm(conn, statement["statement_id"], "insured", NOW, actor=ACTOR)
 
 
 def test_institution_reconciliation_and_clearing_application(platform_world, http):

@@ -1,7 +1,8 @@
 """Admin API for agencies: filings (备案), 门慢特 qualifications, statistics.
 
 Authentication: ``Authorization: Bearer <agency_code>:<token>``. An agency acts only for
-persons insured in a region it administers.
+persons insured in a region it administers. Clearing, prepayment and supervision actions
+record one action-log row naming the agency and its token's fingerprint (app/actors.py).
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def build_router(platform: Platform) -> APIRouter:
     def run_clearing(month: str, who: dict = Depends(agency)) -> list[dict]:
         checked_month(month)
         try:
-            rows = clearing.run_clearing(database, month, now=platform.clock())
+            rows = clearing.run_clearing(database, month, now=platform.clock(), actor=agencies.actor(who))
         except (ValueError, GatewayError) as exc:
             raise HTTPException(422, getattr(exc, "message", str(exc))) from None
         return [fen_view(row) for row in rows if agencies.administers(who, row["insuplc_admdvs"])
@@ -275,7 +276,7 @@ def build_router(platform: Platform) -> APIRouter:
                 side = "insured"
             else:
                 raise HTTPException(403, f"agency {who['agency_code']} is neither side of statement {statement_id}")
-            return clearing.confirm(conn, statement_id, side, platform.clock())
+            return clearing.confirm(conn, statement_id, side, platform.clock(), actor=agencies.actor(who))
         return fen_view(write(action))
 
     @router.post("/clearing/statements/{statement_id}/pay", summary="The insured agency pays a confirmed statement")
@@ -284,7 +285,7 @@ def build_router(platform: Platform) -> APIRouter:
             row = clearing.get_statement(conn, statement_id)
             if not agencies.administers(who, row["insuplc_admdvs"]):
                 raise HTTPException(403, "only the insured region's agency pays a statement")
-            return clearing.pay(conn, statement_id, platform.clock())
+            return clearing.pay(conn, statement_id, platform.clock(), actor=agencies.actor(who))
         return fen_view(write(action))
 
     @router.post("/prepayments/plan", summary="Approve the year's prepayments from the prior year's payments")
@@ -292,7 +293,7 @@ def build_router(platform: Platform) -> APIRouter:
         from decimal import Decimal
 
         return [fen_view(row) for row in write(lambda conn: prepayment.plan_year(
-            conn, year, now=platform.clock(), months=Decimal(str(months))))]
+            conn, year, now=platform.clock(), actor=agencies.actor(who), months=Decimal(str(months))))]
 
     @router.get("/prepayments", summary="Prepayment usage of this agency's pairs")
     def prepayments(year: int = Query(ge=2000, le=2100), who: dict = Depends(agency)) -> list[dict]:
@@ -306,7 +307,7 @@ def build_router(platform: Platform) -> APIRouter:
         def action(conn):
             if not agencies.administers(who, prepayment.get(conn, prepay_id)["insured_admdvs"]):
                 raise HTTPException(403, "only the insured region's agency pays its prepayment")
-            return prepayment.mark_paid(conn, prepay_id, platform.clock())
+            return prepayment.mark_paid(conn, prepay_id, platform.clock(), actor=agencies.actor(who))
         return fen_view(write(action))
 
     @router.post("/prepayments/{prepay_id}/receive", summary="The treatment province's agency records receipt")
@@ -314,7 +315,7 @@ def build_router(platform: Platform) -> APIRouter:
         def action(conn):
             if who["agency_code"][:2] != prepayment.get(conn, prepay_id)["treatment_prov"][:2]:
                 raise HTTPException(403, "only an agency of the treatment province records receipt")
-            return prepayment.mark_received(conn, prepay_id, platform.clock())
+            return prepayment.mark_received(conn, prepay_id, platform.clock(), actor=agencies.actor(who))
         return fen_view(write(action))
 
     # --- fund supervision -----------------------------------------------------------------
@@ -343,27 +344,28 @@ def build_router(platform: Platform) -> APIRouter:
             subject_region(conn, body.subject_type, body.subject_id)
             return supervision.open_case(conn, admdvs=who["agency_code"], subject_type=body.subject_type,
                                          subject_id=body.subject_id, summary=body.summary,
-                                         amount_fen=int(body.amount * 100), source="manual", by=who["agency_code"],
+                                         amount_fen=int(body.amount * 100), source="manual", actor=agencies.actor(who),
                                          now=platform.clock())
         return fen_view(write(action))
 
     @router.post("/cases/from-findings", status_code=201, summary="Open a case from audit findings")
     def case_from_findings(body: FindingsIn, who: dict = Depends(agency)) -> dict:
         return fen_view(write(lambda conn: supervision.case_from_findings(
-            conn, body.finding_ids, admdvs=who["agency_code"], by=who["agency_code"], now=platform.clock())))
+            conn, body.finding_ids, admdvs=who["agency_code"], actor=agencies.actor(who), now=platform.clock())))
 
     @router.post("/cases/{case_id}/status", summary="Move a case: investigating, confirmed, dismissed")
     def case_status(case_id: str, body: StatusIn, who: dict = Depends(agency)) -> dict:
         def action(conn):
             own_case(conn, who, case_id)
-            return supervision.move(conn, case_id, body.status, by=who["agency_code"], now=platform.clock(), note=body.note)
+            return supervision.move(conn, case_id, body.status, actor=agencies.actor(who), now=platform.clock(),
+                                    note=body.note)
         return fen_view(write(action))
 
     @router.post("/cases/{case_id}/money", summary="Record money recovered, refunded or a penalty")
     def case_money(case_id: str, body: MoneyIn, who: dict = Depends(agency)) -> dict:
         def action(conn):
             own_case(conn, who, case_id)
-            return supervision.record_money(conn, case_id, body.kind, body.amount, by=who["agency_code"],
+            return supervision.record_money(conn, case_id, body.kind, body.amount, actor=agencies.actor(who),
                                             now=platform.clock(), note=body.note)
         return _jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in write(action).items()})
 
@@ -377,14 +379,14 @@ def build_router(platform: Platform) -> APIRouter:
     def import_notice(notice: dict, who: dict = Depends(agency)) -> dict:
         checked_notice(notice)
         return fen_view(write(lambda conn: supervision.import_notice(conn, notice, admdvs=who["agency_code"],
-                                                                     by=who["agency_code"], now=platform.clock())))
+                                                                     actor=agencies.actor(who), now=platform.clock())))
 
     @router.post("/sanctions", status_code=201, summary="Suspend or terminate an institution's agreement, suspend a person")
     def add_sanction(body: SanctionIn, who: dict = Depends(agency)) -> dict:
         def action(conn):
             if not agencies.administers(who, subject_region(conn, body.subject_type, body.subject_id)):
                 raise HTTPException(403, f"{body.subject_id} is not administered by agency {who['agency_code']}")
-            return supervision.sanction(conn, now=platform.clock(), **body.model_dump())
+            return supervision.sanction(conn, now=platform.clock(), actor=agencies.actor(who), **body.model_dump())
         return _jsonable(write(action))
 
     @router.post("/sanctions/{sanction_id}/lift", summary="Lift a sanction")
@@ -393,7 +395,7 @@ def build_router(platform: Platform) -> APIRouter:
             row = found_or_404(supervision.get_sanction, conn, sanction_id)
             if not agencies.administers(who, subject_region(conn, row["subject_type"], row["subject_id"])):
                 raise HTTPException(403, "not this agency's sanction")
-            return supervision.lift(conn, sanction_id, platform.clock())
+            return supervision.lift(conn, sanction_id, platform.clock(), actor=agencies.actor(who))
         return _jsonable(write(action))
 
     @router.get("/stats/supervision", summary="Cases, recoveries, penalties, suspensions, terminations")

@@ -4,8 +4,9 @@ Imports never change a balance (app/importing.py): after a person's opening entr
 moves only by settlements, their reversals, and an adjustment made here by a named operator
 for a stated reason. An adjustment is one account entry of kind ``adjustment`` (the operator
 and the reason in its ``actor``) and one balanced ledger entry, posted the way account
-funding is (``ledger.account_movement_entry``), in one write transaction that holds the
-person's lock, so it serializes with settlements of the same person.
+funding is (``ledger.account_movement_entry``), and one action-log row (``account.adjust``,
+the operator as actor), in one write transaction that holds the person's lock, so it
+serializes with settlements of the same person.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from yibao.store import repository as repo
 from yibao.store import tables as t
 from yibao.store.database import Database
 
-from . import ledger
+from . import actors, ledger
+from .action_log import record
 from .errors import GatewayError
 
 log = logging.getLogger("yibao.accounts")
@@ -86,6 +88,8 @@ def adjust_account(database: Database, psn_no: str, amount: Decimal, reason: str
         raise GatewayError("必须注明经办人（--operator）")
     if not reason:
         raise GatewayError("必须说明调整原因（--reason）")
+    if len(operator) > actors.PARTY_MAX:
+        raise GatewayError(f"经办人名称过长（最多 {actors.PARTY_MAX} 个字符）")
     actor = adjustment_actor(operator, reason)
     if len(actor) > ACTOR_MAX:
         raise GatewayError(f"经办人和调整原因合计过长（最多 {ACTOR_MAX - len(adjustment_actor('', ''))} 个字符）")
@@ -102,6 +106,9 @@ def adjust_account(database: Database, psn_no: str, amount: Decimal, reason: str
         repo.add_account_entry(conn, psn_no, amount, ADJUSTMENT, None, now, actor=actor)
         entry = ledger.account_movement_entry(psn_no, region, repo.to_fen(amount), f"adjust:{psn_no}")
         entry_id = ledger.post(conn, entry, now)
+        record(conn, actors.operator(operator), "account.adjust", psn_no, {
+            "amount_fen": repo.to_fen(amount), "balance_before_fen": repo.to_fen(before),
+            "balance_after_fen": repo.to_fen(after), "reason": reason}, now)
     # The person number masked, and the free text run through the ID-number mask.
     log.info(mask_text(f"account adjustment: {mask_certno(psn_no)} {amount:+} yuan ({before} -> {after}) "
                        f"by {operator}: {reason}"))

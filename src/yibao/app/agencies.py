@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from sqlalchemy import Connection, insert, select, update
@@ -9,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from yibao.domain.filing import covers
 from yibao.store import tables as t
 
+from . import actors
 from .errors import GatewayError
 from .importing import hash_secret
 
@@ -42,3 +44,14 @@ def authenticate(conn: Connection, agency_code: str, token: str) -> dict | None:
 def administers(agency: dict, region: str) -> bool:
     """An agency administers its own region and the regions under it (a province its cities)."""
     return agency["agency_code"] == region or covers(agency["agency_code"], region)
+
+
+def token_fingerprint(agency: dict) -> str:
+    """Eight hex digits naming the agency's current token: a hash of its stored hash (not a
+    prefix of it, which would help guess the token), changed by every re-keying."""
+    return hashlib.sha256(f"yibao-token-fingerprint|{agency['token_hash']}".encode()).hexdigest()[:8]
+
+
+def actor(agency: dict) -> actors.Actor:
+    """The agency as the actor of an admin API call: its code and its token's fingerprint."""
+    return actors.agency(agency["agency_code"], token_fingerprint(agency))

@@ -22,12 +22,14 @@ from yibao.store import tables as t
 from yibao.store.database import Database
 
 from . import ledger
+from .action_log import record
+from .actors import Actor
 from .errors import GatewayError, new_id
 
 STATEMENT_AMOUNTS = ("medfee_sumamt_fen", "fund_pay_sumamt_fen", "acct_pay_fen", "psn_cash_pay_fen", "clearing_amount_fen")
 
 
-def run_clearing(database: Database, month: str, *, now: dt.datetime,
+def run_clearing(database: Database, month: str, *, now: dt.datetime, actor: Actor,
                  progress: Callable[[str], None] = lambda step: None) -> list[dict]:
     start, end = month_bounds(month)
     s = t.settlements
@@ -71,7 +73,10 @@ def run_clearing(database: Database, month: str, *, now: dt.datetime,
                         "settlements of the month appeared; they need a supplementary statement")
                 conn.execute(update(t.clearing_statements).where(
                     t.clearing_statements.c.statement_id == old["statement_id"]).values(**values, generated_at=now))
-        return statements(conn, month)
+        rows = statements(conn, month)
+        # a re-run that changes nothing is still an action someone took: it gets its row too
+        record(conn, actor, "clearing.run", month, {"statements": len(rows)}, now)
+        return rows
 
 
 def statements(conn: Connection, month: str) -> list[dict]:
@@ -100,7 +105,7 @@ def get_statement(conn: Connection, statement_id: str, *, lock: bool = False) ->
     return dict(row)
 
 
-def confirm(conn: Connection, statement_id: str, side: str, now: dt.datetime) -> dict:
+def confirm(conn: Connection, statement_id: str, side: str, now: dt.datetime, *, actor: Actor) -> dict:
     """The insured and the treatment region's agency each confirm; both → confirmed."""
     row = get_statement(conn, statement_id, lock=True)
     if row["status"] == "paid":
@@ -114,6 +119,7 @@ def confirm(conn: Connection, statement_id: str, side: str, now: dt.datetime) ->
     status = "confirmed" if row["insured_confirmed_at"] and row["treatment_confirmed_at"] else "generated"
     conn.execute(update(t.clearing_statements).where(t.clearing_statements.c.statement_id == statement_id)
                  .values(**{column: now, "status": status}))
+    record(conn, actor, "clearing.confirm", statement_id, {"side": side, "status": status}, now)
     row["status"] = status
     return row
 
@@ -123,7 +129,7 @@ def prepayment_available(conn: Connection, insured: str, treatment_prov: str) ->
     return ledger.balance(conn, f"prepay_advance:{insured}>{treatment_prov}")
 
 
-def pay(conn: Connection, statement_id: str, now: dt.datetime) -> dict:
+def pay(conn: Connection, statement_id: str, now: dt.datetime, *, actor: Actor) -> dict:
     """The insured region pays a confirmed statement: first from its prepayment to the treatment
     province, the rest in cash; the treatment region's claim is settled."""
     row = get_statement(conn, statement_id, lock=True)
@@ -147,6 +153,8 @@ def pay(conn: Connection, statement_id: str, now: dt.datetime) -> dict:
     ledger.post(conn, rules.Entry("clearing_paid", statement_id, tuple(p for p in postings if p.amount_fen)), now)
     conn.execute(update(t.clearing_statements).where(t.clearing_statements.c.statement_id == statement_id)
                  .values(status="paid", paid_at=now))
+    record(conn, actor, "clearing.pay", statement_id,
+           {"amount_fen": amount, "drawn_from_prepayment_fen": drawn, "paid_in_cash_fen": cash}, now)
     row.update(status="paid", paid_at=now, drawn_from_prepayment_fen=drawn, paid_in_cash_fen=cash)
     return row
 

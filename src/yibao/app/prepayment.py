@@ -18,6 +18,8 @@ from yibao.store import repository as repo
 from yibao.store import tables as t
 
 from . import ledger
+from .action_log import record
+from .actors import Actor
 from .errors import GatewayError, new_id
 
 DEFAULT_MONTHS = Decimal(2)
@@ -44,6 +46,7 @@ def cross_province_payments(conn: Connection, year: int) -> dict[tuple[str, str]
 
 def approve(conn: Connection, *, year: int, insured: str, prov: str, amount_fen: int, kind: str, basis_fen: int,
             months: Decimal, now: dt.datetime) -> dict:
+    """A step of ``plan_year`` and ``top_up``, which record the action (one row per action, not per pair)."""
     if amount_fen <= 0:
         raise GatewayError("a prepayment amount must be positive")
     row = dict(prepay_id=new_id("PP"), year=year, insured_admdvs=insured, treatment_prov=prov, kind=kind,
@@ -55,7 +58,7 @@ def approve(conn: Connection, *, year: int, insured: str, prov: str, amount_fen:
     return row
 
 
-def plan_year(conn: Connection, year: int, *, now: dt.datetime, months: Decimal = DEFAULT_MONTHS) -> list[dict]:
+def plan_year(conn: Connection, year: int, *, now: dt.datetime, actor: Actor, months: Decimal = DEFAULT_MONTHS) -> list[dict]:
     """Annual prepayments for every pair with prior-year cross-province payments (idempotent;
     concurrent plans of one year queue on the year's lock, docs/locking.md)."""
     repo.lock_key(conn, f"prepayment-plan/{year}")
@@ -70,7 +73,19 @@ def plan_year(conn: Connection, year: int, *, now: dt.datetime, months: Decimal 
         if amount > 0:
             created.append(approve(conn, year=year, insured=insured, prov=prov, amount_fen=amount, kind="annual",
                                    basis_fen=basis, months=months, now=now))
+    record(conn, actor, "prepayment.plan", str(year), {"months": str(months), "approved": [
+        {"prepay_id": row["prepay_id"], "amount_fen": row["amount_fen"]} for row in created]}, now)
     return created
+
+
+def top_up(conn: Connection, *, year: int, insured: str, prov: str, amount_fen: int, now: dt.datetime,
+           actor: Actor) -> dict:
+    """An emergency top-up when usage crosses the warning line."""
+    row = approve(conn, year=year, insured=insured, prov=prov, amount_fen=amount_fen, kind="top_up", basis_fen=0,
+                  months=Decimal(0), now=now)
+    record(conn, actor, "prepayment.top_up", row["prepay_id"],
+           {"year": year, "insured": insured, "province": prov, "amount_fen": amount_fen}, now)
+    return row
 
 
 def get(conn: Connection, prepay_id: str, *, lock: bool = False) -> dict:
@@ -85,7 +100,7 @@ def get(conn: Connection, prepay_id: str, *, lock: bool = False) -> dict:
     return dict(row)
 
 
-def mark_paid(conn: Connection, prepay_id: str, now: dt.datetime) -> dict:
+def mark_paid(conn: Connection, prepay_id: str, now: dt.datetime, *, actor: Actor) -> dict:
     row = get(conn, prepay_id, lock=True)
     if row["status"] != "approved":
         raise GatewayError(f"prepayment {prepay_id} is {row['status']}, not approved")
@@ -95,10 +110,11 @@ def mark_paid(conn: Connection, prepay_id: str, now: dt.datetime) -> dict:
         rules.Posting(advance, amount), rules.Posting(f"bank:{row['insured_admdvs']}", -amount),
         rules.Posting(budget, amount), rules.Posting(commitment, -amount))), now)
     conn.execute(update(t.prepayments).where(t.prepayments.c.prepay_id == prepay_id).values(status="paid", paid_at=now))
+    record(conn, actor, "prepayment.paid", prepay_id, {"amount_fen": amount}, now)
     return dict(row, status="paid", paid_at=now)
 
 
-def mark_received(conn: Connection, prepay_id: str, now: dt.datetime) -> dict:
+def mark_received(conn: Connection, prepay_id: str, now: dt.datetime, *, actor: Actor) -> dict:
     row = get(conn, prepay_id, lock=True)
     if row["status"] != "paid":
         raise GatewayError(f"prepayment {prepay_id} is {row['status']}: it is received after it is paid")
@@ -107,6 +123,7 @@ def mark_received(conn: Connection, prepay_id: str, now: dt.datetime) -> dict:
     ledger.post(conn, rules.Entry("prepay_received", prepay_id, (
         rules.Posting(f"bank:{row['treatment_prov']}", amount), rules.Posting(held, -amount))), now)
     conn.execute(update(t.prepayments).where(t.prepayments.c.prepay_id == prepay_id).values(status="received", received_at=now))
+    record(conn, actor, "prepayment.received", prepay_id, {"amount_fen": amount}, now)
     return dict(row, status="received", received_at=now)
 
 

@@ -17,6 +17,8 @@ from yibao.store import repository as repo
 from yibao.store import tables as t
 
 from . import ledger
+from .action_log import record
+from .actors import Actor
 from .errors import GatewayError, new_id
 
 TRANSITIONS = {
@@ -29,24 +31,40 @@ MONEY_KINDS = ("recovery", "refund", "penalty")
 NOTICE_FORMAT = "yibao-case-notice/1"
 
 
-def _event(conn: Connection, case_id: str, kind: str, detail: str, by: str, now: dt.datetime, amount_fen: int = 0) -> None:
-    conn.execute(insert(t.case_events).values(case_id=case_id, kind=kind, amount_fen=amount_fen, detail=detail, by=by, at=now))
+def _event(conn: Connection, case_id: str, kind: str, detail: str, actor: Actor, now: dt.datetime,
+           amount_fen: int = 0) -> None:
+    # case_events.by is 30 characters: the party; the action log keeps the whole actor
+    conn.execute(insert(t.case_events).values(case_id=case_id, kind=kind, amount_fen=amount_fen, detail=detail,
+                                              by=actor.party[:30], at=now))
 
 
 def open_case(conn: Connection, *, admdvs: str, subject_type: str, subject_id: str, summary: str, amount_fen: int,
-              source: str, by: str, now: dt.datetime, finding_ids: list[str] = ()) -> dict:
+              source: str, actor: Actor, now: dt.datetime) -> dict:
+    row = _open_case(conn, admdvs=admdvs, subject_type=subject_type, subject_id=subject_id, summary=summary,
+                     amount_fen=amount_fen, source=source, actor=actor, now=now)
+    _record_case(conn, actor, row, now)
+    return row
+
+
+def _record_case(conn: Connection, actor: Actor, row: dict, now: dt.datetime, **extra) -> None:
+    record(conn, actor, "case.open", row["case_id"], {"subject_type": row["subject_type"], "subject_id": row["subject_id"],
+                                                      "amount_fen": row["amount_fen"], "source": row["source"], **extra}, now)
+
+
+def _open_case(conn: Connection, *, admdvs: str, subject_type: str, subject_id: str, summary: str, amount_fen: int,
+               source: str, actor: Actor, now: dt.datetime, finding_ids: list[str] = ()) -> dict:
     if subject_type not in ("institution", "person"):
         raise GatewayError("subject_type is institution or person")
     row = dict(case_id=new_id("CA"), admdvs=admdvs, subject_type=subject_type, subject_id=subject_id,
                status="suspected", summary=summary[:4000], amount_fen=amount_fen, source=source, opened_at=now)
     conn.execute(insert(t.cases).values(**row))
-    _event(conn, row["case_id"], "status", "opened: suspected", by, now)
+    _event(conn, row["case_id"], "status", "opened: suspected", actor, now)
     for finding_id in finding_ids:
-        _event(conn, row["case_id"], "finding", finding_id, by, now)
+        _event(conn, row["case_id"], "finding", finding_id, actor, now)
     return row
 
 
-def case_from_findings(conn: Connection, finding_ids: list[str], *, admdvs: str, by: str, now: dt.datetime) -> dict:
+def case_from_findings(conn: Connection, finding_ids: list[str], *, admdvs: str, actor: Actor, now: dt.datetime) -> dict:
     """One case for the institution the findings are about."""
     rows = [dict(r) for r in conn.execute(select(t.audit_findings).where(t.audit_findings.c.finding_id.in_(finding_ids))).mappings()]
     if len(rows) != len(set(finding_ids)):
@@ -56,9 +74,11 @@ def case_from_findings(conn: Connection, finding_ids: list[str], *, admdvs: str,
         raise GatewayError("a case is about one institution: the findings name several")
     types = sorted({row["rule_type"] for row in rows})
     amount = sum(row["vola_amt_fen"] for row in rows)
-    return open_case(conn, admdvs=admdvs, subject_type="institution", subject_id=institutions.pop(),
+    row = _open_case(conn, admdvs=admdvs, subject_type="institution", subject_id=institutions.pop(),
                      summary=f"{len(rows)} findings ({'、'.join(types)}), {repo.from_fen(amount)} yuan at stake",
-                     amount_fen=amount, source="audit", by=by, now=now, finding_ids=finding_ids)
+                     amount_fen=amount, source="audit", actor=actor, now=now, finding_ids=finding_ids)
+    _record_case(conn, actor, row, now, findings=len(rows))
+    return row
 
 
 def get_case(conn: Connection, case_id: str) -> dict:
@@ -68,7 +88,7 @@ def get_case(conn: Connection, case_id: str) -> dict:
     return dict(row)
 
 
-def move(conn: Connection, case_id: str, status: str, *, by: str, now: dt.datetime, note: str = "") -> dict:
+def move(conn: Connection, case_id: str, status: str, *, actor: Actor, now: dt.datetime, note: str = "") -> dict:
     case = get_case(conn, case_id)
     if status not in TRANSITIONS.get(case["status"], set()):
         raise GatewayError(f"case {case_id} cannot go from {case['status']} to {status}")
@@ -76,12 +96,14 @@ def move(conn: Connection, case_id: str, status: str, *, by: str, now: dt.dateti
     if status in ("confirmed", "dismissed"):
         values["closed_at"] = now
     conn.execute(update(t.cases).where(t.cases.c.case_id == case_id).values(**values))
-    _event(conn, case_id, "status", f"{case['status']} → {status}" + (f": {note}" if note else ""), by, now)
+    _event(conn, case_id, "status", f"{case['status']} → {status}" + (f": {note}" if note else ""), actor, now)
+    record(conn, actor, "case.status", case_id, {"from": case["status"], "to": status}, now)
     case.update(values)
     return case
 
 
-def record_money(conn: Connection, case_id: str, kind: str, amount: Decimal, *, by: str, now: dt.datetime, note: str = "") -> dict:
+def record_money(conn: Connection, case_id: str, kind: str, amount: Decimal, *, actor: Actor, now: dt.datetime,
+                 note: str = "") -> dict:
     """Money back to the fund: recovered (confirmed cases), refunded on self-inspection, or a penalty.
     Posted to the ledger: the region's bank against its fund-recovery income."""
     if kind not in MONEY_KINDS:
@@ -94,15 +116,16 @@ def record_money(conn: Connection, case_id: str, kind: str, amount: Decimal, *, 
     fen = repo.to_fen(amount)
     if fen <= 0:
         raise GatewayError("the amount must be positive")
-    _event(conn, case_id, kind, note or kind, by, now, fen)
+    _event(conn, case_id, kind, note or kind, actor, now, fen)
     region = case["admdvs"]
     ledger.post(conn, accounts.Entry(f"supervision_{kind}", case_id, (
         accounts.Posting(f"bank:{region}", fen), accounts.Posting(f"fund_{kind}:{region}", -fen))), now)
+    record(conn, actor, "case.money", case_id, {"kind": kind, "amount_fen": fen}, now)
     return {"case_id": case_id, "kind": kind, "amount": repo.from_fen(fen)}
 
 
 def sanction(conn: Connection, *, subject_type: str, subject_id: str, kind: str, begndate: dt.date,
-             enddate: dt.date | None, reason: str, case_id: str | None, now: dt.datetime) -> dict:
+             enddate: dt.date | None, reason: str, case_id: str | None, now: dt.datetime, actor: Actor) -> dict:
     if subject_type == "institution":
         if repo.institution(conn, subject_id) is None:
             raise GatewayError(f"institution {subject_id} not found")
@@ -125,7 +148,10 @@ def sanction(conn: Connection, *, subject_type: str, subject_id: str, kind: str,
                enddate=enddate, reason=reason[:2000], case_id=case_id, created_at=now)
     conn.execute(insert(t.sanctions).values(**row))
     if case_id:
-        _event(conn, case_id, "note", f"{kind} {subject_type} {subject_id} from {begndate}", "agency", now)
+        _event(conn, case_id, "note", f"{kind} {subject_type} {subject_id} from {begndate}", actor, now)
+    record(conn, actor, "sanction.add", row["sanction_id"], {
+        "subject_type": subject_type, "subject_id": subject_id, "kind": kind, "begndate": begndate, "enddate": enddate,
+        "case_id": case_id}, now)
     return row
 
 
@@ -136,11 +162,13 @@ def get_sanction(conn: Connection, sanction_id: str) -> dict:
     return dict(row)
 
 
-def lift(conn: Connection, sanction_id: str, now: dt.datetime) -> dict:
+def lift(conn: Connection, sanction_id: str, now: dt.datetime, *, actor: Actor) -> dict:
     row = get_sanction(conn, sanction_id)
     if row["lifted_at"] is not None:
         raise GatewayError(f"sanction {sanction_id} is already lifted")
     conn.execute(update(t.sanctions).where(t.sanctions.c.sanction_id == sanction_id).values(lifted_at=now))
+    record(conn, actor, "sanction.lift", sanction_id, {"subject_type": row["subject_type"], "subject_id": row["subject_id"]},
+           now)
     return dict(row, lifted_at=now)
 
 
@@ -187,7 +215,7 @@ def export_notice(conn: Connection, case_id: str) -> dict:
             "findings": [plain(f) for f in findings], "events": [plain(e) for e in events if e["kind"] != "finding"]}
 
 
-def import_notice(conn: Connection, notice: dict, *, admdvs: str, by: str, now: dt.datetime) -> dict:
+def import_notice(conn: Connection, notice: dict, *, admdvs: str, actor: Actor, now: dt.datetime) -> dict:
     """A notice from another region becomes a suspected case here, its findings kept as evidence."""
     if not isinstance(notice, dict) or notice.get("format") != NOTICE_FORMAT:
         raise GatewayError(f"not a case notice (format {NOTICE_FORMAT})")
@@ -198,10 +226,11 @@ def import_notice(conn: Connection, notice: dict, *, admdvs: str, by: str, now: 
     except (KeyError, TypeError, ValueError):
         raise GatewayError("the notice lacks the case's subject") from None
     summary = f"notice from {notice.get('from_admdvs', '?')}: {case.get('summary', '')}"
-    row = open_case(conn, admdvs=admdvs, subject_type=subject_type, subject_id=subject_id, summary=summary,
-                    amount_fen=amount_fen, source=f"notice:{notice.get('from_admdvs', '')}", by=by, now=now)
+    row = _open_case(conn, admdvs=admdvs, subject_type=subject_type, subject_id=subject_id, summary=summary,
+                     amount_fen=amount_fen, source=f"notice:{notice.get('from_admdvs', '')}", actor=actor, now=now)
     _event(conn, row["case_id"], "note", json.dumps({"shared_case": case.get("case_id"), "findings": notice.get("findings", [])},
-                                                    ensure_ascii=False, default=str)[:20000], by, now)
+                                                    ensure_ascii=False, default=str)[:20000], actor, now)
+    _record_case(conn, actor, row, now, shared_case=str(case.get("case_id", ""))[:30])
     return row
 
 

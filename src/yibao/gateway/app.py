@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import time
 
 from fastapi import FastAPI, Request
@@ -154,9 +153,16 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
+    """One app per worker from yibao.settings (YIBAO_DATABASE_URL, YIBAO_POOL_SIZE, YIBAO_LOG_LEVEL,
+    YIBAO_INSECURE_DEMO=1, YIBAO_NOW with its permission); a refused setting stops the worker."""
     from yibao.logging_setup import configure
+    from yibao.settings import Settings as PlatformSettings, SettingsError
 
-    configure(os.environ.get("YIBAO_LOG_LEVEL", "WARNING"))
-    database = Database(os.environ.get("YIBAO_DATABASE_URL"))
-    settings = Settings(insecure_demo=os.environ.get("YIBAO_INSECURE_DEMO") == "1")
-    return create_app(Platform(database), settings)
+    try:
+        loaded = PlatformSettings.load()
+    except SettingsError as exc:
+        raise SystemExit(exc.message) from None
+    configure(loaded.log_level)
+    loaded.announce()
+    database = Database(loaded.database_url, pool_size=loaded.pool_size)
+    return create_app(Platform(database, clock=loaded.clock()), Settings(insecure_demo=loaded.insecure_demo))

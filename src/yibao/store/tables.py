@@ -582,3 +582,19 @@ credit_records = Table(
     Column("at", DateTime, nullable=False),
     Index("ix_credit_records_subject", "subject_type", "subject_id"),
 )
+
+action_log = Table(  # append-only: who did what, one row per write action, in the action's transaction
+    "action_log",
+    metadata,
+    Column("action_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor_kind", String(12), nullable=False),  # institution | agency | operator | system
+    Column("actor_party", String(100), nullable=False),  # fixmedins_code | agency code | operator name
+    Column("actor_ref", String(60), nullable=False, server_default=""),  # msgid:… | token:<fingerprint> | ""
+    Column("action", String(40), nullable=False),  # clearing.confirm | prepayment.paid | case.money | …
+    Column("subject", String(60), nullable=False),  # statement_id | prepay_id | psn_no | case_id | …
+    Column("detail", Text, nullable=False, server_default="{}"),  # JSON text
+    CheckConstraint("actor_kind IN ('institution', 'agency', 'operator', 'system')", name="ck_action_log_actor_kind"),
+    Index("ix_action_log_subject", "subject"),
+    Index("ix_action_log_at", "at"),
+)

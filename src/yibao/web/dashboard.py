@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import hmac
 import html
-import time
 from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
@@ -89,10 +88,13 @@ def build_router(platform: Platform) -> APIRouter:
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
     database = platform.database
 
+    def now_seconds() -> int:  # sessions expire by the platform's clock, fixed or not (yibao.settings)
+        return int(platform.clock().timestamp())
+
     def session(request: Request) -> dict | None:
         try:
             code, expiry, signature = request.cookies.get(COOKIE, "").split(".")
-            if len(expiry) > 20 or int(expiry) < time.time() or "\x00" in code or len(code) > 6:
+            if len(expiry) > 20 or int(expiry) < now_seconds() or "\x00" in code or len(code) > 6:
                 return None
         except ValueError:
             return None
@@ -123,7 +125,7 @@ def build_router(platform: Platform) -> APIRouter:
                 agency = agencies.authenticate(conn, code, token)
         if agency is None:
             return RedirectResponse("/dashboard/login?error=" + quote("机构编码或令牌不正确"), status_code=303)
-        expiry = int(time.time()) + SESSION_SECONDS
+        expiry = now_seconds() + SESSION_SECONDS
         response = RedirectResponse("/dashboard", status_code=303)
         response.set_cookie(COOKIE, f"{code}.{expiry}.{_sign(code, expiry, agency['token_hash'])}",
                             max_age=SESSION_SECONDS, httponly=True, samesite="strict")
