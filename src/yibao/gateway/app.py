@@ -22,29 +22,9 @@ from yibao.admin.api import mount as mount_admin
 from yibao.web.dashboard import build_router as dashboard_router
 from yibao.store.database import Database
 
+from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
+
 DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
-TOO_LARGE = f"请求体过大（超过 {MAX_BODY_BYTES // (1024 * 1024)} MB）"
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, read as a stream: BodyTooLarge as soon as it passes ``limit`` bytes
-    (a declared Content-Length over the limit is refused without reading anything)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 class BodyLimit:
     """ASGI middleware in front of every endpoint: the body is read as a stream and a request
     whose body passes MAX_BODY_BYTES is answered at once, without reading the rest, so a

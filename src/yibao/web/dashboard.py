@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.analytics.flows import flows_for_month, totals_by_scope
 from yibao.app import agencies, clearing, prepayment, supervision
-from yibao.gateway.dispatch import MAX_BODY_BYTES
+from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
 from yibao.app.platform import Platform
 from yibao.store.repository import from_fen
 
@@ -64,20 +64,6 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
-async def _limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
-    """The body read as a stream, or None as soon as it passes ``limit`` bytes (the rest is never read)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _refused(title: str, message: str, status: int, agency: dict | None = None) -> HTMLResponse:
     response = _page(title, f"<p class=err id=error>{_e(message)}</p><p><a href='/dashboard'>返回</a></p>", agency)
     response.status_code = status
@@ -114,9 +100,10 @@ def build_router(platform: Platform) -> APIRouter:
 
     @router.post("/login")
     async def login(request: Request) -> Response:
-        body = await _limited_body(request)
-        if body is None:
-            return _refused("请求体过大", f"请求体过大（超过 {MAX_BODY_BYTES // (1024 * 1024)} MB）", 413)
+        try:
+            body = await read_limited(request)
+        except BodyTooLarge:
+            return _refused("请求体过大", TOO_LARGE, 413)
         form = parse_qs(body.decode("utf-8", "replace"))
         code, token = (form.get("agency_code") or [""])[0].strip(), (form.get("token") or [""])[0].strip()
         agency = None
