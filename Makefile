@@ -35,7 +35,7 @@ test: setup
 ## The tests that start no server, cluster or browser: engine, documents, golden cases,
 ## audit rules (DuckDB), the demo world generator. About a minute on 2 cores.
 test-fast: setup
-	$(BIN)/python -m pytest -q tests/domain tests/documents tests/test_golden.py tests/audit tests/sim \
+	$(BIN)/python -m pytest -q tests/unit tests/domain tests/documents tests/test_golden.py tests/audit tests/sim \
 		--ignore=tests/audit/test_spark.py
 
 bench: setup

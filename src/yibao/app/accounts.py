@@ -25,8 +25,8 @@ from yibao.store import tables as t
 from yibao.store.database import Database
 
 from . import actors, ledger
-from .action_log import record
 from .errors import GatewayError
+from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("yibao.accounts")
 
@@ -73,52 +73,63 @@ def adjustment_actor(operator: str, reason: str) -> str:
 
 def adjust_account(database: Database, psn_no: str, amount: Decimal, reason: str, operator: str,
                    now: dt.datetime) -> Adjustment:
-    """Change a person's account balance by ``amount`` yuan (signed), recording who and why.
+    """Change a person's account balance by ``amount`` yuan (signed), recording who and why, in
+    one SQL unit of work (``adjust`` is the use case)."""
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
-    Refused (GatewayError, nothing written): a zero amount, more than two decimals, an empty
-    reason or operator, an unknown person, a result below zero."""
+    operator = (operator or "").strip()
+    if len(operator) > actors.PARTY_MAX:
+        raise GatewayError(f"经办人名称过长（最多 {actors.PARTY_MAX} 个字符）")
+    if not operator:
+        raise GatewayError("必须注明经办人（--operator）")
+    with SqlUnitOfWork(database, actors.operator(operator), now) as uow:
+        result = adjust(uow, psn_no, amount, reason)
+    # The person number masked, and the free text run through the ID-number mask.
+    log.info(mask_text(f"account adjustment: {mask_certno(psn_no)} {result.amount:+} yuan "
+                       f"({result.balance_before} -> {result.balance_after}) by {operator}: {reason}"))
+    return result
+
+
+def _checked_amount(amount: Decimal) -> Decimal:
     cents = _cents(amount) if isinstance(amount, Decimal) else None
     if cents is None:
         raise GatewayError(f"金额必须是以元为单位的数字，最多两位小数，绝对值小于 {LIMIT:,} 元：{amount}")
-    amount = cents
-    if amount == 0:
+    if cents == 0:
         raise GatewayError("调整金额不能为零")
-    operator, reason = (operator or "").strip(), (reason or "").strip()
-    if not operator:
-        raise GatewayError("必须注明经办人（--operator）")
+    return cents
+
+
+def adjust(uow: UnitOfWork, psn_no: str, amount: Decimal, reason: str) -> Adjustment:
+    """The use case: lock the person (docs/locking.md, rank 3), re-read the balance, refuse a
+    result below zero, append the adjustment entry, post the ledger, record the action.
+
+    Refused (GatewayError, nothing written): a zero amount, more than two decimals, an empty
+    reason or operator, an unknown person, a result below zero."""
+    amount = _checked_amount(amount)
+    reason = (reason or "").strip()
     if not reason:
         raise GatewayError("必须说明调整原因（--reason）")
-    if len(operator) > actors.PARTY_MAX:
-        raise GatewayError(f"经办人名称过长（最多 {actors.PARTY_MAX} 个字符）")
-    actor = adjustment_actor(operator, reason)
+    actor = adjustment_actor(uow.actor.party, reason)
     if len(actor) > ACTOR_MAX:
         raise GatewayError(f"经办人和调整原因合计过长（最多 {ACTOR_MAX - len(adjustment_actor('', ''))} 个字符）")
-    with database.write() as conn:
-        repo.lock_person(conn, psn_no)  # first: serializes with settlements of this person
-        if repo.person(conn, psn_no) is None:
-            raise GatewayError(f"参保人 {psn_no} 不存在")
-        region = _account_region(conn, psn_no)
-        before = repo.account_balance(conn, psn_no)  # re-read under the lock
-        after = before + amount
-        if after < 0:
-            raise GatewayError(f"调整后个人账户余额将小于零：当前余额 {before} 元，调整 {amount} 元；"
-                               f"最多可减少 {before} 元")
-        repo.add_account_entry(conn, psn_no, amount, ADJUSTMENT, None, now, actor=actor)
-        entry = ledger.account_movement_entry(psn_no, region, repo.to_fen(amount), f"adjust:{psn_no}")
-        entry_id = ledger.post(conn, entry, now)
-        record(conn, actors.operator(operator), "account.adjust", psn_no, {
-            "amount_fen": repo.to_fen(amount), "balance_before_fen": repo.to_fen(before),
-            "balance_after_fen": repo.to_fen(after), "reason": reason}, now)
-    # The person number masked, and the free text run through the ID-number mask.
-    log.info(mask_text(f"account adjustment: {mask_certno(psn_no)} {amount:+} yuan ({before} -> {after}) "
-                       f"by {operator}: {reason}"))
-    return Adjustment(psn_no, amount, before, after, entry_id, actor)
+    if psn_no not in uow.persons.lock([psn_no]):
+        raise GatewayError(f"参保人 {psn_no} 不存在")
+    region = _account_region(uow.persons.insurances(psn_no), psn_no)
+    tip = uow.accounts.tips([psn_no]).get(psn_no, (0, 0))  # read under the lock
+    before_fen, amount_fen = tip[1], repo.to_fen(amount)
+    if before_fen + amount_fen < 0:
+        before = repo.from_fen(before_fen)
+        raise GatewayError(f"调整后个人账户余额将小于零：当前余额 {before} 元，调整 {amount} 元；最多可减少 {before} 元")
+    after_fen = uow.accounts.append(psn_no, amount_fen, ADJUSTMENT, setl_id=None, actor=actor, tip=tip)
+    entry_id = uow.ledger.post(ledger.account_movement_entry(psn_no, region, amount_fen, f"adjust:{psn_no}"))
+    uow.actions.record("account.adjust", psn_no, {"amount_fen": amount_fen, "balance_before_fen": before_fen,
+                                                  "balance_after_fen": after_fen, "reason": reason})
+    return Adjustment(psn_no, amount, repo.from_fen(before_fen), repo.from_fen(after_fen), entry_id, actor)
 
 
-def _account_region(conn: Connection, psn_no: str) -> str:
+def _account_region(insurances: list[dict], psn_no: str) -> str:
     """The insured region whose account-funding ledger account the money comes from: the
     employee insurance's (personal accounts are employees'), else the person's first."""
-    insurances = repo.insurances_of(conn, psn_no)
     if not insurances:
         raise GatewayError(f"参保人 {psn_no} 没有参保记录，无法调整个人账户")
     chosen = next((row for row in insurances if row["insutype"] == "310"), insurances[0])
@@ -143,4 +154,4 @@ def account_view(conn: Connection, psn_no: str) -> dict:
     return {"psn_no": psn_no, "balance": repo.account_balance(conn, psn_no), "movements": movements}
 
 
-__all__ = ["ADJUSTMENT", "Adjustment", "account_view", "adjust_account", "adjustment_actor", "parse_amount"]
+__all__ = ["ADJUSTMENT", "Adjustment", "account_view", "adjust", "adjust_account", "adjustment_actor", "parse_amount"]

@@ -6,24 +6,16 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from yibao.domain import ledger as rules
 from yibao.store import tables as t
+from yibao.store.repositories.ledger import post_entry
 
 
 def post(conn: Connection, entry: rules.Entry, now: dt.datetime) -> int | None:
-    """Append one balanced entry; asserted on write (and checked again by ``check_ledger``).
-    An entry without postings (a visit paid wholly in cash) moves no money and is not written."""
-    if not entry.postings:
-        return None
-    rules.assert_balanced(entry)
-    result = conn.execute(insert(t.ledger_entries).values(kind=entry.kind, ref=entry.ref, created_at=now))
-    entry_id = result.inserted_primary_key[0]
-    conn.execute(insert(t.ledger_postings), [
-        {"entry_id": entry_id, "account": posting.account, "amount_fen": posting.amount_fen} for posting in entry.postings
-    ])
-    return entry_id
+    """Append one balanced entry (store/repositories/ledger.py)."""
+    return post_entry(conn, entry, now)
 
 
 def settlement_entry_for(row: dict) -> rules.Entry:

@@ -1,0 +1,79 @@
+"""The SQL unit of work: one write transaction (``Database.write()``) and the repositories
+bound to its connection (app/unit_of_work.py says what each answers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import ExitStack
+
+from yibao.domain import ledger as rules
+
+from . import action_log, repository as repo
+from .database import Database
+from .repositories.ledger import post_entry
+
+
+class SqlPersons:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def get(self, psn_no: str) -> dict | None:
+        return repo.person(self.conn, psn_no)
+
+    def lock(self, psn_nos: list[str]) -> dict[str, dict]:
+        return repo.lock_persons(self.conn, psn_nos)
+
+    def insurances(self, psn_no: str) -> list[dict]:
+        return repo.insurances_of(self.conn, psn_no)
+
+
+class SqlAccounts:
+    def __init__(self, conn, now: dt.datetime):
+        self.conn, self.now = conn, now
+
+    def tips(self, psn_nos: list[str]) -> dict[str, tuple[int, int]]:
+        return repo.account_tips(self.conn, psn_nos)
+
+    def append(self, psn_no: str, amount_fen: int, kind: str, *, setl_id: str | None, actor: str,
+               tip: tuple[int, int]) -> int:
+        return repo.add_account_entry(self.conn, psn_no, repo.from_fen(amount_fen), kind, setl_id, self.now,
+                                      actor=actor, tip=tip)
+
+
+class SqlLedger:
+    def __init__(self, conn, now: dt.datetime):
+        self.conn, self.now = conn, now
+
+    def post(self, entry: rules.Entry) -> int | None:
+        return post_entry(self.conn, entry, self.now)
+
+
+class SqlActionLog:
+    def __init__(self, conn, actor, now: dt.datetime):
+        self.conn, self.actor, self.now = conn, actor, now
+
+    def record(self, action: str, subject: str, detail: dict) -> int:
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        return action_log.append(self.conn, at=self.now, actor_kind=self.actor.kind, actor_party=self.actor.party,
+                                 actor_ref=self.actor.ref, action=action, subject=subject, detail=text)
+
+
+class SqlUnitOfWork:
+    """``with SqlUnitOfWork(database, actor, now) as uow:`` — commits on a normal exit. The actor
+    is app/actors.Actor (kind, party, ref); the store only reads those three fields."""
+
+    def __init__(self, database: Database, actor, now: dt.datetime):
+        self.database, self.actor, self.now = database, actor, now
+        self._stack = ExitStack()
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        conn = self._stack.enter_context(self.database.write())
+        self.persons = SqlPersons(conn)
+        self.accounts = SqlAccounts(conn, self.now)
+        self.ledger = SqlLedger(conn, self.now)
+        self.actions = SqlActionLog(conn, self.actor, self.now)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.__exit__(*exc)
