@@ -248,3 +248,14 @@ def test_cli_refused_actions_write_no_row(world):
         result = yibao(world, *args)
         assert result.exit_code == 2, (args, result.output)
     assert rows(world) == []
+
+
+def test_a_refusal_answers_the_status_of_its_kind_and_logs_nothing(world):
+    """One refusal type, mapped mechanically by its kind (app/errors.py): an unknown statement
+    or prepayment is 404, a statement not yet confirmed is 422; none leaves an action-log row."""
+    status, body = call(world, "440300", "/clearing/statements/CS0000000000/confirm")
+    assert status == 404 and "not found" in body["detail"]
+    status, _ = call(world, "440300", "/prepayments/PP0000000000/pay")
+    assert status == 404
+    with world["database"].read() as conn:
+        assert action_log.entries(conn) == []

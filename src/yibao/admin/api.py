@@ -162,11 +162,12 @@ def build_router(platform: Platform) -> APIRouter:
         return region
 
     def write(action):
+        """One write use case in one transaction; a refusal answers its kind's HTTP status."""
         try:
             with database.write() as conn:
                 return action(conn)
         except GatewayError as exc:
-            raise HTTPException(422, exc.message) from None
+            raise HTTPException(exc.http_status, exc.message) from None
 
     @router.post("/filings", status_code=201, summary="File a cross-region visit (备案)")
     def create_filing(body: FilingIn, who: dict = Depends(agency)) -> dict:
@@ -418,6 +419,11 @@ def mount(app: FastAPI, platform: Platform) -> None:
     from sqlalchemy.exc import DataError
 
     app.include_router(build_router(platform))
+
+    @app.exception_handler(GatewayError)
+    async def refused(request: Request, exc: GatewayError) -> JSONResponse:
+        # A refusal that no route translated: its kind decides the status (app/errors.py).
+        return JSONResponse({"detail": exc.message, "kind": exc.kind}, status_code=exc.http_status)
 
     @app.exception_handler(DataError)
     async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:

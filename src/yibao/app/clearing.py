@@ -101,7 +101,7 @@ def get_statement(conn: Connection, statement_id: str, *, lock: bool = False) ->
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     if row is None:
-        raise GatewayError(f"statement {statement_id} not found")
+        raise GatewayError(f"statement {statement_id} not found", "not_found")
     return dict(row)
 
 

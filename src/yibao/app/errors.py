@@ -5,12 +5,33 @@ from __future__ import annotations
 import secrets
 
 
-class GatewayError(Exception):
-    """A refused request: infcode -1 with this err_msg; the transaction is rolled back."""
+# What kind of refusal it is; each channel maps the kind mechanically: the national gateway
+# answers infcode -1 whatever the kind, the admin API answers the HTTP status below, the CLI
+# exits 2.
+REFUSAL_KINDS = {"refused": 422, "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
 
-    def __init__(self, message: str):
+
+class GatewayError(Exception):
+    """A refused request: infcode -1 with this err_msg; the transaction is rolled back.
+
+    The one refusal type of every use case (``Refusal``); ``kind`` is one of REFUSAL_KINDS."""
+
+    def __init__(self, message: str, kind: str = "refused"):
+        assert kind in REFUSAL_KINDS, kind
         super().__init__(message)
         self.message = message
+        self.kind = kind
+
+    @property
+    def http_status(self) -> int:
+        return REFUSAL_KINDS[self.kind]
+
+
+Refusal = GatewayError
+
+
+def not_found(message: str) -> GatewayError:
+    return GatewayError(message, "not_found")
 
 
 def new_id(prefix: str) -> str:

@@ -91,7 +91,7 @@ def create_filing(
 def get_filing(conn: Connection, filing_no: str) -> dict:
     row = conn.execute(select(t.filings).where(t.filings.c.filing_no == filing_no)).mappings().first()
     if row is None:
-        raise GatewayError(f"filing {filing_no} not found")
+        raise GatewayError(f"filing {filing_no} not found", "not_found")
     return dict(row)
 
 
@@ -153,7 +153,7 @@ def qualifications_of(conn: Connection, psn_no: str) -> list[dict]:
 def get_qualification(conn: Connection, qual_no: str) -> dict:
     row = conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
     if row is None:
-        raise GatewayError(f"qualification {qual_no} not found")
+        raise GatewayError(f"qualification {qual_no} not found", "not_found")
     return dict(row)
 
 

@@ -96,7 +96,7 @@ def get(conn: Connection, prepay_id: str, *, lock: bool = False) -> dict:
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     if row is None:
-        raise GatewayError(f"prepayment {prepay_id} not found")
+        raise GatewayError(f"prepayment {prepay_id} not found", "not_found")
     return dict(row)
 
 

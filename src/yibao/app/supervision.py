@@ -84,7 +84,7 @@ def case_from_findings(conn: Connection, finding_ids: list[str], *, admdvs: str,
 def get_case(conn: Connection, case_id: str) -> dict:
     row = conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).mappings().first()
     if row is None:
-        raise GatewayError(f"case {case_id} not found")
+        raise GatewayError(f"case {case_id} not found", "not_found")
     return dict(row)
 
 
@@ -128,12 +128,12 @@ def sanction(conn: Connection, *, subject_type: str, subject_id: str, kind: str,
              enddate: dt.date | None, reason: str, case_id: str | None, now: dt.datetime, actor: Actor) -> dict:
     if subject_type == "institution":
         if repo.institution(conn, subject_id) is None:
-            raise GatewayError(f"institution {subject_id} not found")
+            raise GatewayError(f"institution {subject_id} not found", "not_found")
         if kind not in ("suspend", "terminate"):
             raise GatewayError("an agreement action is suspend or terminate")
     elif subject_type == "person":
         if repo.person(conn, subject_id) is None:
-            raise GatewayError(f"person {subject_id} not found")
+            raise GatewayError(f"person {subject_id} not found", "not_found")
         if kind != "suspend":
             raise GatewayError("a person's direct settlement can be suspended (kind suspend)")
     else:

@@ -1,0 +1,17 @@
+"""One refusal type with a kind that each channel maps mechanically (app/errors.py)."""
+
+import pytest
+
+from yibao.app.errors import REFUSAL_KINDS, GatewayError, not_found
+
+
+def test_kinds_map_to_http_statuses():
+    assert GatewayError("x").http_status == 422
+    assert not_found("no such statement").http_status == 404
+    assert {kind: GatewayError("x", kind).http_status for kind in REFUSAL_KINDS} == {
+        "refused": 422, "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
+
+
+def test_an_unknown_kind_is_a_programming_error():
+    with pytest.raises(AssertionError):
+        GatewayError("x", "teapot")
