@@ -729,6 +729,52 @@ def test_replaced_secret_is_refused_at_once_by_every_worker(race_world):
 
 # --- after the races ------------------------------------------------------------------------------
 
+def test_catalogue_import_is_seen_at_once_by_every_worker(race_world):
+    """Price a visit on every worker (each caches the catalogue entries), import the catalogue
+    with the visit's first item withdrawn (vali_flag 0), then at once pre-settle on new
+    connections: every worker prices the item as outside the catalogue (full self-pay); after
+    the item is restored, every worker prices it as before (the catalogue's version row,
+    read with each request's authentication)."""
+    setup = named(race_world, "ex2a")
+    his = his_for(race_world, setup)
+    treated = setup.institution["admdvs"]
+    entry = next(e for e in setup.case["catalog"] if e["code"] == setup.case["lines"][0]["code"])
+    tally = Tally("catalogue_import_every_worker", race_world["backend"])
+
+    def import_item(valid: bool) -> None:
+        row = {"hilist_code": entry["code"], "hilist_name": entry["name"], "insu_admdvs": treated,
+               "begndate": "2000-01-01", "chrgitm_lv": entry["chrgitm_lv"], "vali_flag": "1" if valid else "0"}
+        path = write_csv(race_world["work"] / f"hilist-{uuid.uuid4().hex[:8]}.csv", [row])
+        import_file(race_world["database"], "hilist", path, now=dt.datetime.now().replace(microsecond=0))
+
+    def presettle_everywhere(data: dict) -> list[dict]:
+        message = lambda: request_for(his.institution, envelope(  # noqa: E731
+            his.institution, his.sign_no, "2206", {"data": data}, msgid=his.msgid(),
+            insuplc=setup.case["visit"]["insuplc_admdvs"]))
+        return fire(race_world["url"], dispatch([message() for _ in range(SPREAD)]))
+
+    for _ in range(TRIES):
+        [data] = register_outpatients(race_world, his, setup, [setup.person])
+        before = presettle_everywhere(data)
+        problems = [err_msg(result)[:100] for result in before if not ok(result)]
+        listed = {fen(result["body"]["output"]["setlinfo"]["fulamt_ownpay_amt"]) for result in before if ok(result)}
+        import_item(valid=False)
+        try:
+            withdrawn = presettle_everywhere(data)
+        finally:
+            import_item(valid=True)
+        restored = presettle_everywhere(data)
+        for name, results in (("withdrawn", withdrawn), ("restored", restored)):
+            problems += [f"{name}: {err_msg(result)[:100]}" for result in results if not ok(result)]
+        seen_withdrawn = {fen(r["body"]["output"]["setlinfo"]["fulamt_ownpay_amt"]) for r in withdrawn if ok(r)}
+        seen_restored = {fen(r["body"]["output"]["setlinfo"]["fulamt_ownpay_amt"]) for r in restored if ok(r)}
+        if len(listed) != 1 or len(seen_withdrawn) != 1 or seen_withdrawn == listed or seen_restored != listed:
+            problems.append(f"full self-pay listed {sorted(listed)}, withdrawn {sorted(seen_withdrawn)}, "
+                            f"restored {sorted(seen_restored)} (fen): a worker priced with a stale catalogue")
+        tally.record(problems)
+    tally.finish()
+
+
 def test_yibao_check_after_the_races(race_world):
     """Whatever the races did, everything stored still agrees (yibao check exits 0)."""
     completed = subprocess.run([sys.executable, "-m", "yibao.cli", "check", "--db", race_world["db_url"]],

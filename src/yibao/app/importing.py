@@ -341,6 +341,7 @@ def _upsert(conn: Connection, table, key_columns: tuple[str, ...], values: list[
 
 def _write_hilist(conn, rows, now):
     _upsert(conn, t.hilist, KEYS["hilist"], [row.model_dump() for row in rows])
+    repo.bump_catalogue_version(conn)  # every worker stops using its cached entries
 
 
 def _write_lmtpric(conn, rows, now):
@@ -350,6 +351,7 @@ def _write_lmtpric(conn, rows, now):
         data["hilist_pric_uplmt_amt"] = f"{row.hilist_pric_uplmt_amt:f}"
         values.append(data)
     _upsert(conn, t.lmtpric, KEYS["lmtpric"], values)
+    repo.bump_catalogue_version(conn)
 
 
 def _write_selfpay(conn, rows, now):
@@ -359,6 +361,7 @@ def _write_selfpay(conn, rows, now):
         data["selfpay_prop"] = f"{row.selfpay_prop:f}"
         values.append(data)
     _upsert(conn, t.selfpay, KEYS["selfpay"], values)
+    repo.bump_catalogue_version(conn)
 
 
 def _write_institutions(conn, rows, now):

@@ -155,7 +155,10 @@ class Dispatcher:
         # Security decisions are read from the database in the request's own transaction, never
         # from a per-process cache: a sign-out or a new secret holds at once on every worker.
         sign_no = _field(message, "sign_no") if infno != "9001" else ""
-        institution, signed_in = repo.institution_and_sign_in(conn, code, sign_no)
+        institution, signed_in, catalogue_version = repo.institution_and_sign_in(conn, code, sign_no)
+        # The request's catalogue version, read with its authentication (one round trip): the
+        # worker's cached catalogue entries are used only while it is current.
+        repo.current_catalogue_version.set(catalogue_version)
         if institution is None:
             raise GatewayError(f"unknown institution {code}")
         if self.settings.insecure_demo:
@@ -170,6 +173,13 @@ class Dispatcher:
         return institution
 
     def _run(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
+        token = repo.current_catalogue_version.set(None)  # set again by _authenticate
+        try:
+            return self._run_in_transaction(spec, infno, msgid, code, message, raw_input, headers)
+        finally:
+            repo.current_catalogue_version.reset(token)
+
+    def _run_in_transaction(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
         database = self.platform.database
         for attempt in range(3):
             try:

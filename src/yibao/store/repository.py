@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -40,17 +40,19 @@ def institution(conn: Connection, code: str) -> dict | None:
     return dict(row) if row else None
 
 
-def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[dict | None, bool]:
-    """The institution and whether ``sign_no`` is one of its open sign-ins, in one round trip
-    (every authenticated request asks both)."""
+def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[dict | None, bool, int | None]:
+    """The institution, whether ``sign_no`` is one of its open sign-ins, and the catalogue's
+    cache version, in one round trip (every authenticated request asks all three)."""
     open_sign_in = (select(t.sign_ins.c.sign_no).where(
         t.sign_ins.c.sign_no == sign_no, t.sign_ins.c.fixmedins_code == code, t.sign_ins.c.sign_out_time.is_(None))
         .exists().label("signed_in"))
-    row = conn.execute(select(t.institutions, open_sign_in).where(t.institutions.c.fixmedins_code == code)).mappings().first()
+    version = _catalogue_version_query().scalar_subquery().label("catalogue_version")
+    row = conn.execute(select(t.institutions, open_sign_in, version)
+                       .where(t.institutions.c.fixmedins_code == code)).mappings().first()
     if row is None:
-        return None, False
+        return None, False, None
     institution = dict(row)
-    return institution, bool(institution.pop("signed_in"))
+    return institution, bool(institution.pop("signed_in")), institution.pop("catalogue_version")
 
 
 def sign_in_valid(conn: Connection, sign_no: str, fixmedins_code: str) -> bool:
@@ -213,30 +215,53 @@ def _valid_on(table, day: dt.date):
     )
 
 
-CATALOG_CACHE_SECONDS = 30.0
-_catalog_cache: dict[tuple, tuple[float, CatalogEntry | None]] = {}
+# The catalogue version of the request in progress (read with its authentication by the
+# gateway's dispatcher); None outside a gateway request, and then it is read here.
+current_catalogue_version: ContextVar[int | None] = ContextVar("current_catalogue_version", default=None)
+_catalog_cache: dict[tuple, CatalogEntry | None] = {}
+_catalog_cache_version: list[int | None] = [None]  # the version the cached entries belong to
+
+
+def _catalogue_version_query():
+    return select(t.cache_versions.c.version).where(t.cache_versions.c.name == "catalogue")
+
+
+def catalogue_version(conn: Connection) -> int:
+    return int(conn.execute(_catalogue_version_query()).scalar_one())
+
+
+def bump_catalogue_version(conn: Connection) -> None:
+    """Called by every catalogue import in its own transaction: cached entries of every worker
+    stop being used when it commits."""
+    conn.execute(update(t.cache_versions).where(t.cache_versions.c.name == "catalogue")
+                 .values(version=t.cache_versions.c.version + 1))
 
 
 def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
-    """Catalogue entries valid on ``day`` for the treatment region, remembered for 30 s per
-    process: a visit's lines are classified at upload and again at settlement, and catalogues
-    change only by import (an import is seen by every worker within 30 s)."""
-    now = time.monotonic()
+    """Catalogue entries valid on ``day`` for the treatment region, remembered per process for
+    as long as the catalogue's version stays the same (a visit's lines are classified at upload
+    and again at settlement; catalogues change only by import, which bumps the version)."""
+    version = current_catalogue_version.get()
+    if version is None:
+        version = catalogue_version(conn)
+    if _catalog_cache_version[0] != version or len(_catalog_cache) > 100_000:
+        _catalog_cache.clear()
+        _catalog_cache_version[0] = version
     found: dict[str, CatalogEntry] = {}
     missing = []
+    # The version is in the key too: a thread still serving an older version cannot put its
+    # entries where a request of the new version would find them.
     for code in set(codes):
-        cached = _catalog_cache.get((admdvs, day, code))
-        if cached is not None and now - cached[0] < CATALOG_CACHE_SECONDS:
-            if cached[1] is not None:
-                found[code] = cached[1]
+        key = (version, admdvs, day, code)
+        if key in _catalog_cache:
+            if _catalog_cache[key] is not None:
+                found[code] = _catalog_cache[key]
         else:
             missing.append(code)
     if missing:
         fresh = load_catalog_entries(conn, admdvs, missing, day)
-        if len(_catalog_cache) > 100_000:
-            _catalog_cache.clear()
         for code in missing:
-            _catalog_cache[(admdvs, day, code)] = (now, fresh.get(code))
+            _catalog_cache[(version, admdvs, day, code)] = fresh.get(code)
         found.update(fresh)
     return found
 

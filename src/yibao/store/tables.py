@@ -598,3 +598,15 @@ action_log = Table(  # append-only: who did what, one row per write action, in t
     Index("ix_action_log_subject", "subject"),
     Index("ix_action_log_at", "at"),
 )
+
+
+# A version per cache that workers keep (the treatment places' catalogues): an import bumps it
+# in its own transaction, and every request reads it with its authentication, so a worker's
+# cached entries are never used after an import committed (docs/locking.md, "No cached
+# security decisions", and issue: caches correct across worker processes).
+cache_versions = Table(
+    "cache_versions",
+    metadata,
+    Column("name", String(30), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
