@@ -52,7 +52,8 @@ def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[
     if row is None:
         return None, False, None
     institution = dict(row)
-    return institution, bool(institution.pop("signed_in")), institution.pop("catalogue_version")
+    version = institution.pop("catalogue_version")
+    return institution, bool(institution.pop("signed_in")), 0 if version is None else int(version)
 
 
 def sign_in_valid(conn: Connection, sign_no: str, fixmedins_code: str) -> bool:
@@ -227,14 +228,17 @@ def _catalogue_version_query():
 
 
 def catalogue_version(conn: Connection) -> int:
-    return int(conn.execute(_catalogue_version_query()).scalar_one())
+    """The catalogue's version; 0 before the first import (a schema made without migration 0007's seed row)."""
+    return int(conn.execute(_catalogue_version_query()).scalar_one_or_none() or 0)
 
 
 def bump_catalogue_version(conn: Connection) -> None:
     """Called by every catalogue import in its own transaction: cached entries of every worker
     stop being used when it commits."""
-    conn.execute(update(t.cache_versions).where(t.cache_versions.c.name == "catalogue")
-                 .values(version=t.cache_versions.c.version + 1))
+    bumped = conn.execute(update(t.cache_versions).where(t.cache_versions.c.name == "catalogue")
+                          .values(version=t.cache_versions.c.version + 1))
+    if bumped.rowcount == 0:
+        conn.execute(insert(t.cache_versions).values(name="catalogue", version=1))
 
 
 def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
