@@ -137,20 +137,17 @@ def _account_region(insurances: list[dict], psn_no: str) -> str:
 
 
 def account_view(conn: Connection, psn_no: str) -> dict:
-    """The balance and every movement in order, with the running balance after each."""
+    """The balance and every movement in chain order, with the balance after each (stored with
+    the entry, migration 0005)."""
     if repo.person(conn, psn_no) is None:
         raise GatewayError(f"参保人 {psn_no} 不存在")
     e = t.account_entries
-    rows = conn.execute(select(e).where(e.c.psn_no == psn_no).order_by(e.c.entry_id)).mappings().all()
-    running = 0
-    movements = []
-    for row in rows:
-        running += int(row["amount_fen"])
-        movements.append({
-            "entry_id": row["entry_id"], "created_at": row["created_at"], "kind": row["kind"],
-            "amount": repo.from_fen(int(row["amount_fen"])), "balance_after": repo.from_fen(running),
-            "setl_id": row["setl_id"] or "", "actor": row.get("actor") or "",
-        })
+    rows = conn.execute(select(e).where(e.c.psn_no == psn_no).order_by(e.c.seq)).mappings().all()
+    movements = [{
+        "entry_id": row["entry_id"], "created_at": row["created_at"], "kind": row["kind"],
+        "amount": repo.from_fen(int(row["amount_fen"])), "balance_after": repo.from_fen(int(row["balance_after_fen"])),
+        "setl_id": row["setl_id"] or "", "actor": row["actor"] or "",
+    } for row in rows]
     return {"psn_no": psn_no, "balance": repo.account_balance(conn, psn_no), "movements": movements}
 
 

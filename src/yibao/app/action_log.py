@@ -9,7 +9,6 @@ fen amounts), never a secret.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from sqlalchemy import Connection
 
@@ -21,7 +20,7 @@ from .actors import Actor
 def record(conn: Connection, actor: Actor, action: str, subject: str, detail: dict, now: dt.datetime) -> int:
     if not isinstance(actor, Actor):  # a forgotten actor fails loudly instead of logging "None"
         raise TypeError(f"record() needs an Actor, got {type(actor).__name__}")
-    text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    text = store.detail_text(detail)
     return store.append(conn, at=now, actor_kind=actor.kind, actor_party=actor.party, actor_ref=actor.ref,
                         action=action, subject=subject, detail=text)
 

@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import Connection, insert, select
 
 from . import tables as t
+
+
+def detail_text(detail: dict) -> str:
+    """The detail as stored: small JSON for people reading the log (ids and fen amounts)."""
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def append(conn: Connection, *, at: dt.datetime, actor_kind: str, actor_party: str, actor_ref: str, action: str,

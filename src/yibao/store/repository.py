@@ -386,11 +386,6 @@ def settlement_chain(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str 
     return (active[0] if active else None), (open_reversals[0] if open_reversals else None)
 
 
-def settlement_follows(conn: Connection, mdtrt_id: str) -> str | None:
-    """What a new settlement of the visit follows (see ``settlement_chain``)."""
-    return settlement_chain(conn, mdtrt_id)[1]
-
-
 def reversal_of(conn: Connection, setl_id: str) -> dict | None:
     row = conn.execute(select(t.settlements).where(t.settlements.c.reverses_setl_id == setl_id)).mappings().first()
     return dict(row) if row else None

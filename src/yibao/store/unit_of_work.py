@@ -4,7 +4,6 @@ bound to its connection (app/unit_of_work.py says what each answers)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from contextlib import ExitStack
 
 from yibao.domain import ledger as rules
@@ -54,7 +53,7 @@ class SqlActionLog:
         self.conn, self.actor, self.now = conn, actor, now
 
     def record(self, action: str, subject: str, detail: dict) -> int:
-        text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        text = action_log.detail_text(detail)
         return action_log.append(self.conn, at=self.now, actor_kind=self.actor.kind, actor_party=self.actor.party,
                                  actor_ref=self.actor.ref, action=action, subject=subject, detail=text)
 
