@@ -1,0 +1,136 @@
+"""What every command group shares: the app, options, settings, output helpers."""
+
+from __future__ import annotations
+
+import typer
+
+
+app = typer.Typer(
+    name="yibao",
+    help="Medical-insurance settlement platform (local and cross-region direct settlement).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_REFUSED = 2
+
+
+@app.callback()
+def _root() -> None:
+    """yibao: settle visits under the national rule 就医地目录、参保地政策、就医地管理."""
+
+
+DB_OPTION = typer.Option(None, "--db", help="Database URL (else $YIBAO_DATABASE_URL, else sqlite:///./yibao.db).")
+NOW_OPTION = typer.Option(None, "--now", help="Fixed clock, ISO date-time (else $YIBAO_NOW); honoured only with "
+                                              "YIBAO_ALLOW_FIXED_NOW=1 (serve: or --insecure-demo), refused otherwise.")
+OPERATOR_OPTION = typer.Option(None, "--operator", help="Who acts, recorded in the action log "
+                                                        "(else $YIBAO_OPERATOR, else the OS user name).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+FORMAT_OPTION = typer.Option("table", "--format", help="table | csv | json")
+
+
+def _settings(db: str | None, now: str | None = None, **flags):
+    """yibao.settings, read once per command; a refused fixed clock stops here (exit 2)."""
+    from yibao.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.load(database_url=db, now=now, **flags)
+    except SettingsError as exc:
+        _fail(exc.message, 2)
+    settings.announce()
+    return settings
+
+
+def _open(settings):
+    from yibao.store.database import Database
+    from yibao.store.migrate import upgrade
+
+    database = Database(settings.database_url, pool_size=settings.pool_size)
+    upgrade(database)
+    return database
+
+
+def _database(db: str | None):
+    return _open(_settings(db))
+
+
+def _setup(db: str | None, now: str | None):
+    """The database and the one clock of a command that writes or reports by date."""
+    settings = _settings(db, now)
+    return _open(settings), settings.clock()
+
+
+def _operator(name: str | None):
+    """The CLI's actor: --operator, else $YIBAO_OPERATOR, else the OS user name."""
+    import getpass
+    import os
+
+    from yibao.app import actors
+
+    name = (name or os.environ.get("YIBAO_OPERATOR") or "").strip()
+    if not name:
+        try:
+            name = getpass.getuser().strip()
+        except (KeyError, OSError):  # no login name (e.g. a container's numeric uid)
+            name = ""
+    if not name or len(name) > actors.PARTY_MAX:
+        _fail(f"必须注明经办人：--operator 姓名（最多 {actors.PARTY_MAX} 个字符），或设置 YIBAO_OPERATOR", 2)
+    return actors.operator(name)
+
+
+def _write(database, action):
+    from yibao.app.errors import GatewayError
+
+    try:
+        with database.write() as conn:
+            return action(conn)
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+
+
+def _print_rows(rows: list[dict], fmt: str, title: str = "") -> None:
+    import csv
+    import io
+
+    from yibao.documents.render import dumps
+
+    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()} for row in rows]
+    if fmt == "json":
+        typer.echo(dumps(rows))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        typer.echo(buffer.getvalue(), nl=False)
+    elif fmt == "table":
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title or None, title_justify="left")
+        for column in (rows[0] if rows else {}):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*["" if v is None else str(v) for v in row.values()])
+        Console(width=None if Console().is_terminal else 200).print(table)
+    else:
+        _fail(f"--format must be table, csv or json, not {fmt}", 2)
+
+
+def _date(value: str | None, name: str):
+    import datetime as dt
+
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{name} must be YYYY-MM-DD, got {value!r}", 2)

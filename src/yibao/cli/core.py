@@ -1,0 +1,193 @@
+"""Settle a case, the schema, imports, the demo, the gateway, the HIS simulator, the check."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from .common import DB_OPTION, EXIT_REFUSED, NOW_OPTION, _database, _fail, _open, _settings, _setup, app
+
+
+@app.command()
+def settle(
+    case_file: Path = typer.Argument(..., help="A settlement case (settlement-spec §2).", metavar="CASE.json"),
+    explain: bool = typer.Option(False, "--explain", help="Show the split, the funds and the trace as tables."),
+) -> None:
+    """Settle one case: print the result JSON (exit 0) or the error object (exit 2)."""
+    from yibao.documents.case_document import load_case
+    from yibao.documents.render import dumps, settlement_result
+    from yibao.domain.errors import SettlementRefused
+    from yibao.domain.settle import settle as settle_case
+
+    try:
+        settlement = settle_case(load_case(case_file))
+    except SettlementRefused as refusal:
+        typer.echo(dumps(refusal.as_dict()))
+        raise typer.Exit(EXIT_REFUSED) from None
+    if explain:
+        from yibao.explain import print_explanation
+
+        print_explanation(settlement)
+    else:
+        typer.echo(dumps(settlement_result(settlement)))
+
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+@db_app.command("upgrade")
+def db_upgrade(db: str = DB_OPTION) -> None:
+    """Create or migrate the schema (idempotent)."""
+    from yibao.store.database import mask_url
+    from yibao.store.migrate import current_revision
+
+    database = _database(db)
+    typer.echo(f"{mask_url(database.url)}: schema at revision {current_revision(database)}")
+
+
+@app.command("import")
+def import_command(
+    kind: str = typer.Argument(..., help="policy | hilist | lmtpric | selfpay | institutions | persons | filings | "
+                                         "restrictions | bundles | exclusive_pairs | frequency_limits | price_ceilings | deaths"),
+    file: Path = typer.Argument(..., help="CSV with a header row, or JSON (an array of objects)."),
+    db: str = DB_OPTION,
+    now: str = NOW_OPTION,
+) -> None:
+    """Import a file in the national shape (all or nothing per file)."""
+    database, clock = _setup(db, now)
+    if kind in ("restrictions", "price_ceilings", "bundles", "exclusive_pairs", "frequency_limits", "deaths"):
+        from yibao.app import audit
+        from yibao.app.errors import GatewayError
+
+        try:
+            if kind == "deaths":
+                count = audit.import_deaths(database, file, clock())
+                typer.echo(f"deaths: {count} rows imported from {file}")
+                return
+            for result in audit.import_knowledge_file(database, kind, file, now=clock()):
+                typer.echo(f"{kind}: {result['rows']} rows for region {result['region']} → rule package {result['version']}")
+                typer.echo(result["diff"])
+        except GatewayError as exc:
+            _fail(f"{exc.message} (nothing imported)", 2)
+        return
+
+    from rich.progress import Progress
+
+    from yibao.app.importing import ImportError_, import_file
+
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task(f"importing {kind}", total=None)
+            result = import_file(database, kind, file, now=clock(),
+                                 progress=lambda done, total: progress.update(task, completed=done, total=total))
+    except ImportError_ as exc:
+        _fail(f"{exc} (nothing imported)", 2)
+    typer.echo(f"{kind}: {result.rows} rows read, {result.written} written from {file}")
+    if result.openings:
+        typer.echo(f"{result.openings} 名新参保人按文件中的账户余额建立了期初余额")
+    if result.balances_ignored:
+        typer.echo(f"{result.balances_ignored} 行的账户余额与当前余额不同，已忽略；如需调整请使用 yibao account adjust")
+
+
+@app.command()
+def demo(
+    db: str = DB_OPTION,
+    data_dir: Path = typer.Option(Path("yibao-demo-data"), "--data-dir", help="Where the demo world's files are written."),
+    persons_per_region: int = typer.Option(400, help="Insured persons per region."),
+    seed: int = typer.Option(7, help="Random seed (the same seed gives the same world)."),
+    policies: Path = typer.Option(None, "--policies", help="Directory of policy documents (default: the shipped policies/)."),
+    now: str = NOW_OPTION,
+) -> None:
+    """Create the demo world: policies, catalogues, institutions, insured persons."""
+    from yibao.app.demo import build_demo
+    from yibao.store.database import Database, mask_url
+
+    settings = _settings(db, now)
+    database = Database(settings.database_url, pool_size=settings.pool_size)
+    summary = build_demo(database, now=settings.clock()(), data_dir=data_dir,
+                         policies_dir=policies, seed=seed, persons_per_region=persons_per_region,
+                         report=lambda line: typer.echo(f"  {line}"))
+    typer.echo(f"demo world loaded into {mask_url(database.url)}; files and institution credentials in {summary['data_dir']}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, help="Gateway worker processes."),
+    insecure_demo: bool = typer.Option(False, "--insecure-demo", help="Do not check institution credentials or sign-in (demo only)."),
+    db: str = DB_OPTION,
+    log_level: str = typer.Option("warning", help="Log level."),
+    now: str = typer.Option(None, "--now", help="Fixed clock, ISO date-time (else $YIBAO_NOW); honoured only with "
+                                                "--insecure-demo or YIBAO_ALLOW_FIXED_NOW=1, refused otherwise."),
+) -> None:
+    """Serve the NHSA-compatible gateway."""
+    import os
+
+    import uvicorn
+
+    from yibao.store.database import mask_url
+
+    settings = _settings(db, now, insecure_demo=insecure_demo, log_level=log_level)
+    database = _open(settings)
+    for key, value in settings.environment().items():  # the workers load the same settings from here
+        if value:
+            os.environ[key] = value
+        else:
+            os.environ.pop(key, None)
+    typer.echo(f"yibao gateway on http://{host}:{port}  (POST /fsi/api/rsfComIfsService/callService; "
+               f"database {mask_url(database.url)}{'; INSECURE DEMO MODE' if insecure_demo else ''})")
+    typer.echo(f"agencies' admin API: http://{host}:{port}/admin/api/docs")
+    uvicorn.run("yibao.gateway.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level.lower(), access_log=False)
+
+
+@app.command()
+def his(
+    visits: int = typer.Option(100, "--visits", help="How many visits to walk through the gateway."),
+    url: str = typer.Option("http://127.0.0.1:8000", "--url", help="The gateway's base URL."),
+    data_dir: Path = typer.Option(Path("yibao-demo-data"), "--data-dir", help="The demo world's files (from `yibao demo`)."),
+    concurrency: int = typer.Option(4, help="Concurrent HIS clients."),
+    seed: int = typer.Option(1, help="Random seed for the choice of visits."),
+) -> None:
+    """A HIS client: walk real visits (sign-in, 1101, register, upload, pre-settle, settle, reversals)."""
+    import httpx
+
+    from yibao.sim.his import Simulator, World
+
+    try:
+        world = World.load(data_dir)
+    except FileNotFoundError as exc:
+        _fail(str(exc), 2)
+    simulator = Simulator(url, world, seed=seed)
+    try:
+        summary = simulator.run(visits, concurrency)
+    except httpx.HTTPError as exc:
+        _fail(f"cannot reach the gateway at {url}: {exc}", 1)
+    finally:
+        simulator.close()
+    for line in summary.lines():
+        typer.echo(line)
+
+
+@app.command()
+def check(db: str = DB_OPTION) -> None:
+    """Check that balances, accumulators, ledger and request log agree with the settlements."""
+    from yibao.app.consistency import check_database
+
+    with _database(db).read() as conn:
+        errors = check_database(conn)
+    for error in errors:
+        typer.echo(error)
+    if errors:
+        raise typer.Exit(1)
+    typer.echo("一致：每个余额、累计值和总账分录都与已存结算相符 (consistent)")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+

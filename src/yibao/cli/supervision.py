@@ -1,0 +1,110 @@
+"""Supervision statistics, the audit rule base, the post-event audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _database, _date, _fail, _print_rows, _setup, _write, app
+from .registry import stats_app
+
+
+@stats_app.command("supervision")
+def stats_supervision(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
+                      region: str = typer.Option(None, "--region"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
+    """Fund supervision figures: cases, recovered, penalties, suspensions, terminations."""
+    from yibao.app.supervision import supervision_stats
+
+    with _database(db).read() as conn:
+        stats = supervision_stats(conn, begin=_date(begin, "--from"), end=_date(end, "--to"), admdvs=region)
+    if fmt == "json":
+        from yibao.documents.render import dumps
+
+        typer.echo(dumps(stats))
+        return
+    rows = [{"figure": key, "value": value if not isinstance(value, dict) else ", ".join(f"{k} {v}" for k, v in value.items())}
+            for key, value in stats.items()]
+    _print_rows(rows, fmt, "fund supervision")
+
+
+rules_app = typer.Typer(help="The audit rule base (规则库/知识库): packages per region.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("init")
+def rules_init(region: str = typer.Option(..., "--region"), refuse_definite: bool = typer.Option(False, "--refuse-definite"),
+               db: str = DB_OPTION, now_option: str = NOW_OPTION) -> None:
+    """Give a region the standard rules (one of every type)."""
+    from yibao.app import audit
+    from yibao.domain.audit import export_package
+
+    database, clock = _setup(db, now_option)
+    now = clock()
+    result = _write(database, lambda conn: audit.import_rule_package(conn, export_package(audit.standard_package(region, now)),
+                                                              admdvs=region, source="standard", now=now,
+                                                              refuse_definite=refuse_definite))
+    typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
+    typer.echo(result["diff"])
+
+
+@rules_app.command("import")
+def rules_import(file: Path = typer.Argument(..., help="a rule package (JSON)"), region: str = typer.Option(..., "--region"),
+                 refuse_definite: bool = typer.Option(None, "--refuse-definite/--warn-only",
+                                                      help="definite violations refuse the settlement, or only warn"),
+                 db: str = DB_OPTION, now: str = NOW_OPTION) -> None:
+    """Import a rule package (e.g. shared by another region); prints what changed."""
+    from yibao.app import audit
+
+    try:
+        document = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc}", 2)
+    database, clock = _setup(db, now)
+    result = _write(database, lambda conn: audit.import_rule_package(conn, document, admdvs=region,
+                                                                    source=f"file {file.name}", now=clock(),
+                                                                    refuse_definite=refuse_definite))
+    typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
+    typer.echo(result["diff"])
+
+
+@rules_app.command("export")
+def rules_export(region: str = typer.Option(..., "--region"), db: str = DB_OPTION) -> None:
+    """Print the region's current rule package (JSON) to share it."""
+    from yibao.app import audit
+    from yibao.app.errors import GatewayError
+
+    try:
+        with _database(db).read() as conn:
+            typer.echo(audit.export_rule_package(conn, region))
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+
+
+@app.command()
+def audit(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
+          region: str = typer.Option(..., "--region", help="treatment region whose rule package applies"),
+          engine: str = typer.Option("duckdb", "--engine", help="duckdb | spark"),
+          store: bool = typer.Option(True, "--store/--dry-run", help="keep the findings for cases"),
+          db: str = DB_OPTION, fmt: str = FORMAT_OPTION, now: str = NOW_OPTION) -> None:
+    """Post-event audit (事后) of the period's settlements with the region's rule package."""
+    from rich.console import Console
+
+    from yibao.app import audit as audit_use_case
+    from yibao.app.errors import GatewayError
+
+    if engine not in ("duckdb", "spark"):
+        _fail("--engine is duckdb or spark", 2)
+    database, clock = _setup(db, now)
+    console = Console(stderr=True)
+    try:
+        with console.status("auditing") as status:
+            findings = audit_use_case.run_post_audit(
+                database, begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine,
+                now=clock(), store=store,
+                progress=lambda p: status.update(f"auditing: {getattr(p, 'rule_id', '')} {getattr(p, 'done', '')}/{getattr(p, 'total', '')}"))
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+    rows = [{"rule_id": f.rule_id, "rule_type": f.rule_type, "result_type": f.result_type, "sev_deg": f.sev_deg,
+             "mdtrt_id": f.mdtrt_id, "setl_id": f.setl_id, "feedetl_sn": f.feedetl_sn, "psn_no": f.psn_no,
+             "vola_amt": f.vola_amt, "vola_cont": f.vola_cont} for f in findings]
+    _print_rows(rows, fmt, f"post-event audit {begin}..{end}, region {region}: {len(rows)} findings")
