@@ -1,0 +1,75 @@
+"""What every admin route shares: the checked month and date types, the refusal-to-HTTP
+mapping, the JSON views of stored rows, and the routes' context (the platform, the agency
+dependency, the person scope check and the one-transaction write wrapper)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Annotated, Callable
+
+from fastapi import HTTPException
+from pydantic import AfterValidator
+
+from yibao.app.errors import GatewayError
+from yibao.app.platform import Platform
+from yibao.store.repository import from_fen as repo_from_fen
+
+# Months and dates an agency may name: far wider than any real use, narrow enough that the
+# platform's date arithmetic (a month after, a day after, six months after) never overflows.
+FIRST_MONTH, LAST_MONTH = "2000-01", "2099-12"
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
+def checked_month(month: str) -> str:
+    if not _MONTH.fullmatch(month) or not FIRST_MONTH <= month <= LAST_MONTH:
+        raise HTTPException(422, f"月份应为 YYYY-MM，在 {FIRST_MONTH} 至 {LAST_MONTH} 之间，收到 {month[:20]!r}")
+    return month
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"日期应在 {EARLIEST} 至 {LATEST} 之间")
+    return day
+
+
+Day = Annotated[dt.date, AfterValidator(_in_range)]
+
+
+def found_or_404(getter, conn, key: str) -> dict:
+    try:
+        return getter(conn, key)
+    except GatewayError as exc:
+        raise HTTPException(404, exc.message) from None
+
+
+def jsonable(row: dict) -> dict:
+    return {key: (value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value) for key, value in row.items()
+            if key not in ("filing_id",)}
+
+
+def fen_view(row: dict) -> dict:
+    return {(key[:-4] if key.endswith("_fen") else key): (repo_from_fen(value) if key.endswith("_fen") else value)
+            for key, value in jsonable(row).items()}
+
+
+def decimals_as_text(row: dict) -> dict:
+    return jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()})
+
+
+@dataclass
+class AdminContext:
+    """Handed to each subject's ``add_routes``: ``agency`` is the FastAPI dependency that
+    authenticates the calling agency; ``write(action)`` runs one write use case in one
+    transaction; ``for_person`` refuses a person the agency does not administer."""
+
+    platform: Platform
+    agency: Callable[..., dict]
+    write: Callable
+    for_person: Callable
+
+    @property
+    def database(self):
+        return self.platform.database

@@ -1,0 +1,161 @@
+"""Admin routes: fund supervision (cases, notices between regions, sanctions, figures)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from yibao.app import agencies, filings, supervision
+from yibao.app.errors import GatewayError
+from yibao.store.repository import institution as repo_institution
+
+from .common import EARLIEST, LATEST, AdminContext, Day, fen_view, found_or_404, jsonable as _jsonable
+
+
+class CaseIn(BaseModel):
+    subject_type: Literal["institution", "person"]
+    subject_id: str = Field(max_length=30)
+    summary: str = Field(max_length=4000)
+    amount: Decimal = Field(default=Decimal(0), ge=0, max_digits=16, decimal_places=2)
+
+class FindingsIn(BaseModel):
+    finding_ids: list[str] = Field(min_length=1, max_length=1000)
+
+class StatusIn(BaseModel):
+    status: Literal["investigating", "confirmed", "dismissed"]
+    note: str = Field(default="", max_length=2000)
+
+class MoneyIn(BaseModel):
+    kind: Literal["recovery", "refund", "penalty"]
+    amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
+    note: str = Field(default="", max_length=2000)
+
+class SanctionIn(BaseModel):
+    subject_type: Literal["institution", "person"]
+    subject_id: str = Field(max_length=30)
+    kind: Literal["suspend", "terminate"]
+    begndate: Day
+    enddate: Day | None = None
+    reason: str = Field(max_length=2000)
+    case_id: str | None = Field(default=None, max_length=30)
+
+
+def checked_notice(notice: dict) -> None:
+    """A notice is free-form JSON from another region: what becomes a case row is checked here,
+    so SQLite and PostgreSQL store or refuse the same notices (and nothing is a 500)."""
+    from yibao.gateway.json_input import check_json
+
+    try:
+        check_json(notice, "notice")  # nesting, NUL, lone surrogates
+    except GatewayError as exc:
+        raise HTTPException(422, exc.message) from None
+    case = notice.get("case")
+    if not isinstance(case, dict):
+        return  # refused by import_notice ("lacks the case's subject")
+    subject_id, amount, origin = case.get("subject_id"), case.get("amount_fen", 0), notice.get("from_admdvs", "")
+    if not isinstance(subject_id, str) or not 0 < len(subject_id) <= 30:
+        raise HTTPException(422, "notice.case.subject_id 应为不超过 30 个字符的字符串")
+    if isinstance(amount, bool) or not (isinstance(amount, int) or (isinstance(amount, str) and amount.isascii()
+                                                                    and amount.isdigit() and len(amount) <= 16)) \
+            or not 0 <= int(amount) < 10 ** 15:
+        raise HTTPException(422, "notice.case.amount_fen 应为 0 至 10^15 之间的整数（分）")
+    if not isinstance(origin, str) or len(origin) > 6:
+        raise HTTPException(422, "notice.from_admdvs 应为六位行政区划代码")
+
+
+
+def add_routes(router: APIRouter, ctx: AdminContext) -> None:
+    platform, database, agency, write = ctx.platform, ctx.database, ctx.agency, ctx.write
+
+    def subject_region(conn, subject_type: str, subject_id: str) -> str:
+        if subject_type == "institution":
+            found = repo_institution(conn, subject_id)
+            if found is None:
+                raise HTTPException(404, f"institution {subject_id} not found")
+            return found["admdvs"]
+        try:
+            return filings.insured_region(conn, subject_id)
+        except GatewayError as exc:
+            raise HTTPException(404, exc.message) from None
+
+    def own_case(conn, who, case_id: str) -> dict:
+        case = found_or_404(supervision.get_case, conn, case_id)
+        if case["admdvs"] != who["agency_code"]:
+            raise HTTPException(403, f"case {case_id} belongs to agency {case['admdvs']}")
+        return case
+
+    @router.post("/cases", status_code=201, summary="Open a supervision case")
+    def open_case(body: CaseIn, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            subject_region(conn, body.subject_type, body.subject_id)
+            return supervision.open_case(conn, admdvs=who["agency_code"], subject_type=body.subject_type,
+                                         subject_id=body.subject_id, summary=body.summary,
+                                         amount_fen=int(body.amount * 100), source="manual", actor=agencies.actor(who),
+                                         now=platform.clock())
+        return fen_view(write(action))
+
+    @router.post("/cases/from-findings", status_code=201, summary="Open a case from audit findings")
+    def case_from_findings(body: FindingsIn, who: dict = Depends(agency)) -> dict:
+        return fen_view(write(lambda conn: supervision.case_from_findings(
+            conn, body.finding_ids, admdvs=who["agency_code"], actor=agencies.actor(who), now=platform.clock())))
+
+    @router.post("/cases/{case_id}/status", summary="Move a case: investigating, confirmed, dismissed")
+    def case_status(case_id: str, body: StatusIn, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            own_case(conn, who, case_id)
+            return supervision.move(conn, case_id, body.status, actor=agencies.actor(who), now=platform.clock(),
+                                    note=body.note)
+        return fen_view(write(action))
+
+    @router.post("/cases/{case_id}/money", summary="Record money recovered, refunded or a penalty")
+    def case_money(case_id: str, body: MoneyIn, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            own_case(conn, who, case_id)
+            return supervision.record_money(conn, case_id, body.kind, body.amount, actor=agencies.actor(who),
+                                            now=platform.clock(), note=body.note)
+        return _jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in write(action).items()})
+
+    @router.get("/cases/{case_id}/notice", summary="Export a case notice for another region")
+    def export_notice(case_id: str, who: dict = Depends(agency)) -> dict:
+        with database.read() as conn:
+            own_case(conn, who, case_id)
+            return supervision.export_notice(conn, case_id)
+
+    @router.post("/notices", status_code=201, summary="Import a case notice shared by another region")
+    def import_notice(notice: dict, who: dict = Depends(agency)) -> dict:
+        checked_notice(notice)
+        return fen_view(write(lambda conn: supervision.import_notice(conn, notice, admdvs=who["agency_code"],
+                                                                     actor=agencies.actor(who), now=platform.clock())))
+
+    @router.post("/sanctions", status_code=201, summary="Suspend or terminate an institution's agreement, suspend a person")
+    def add_sanction(body: SanctionIn, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            if not agencies.administers(who, subject_region(conn, body.subject_type, body.subject_id)):
+                raise HTTPException(403, f"{body.subject_id} is not administered by agency {who['agency_code']}")
+            return supervision.sanction(conn, now=platform.clock(), actor=agencies.actor(who), **body.model_dump())
+        return _jsonable(write(action))
+
+    @router.post("/sanctions/{sanction_id}/lift", summary="Lift a sanction")
+    def lift_sanction(sanction_id: str, who: dict = Depends(agency)) -> dict:
+        def action(conn):
+            row = found_or_404(supervision.get_sanction, conn, sanction_id)
+            if not agencies.administers(who, subject_region(conn, row["subject_type"], row["subject_id"])):
+                raise HTTPException(403, "not this agency's sanction")
+            return supervision.lift(conn, sanction_id, platform.clock(), actor=agencies.actor(who))
+        return _jsonable(write(action))
+
+    @router.get("/stats/supervision", summary="Cases, recoveries, penalties, suspensions, terminations")
+    def supervision_stats(begin: dt.date = Query(alias="from"), end: dt.date = Query(alias="to"),
+                          who: dict = Depends(agency)) -> dict:
+        if not (EARLIEST <= begin <= LATEST and EARLIEST <= end <= LATEST):
+            raise HTTPException(422, f"from 与 to 应在 {EARLIEST} 至 {LATEST} 之间")
+        if end < begin or (end - begin).days > 3660:
+            raise HTTPException(422, "to must be after from, within ten years")
+        with database.read() as conn:
+            stats = supervision.supervision_stats(conn, begin=begin, end=end, admdvs=who["agency_code"])
+        return {k: (str(v) if hasattr(v, "quantize") else v) for k, v in stats.items()}
+
