@@ -59,6 +59,13 @@ class Platform:
         self._policies: dict[int, Policy] = {}
         self._lock = threading.Lock()
 
+    def unit_of_work(self, actor, *, write: bool = True):
+        """One transaction with its repositories, the acting party and this platform's clock
+        (read once: the whole unit sees one "now")."""
+        from yibao.store.unit_of_work import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.database, actor, self.clock(), write=write)
+
     # --- policies --------------------------------------------------------------------
     def policy(self, row: dict) -> Policy:
         """Policies are immutable once imported, so the parsed document is cached by id."""

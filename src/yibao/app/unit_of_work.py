@@ -46,6 +46,11 @@ class ActionLog(Protocol):
 
 
 class UnitOfWork(Protocol):
+    """Besides the repositories below, a unit of work offers one repository per subject by
+    name (``uow.clearing``, ``uow.supervision``...): each use case module states the Protocol
+    of the repository it needs next to its use cases (e.g. ``ClearingRepository`` in
+    app/clearing.py); store/repositories/<subject>.py implements it as ``Repository``."""
+
     actor: Actor
     now: dt.datetime
     persons: PersonRepository

@@ -1,9 +1,15 @@
-"""The SQL unit of work: one write transaction (``Database.write()``) and the repositories
-bound to its connection (app/unit_of_work.py says what each answers)."""
+"""The SQL unit of work: one transaction (``Database.write()``, or ``Database.read()`` for a
+query) and the repositories bound to its connection (app/unit_of_work.py says what each answers).
+
+Subject repositories are found by name: ``uow.clearing`` is the ``Repository`` class of
+``yibao.store.repositories.clearing``, built on first use with the unit's connection and clock
+(``Repository(conn, now)``). A new subject is one new module, with no registry to edit.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from contextlib import ExitStack
 
 from yibao.domain import ledger as rules
@@ -62,12 +68,14 @@ class SqlUnitOfWork:
     """``with SqlUnitOfWork(database, actor, now) as uow:`` — commits on a normal exit. The actor
     is app/actors.Actor (kind, party, ref); the store only reads those three fields."""
 
-    def __init__(self, database: Database, actor, now: dt.datetime):
-        self.database, self.actor, self.now = database, actor, now
+    def __init__(self, database: Database, actor, now: dt.datetime, *, write: bool = True):
+        self.database, self.actor, self.now, self.writes = database, actor, now, write
         self._stack = ExitStack()
+        self._conn = None
 
     def __enter__(self) -> "SqlUnitOfWork":
-        conn = self._stack.enter_context(self.database.write())
+        conn = self._stack.enter_context(self.database.write() if self.writes else self.database.read())
+        self._conn = conn
         self.persons = SqlPersons(conn)
         self.accounts = SqlAccounts(conn, self.now)
         self.ledger = SqlLedger(conn, self.now)
@@ -75,4 +83,17 @@ class SqlUnitOfWork:
         return self
 
     def __exit__(self, *exc) -> None:
+        self._conn = None
         self._stack.__exit__(*exc)
+
+    def __getattr__(self, name: str):
+        # Only reached for names not set in __enter__: a subject repository, by convention.
+        if name.startswith("_") or self.__dict__.get("_conn") is None:
+            raise AttributeError(name)
+        try:
+            module = importlib.import_module(f"yibao.store.repositories.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"no repository named {name!r} (yibao/store/repositories/{name}.py)") from None
+        repository = module.Repository(self._conn, self.now)
+        setattr(self, name, repository)
+        return repository

@@ -1,0 +1,53 @@
+"""The SQL unit of work on both backends: commit on a normal exit, nothing on a refusal, and
+subject repositories found by name (store/unit_of_work.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from yibao.app.actors import operator
+from yibao.app.errors import GatewayError
+from yibao.store.database import Database
+from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
+
+from .conftest import new_database_url
+
+NOW = dt.datetime(2026, 12, 1, 9, 0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    database = Database(new_database_url(request.param, request, tmp_path_factory))
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+def action_count(database) -> int:
+    with SqlUnitOfWork(database, operator("reader"), NOW, write=False) as uow:
+        return len(uow.action_log.entries())
+
+
+def test_an_action_commits_with_its_actor_and_a_refusal_leaves_nothing(database):
+    with SqlUnitOfWork(database, operator("王五"), NOW) as uow:
+        uow.actions.record("test.done", "subject-1", {"n": 1})
+    with pytest.raises(GatewayError):
+        with SqlUnitOfWork(database, operator("王五"), NOW) as uow:
+            uow.actions.record("test.refused", "subject-2", {})
+            raise GatewayError("拒绝")
+    with SqlUnitOfWork(database, operator("reader"), NOW, write=False) as uow:
+        rows = uow.action_log.entries()
+    assert [(row["action"], row["actor_kind"], row["actor_party"]) for row in rows] == [("test.done", "operator", "王五")]
+
+
+def test_subject_repositories_are_found_by_name_and_only_inside_the_unit(database):
+    uow = SqlUnitOfWork(database, operator("reader"), NOW, write=False)
+    with pytest.raises(AttributeError):
+        uow.action_log  # noqa: B018  (no connection outside the with block)
+    with uow:
+        assert uow.action_log is uow.action_log  # built once per unit
+        with pytest.raises(AttributeError, match="no repository named"):
+            uow.no_such_subject  # noqa: B018
