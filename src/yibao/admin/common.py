@@ -62,8 +62,12 @@ def decimals_as_text(row: dict) -> dict:
 @dataclass
 class AdminContext:
     """Handed to each subject's ``add_routes``: ``agency`` is the FastAPI dependency that
-    authenticates the calling agency; ``write(action)`` runs one write use case in one
-    transaction; ``for_person`` refuses a person the agency does not administer."""
+    authenticates the calling agency; ``run(who, action)`` runs one use case in one unit of
+    work whose actor is that agency (``write=False`` for a query) and maps a refusal to its
+    HTTP status; ``person_region`` and ``subject_region`` scope a request to the agency's regions.
+
+    ``write(action)`` and ``for_person(conn, ...)`` hand the route a bare connection; they
+    remain only until every route runs its use case over a unit of work."""
 
     platform: Platform
     agency: Callable[..., dict]
@@ -73,3 +77,35 @@ class AdminContext:
     @property
     def database(self):
         return self.platform.database
+
+    def run(self, who: dict, action: Callable, *, write: bool = True):
+        from yibao.app import agencies
+
+        try:
+            with self.platform.unit_of_work(agencies.actor(who), write=write) as uow:
+                return action(uow)
+        except GatewayError as exc:
+            raise HTTPException(exc.http_status, exc.message) from None
+
+    def person_region(self, uow, who: dict, psn_no: str) -> str:
+        """The person's insured region, refused unless this agency administers it (404 unknown, 403 not ours)."""
+        from yibao.app import agencies
+
+        region = uow.registry.insured_region(psn_no)
+        if region is None:
+            raise HTTPException(404, f"person {psn_no} not found or not insured")
+        if not agencies.administers(who, region):
+            raise HTTPException(403, f"person {psn_no} is insured in {region}, not administered by agency {who['agency_code']}")
+        return region
+
+    def subject_region(self, uow, subject_type: str, subject_id: str) -> str:
+        """The region of an institution (its treatment region) or a person (insured region); 404 if unknown."""
+        if subject_type == "institution":
+            found = uow.registry.institution(subject_id)
+            if found is None:
+                raise HTTPException(404, f"institution {subject_id} not found")
+            return found["admdvs"]
+        region = uow.registry.insured_region(subject_id)
+        if region is None:
+            raise HTTPException(404, f"person {subject_id} not found or not insured")
+        return region
