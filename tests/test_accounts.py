@@ -3,7 +3,6 @@ explicit adjustment entry with operator and reason, posted to the ledger, never 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import threading
@@ -14,7 +13,7 @@ import pytest
 from yibao.app.accounts import account_view, adjust_account, parse_amount
 from yibao.app.errors import GatewayError
 from yibao.app.importing import import_file
-from yibao.app.ledger import balances
+from yibao.store.repositories.ledger import balances
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade

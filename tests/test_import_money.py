@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from yibao.app.consistency import check_database
 from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.importing import ImportError_, import_file
-from yibao.app.ledger import balances, check_ledger
+from yibao.store.repositories.ledger import balances, check_ledger
 from yibao.app.platform import Platform
 from yibao.sim.idnumbers import make_certno
 from yibao.store import repository as repo

@@ -115,7 +115,7 @@ def test_filing_cli_for_agencies(demo_server, tmp_path):
 
 def test_clearing_statements_equal_the_month_cross_region_payments_and_ledger_balances(demo_server):
     from yibao.app.clearing import cross_region_payments
-    from yibao.app.ledger import balances, check_ledger
+    from yibao.store.repositories.ledger import balances, check_ledger
 
     month = __import__("datetime").date.today().strftime("%Y-%m")
 

@@ -22,7 +22,7 @@ from yibao.app import clearing, prepayment
 from yibao.app.actors import SYSTEM
 from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.importing import import_file
-from yibao.app.ledger import balances, check_ledger
+from yibao.store.repositories.ledger import balances, check_ledger
 from yibao.app.platform import Platform
 from yibao.sim.idnumbers import make_certno
 from yibao.store import tables as t

@@ -10,7 +10,7 @@ import pytest
 
 from yibao.app import clearing, prepayment
 from yibao.app.actors import operator
-from yibao.app.ledger import balance, check_ledger
+from yibao.store.repositories.ledger import balance, check_ledger
 from yibao.domain import ledger as accounts
 from yibao.sim.his import TransactionFailed
 from yibao.store import repository as repo

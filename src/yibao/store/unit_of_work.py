@@ -12,11 +12,10 @@ import datetime as dt
 import importlib
 from contextlib import ExitStack
 
-from yibao.domain import ledger as rules
 
 from . import action_log, repository as repo
 from .database import Database
-from .repositories.ledger import post_entry
+from .repositories import ledger
 
 
 class SqlPersons:
@@ -46,14 +45,6 @@ class SqlAccounts:
                                       actor=actor, tip=tip)
 
 
-class SqlLedger:
-    def __init__(self, conn, now: dt.datetime):
-        self.conn, self.now = conn, now
-
-    def post(self, entry: rules.Entry) -> int | None:
-        return post_entry(self.conn, entry, self.now)
-
-
 class SqlActionLog:
     def __init__(self, conn, actor, now: dt.datetime):
         self.conn, self.actor, self.now = conn, actor, now
@@ -78,7 +69,7 @@ class SqlUnitOfWork:
         self._conn = conn
         self.persons = SqlPersons(conn)
         self.accounts = SqlAccounts(conn, self.now)
-        self.ledger = SqlLedger(conn, self.now)
+        self.ledger = ledger.Repository(conn, self.now)
         self.actions = SqlActionLog(conn, self.actor, self.now)
         return self
 

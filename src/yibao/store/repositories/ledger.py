@@ -1,10 +1,10 @@
-"""The double-entry ledger's writes (the reads stay in app/ledger.py until they move here)."""
+"""The double-entry ledger: balanced entries appended, balances and checks read back."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, func, insert, select
 
 from yibao.domain import ledger as rules
 
@@ -23,3 +23,47 @@ def post_entry(conn: Connection, entry: rules.Entry, now: dt.datetime) -> int | 
         {"entry_id": entry_id, "account": posting.account, "amount_fen": posting.amount_fen} for posting in entry.postings
     ])
     return entry_id
+
+
+def balance(conn: Connection, account: str) -> int:
+    return int(conn.execute(select(func.coalesce(func.sum(t.ledger_postings.c.amount_fen), 0))
+                            .where(t.ledger_postings.c.account == account)).scalar_one())
+
+
+def balances(conn: Connection, prefix: str = "") -> dict[str, int]:
+    query = select(t.ledger_postings.c.account, func.sum(t.ledger_postings.c.amount_fen)).group_by(t.ledger_postings.c.account)
+    if prefix:
+        query = query.where(t.ledger_postings.c.account.like(prefix + "%"))
+    return {account: int(total) for account, total in conn.execute(query)}
+
+
+def check_ledger(conn: Connection) -> list[str]:
+    """Read-side checks: every entry balances, and the whole ledger sums to zero."""
+    unbalanced = conn.execute(
+        select(t.ledger_postings.c.entry_id, func.sum(t.ledger_postings.c.amount_fen))
+        .group_by(t.ledger_postings.c.entry_id).having(func.sum(t.ledger_postings.c.amount_fen) != 0)
+    ).all()
+    errors = [f"ledger entry {entry_id} does not balance: {total} fen" for entry_id, total in unbalanced]
+    total = conn.execute(select(func.coalesce(func.sum(t.ledger_postings.c.amount_fen), 0))).scalar_one()
+    if total:
+        errors.append(f"the ledger does not sum to zero: {total} fen")
+    return errors
+
+
+class Repository:
+    """``uow.ledger``: post balanced entries; read balances (fen) and the read-side checks."""
+
+    def __init__(self, conn: Connection, now: dt.datetime):
+        self.conn, self.now = conn, now
+
+    def post(self, entry: rules.Entry) -> int | None:
+        return post_entry(self.conn, entry, self.now)
+
+    def balance(self, account: str) -> int:
+        return balance(self.conn, account)
+
+    def balances(self, prefix: str = "") -> dict[str, int]:
+        return balances(self.conn, prefix)
+
+    def problems(self) -> list[str]:
+        return check_ledger(self.conn)
