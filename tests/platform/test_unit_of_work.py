@@ -51,3 +51,16 @@ def test_subject_repositories_are_found_by_name_and_only_inside_the_unit(databas
         assert uow.action_log is uow.action_log  # built once per unit
         with pytest.raises(AttributeError, match="no repository named"):
             uow.no_such_subject  # noqa: B018
+
+
+def test_a_unit_joining_an_open_transaction_commits_or_rolls_back_with_it(database):
+    with pytest.raises(RuntimeError):
+        with database.write() as conn:
+            with SqlUnitOfWork.joining(conn, operator("网关"), NOW) as uow:
+                uow.actions.record("test.joined", "rolled-back", {})
+            raise RuntimeError("the outer transaction fails")
+    with database.write() as conn:
+        with SqlUnitOfWork.joining(conn, operator("网关"), NOW) as uow:
+            uow.actions.record("test.joined", "kept", {})
+    with SqlUnitOfWork(database, operator("reader"), NOW, write=False) as uow:
+        assert [row["subject"] for row in uow.action_log.entries(action="test.joined")] == ["kept"]

@@ -64,8 +64,20 @@ class SqlUnitOfWork:
         self._stack = ExitStack()
         self._conn = None
 
+    @classmethod
+    def joining(cls, conn, actor, now: dt.datetime) -> "SqlUnitOfWork":
+        """A unit of work inside a transaction someone else opened and will commit (the
+        gateway's request transaction, which also holds the msgid lock and the request log)."""
+        unit = cls(None, actor, now)
+        unit._joined = conn
+        return unit
+
     def __enter__(self) -> "SqlUnitOfWork":
-        conn = self._stack.enter_context(self.database.write() if self.writes else self.database.read())
+        joined = self.__dict__.get("_joined")
+        if joined is not None:
+            conn = joined
+        else:
+            conn = self._stack.enter_context(self.database.write() if self.writes else self.database.read())
         self._conn = conn
         self.persons = SqlPersons(conn)
         self.accounts = SqlAccounts(conn, self.now)
