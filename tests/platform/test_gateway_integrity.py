@@ -116,6 +116,9 @@ def test_retry_with_the_same_msgid_returns_the_stored_answer(platform_world, htt
     changed = dict(message, input={"data": dict(data, acct_used_flag="0")})
     body = post_raw(http, json.dumps(changed), headers_for(client))
     assert body["infcode"] == -1 and "already used for a different 2207 request" in body["err_msg"]
+    # the stored answer goes to its institution only: a retry without its secret is refused
+    stolen = post_raw(http, json.dumps(message), dict(headers_for(client), apikey="not-the-secret"))
+    assert stolen["infcode"] == -1 and "not authenticated" in stolen["err_msg"] and stolen["output"] is None
     assert snapshot(platform_world["database"]) == after_first
 
 

@@ -155,10 +155,11 @@ class Dispatcher:
         # Security decisions are read from the database in the request's own transaction, never
         # from a per-process cache: a sign-out or a new secret holds at once on every worker.
         sign_no = _field(message, "sign_no") if infno != "9001" else ""
-        institution, signed_in, catalogue_version = repo.institution_and_sign_in(conn, code, sign_no)
-        # The request's catalogue version, read with its authentication (one round trip): the
-        # worker's cached catalogue entries are used only while it is current.
-        repo.current_catalogue_version.set(catalogue_version)
+        institution, signed_in, versions = repo.institution_and_sign_in(conn, code, sign_no)
+        # The request's cache versions, read with its authentication (one round trip): the
+        # worker's cached catalogue entries and policies are used only while they are current.
+        repo.current_cache_versions.set(versions)
+        repo.current_catalogue_version.set(versions.get("catalogue", 0) or 0)
         if institution is None:
             raise GatewayError(f"unknown institution {code}")
         if self.settings.insecure_demo:
@@ -173,43 +174,62 @@ class Dispatcher:
         return institution
 
     def _run(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
-        token = repo.current_catalogue_version.set(None)  # set again by _authenticate
+        tokens = repo.current_catalogue_version.set(None), repo.current_cache_versions.set(None)  # set by _authenticate
         try:
             return self._run_in_transaction(spec, infno, msgid, code, message, raw_input, headers)
         finally:
-            repo.current_catalogue_version.reset(token)
+            repo.current_catalogue_version.reset(tokens[0])
+            repo.current_cache_versions.reset(tokens[1])
 
     def _run_in_transaction(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
         database = self.platform.database
+        if not spec.writes:
+            with database.read() as conn:
+                institution = self._authenticate(conn, code, message, headers, infno)
+                request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
+                return spec.handler(self.platform, conn, request), request.warnings
+        fingerprint = request_fingerprint(infno, raw_input)
+        authenticated = False  # a stored answer goes only to its own, authenticated institution
         for attempt in range(3):
             try:
-                if not spec.writes:
-                    with database.read() as conn:
-                        institution = self._authenticate(conn, code, message, headers, infno)
-                        request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
-                        return spec.handler(self.platform, conn, request), request.warnings
                 with database.write() as conn:
                     institution = self._authenticate(conn, code, message, headers, infno)
-                    repo.lock_msgid(conn, code, msgid)
-                    logged = repo.logged_request(conn, code, msgid)
-                    fingerprint = request_fingerprint(infno, raw_input)
-                    if logged is not None:
-                        if logged["infno"] != infno:
-                            raise GatewayError(f"msgid {msgid} was already used for transaction {logged['infno']}")
-                        if logged["request_sha256"] != fingerprint:
-                            raise GatewayError(f"msgid {msgid} was already used for a different {infno} request")
-                        return json.loads(logged["output"], parse_float=Decimal), []
+                    authenticated = True
                     request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
                     output = spec.handler(self.platform, conn, request)
                     output_json = dumps(output, indent=None)
+                    # The request log's key (institution, msgid) decides between a request and
+                    # its retries (docs/locking.md, "msgid"): a second insert fails and rolls back.
                     repo.log_request(conn, code, msgid, infno, fingerprint, request.now, output_json)
                     return json.loads(output_json, parse_float=Decimal), request.warnings
+            except GatewayError:
+                # Refused, and rolled back: a retry of a request that succeeded before is refused
+                # by its own effects ("visit is settled"), so it answers what was stored instead.
+                stored = self._stored_answer(code, msgid, infno, fingerprint) if authenticated else None
+                if stored is None:
+                    raise
+                return stored, []
             except IntegrityError:
-                # A concurrent request with the same msgid (or a rare id collision) won the
-                # race; try again, which finds the stored answer or draws new ids.
+                # The request log already holds this msgid (a retry, or a concurrent twin that
+                # committed first), or a rare id collision: everything was rolled back.
+                stored = self._stored_answer(code, msgid, infno, fingerprint) if authenticated else None
+                if stored is not None:
+                    return stored, []
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _stored_answer(self, code: str, msgid: str, infno: str, fingerprint: str) -> Any:
+        """The answer stored for this msgid, if any; a msgid reused for another request is refused."""
+        with self.platform.database.read() as conn:
+            logged = repo.logged_request(conn, code, msgid)
+        if logged is None:
+            return None
+        if logged["infno"] != infno:
+            raise GatewayError(f"msgid {msgid} was already used for transaction {logged['infno']}")
+        if logged["request_sha256"] != fingerprint:
+            raise GatewayError(f"msgid {msgid} was already used for a different {infno} request")
+        return json.loads(logged["output"], parse_float=Decimal)
 
 
 def request_fingerprint(infno: str, raw_input: dict) -> str:

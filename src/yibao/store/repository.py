@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
 
 from yibao.domain.case import CatalogEntry, YearToDate
 
@@ -40,20 +40,21 @@ def institution(conn: Connection, code: str) -> dict | None:
     return dict(row) if row else None
 
 
-def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[dict | None, bool, int | None]:
-    """The institution, whether ``sign_no`` is one of its open sign-ins, and the catalogue's
-    cache version, in one round trip (every authenticated request asks all three)."""
+def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[dict | None, bool, dict[str, int | None]]:
+    """The institution, whether ``sign_no`` is one of its open sign-ins, and the cache versions
+    (catalogue, policies, rules; None where the row is missing), in one round trip: every
+    authenticated request asks all of them."""
     open_sign_in = (select(t.sign_ins.c.sign_no).where(
         t.sign_ins.c.sign_no == sign_no, t.sign_ins.c.fixmedins_code == code, t.sign_ins.c.sign_out_time.is_(None))
         .exists().label("signed_in"))
-    version = _catalogue_version_query().scalar_subquery().label("catalogue_version")
-    row = conn.execute(select(t.institutions, open_sign_in, version)
+    versions = [_version_query(name).scalar_subquery().label(f"version_{name}") for name in CACHED]
+    row = conn.execute(select(t.institutions, open_sign_in, *versions)
                        .where(t.institutions.c.fixmedins_code == code)).mappings().first()
     if row is None:
-        return None, False, None
+        return None, False, {}
     institution = dict(row)
-    version = institution.pop("catalogue_version")
-    return institution, bool(institution.pop("signed_in")), 0 if version is None else int(version)
+    found = {name: institution.pop(f"version_{name}") for name in CACHED}
+    return institution, bool(institution.pop("signed_in")), {name: None if v is None else int(v) for name, v in found.items()}
 
 
 def sign_in_valid(conn: Connection, sign_no: str, fixmedins_code: str) -> bool:
@@ -193,19 +194,27 @@ def add_accumulator_delta(
 # --- policies and catalogues ---------------------------------------------------------------
 
 def policy_row(conn: Connection, admdvs: str, insutype: str, day: dt.date) -> dict | None:
-    """The policy in force on ``day`` for the region (or its city, or its province): one query,
-    the nearest region's latest document wins."""
+    """The policy in force on ``day`` for the region (or its city, or its province): the nearest
+    region's latest document wins. Remembered per process while the policies' version (bumped
+    by the database on any change, migration 0008) stays the one the request read."""
+    version = (current_cache_versions.get() or {}).get("policies")
+    key = (version, admdvs, insutype, day)
+    if version is not None and key in _policy_cache:
+        return _policy_cache[key]
     chain = region_chain(admdvs)
-    rows = conn.execute(
-        select(t.policies)
-        .where(t.policies.c.admdvs.in_(chain), t.policies.c.insutype == insutype, t.policies.c.valid_from <= day)
-        .order_by(t.policies.c.valid_from.desc())
-    ).mappings().all()
-    for region in chain:
-        for row in rows:
-            if row["admdvs"] == region:
-                return dict(row)
-    return None
+    rows = conn.execute(_POLICIES_IN_FORCE, {"chain": chain, "insutype": insutype, "day": day}).mappings().all()
+    found = next((dict(row) for region in chain for row in rows if row["admdvs"] == region), None)
+    if version is not None:
+        if len(_policy_cache) > 10_000:
+            _policy_cache.clear()
+        _policy_cache[key] = found
+    return found
+
+
+_POLICIES_IN_FORCE = (select(t.policies).where(
+    t.policies.c.admdvs.in_(bindparam("chain", expanding=True)), t.policies.c.insutype == bindparam("insutype"),
+    t.policies.c.valid_from <= bindparam("day")).order_by(t.policies.c.valid_from.desc()))
+_policy_cache: dict[tuple, dict | None] = {}
 
 
 def _valid_on(table, day: dt.date):
@@ -216,20 +225,24 @@ def _valid_on(table, day: dt.date):
     )
 
 
-# The catalogue version of the request in progress (read with its authentication by the
-# gateway's dispatcher); None outside a gateway request, and then it is read here.
+# The cache versions of the request in progress, read with its authentication by the gateway's
+# dispatcher; None outside a gateway request (the catalogue's is then read here, and policies
+# are not cached). The key includes the version, so a thread still serving an older version
+# never hands its entries to a request of the new one.
+CACHED = ("catalogue", "policies", "rules")
+current_cache_versions: ContextVar[dict | None] = ContextVar("current_cache_versions", default=None)
 current_catalogue_version: ContextVar[int | None] = ContextVar("current_catalogue_version", default=None)
 _catalog_cache: dict[tuple, CatalogEntry | None] = {}
 _catalog_cache_version: list[int | None] = [None]  # the version the cached entries belong to
 
 
-def _catalogue_version_query():
-    return select(t.cache_versions.c.version).where(t.cache_versions.c.name == "catalogue")
+def _version_query(name: str):
+    return select(t.cache_versions.c.version).where(t.cache_versions.c.name == name)
 
 
 def catalogue_version(conn: Connection) -> int:
     """The catalogue's version; 0 before the first import (a schema made without migration 0007's seed row)."""
-    return int(conn.execute(_catalogue_version_query()).scalar_one_or_none() or 0)
+    return int(conn.execute(_version_query("catalogue")).scalar_one_or_none() or 0)
 
 
 def bump_catalogue_version(conn: Connection) -> None:
