@@ -32,6 +32,7 @@ from .clock import Clock, system_clock
 from .errors import GatewayError, new_id
 
 CLR_TYPE = {"outpatient": "11", "inpatient": "21", "pharmacy": "41"}
+UNREAD = object()  # a family link not read yet
 
 
 @dataclass
@@ -79,14 +80,17 @@ class Platform:
     # --- settlement --------------------------------------------------------------------
     def price_visit(
         self, conn: Connection, visit: dict, institution: dict, line_rows: list[dict], *,
-        med_type: str, acct_used_flag: bool, lock: bool = False,
+        med_type: str, acct_used_flag: bool, lock: bool = False, family_link: str | None | object = UNREAD,
     ) -> Priced:
         """``lock``: for a settlement that will be stored, lock the person and the family account
-        owner first (docs/locking.md) so the balances and accumulators read here stay true."""
-        person = lock_person_and_family(conn, visit["psn_no"]) if lock else repo.person(conn, visit["psn_no"])
+        owner first (docs/locking.md) so the balances and accumulators read here stay true.
+        ``family_link``: the person's family account owner as read with the visit, if it was."""
+        if lock:
+            person, insurance = lock_person_and_family(conn, visit["psn_no"], visit["insutype"], family_link)
+        else:
+            person, insurance = repo.person(conn, visit["psn_no"]), repo.insurance(conn, visit["psn_no"], visit["insutype"])
         if person is None:
             raise GatewayError(f"person {visit['psn_no']} not found")
-        insurance = repo.insurance(conn, visit["psn_no"], visit["insutype"])
         if insurance is None or insurance["psn_insu_stas"] != "1":
             raise GatewayError(f"person {visit['psn_no']} has no active insurance of type {visit['insutype']}")
         day = (visit["endtime"] or visit["begntime"]).date()
@@ -245,16 +249,20 @@ class Platform:
         return row
 
 
-def lock_person_and_family(conn: Connection, psn_no: str) -> dict | None:
-    """Lock the person and the family account owner (家庭共济) in psn_no order, then read the
-    person again: the link read before the lock must still be the link after it."""
-    person = repo.person(conn, psn_no)
-    if person is None:
-        return None
-    locked = repo.lock_persons(conn, [psn_no, person.get("family_psn_no")])[psn_no]
-    if locked.get("family_psn_no") != person.get("family_psn_no"):
+def lock_person_and_family(conn: Connection, psn_no: str, insutype: str,
+                           family_link: str | None | object = UNREAD) -> tuple[dict | None, dict | None]:
+    """Lock the person and the family account owner (家庭共济) in psn_no order and read the
+    person (and the insurance) after the lock: the link read before the lock must still be the
+    link after it, or the owner whose balance is spent might not be the one locked."""
+    if family_link is UNREAD:
+        before = repo.person(conn, psn_no)
+        if before is None:
+            return None, None
+        family_link = before.get("family_psn_no")
+    person, insurance, _ = repo.lock_settling_persons(conn, psn_no, family_link, insutype)
+    if person is not None and person.get("family_psn_no") != family_link:
         raise GatewayError(f"person {psn_no}'s family account link changed during the settlement; retry")
-    return locked
+    return person, insurance
 
 
 def settlement_detail(s: Settlement, family_psn_no: str | None = None) -> dict:

@@ -8,7 +8,6 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app import supervision
 from yibao.app.errors import GatewayError
 from .registry import Request
 
@@ -21,6 +20,17 @@ def own_visit(conn: Connection, request: Request, mdtrt_id: str, psn_no: str | N
     the row read after it (docs/locking.md, rank 2), so a cancellation and a settlement of
     one visit never both succeed."""
     visit = repo.lock_visit(conn, mdtrt_id) if lock else repo.visit(conn, mdtrt_id)
+    return _owned(request, visit, mdtrt_id, psn_no)
+
+
+def own_visit_to_settle(conn: Connection, request: Request, mdtrt_id: str, psn_no: str | None) -> tuple[dict, str | None]:
+    """``own_visit(lock=True)`` and the family account owner linked to the visit's person, read
+    in the same round trip (the settlement locks that owner next, docs/locking.md)."""
+    visit, family_psn_no = repo.lock_visit_and_family_link(conn, mdtrt_id)
+    return _owned(request, visit, mdtrt_id, psn_no), family_psn_no
+
+
+def _owned(request: Request, visit: dict | None, mdtrt_id: str, psn_no: str | None) -> dict:
     if visit is None or visit["fixmedins_code"] != request.institution["fixmedins_code"]:
         raise GatewayError(f"visit {mdtrt_id} not found for institution {request.institution['fixmedins_code']}")
     if psn_no is not None and visit["psn_no"] != psn_no:
@@ -37,8 +47,7 @@ def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:
 
 def check_sanctions(conn: Connection, request: Request, psn_no: str, day: dt.date) -> None:
     """Agreement actions and personal sanctions of fund supervision, enforced at the counter."""
-    sanctions = supervision.active_sanctions(conn, [("institution", request.institution["fixmedins_code"]),
-                                                     ("person", psn_no)], day)
+    sanctions = repo.sanctions_in_force(conn, day)
     held = sanctions.get(("institution", request.institution["fixmedins_code"]))
     if held is not None:
         until = f" until {held['enddate']}" if held["enddate"] else ""

@@ -99,6 +99,33 @@ def lock_persons(conn: Connection, psn_nos: Iterable[str | None]) -> dict[str, d
     return {row["psn_no"]: dict(row) for row in conn.execute(query).mappings()}
 
 
+def lock_settling_persons(conn: Connection, psn_no: str, family_psn_no: str | None,
+                          insutype: str) -> tuple[dict | None, dict | None, dict[str, dict]]:
+    """A settlement's person lock in one round trip: the person and the family account owner
+    named by ``family_psn_no`` (the link read with the visit, before the lock) locked in
+    ascending psn_no order (docs/locking.md, rank 3), read after the lock, with the person's
+    insurance of ``insutype``. Returns (person, insurance, locked rows by psn_no)."""
+    wanted = sorted({p for p in (psn_no, family_psn_no) if p})
+    rows = conn.execute(_LOCK_SETTLING.with_for_update(of=t.persons) if conn.dialect.name == "postgresql"
+                        else _LOCK_SETTLING, {"wanted": wanted, "psn_no": psn_no, "insutype": insutype}).mappings().all()
+    locked: dict[str, dict] = {}
+    insurance = None
+    for row in rows:
+        locked[row["psn_no"]] = {c.name: row[c.name] for c in t.persons.c}
+        if row["psn_no"] == psn_no and row["ins_psn_no"] is not None:
+            insurance = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c}
+    return locked.get(psn_no), insurance, locked
+
+
+_LOCK_SETTLING = (
+    select(t.persons, *[c.label(f"ins_{c.name}") for c in t.insurances.c])
+    .select_from(t.persons.outerjoin(t.insurances, and_(t.insurances.c.psn_no == t.persons.c.psn_no,
+                                                        t.insurances.c.psn_no == bindparam("psn_no"),
+                                                        t.insurances.c.insutype == bindparam("insutype"))))
+    .where(t.persons.c.psn_no.in_(bindparam("wanted", expanding=True))).order_by(t.persons.c.psn_no)
+)
+
+
 def lock_key(conn: Connection, key: str) -> None:
     """A named lock held to the end of the transaction (docs/locking.md: clearing applications
     by institution, clearing runs by month). PostgreSQL advisory lock; SQLite writers queue."""
@@ -229,7 +256,7 @@ def _valid_on(table, day: dt.date):
 # dispatcher; None outside a gateway request (the catalogue's is then read here, and policies
 # are not cached). The key includes the version, so a thread still serving an older version
 # never hands its entries to a request of the new one.
-CACHED = ("catalogue", "policies", "rules")
+CACHED = ("catalogue", "policies", "rules", "sanctions")
 current_cache_versions: ContextVar[dict | None] = ContextVar("current_cache_versions", default=None)
 current_catalogue_version: ContextVar[int | None] = ContextVar("current_catalogue_version", default=None)
 _catalog_cache: dict[tuple, CatalogEntry | None] = {}
@@ -327,6 +354,32 @@ def catalog_page(conn: Connection, filters: dict[str, Any], page_num: int, page_
     return int(total), [dict(row) for row in rows]
 
 
+# --- sanctions (fund supervision at the counter) ---------------------------------------------
+
+def sanctions_in_force(conn: Connection, day: dt.date) -> dict[tuple[str, str], dict]:
+    """Every sanction in force on ``day`` (not lifted, begun, not ended), by (subject_type,
+    subject_id): a few hundred rows at most, remembered per process while the sanctions'
+    version read with the request's authentication is unchanged (migration 0008), so a new
+    suspension holds on every worker from the next request."""
+    version = (current_cache_versions.get() or {}).get("sanctions")
+    key = (version, day)
+    if version is not None and key in _sanction_cache:
+        return _sanction_cache[key]
+    rows = conn.execute(_SANCTIONS_IN_FORCE, {"day": day}).mappings()
+    found = {(row["subject_type"], row["subject_id"]): dict(row) for row in rows}
+    if version is not None:
+        if len(_sanction_cache) > 1_000:
+            _sanction_cache.clear()
+        _sanction_cache[key] = found
+    return found
+
+
+_SANCTIONS_IN_FORCE = select(t.sanctions).where(
+    t.sanctions.c.lifted_at.is_(None), t.sanctions.c.begndate <= bindparam("day"),
+    or_(t.sanctions.c.enddate.is_(None), t.sanctions.c.enddate >= bindparam("day"))).order_by(t.sanctions.c.sanction_id)
+_sanction_cache: dict[tuple, dict] = {}
+
+
 # --- visits and fee lines --------------------------------------------------------------------
 
 def visit(conn: Connection, mdtrt_id: str) -> dict | None:
@@ -342,6 +395,24 @@ def lock_visit(conn: Connection, mdtrt_id: str) -> dict | None:
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None
+
+
+def lock_visit_and_family_link(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str | None]:
+    """``lock_visit``, and the family account owner linked to the visit's person as read in the
+    same round trip (before the person's lock: the settlement checks it again under that lock)."""
+    query = _VISIT_AND_FAMILY.with_for_update(of=t.visits) if conn.dialect.name == "postgresql" else _VISIT_AND_FAMILY
+    row = conn.execute(query, {"mdtrt_id": mdtrt_id}).mappings().first()
+    if row is None:
+        return None, None
+    visit = dict(row)
+    return visit, visit.pop("person_family_psn_no")
+
+
+_VISIT_AND_FAMILY = (
+    select(t.visits, t.persons.c.family_psn_no.label("person_family_psn_no"))
+    .select_from(t.visits.outerjoin(t.persons, t.persons.c.psn_no == t.visits.c.psn_no))
+    .where(t.visits.c.mdtrt_id == bindparam("mdtrt_id"))
+)
 
 
 def update_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:

@@ -10,7 +10,7 @@ from yibao.store import repository as repo
 from yibao.app import audit, supervision
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform, Priced
-from ..access import check_envelope_region, check_sanctions, own_settlement, own_visit
+from ..access import check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
 from ..chapters.visits import ensure_unsettled
 from ..outputs import preview_output, settlement_output
 from ..readers import amount, flag, node, text
@@ -29,7 +29,11 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     data = node(request, "data")
     where = "input.data"
     psn_no = text(data, "psn_no", where)
-    visit = own_visit(conn, request, text(data, "mdtrt_id", where), psn_no, lock=lock)
+    mdtrt_id = text(data, "mdtrt_id", where)
+    if lock:
+        visit, family_link = own_visit_to_settle(conn, request, mdtrt_id, psn_no)
+    else:
+        visit, family_link = own_visit(conn, request, mdtrt_id, psn_no), None
     if visit["kind"] != kind:
         raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
     if visit["status"] == "cancelled":
@@ -51,7 +55,8 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
         raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the uploaded fee lines ({uploaded})")
     med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
     priced = platform.price_visit(conn, visit, request.institution, lines, med_type=med_type,
-                                  acct_used_flag=flag(data, "acct_used_flag", True), lock=lock)
+                                  acct_used_flag=flag(data, "acct_used_flag", True), lock=lock,
+                                  family_link=family_link)
     check_envelope_region(request, priced.insurance)
     return priced, visit, lines, follows_reversal_id
 

@@ -1,13 +1,14 @@
-"""cache versions of policies and rule packages, bumped by the database itself
+"""cache versions of policies, rule packages and sanctions, bumped by the database itself
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 15:00:00
 
-Every worker keeps the policy in force and the audit rule packages it last read, keyed by these
+Every worker keeps the policy in force, the audit rule packages and the sanctions in force it last
+read, keyed by these
 versions, which the gateway reads with each request's authentication (one round trip). Triggers
 bump them on any change to ``policies`` or ``rule_packages``, so no import path, present or
-future, can forget to: a new policy or rule package is used by every worker from the next request.
+future, can forget to: a new policy, rule package or sanction holds on every worker from the next request.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-VERSIONED = {'policies': 'policies', 'rule_packages': 'rules'}  # table -> cache_versions.name
+VERSIONED = {'policies': 'policies', 'rule_packages': 'rules', 'sanctions': 'sanctions'}  # table -> cache_versions.name
 
 
 def upgrade() -> None:
@@ -48,4 +49,4 @@ def downgrade() -> None:
         for table in VERSIONED:
             for event in ('insert', 'update', 'delete'):
                 op.execute(f"DROP TRIGGER {table}_bump_version_{event}")
-    op.execute("DELETE FROM cache_versions WHERE name IN ('policies', 'rules')")
+    op.execute("DELETE FROM cache_versions WHERE name IN ('policies', 'rules', 'sanctions')")
