@@ -27,6 +27,7 @@ from yibao.app.actors import SYSTEM  # noqa: E402
 from yibao.app.clearing import cross_region_payments, run_clearing  # noqa: E402
 from yibao.store.database import Database  # noqa: E402
 from yibao.store.migrate import upgrade  # noqa: E402
+from yibao.store.unit_of_work import SqlUnitOfWork  # noqa: E402
 
 REGIONS = ["110000", "120000", "130100", "310000", "320100", "330100", "340100", "350100", "360100", "370100",
            "371300", "410100", "420100", "430100", "440100", "440300", "440600", "441300", "441500", "442000",
@@ -96,14 +97,17 @@ def main() -> None:
             conn.exec_driver_sql("ANALYZE settlements")
         generated = time.perf_counter() - began
         began = time.perf_counter()
-        statements = run_clearing(database, args.month, now=dt.datetime.now(), actor=SYSTEM,
-                                  progress=lambda step: print(f"  {step} ({time.perf_counter() - began:.1f}s)", flush=True))
+        with SqlUnitOfWork(database, SYSTEM, dt.datetime.now()) as uow:
+            statements = run_clearing(uow, args.month,
+                                      progress=lambda step: print(f"  {step} ({time.perf_counter() - began:.1f}s)", flush=True))
         cleared = time.perf_counter() - began
         began = time.perf_counter()
-        again = run_clearing(database, args.month, now=dt.datetime.now(), actor=SYSTEM)
+        with SqlUnitOfWork(database, SYSTEM, dt.datetime.now()) as uow:
+            again = run_clearing(uow, args.month)
         rerun = time.perf_counter() - began
+        with SqlUnitOfWork(database, SYSTEM, dt.datetime.now(), write=False) as uow:
+            expected = cross_region_payments(uow, args.month)
         with database.read() as conn:
-            expected = cross_region_payments(conn, args.month)
             items = conn.exec_driver_sql("SELECT count(*) FROM clearing_items").scalar()
         assert again == statements, "re-running the month changed the statements"
         for row in statements:

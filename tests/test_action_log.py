@@ -25,6 +25,7 @@ from yibao.cli import app as cli
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .platform.conftest import new_database_url, pg_cluster  # noqa: F401  (pg_cluster: a fixture)
 from .test_import_money import PERSON_COLUMNS, person_row, write_csv
@@ -57,8 +58,9 @@ def world(tmp_path):
             statement_id="CS0000000001", month="2026-01", insuplc_admdvs="440300", mdtrtarea_admvs=TREATED, setl_cnt=1,
             medfee_sumamt_fen=30_000, fund_pay_sumamt_fen=30_000, acct_pay_fen=0, psn_cash_pay_fen=0,
             clearing_amount_fen=30_000, status="generated", generated_at=NOW))
-        top_up = prepayment.approve(conn, year=2026, insured="440300", prov=TREATED_PROV, amount_fen=50_000,
-                                    kind="top_up", basis_fen=0, months=Decimal(0), now=NOW)
+        with SqlUnitOfWork.joining(conn, SYSTEM, NOW) as uow:
+            top_up = prepayment.approve(uow, year=2026, insured="440300", prov=TREATED_PROV, amount_fen=50_000,
+                                        kind="top_up", basis_fen=0, months=Decimal(0))
     app = FastAPI()
     mount(app, Platform(database, clock=fixed_clock(NOW)))
     client = TestClient(app, raise_server_exceptions=False)

@@ -114,7 +114,11 @@ def test_filing_cli_for_agencies(demo_server, tmp_path):
 
 
 def test_clearing_statements_equal_the_month_cross_region_payments_and_ledger_balances(demo_server):
+    import datetime as dt
+
+    from yibao.app.actors import SYSTEM
     from yibao.app.clearing import cross_region_payments
+    from yibao.store.unit_of_work import SqlUnitOfWork
     from yibao.store.repositories.ledger import balances, check_ledger
 
     month = __import__("datetime").date.today().strftime("%Y-%m")
@@ -129,7 +133,8 @@ def test_clearing_statements_equal_the_month_cross_region_payments_and_ledger_ba
     assert clear() == first  # re-running a month changes nothing
     database = Database(demo_server["url"])
     with database.read() as conn:
-        expected = cross_region_payments(conn, month)
+        with SqlUnitOfWork.joining(conn, SYSTEM, dt.datetime.now()) as uow:
+            expected = cross_region_payments(uow, month)
         items = conn.execute(select(func.count()).select_from(t.clearing_items)).scalar()
         assert check_ledger(conn) == []
         funds = balances(conn, "fund:")

@@ -27,6 +27,7 @@ from yibao.app.platform import Platform
 from yibao.sim.idnumbers import make_certno
 from yibao.store import tables as t
 from yibao.store.database import Database
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import VENDORED_GOLDEN
 from .golden_world import write_csv
@@ -102,11 +103,11 @@ class FundFlows(RuleBasedStateMachine):
 
     @rule(amount=st.integers(1, 2000_00))
     def prepay(self, amount):
-        with self.database.write() as conn:
-            row = prepayment.approve(conn, year=self.now.year, insured=INSURED, prov="110000", amount_fen=amount,
-                                     kind="top_up", basis_fen=0, months=Decimal(0), now=self.now)
-            prepayment.mark_paid(conn, row["prepay_id"], self.now, actor=SYSTEM)
-            prepayment.mark_received(conn, row["prepay_id"], self.now, actor=SYSTEM)
+        with SqlUnitOfWork(self.database, SYSTEM, self.now) as uow:
+            row = prepayment.approve(uow, year=self.now.year, insured=INSURED, prov="110000", amount_fen=amount,
+                                     kind="top_up", basis_fen=0, months=Decimal(0))
+            prepayment.mark_paid(uow, row["prepay_id"])
+            prepayment.mark_received(uow, row["prepay_id"])
 
     @rule()
     def next_month(self):
@@ -121,15 +122,16 @@ class FundFlows(RuleBasedStateMachine):
         if month in self.cleared_months and back == 0:
             # settlements of the current month keep arriving; a finished month's statements are stable
             pass
-        statements = clearing.run_clearing(self.database, month, now=self.now, actor=SYSTEM)
+        with SqlUnitOfWork(self.database, SYSTEM, self.now) as uow:
+            statements = clearing.run_clearing(uow, month)
         if month < self.now.strftime("%Y-%m"):
             self.cleared_months.add(month)
-        with self.database.write() as conn:
+        with SqlUnitOfWork(self.database, SYSTEM, self.now) as uow:
             for statement in statements:
                 if statement["status"] == "generated" and month < self.now.strftime("%Y-%m"):
-                    clearing.confirm(conn, statement["statement_id"], "insured", self.now, actor=SYSTEM)
-                    clearing.confirm(conn, statement["statement_id"], "treatment", self.now, actor=SYSTEM)
-                    clearing.pay(conn, statement["statement_id"], self.now, actor=SYSTEM)
+                    clearing.confirm(uow, statement["statement_id"], "insured")
+                    clearing.confirm(uow, statement["statement_id"], "treatment")
+                    clearing.pay(uow, statement["statement_id"])
 
     @invariant()
     def ledger_is_zero_sum(self):

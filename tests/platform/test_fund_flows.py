@@ -14,6 +14,7 @@ from yibao.store.repositories.ledger import balance, check_ledger
 from yibao.domain import ledger as accounts
 from yibao.sim.his import TransactionFailed
 from yibao.store import repository as repo
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .conftest import named
 from .walk import walk_golden
@@ -29,22 +30,24 @@ def test_clearing_workflow_with_prepayment_offset(platform_world, http):
     settled = walk_golden(http, setup, suffix="-ff")["settle"]["setlinfo"]
     insured, treated = setup.case["visit"]["insuplc_admdvs"], setup.case["visit"]["mdtrtarea_admvs"]
     owed = repo.to_fen(Decimal(str(settled["fund_pay_sumamt"])) + Decimal(str(settled["acct_pay"])))
-    rows = clearing.run_clearing(database, MONTH, now=NOW, actor=ACTOR)
+    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
+        rows = clearing.run_clearing(uow, MONTH)
     statement = next(r for r in rows if (r["insuplc_admdvs"], r["mdtrtarea_admvs"]) == (insured, treated))
     assert statement["clearing_amount_fen"] == owed == statement["fund_pay_sumamt_fen"] + statement["acct_pay_fen"]
-    assert clearing.run_clearing(database, MONTH, now=NOW, actor=ACTOR) == rows
+    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
+        assert clearing.run_clearing(uow, MONTH) == rows
     prov = accounts.province(treated)
-    with database.write() as conn:
+    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
         with pytest.raises(Exception, match="both sides must confirm"):
-            clearing.pay(conn, statement["statement_id"], NOW, actor=ACTOR)
-    with database.write() as conn:
-        top_up = prepayment.approve(conn, year=NOW.year, insured=insured, prov=prov, amount_fen=2_000_000, kind="top_up",
-                                    basis_fen=0, months=Decimal(0), now=NOW)
-        prepayment.mark_paid(conn, top_up["prepay_id"], NOW, actor=ACTOR)
-        prepayment.mark_received(conn, top_up["prepay_id"], NOW, actor=ACTOR)
-        clearing.confirm(conn, statement["statement_id"], "insured", NOW, actor=ACTOR)
-        assert clearing.confirm(conn, statement["statement_id"], "treatment", NOW, actor=ACTOR)["status"] == "confirmed"
-        paid = clearing.pay(conn, statement["statement_id"], NOW, actor=ACTOR)
+            clearing.pay(uow, statement["statement_id"])
+    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
+        top_up = prepayment.approve(uow, year=NOW.year, insured=insured, prov=prov, amount_fen=2_000_000, kind="top_up",
+                                    basis_fen=0, months=Decimal(0))
+        prepayment.mark_paid(uow, top_up["prepay_id"])
+        prepayment.mark_received(uow, top_up["prepay_id"])
+        clearing.confirm(uow, statement["statement_id"], "insured")
+        assert clearing.confirm(uow, statement["statement_id"], "treatment")["status"] == "confirmed"
+        paid = clearing.pay(uow, statement["statement_id"])
     assert paid["drawn_from_prepayment_fen"] == min(owed, 2_000_000)
     assert paid["paid_in_cash_fen"] == owed - paid["drawn_from_prepayment_fen"]
     with database.read() as conn:
@@ -52,13 +55,14 @@ def test_clearing_workflow_with_prepayment_offset(platform_world, http):
         assert balance(conn, accounts.due_to(insured, treated)) + balance(conn, accounts.due_from(treated, insured)) == 0
         assert balance(conn, f"prepay_advance:{insured}>{prov}") == 2_000_000 - paid["drawn_from_prepayment_fen"]
         assert balance(conn, f"prepay_commitment:{insured}>{prov}") == 0
-        positions = {(p["insuplc_admdvs"], p["treatment_prov"]): p for p in clearing.province_positions(conn, MONTH)}
+    with SqlUnitOfWork(database, ACTOR, NOW, write=False) as uow:
+        positions = {(p["insuplc_admdvs"], p["treatment_prov"]): p for p in clearing.province_positions(uow, MONTH)}
         assert positions[(insured, prov)]["unpaid"] >= 0
-        usage = {(u["insured_admdvs"], u["treatment_prov"]): u for u in prepayment.usage(conn, NOW.year)}
+        usage = {(u["insured_admdvs"], u["treatment_prov"]): u for u in prepayment.usage(uow, NOW.year)}
     assert usage[(insured, prov)]["prepaid"] == Decimal("20000.00")
-    with database.write() as conn:
+    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
         with pytest.raises(Exception, match="already paid"):
-            clearing.confirm(conn, statement["statement_id"], "insured", NOW, actor=ACTOR)
+            clearing.confirm(uow, statement["statement_id"], "insured")
 
 
 def test_institution_reconciliation_and_clearing_application(platform_world, http):

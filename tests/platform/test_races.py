@@ -38,11 +38,13 @@ import pytest
 from sqlalchemy import func, select
 
 from yibao.app import clearing
+from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.app.importing import import_file
 from yibao.sim.his import DISPATCH_PATH, HisClient
 from yibao.sim.idnumbers import make_certno
 from yibao.store import tables as t
+from yibao.store.unit_of_work import SqlUnitOfWork
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
 
@@ -523,8 +525,9 @@ def test_concurrent_clearing_runs_of_one_month(race_world):
                 problems.append(f"run answered {err_msg(result)[:120]}")
                 tally.notes[f"http_{result.get('status', 'error')}"] += 1
         with race_world["database"].read() as conn:
-            statements = clearing.statements(conn, month)
-            payments = clearing.cross_region_payments(conn, month)
+            with SqlUnitOfWork.joining(conn, SYSTEM, dt.datetime.now()) as uow:
+                statements = clearing.statements(uow, month)
+                payments = clearing.cross_region_payments(uow, month)
             items = conn.execute(select(func.count()).select_from(t.clearing_items)
                                  .where(t.clearing_items.c.month == month)).scalar_one()
         by_pair = Counter((row["insuplc_admdvs"], row["mdtrtarea_admvs"]) for row in statements)

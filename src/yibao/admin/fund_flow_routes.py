@@ -7,30 +7,28 @@ from decimal import Decimal
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from yibao.app import agencies, clearing, prepayment
-from yibao.app.errors import GatewayError
 
 from .common import AdminContext, checked_month, fen_view, jsonable as _jsonable
 
 
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
-    platform, database, agency, write = ctx.platform, ctx.database, ctx.agency, ctx.write
+    agency = ctx.agency
 
     @router.post("/clearing/{month}/run", summary="Run (or re-run) the month's clearing; idempotent")
     def run_clearing(month: str, who: dict = Depends(agency)) -> list[dict]:
         checked_month(month)
         try:
-            rows = clearing.run_clearing(database, month, now=platform.clock(), actor=agencies.actor(who))
-        except (ValueError, GatewayError) as exc:
-            raise HTTPException(422, getattr(exc, "message", str(exc))) from None
+            rows = ctx.run(who, lambda uow: clearing.run_clearing(uow, month))
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
         return [fen_view(row) for row in rows if agencies.administers(who, row["insuplc_admdvs"])
                 or agencies.administers(who, row["mdtrtarea_admvs"])]
 
     @router.get("/clearing/{month}", summary="The month's statements of this agency and its positions")
     def month_statements(month: str, who: dict = Depends(agency)) -> dict:
         checked_month(month)
-        with database.read() as conn:
-            rows = clearing.statements(conn, month)
-            positions = clearing.province_positions(conn, month)
+        rows, positions = ctx.run(who, lambda uow: (clearing.statements(uow, month), clearing.province_positions(uow, month)),
+                                  write=False)
         mine = [fen_view(row) for row in rows if agencies.administers(who, row["insuplc_admdvs"])
                 or agencies.administers(who, row["mdtrtarea_admvs"])]
         return {"statements": mine, "positions": [_jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in p.items()})
@@ -38,8 +36,8 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
 
     @router.post("/clearing/statements/{statement_id}/confirm", summary="Confirm a statement for this agency's side")
     def confirm_statement(statement_id: str, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            row = clearing.get_statement(conn, statement_id)
+        def action(uow):
+            row = clearing.get_statement(uow, statement_id)
             if agencies.administers(who, row["insuplc_admdvs"]) and row["insured_confirmed_at"] is None:
                 side = "insured"
             elif agencies.administers(who, row["mdtrtarea_admvs"]):
@@ -48,42 +46,41 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
                 side = "insured"
             else:
                 raise HTTPException(403, f"agency {who['agency_code']} is neither side of statement {statement_id}")
-            return clearing.confirm(conn, statement_id, side, platform.clock(), actor=agencies.actor(who))
-        return fen_view(write(action))
+            return clearing.confirm(uow, statement_id, side)
+        return fen_view(ctx.run(who, action))
 
     @router.post("/clearing/statements/{statement_id}/pay", summary="The insured agency pays a confirmed statement")
     def pay_statement(statement_id: str, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            row = clearing.get_statement(conn, statement_id)
+        def action(uow):
+            row = clearing.get_statement(uow, statement_id)
             if not agencies.administers(who, row["insuplc_admdvs"]):
                 raise HTTPException(403, "only the insured region's agency pays a statement")
-            return clearing.pay(conn, statement_id, platform.clock(), actor=agencies.actor(who))
-        return fen_view(write(action))
+            return clearing.pay(uow, statement_id)
+        return fen_view(ctx.run(who, action))
 
     @router.post("/prepayments/plan", summary="Approve the year's prepayments from the prior year's payments")
     def plan(year: int = Query(ge=2000, le=2100), months: float = Query(default=2, gt=0, le=12), who: dict = Depends(agency)) -> list[dict]:
-        return [fen_view(row) for row in write(lambda conn: prepayment.plan_year(
-            conn, year, now=platform.clock(), actor=agencies.actor(who), months=Decimal(str(months))))]
+        return [fen_view(row) for row in ctx.run(who, lambda uow: prepayment.plan_year(
+            uow, year, months=Decimal(str(months))))]
 
     @router.get("/prepayments", summary="Prepayment usage of this agency's pairs")
     def prepayments(year: int = Query(ge=2000, le=2100), who: dict = Depends(agency)) -> list[dict]:
-        with database.read() as conn:
-            rows = prepayment.usage(conn, year)
+        rows = ctx.run(who, lambda uow: prepayment.usage(uow, year), write=False)
         return [_jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()}) for row in rows
                 if agencies.administers(who, row["insured_admdvs"]) or who["agency_code"][:2] == row["treatment_prov"][:2]]
 
     @router.post("/prepayments/{prepay_id}/pay", summary="The insured agency pays an approved prepayment")
     def prepay_pay(prepay_id: str, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            if not agencies.administers(who, prepayment.get(conn, prepay_id)["insured_admdvs"]):
+        def action(uow):
+            if not agencies.administers(who, prepayment.get(uow, prepay_id)["insured_admdvs"]):
                 raise HTTPException(403, "only the insured region's agency pays its prepayment")
-            return prepayment.mark_paid(conn, prepay_id, platform.clock(), actor=agencies.actor(who))
-        return fen_view(write(action))
+            return prepayment.mark_paid(uow, prepay_id)
+        return fen_view(ctx.run(who, action))
 
     @router.post("/prepayments/{prepay_id}/receive", summary="The treatment province's agency records receipt")
     def prepay_receive(prepay_id: str, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            if who["agency_code"][:2] != prepayment.get(conn, prepay_id)["treatment_prov"][:2]:
+        def action(uow):
+            if who["agency_code"][:2] != prepayment.get(uow, prepay_id)["treatment_prov"][:2]:
                 raise HTTPException(403, "only an agency of the treatment province records receipt")
-            return prepayment.mark_received(conn, prepay_id, platform.clock(), actor=agencies.actor(who))
-        return fen_view(write(action))
+            return prepayment.mark_received(uow, prepay_id)
+        return fen_view(ctx.run(who, action))

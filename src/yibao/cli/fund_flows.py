@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import typer
-from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, OPERATOR_OPTION, _database, _fail, _operator, _print_rows, _setup, _write, app
+from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, OPERATOR_OPTION, _fail, _operator, _print_rows, _setup, app
 
 
 clearing_app = typer.Typer(help="Clearing statements: confirm and pay.", no_args_is_help=True)
 prepay_app = typer.Typer(help="Prepayments (预付金) between regions.", no_args_is_help=True)
 app.add_typer(clearing_app, name="clearing")
 app.add_typer(prepay_app, name="prepay")
+
+
+def _run(database, actor, now, action, *, write: bool = True):
+    """One use case in one unit of work; a refusal exits 2 with its message."""
+    from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
+    try:
+        with SqlUnitOfWork(database, actor, now, write=write) as uow:
+            return action(uow)
+    except GatewayError as exc:
+        _fail(exc.message, 2)
 
 
 @app.command()
@@ -20,21 +32,23 @@ def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = D
 
     from yibao.app.clearing import province_positions, run_clearing, statement_view
     from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
     actor = _operator(operator)
     database, clock = _setup(db, now)
     console = Console(stderr=True)
     try:
         with console.status("clearing") as status:
-            rows = run_clearing(database, month, now=clock(), actor=actor, progress=lambda step: status.update(f"{month}: {step}"))
+            with SqlUnitOfWork(database, actor, clock()) as uow:
+                rows = run_clearing(uow, month, progress=lambda step: status.update(f"{month}: {step}"))
     except ValueError as exc:
         _fail(str(exc), 2)
     except GatewayError as exc:
         _fail(exc.message, 2)
     _print_rows([statement_view(row) for row in rows], fmt, f"clearing statements {month}")
     if fmt == "table":
-        with database.read() as conn:
-            _print_rows(province_positions(conn, month), "table", "positions against prepayment")
+        with SqlUnitOfWork(database, actor, clock(), write=False) as uow:
+            _print_rows(province_positions(uow, month), "table", "positions against prepayment")
 
 
 @clearing_app.command("confirm")
@@ -45,7 +59,7 @@ def clearing_confirm(statement_id: str = typer.Argument(...), side: str = typer.
 
     actor = _operator(operator)
     database, clock = _setup(db, now)
-    row = _write(database, lambda conn: confirm(conn, statement_id, side, clock(), actor=actor))
+    row = _run(database, actor, clock(), lambda uow: confirm(uow, statement_id, side))
     typer.echo(f"statement {statement_id}: {row['status']}")
 
 
@@ -58,7 +72,7 @@ def clearing_pay(statement_id: str = typer.Argument(...), db: str = DB_OPTION, o
 
     actor = _operator(operator)
     database, clock = _setup(db, now)
-    row = _write(database, lambda conn: pay(conn, statement_id, clock(), actor=actor))
+    row = _run(database, actor, clock(), lambda uow: pay(uow, statement_id))
     typer.echo(f"statement {statement_id} paid: {from_fen(row['drawn_from_prepayment_fen'])} from prepayment, "
                f"{from_fen(row['paid_in_cash_fen'])} in cash")
 
@@ -79,7 +93,7 @@ def prepay_plan(year: int = typer.Option(..., "--year"), months: str = typer.Opt
         _fail("--months must be a number", 2)
     actor = _operator(operator)
     database, clock = _setup(db, now)
-    rows = _write(database, lambda conn: plan_year(conn, year, now=clock(), actor=actor, months=months_value))
+    rows = _run(database, actor, clock(), lambda uow: plan_year(uow, year, months=months_value))
     _print_rows([{"prepay_id": r["prepay_id"], "insured_admdvs": r["insured_admdvs"], "treatment_prov": r["treatment_prov"],
                   "basis": from_fen(r["basis_fen"]), "amount": from_fen(r["amount_fen"]), "status": r["status"]} for r in rows],
                 fmt, f"prepayments approved for {year}")
@@ -93,7 +107,7 @@ def prepay_pay(prepay_id: str = typer.Argument(...), db: str = DB_OPTION, operat
 
     actor = _operator(operator)
     database, clock = _setup(db, now)
-    _write(database, lambda conn: mark_paid(conn, prepay_id, clock(), actor=actor))
+    _run(database, actor, clock(), lambda uow: mark_paid(uow, prepay_id))
     typer.echo(f"prepayment {prepay_id} paid")
 
 
@@ -105,7 +119,7 @@ def prepay_receive(prepay_id: str = typer.Argument(...), db: str = DB_OPTION, op
 
     actor = _operator(operator)
     database, clock = _setup(db, now)
-    _write(database, lambda conn: mark_received(conn, prepay_id, clock(), actor=actor))
+    _run(database, actor, clock(), lambda uow: mark_received(uow, prepay_id))
     typer.echo(f"prepayment {prepay_id} received")
 
 
@@ -125,8 +139,7 @@ def prepay_top_up(insured: str = typer.Option(..., "--insured"), province: str =
         _fail("--amount must be yuan with at most two decimals", 2)
     actor = _operator(operator)
     database, clock = _setup(db, now)
-    row = _write(database, lambda conn: top_up(conn, year=year, insured=insured, prov=province, amount_fen=fen,
-                                                now=clock(), actor=actor))
+    row = _run(database, actor, clock(), lambda uow: top_up(uow, year=year, insured=insured, prov=province, amount_fen=fen))
     typer.echo(f"top-up {row['prepay_id']} approved")
 
 
@@ -136,8 +149,9 @@ def prepay_status(year: int = typer.Option(..., "--year"), warning_line: str = t
     """Prepaid, available, outstanding and usage per pair; warnings call for a top-up."""
     from decimal import Decimal
 
+    from yibao.app.actors import SYSTEM
     from yibao.app.prepayment import usage
 
-    with _database(db).read() as conn:
-        rows = usage(conn, year, Decimal(warning_line))
+    database, clock = _setup(db, None)
+    rows = _run(database, SYSTEM, clock(), lambda uow: usage(uow, year, Decimal(warning_line)), write=False)
     _print_rows(rows, fmt, f"prepayment usage {year}")

@@ -146,8 +146,12 @@ def build_router(platform: Platform) -> APIRouter:
 
         with database.read() as conn:
             flows = [r for r in flows_for_month(conn, month) if mine(r["insuplc_admdvs"], r["mdtrtarea_admvs"])]
-            statements = [s for s in clearing.statements(conn, month) if mine(s["insuplc_admdvs"], s["mdtrtarea_admvs"])]
-            usage = [u for u in prepayment.usage(conn, start.year) if mine(u["insured_admdvs"])]
+            # the fund flows read through a unit of work inside the page's one read transaction
+            from yibao.store.unit_of_work import SqlUnitOfWork
+
+            with SqlUnitOfWork.joining(conn, agencies.actor(agency), platform.clock()) as uow:
+                statements = [s for s in clearing.statements(uow, month) if mine(s["insuplc_admdvs"], s["mdtrtarea_admvs"])]
+                usage = [u for u in prepayment.usage(uow, start.year) if mine(u["insured_admdvs"])]
             stats = supervision.supervision_stats(conn, begin=start.replace(month=1, day=1), end=today,
                                                   admdvs=agency["agency_code"])
         totals = totals_by_scope(flows)
