@@ -60,6 +60,20 @@ class FakeLedger:
         self.entries.append(entry)
         return len(self.entries)
 
+    def balances(self, prefix=""):
+        totals: dict[str, int] = {}
+        for entry in self.entries:
+            for posting in entry.postings:
+                if posting.account.startswith(prefix):
+                    totals[posting.account] = totals.get(posting.account, 0) + posting.amount_fen
+        return totals
+
+    def balance(self, account):
+        return self.balances(account).get(account, 0)
+
+    def problems(self):
+        return []  # every entry was asserted balanced when posted
+
 
 @dataclass
 class FakeActions:

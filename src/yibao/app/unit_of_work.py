@@ -39,6 +39,14 @@ class AccountRepository(Protocol):
 class LedgerRepository(Protocol):
     def post(self, entry: rules.Entry) -> int | None: ...
 
+    def balance(self, account: str) -> int:
+        """The account's balance in fen (the sum of its postings)."""
+
+    def balances(self, prefix: str = "") -> dict[str, int]: ...
+
+    def problems(self) -> list[str]:
+        """Read-side checks: unbalanced entries, a ledger that does not sum to zero."""
+
 
 class ActionLog(Protocol):
     def record(self, action: str, subject: str, detail: dict) -> int:
