@@ -126,6 +126,29 @@ _LOCK_SETTLING = (
 )
 
 
+def registration_facts(conn: Connection, psn_no: str, insutype: str, fixmedins_code: str,
+                       ipt_otp_no: str) -> tuple[dict | None, dict | None, bool]:
+    """What a registration (2201/2401) decides on, in one round trip: the person, the insurance
+    of ``insutype``, and whether the institution already used the visit number."""
+    row = conn.execute(_REGISTRATION, {"psn_no": psn_no, "insutype": insutype, "code": fixmedins_code,
+                                       "number": ipt_otp_no}).mappings().first()
+    if row is None:
+        return None, None, False
+    person = {c.name: row[c.name] for c in t.persons.c}
+    insurance = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c} if row["ins_psn_no"] is not None else None
+    return person, insurance, bool(row["number_taken"])
+
+
+_REGISTRATION = (
+    select(t.persons, *[c.label(f"ins_{c.name}") for c in t.insurances.c],
+           select(t.visits.c.mdtrt_id).where(t.visits.c.fixmedins_code == bindparam("code"),
+                                             t.visits.c.ipt_otp_no == bindparam("number")).exists().label("number_taken"))
+    .select_from(t.persons.outerjoin(t.insurances, and_(t.insurances.c.psn_no == t.persons.c.psn_no,
+                                                        t.insurances.c.insutype == bindparam("insutype"))))
+    .where(t.persons.c.psn_no == bindparam("psn_no"))
+)
+
+
 def lock_key(conn: Connection, key: str) -> None:
     """A named lock held to the end of the transaction (docs/locking.md: clearing applications
     by institution, clearing runs by month). PostgreSQL advisory lock; SQLite writers queue."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert
 
 from yibao.store import repository as repo
 from yibao.store import tables as t
@@ -38,15 +38,15 @@ def register_visit(conn: Connection, request: Request, data: dict, where: str, *
     psn_no = text(data, "psn_no", where)
     insutype = text(data, "insutype", where)
     begntime = moment(data, "begntime", where)
-    if repo.person(conn, psn_no) is None:
+    code = request.institution["fixmedins_code"]
+    person, insurance, number_taken = repo.registration_facts(conn, psn_no, insutype, code, ipt_otp_no)
+    if person is None:
         raise GatewayError(f"person {psn_no} not found")
-    insurance = repo.insurance(conn, psn_no, insutype)
     if insurance is None or insurance["psn_insu_stas"] != "1":
         raise GatewayError(f"person {psn_no} has no active insurance of type {insutype}")
     check_envelope_region(request, insurance)
     check_sanctions(conn, request, psn_no, begntime.date())
-    code = request.institution["fixmedins_code"]
-    if conn.execute(select(t.visits.c.mdtrt_id).where(t.visits.c.fixmedins_code == code, t.visits.c.ipt_otp_no == ipt_otp_no)).first():
+    if number_taken:
         raise GatewayError(f"visit number (ipt_otp_no / ipt_no) {ipt_otp_no} is already used by another visit of this institution")
     mdtrt_id = new_id("31")
     conn.execute(insert(t.visits).values(
