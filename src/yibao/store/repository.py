@@ -44,17 +44,20 @@ def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[
     """The institution, whether ``sign_no`` is one of its open sign-ins, and the cache versions
     (catalogue, policies, rules; None where the row is missing), in one round trip: every
     authenticated request asks all of them."""
-    open_sign_in = (select(t.sign_ins.c.sign_no).where(
-        t.sign_ins.c.sign_no == sign_no, t.sign_ins.c.fixmedins_code == code, t.sign_ins.c.sign_out_time.is_(None))
-        .exists().label("signed_in"))
-    versions = [_version_query(name).scalar_subquery().label(f"version_{name}") for name in CACHED]
-    row = conn.execute(select(t.institutions, open_sign_in, *versions)
-                       .where(t.institutions.c.fixmedins_code == code)).mappings().first()
+    row = conn.execute(_AUTHENTICATION, {"code": code, "sign_no": sign_no}).mappings().first()
     if row is None:
         return None, False, {}
     institution = dict(row)
     found = {name: institution.pop(f"version_{name}") for name in CACHED}
     return institution, bool(institution.pop("signed_in")), {name: None if v is None else int(v) for name, v in found.items()}
+
+
+def _authentication_query():
+    open_sign_in = (select(t.sign_ins.c.sign_no).where(
+        t.sign_ins.c.sign_no == bindparam("sign_no"), t.sign_ins.c.fixmedins_code == bindparam("code"),
+        t.sign_ins.c.sign_out_time.is_(None)).exists().label("signed_in"))
+    versions = [_version_query(name).scalar_subquery().label(f"version_{name}") for name in CACHED]
+    return select(t.institutions, open_sign_in, *versions).where(t.institutions.c.fixmedins_code == bindparam("code"))
 
 
 def sign_in_valid(conn: Connection, sign_no: str, fixmedins_code: str) -> bool:
@@ -106,7 +109,7 @@ def lock_settling_persons(conn: Connection, psn_no: str, family_psn_no: str | No
     ascending psn_no order (docs/locking.md, rank 3), read after the lock, with the person's
     insurance of ``insutype``. Returns (person, insurance, locked rows by psn_no)."""
     wanted = sorted({p for p in (psn_no, family_psn_no) if p})
-    rows = conn.execute(_LOCK_SETTLING.with_for_update(of=t.persons) if conn.dialect.name == "postgresql"
+    rows = conn.execute(_LOCK_SETTLING_FOR_UPDATE if conn.dialect.name == "postgresql"
                         else _LOCK_SETTLING, {"wanted": wanted, "psn_no": psn_no, "insutype": insutype}).mappings().all()
     locked: dict[str, dict] = {}
     insurance = None
@@ -124,6 +127,7 @@ _LOCK_SETTLING = (
                                                         t.insurances.c.insutype == bindparam("insutype"))))
     .where(t.persons.c.psn_no.in_(bindparam("wanted", expanding=True))).order_by(t.persons.c.psn_no)
 )
+_LOCK_SETTLING_FOR_UPDATE = _LOCK_SETTLING.with_for_update(of=t.persons)
 
 
 def registration_facts(conn: Connection, psn_no: str, insutype: str, fixmedins_code: str,
@@ -173,11 +177,17 @@ def account_balance(conn: Connection, psn_no: str) -> Decimal:
 
 
 def _last_entries(conn: Connection, psn_nos: list[str]):
+    return conn.execute(_LAST_ENTRIES, {"psn_nos": psn_nos}).all()
+
+
+def _last_entries_query():
     e = t.account_entries
-    last = (select(e.c.psn_no, func.max(e.c.seq).label("seq")).where(e.c.psn_no.in_(psn_nos))
+    last = (select(e.c.psn_no, func.max(e.c.seq).label("seq")).where(e.c.psn_no.in_(bindparam("psn_nos", expanding=True)))
             .group_by(e.c.psn_no).subquery())
-    return conn.execute(select(e.c.psn_no, e.c.seq, e.c.balance_after_fen)
-                        .join(last, and_(last.c.psn_no == e.c.psn_no, last.c.seq == e.c.seq))).all()
+    return select(e.c.psn_no, e.c.seq, e.c.balance_after_fen).join(last, and_(last.c.psn_no == e.c.psn_no, last.c.seq == e.c.seq))
+
+
+_LAST_ENTRIES = _last_entries_query()
 
 
 def account_balances(conn: Connection, psn_nos: list[str]) -> dict[str, Decimal]:
@@ -204,27 +214,30 @@ def add_account_entry(conn: Connection, psn_no: str, amount: Decimal, kind: str,
     seq, before = tip
     after = before + to_fen(amount)
     assert after >= 0, "an account movement below zero must be refused before it is written"
-    conn.execute(insert(t.account_entries).values(
+    conn.execute(_INSERT_ACCOUNT_ENTRY, dict(
         psn_no=psn_no, seq=seq + 1, prev_seq=seq or None, amount_fen=to_fen(amount), balance_before_fen=before,
         balance_after_fen=after, kind=kind, setl_id=setl_id, actor=actor[:200], created_at=now))
     return after
 
 
+_INSERT_ACCOUNT_ENTRY = insert(t.account_entries)
+
+
 def year_to_date(conn: Connection, psn_no: str, insutype: str, year: int) -> YearToDate:
-    rows = conn.execute(
-        select(t.accumulator_entries.c.category, t.accumulator_entries.c.key, func.sum(t.accumulator_entries.c.amount))
-        .where(
-            t.accumulator_entries.c.psn_no == psn_no,
-            t.accumulator_entries.c.insutype == insutype,
-            t.accumulator_entries.c.year == year,
-        )
-        .group_by(t.accumulator_entries.c.category, t.accumulator_entries.c.key)
-    )
+    rows = conn.execute(_YEAR_TO_DATE, {"psn_no": psn_no, "insutype": insutype, "year": year})
     maps: dict[str, dict] = {"visits": {}, "inscp": {}, "deductible_paid": {}, "fund_paid": {}, "layer_base": {}}
     for category, key, total in rows:
         total = int(total)
         maps[category][key] = total if category == "visits" else from_fen(total)
     return YearToDate(**maps)
+
+
+_YEAR_TO_DATE = (
+    select(t.accumulator_entries.c.category, t.accumulator_entries.c.key, func.sum(t.accumulator_entries.c.amount))
+    .where(t.accumulator_entries.c.psn_no == bindparam("psn_no"), t.accumulator_entries.c.insutype == bindparam("insutype"),
+           t.accumulator_entries.c.year == bindparam("year"))
+    .group_by(t.accumulator_entries.c.category, t.accumulator_entries.c.key)
+)
 
 
 def add_accumulator_delta(
@@ -406,24 +419,26 @@ _sanction_cache: dict[tuple, dict] = {}
 # --- visits and fee lines --------------------------------------------------------------------
 
 def visit(conn: Connection, mdtrt_id: str) -> dict | None:
-    row = conn.execute(select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)).mappings().first()
+    row = conn.execute(_VISIT, {"mdtrt_id": mdtrt_id}).mappings().first()
     return dict(row) if row else None
 
 
 def lock_visit(conn: Connection, mdtrt_id: str) -> dict | None:
     """The visit row, locked for the rest of the transaction and read after the lock
     (docs/locking.md, rank 2): every state change of a visit takes it first."""
-    query = select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    query = _LOCK_VISIT if conn.dialect.name == "postgresql" else _VISIT
+    row = conn.execute(query, {"mdtrt_id": mdtrt_id}).mappings().first()
     return dict(row) if row else None
+
+
+_VISIT = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id"))
+_LOCK_VISIT = _VISIT.with_for_update()
 
 
 def lock_visit_and_family_link(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str | None]:
     """``lock_visit``, and the family account owner linked to the visit's person as read in the
     same round trip (before the person's lock: the settlement checks it again under that lock)."""
-    query = _VISIT_AND_FAMILY.with_for_update(of=t.visits) if conn.dialect.name == "postgresql" else _VISIT_AND_FAMILY
+    query = _LOCK_VISIT_AND_FAMILY if conn.dialect.name == "postgresql" else _VISIT_AND_FAMILY
     row = conn.execute(query, {"mdtrt_id": mdtrt_id}).mappings().first()
     if row is None:
         return None, None
@@ -436,6 +451,7 @@ _VISIT_AND_FAMILY = (
     .select_from(t.visits.outerjoin(t.persons, t.persons.c.psn_no == t.visits.c.psn_no))
     .where(t.visits.c.mdtrt_id == bindparam("mdtrt_id"))
 )
+_LOCK_VISIT_AND_FAMILY = _VISIT_AND_FAMILY.with_for_update(of=t.visits)
 
 
 def update_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
@@ -443,10 +459,15 @@ def update_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
 
 
 def fee_lines(conn: Connection, mdtrt_id: str, status: str | None = "uploaded") -> list[dict]:
-    query = select(t.fee_lines).where(t.fee_lines.c.mdtrt_id == mdtrt_id)
     if status:
-        query = query.where(t.fee_lines.c.status == status)
-    return [dict(row) for row in conn.execute(query.order_by(t.fee_lines.c.feedetl_sn)).mappings()]
+        rows = conn.execute(_FEE_LINES_WITH_STATUS, {"mdtrt_id": mdtrt_id, "status": status})
+    else:
+        rows = conn.execute(_FEE_LINES, {"mdtrt_id": mdtrt_id})
+    return [dict(row) for row in rows.mappings()]
+
+
+_FEE_LINES = select(t.fee_lines).where(t.fee_lines.c.mdtrt_id == bindparam("mdtrt_id")).order_by(t.fee_lines.c.feedetl_sn)
+_FEE_LINES_WITH_STATUS = _FEE_LINES.where(t.fee_lines.c.status == bindparam("status"))
 
 
 # --- settlements -----------------------------------------------------------------------------
@@ -484,7 +505,7 @@ def settlement_chain(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str 
     """From one indexed query over the visit's rows (a reversal carries its visit's mdtrt_id):
     the active (unreversed) settlement, and what a new settlement would follow — the reversal
     no settlement follows yet (None for a first settlement; docs/locking.md)."""
-    rows = conn.execute(select(t.settlements).where(t.settlements.c.mdtrt_id == mdtrt_id)).mappings().all()
+    rows = conn.execute(_SETTLEMENTS_OF_VISIT, {"mdtrt_id": mdtrt_id}).mappings().all()
     reversed_ids = {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"}
     followed = {row["follows_reversal_id"] for row in rows if row["kind"] == "settlement"}
     active = [dict(row) for row in rows if row["kind"] == "settlement" and row["setl_id"] not in reversed_ids]
@@ -493,13 +514,19 @@ def settlement_chain(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str 
     return (active[0] if active else None), (open_reversals[0] if open_reversals else None)
 
 
+_SETTLEMENTS_OF_VISIT = select(t.settlements).where(t.settlements.c.mdtrt_id == bindparam("mdtrt_id"))
+
+
 def reversal_of(conn: Connection, setl_id: str) -> dict | None:
     row = conn.execute(select(t.settlements).where(t.settlements.c.reverses_setl_id == setl_id)).mappings().first()
     return dict(row) if row else None
 
 
 def insert_settlement(conn: Connection, row: dict) -> None:
-    conn.execute(insert(t.settlements).values(**row))
+    conn.execute(_INSERT_SETTLEMENT, row)
+
+
+_INSERT_SETTLEMENT = insert(t.settlements)
 
 
 # --- request log -------------------------------------------------------------------------------
@@ -521,6 +548,13 @@ def logged_request(conn: Connection, fixmedins_code: str, msgid: str) -> dict | 
 def log_request(
     conn: Connection, fixmedins_code: str, msgid: str, infno: str, request_sha256: str, now: dt.datetime, output_json: str
 ) -> None:
-    conn.execute(insert(t.request_log).values(
+    conn.execute(_LOG_REQUEST, dict(
         fixmedins_code=fixmedins_code, msgid=msgid, infno=infno, request_sha256=request_sha256, received_at=now, infcode=0,
         output=output_json, err_msg=""))
+
+
+_LOG_REQUEST = insert(t.request_log)
+
+
+# Statements of the hot path built once (SQLAlchemy then reuses their compiled form and cache key).
+_AUTHENTICATION = _authentication_query()
