@@ -13,10 +13,14 @@ from .registry import stats_app
 def stats_supervision(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
                       region: str = typer.Option(None, "--region"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
     """Fund supervision figures: cases, recovered, penalties, suspensions, terminations."""
+    from yibao.app import actors
     from yibao.app.supervision import supervision_stats
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
-    with _database(db).read() as conn:
-        stats = supervision_stats(conn, begin=_date(begin, "--from"), end=_date(end, "--to"), admdvs=region)
+    database, clock = _setup(db, None)
+    # A report writes nothing and names nobody in the action log: the system reads it.
+    with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
+        stats = supervision_stats(uow, begin=_date(begin, "--from"), end=_date(end, "--to"), admdvs=region)
     if fmt == "json":
         from yibao.documents.render import dumps
 
