@@ -11,10 +11,11 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from yibao.app import audit
+from yibao.app import actors, audit
 from yibao.domain.audit import KnowledgeBase, export_package
 from yibao.domain.audit.knowledge import PriceCeiling, Restriction
 from yibao.sim.his import DISPATCH_PATH, HisClient, TransactionFailed
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .snapshot import snapshot
 from .walk import walk_golden
@@ -30,9 +31,9 @@ def audited(platform_world):
         restrictions=(Restriction("XB-YI", region, dt.date(2000, 1, 1), gend="2"),),  # 乙类药品: women only here
         price_ceilings=(PriceCeiling("BED", region, dt.date(2000, 1, 1), Decimal("60")),),
     )
-    with platform_world["database"].write() as conn:
-        result = audit.import_rule_package(conn, export_package(audit.standard_package(region, NOW, knowledge)),
-                                           admdvs=region, source="test", now=NOW, refuse_definite=False)
+    with SqlUnitOfWork(platform_world["database"], actors.SYSTEM, NOW) as uow:
+        result = audit.import_rule_package(uow, export_package(audit.standard_package(region, NOW, knowledge)),
+                                           admdvs=region, source="test", refuse_definite=False)
     assert result["changed"] and "rule added" in result["diff"]
     return {"setup": setup, "region": region}
 
@@ -71,17 +72,17 @@ def test_settlement_warns_then_refuses_when_the_region_says_so(platform_world, a
                 "SELECT rule_type FROM audit_findings WHERE stage = '事中' AND mdtrt_id = ?" if database.is_sqlite else
                 "SELECT rule_type FROM audit_findings WHERE stage = '事中' AND mdtrt_id = %s", (outputs["data"]["mdtrt_id"],))}
         assert {"限性别", "超标准收费"} <= stored
-        with database.write() as conn:
-            package = audit.package_for(conn, audited["region"])[1]
-            audit.import_rule_package(conn, export_package(package), admdvs=audited["region"], source="test", now=NOW,
+        with SqlUnitOfWork(database, actors.SYSTEM, NOW) as uow:
+            package = audit.current_package(uow, audited["region"])[1]
+            audit.import_rule_package(uow, export_package(package), admdvs=audited["region"], source="test",
                                       refuse_definite=True)
         second = walk_golden(http, setup, settle=False, suffix="-aud2")
         before = snapshot(database)
         with pytest.raises(TransactionFailed, match="refused by in-event audit.*限性别"):
             second["client"].call("2304", {"data": second["data"]}, insuplc_admdvs=insuplc)
         assert snapshot(database) == before
-        with database.write() as conn:
-            audit.import_rule_package(conn, export_package(package), admdvs=audited["region"], source="test", now=NOW,
+        with SqlUnitOfWork(database, actors.SYSTEM, NOW) as uow:
+            audit.import_rule_package(uow, export_package(package), admdvs=audited["region"], source="test",
                                       refuse_definite=False)
 
 
@@ -89,7 +90,8 @@ def test_post_event_audit_of_stored_settlements(platform_world, audited):
     setup, database = audited["setup"], platform_world["database"]
     with httpx.Client(base_url=platform_world["url"], timeout=30) as http:
         settled = walk_golden(http, setup, suffix="-aud3")["settle"]["setlinfo"]
-    findings = audit.run_post_audit(database, begin=NOW.date(), end=NOW.date(), region=audited["region"], now=NOW)
+    findings = audit.run_post_audit(lambda write: SqlUnitOfWork(database, actors.SYSTEM, NOW, write=write),
+                                    begin=NOW.date(), end=NOW.date(), region=audited["region"])
     mine = [f for f in findings if f.setl_id == settled["setl_id"]]
     assert {f.rule_type for f in mine} >= {"限性别", "超标准收费"}
     gender = next(f for f in mine if f.rule_type == "限性别")

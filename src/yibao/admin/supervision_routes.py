@@ -9,9 +9,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from yibao.app import agencies, filings, supervision
+from yibao.app import agencies, supervision
 from yibao.app.errors import GatewayError
-from yibao.store.repository import institution as repo_institution
 
 from .common import EARLIEST, LATEST, AdminContext, Day, fen_view, found_or_404, jsonable as _jsonable
 
@@ -69,84 +68,70 @@ def checked_notice(notice: dict) -> None:
 
 
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
-    platform, database, agency, write = ctx.platform, ctx.database, ctx.agency, ctx.write
+    agency = ctx.agency
 
-    def subject_region(conn, subject_type: str, subject_id: str) -> str:
-        if subject_type == "institution":
-            found = repo_institution(conn, subject_id)
-            if found is None:
-                raise HTTPException(404, f"institution {subject_id} not found")
-            return found["admdvs"]
-        try:
-            return filings.insured_region(conn, subject_id)
-        except GatewayError as exc:
-            raise HTTPException(404, exc.message) from None
-
-    def own_case(conn, who, case_id: str) -> dict:
-        case = found_or_404(supervision.get_case, conn, case_id)
+    def own_case(uow, who, case_id: str) -> dict:
+        case = found_or_404(supervision.get_case, uow, case_id)
         if case["admdvs"] != who["agency_code"]:
             raise HTTPException(403, f"case {case_id} belongs to agency {case['admdvs']}")
         return case
 
     @router.post("/cases", status_code=201, summary="Open a supervision case")
     def open_case(body: CaseIn, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            subject_region(conn, body.subject_type, body.subject_id)
-            return supervision.open_case(conn, admdvs=who["agency_code"], subject_type=body.subject_type,
+        def action(uow):
+            ctx.subject_region(uow, body.subject_type, body.subject_id)
+            return supervision.open_case(uow, admdvs=who["agency_code"], subject_type=body.subject_type,
                                          subject_id=body.subject_id, summary=body.summary,
-                                         amount_fen=int(body.amount * 100), source="manual", actor=agencies.actor(who),
-                                         now=platform.clock())
-        return fen_view(write(action))
+                                         amount_fen=int(body.amount * 100), source="manual")
+        return fen_view(ctx.run(who, action))
 
     @router.post("/cases/from-findings", status_code=201, summary="Open a case from audit findings")
     def case_from_findings(body: FindingsIn, who: dict = Depends(agency)) -> dict:
-        return fen_view(write(lambda conn: supervision.case_from_findings(
-            conn, body.finding_ids, admdvs=who["agency_code"], actor=agencies.actor(who), now=platform.clock())))
+        return fen_view(ctx.run(who, lambda uow: supervision.case_from_findings(uow, body.finding_ids,
+                                                                                admdvs=who["agency_code"])))
 
     @router.post("/cases/{case_id}/status", summary="Move a case: investigating, confirmed, dismissed")
     def case_status(case_id: str, body: StatusIn, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            own_case(conn, who, case_id)
-            return supervision.move(conn, case_id, body.status, actor=agencies.actor(who), now=platform.clock(),
-                                    note=body.note)
-        return fen_view(write(action))
+        def action(uow):
+            own_case(uow, who, case_id)
+            return supervision.move(uow, case_id, body.status, note=body.note)
+        return fen_view(ctx.run(who, action))
 
     @router.post("/cases/{case_id}/money", summary="Record money recovered, refunded or a penalty")
     def case_money(case_id: str, body: MoneyIn, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            own_case(conn, who, case_id)
-            return supervision.record_money(conn, case_id, body.kind, body.amount, actor=agencies.actor(who),
-                                            now=platform.clock(), note=body.note)
-        return _jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in write(action).items()})
+        def action(uow):
+            own_case(uow, who, case_id)
+            return supervision.record_money(uow, case_id, body.kind, body.amount, note=body.note)
+        return _jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in ctx.run(who, action).items()})
 
     @router.get("/cases/{case_id}/notice", summary="Export a case notice for another region")
     def export_notice(case_id: str, who: dict = Depends(agency)) -> dict:
-        with database.read() as conn:
-            own_case(conn, who, case_id)
-            return supervision.export_notice(conn, case_id)
+        def query(uow):
+            own_case(uow, who, case_id)
+            return supervision.export_notice(uow, case_id)
+        return ctx.run(who, query, write=False)
 
     @router.post("/notices", status_code=201, summary="Import a case notice shared by another region")
     def import_notice(notice: dict, who: dict = Depends(agency)) -> dict:
         checked_notice(notice)
-        return fen_view(write(lambda conn: supervision.import_notice(conn, notice, admdvs=who["agency_code"],
-                                                                     actor=agencies.actor(who), now=platform.clock())))
+        return fen_view(ctx.run(who, lambda uow: supervision.import_notice(uow, notice, admdvs=who["agency_code"])))
 
     @router.post("/sanctions", status_code=201, summary="Suspend or terminate an institution's agreement, suspend a person")
     def add_sanction(body: SanctionIn, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            if not agencies.administers(who, subject_region(conn, body.subject_type, body.subject_id)):
+        def action(uow):
+            if not agencies.administers(who, ctx.subject_region(uow, body.subject_type, body.subject_id)):
                 raise HTTPException(403, f"{body.subject_id} is not administered by agency {who['agency_code']}")
-            return supervision.sanction(conn, now=platform.clock(), actor=agencies.actor(who), **body.model_dump())
-        return _jsonable(write(action))
+            return supervision.sanction(uow, **body.model_dump())
+        return _jsonable(ctx.run(who, action))
 
     @router.post("/sanctions/{sanction_id}/lift", summary="Lift a sanction")
     def lift_sanction(sanction_id: str, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            row = found_or_404(supervision.get_sanction, conn, sanction_id)
-            if not agencies.administers(who, subject_region(conn, row["subject_type"], row["subject_id"])):
+        def action(uow):
+            row = found_or_404(supervision.get_sanction, uow, sanction_id)
+            if not agencies.administers(who, ctx.subject_region(uow, row["subject_type"], row["subject_id"])):
                 raise HTTPException(403, "not this agency's sanction")
-            return supervision.lift(conn, sanction_id, platform.clock(), actor=agencies.actor(who))
-        return _jsonable(write(action))
+            return supervision.lift(uow, sanction_id)
+        return _jsonable(ctx.run(who, action))
 
     @router.get("/stats/supervision", summary="Cases, recoveries, penalties, suspensions, terminations")
     def supervision_stats(begin: dt.date = Query(alias="from"), end: dt.date = Query(alias="to"),
@@ -155,7 +140,6 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             raise HTTPException(422, f"from 与 to 应在 {EARLIEST} 至 {LATEST} 之间")
         if end < begin or (end - begin).days > 3660:
             raise HTTPException(422, "to must be after from, within ten years")
-        with database.read() as conn:
-            stats = supervision.supervision_stats(conn, begin=begin, end=end, admdvs=who["agency_code"])
+        stats = ctx.run(who, lambda uow: supervision.supervision_stats(uow, begin=begin, end=end,
+                                                                       admdvs=who["agency_code"]), write=False)
         return {k: (str(v) if hasattr(v, "quantize") else v) for k, v in stats.items()}
-

@@ -3,6 +3,12 @@ from stored visits, pre/in-event audit (3101/3102, settlement) and post-event ba
 
 The treatment region's package applies (就医地管理: the place of treatment supervises), found
 along the region chain like the catalogue.
+
+The use cases run over a unit of work (app/unit_of_work.py) and reach the store through
+``uow.audit`` (store/repositories/audit.py, the ``AuditRepository`` below). ``audit_visit``
+and the helpers it reads through (``package_row``, ``package_for``, ``history_for``) still
+take a bare connection: the settlement hot path calls it inside the gateway's request
+transaction.
 """
 
 from __future__ import annotations
@@ -12,19 +18,49 @@ import json
 import threading
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from yibao.domain.audit import Claim, Finding, History, Line, RulePackage, audit_claim, export_package, import_package
 from yibao.domain.audit.knowledge import load_deaths
 from yibao.domain.audit.package import package_from_dict
 from yibao.store import repository as repo
 from yibao.store import tables as t
-from yibao.store.database import Database
 
 from . import supervision
 from .errors import GatewayError, new_id
+from .unit_of_work import UnitOfWork
+
+
+class AuditRepository(Protocol):
+    """What the use cases below need of the store (``uow.audit``); rows are dicts, fen."""
+
+    def current_package(self, admdvs: str) -> dict | None:
+        """The latest package of the region, its city or its province (nearest first)."""
+
+    def package_versions(self, admdvs: str) -> set[str]: ...
+
+    def add_package(self, *, admdvs: str, version: str, document: str, source: str, refuse_definite: bool) -> None: ...
+
+    def other_visits(self, psn_no: str, exclude: str, since: dt.date) -> list[dict]:
+        """The person's visits begun from ``since`` on, but ``exclude`` and cancelled ones."""
+
+    def uploaded_lines(self, mdtrt_ids: list[str]) -> dict[str, list[dict]]: ...
+
+    def diagnoses(self, mdtrt_ids: list[str]) -> dict[str, list[dict]]: ...
+
+    def die_date(self, certno: str) -> dt.date | None: ...
+
+    def settled_fee_lines(self, begin: dt.date, end: dt.date, region: str | None) -> list[dict]:
+        """One row per uploaded fee line of the period's settlements not reversed (visit, line, person, level)."""
+
+    def diagnosis_codes(self, mdtrt_id: str) -> list[str]: ...
+
+    def deaths(self) -> dict[str, dt.date]: ...
+
+    def replace_death(self, certno: str, day: dt.date) -> None: ...
+
 
 _cache: dict[int, RulePackage] = {}
 _lock = threading.Lock()
@@ -44,7 +80,16 @@ def package_row(conn: Connection, admdvs: str) -> dict | None:
 
 
 def package_for(conn: Connection, admdvs: str) -> tuple[dict, RulePackage] | None:
-    row = package_row(conn, admdvs)
+    return _with_package(package_row(conn, admdvs))
+
+
+def current_package(uow: UnitOfWork, admdvs: str) -> tuple[dict, RulePackage] | None:
+    """The region's package (along the region chain) as stored and parsed; None without one."""
+    return _with_package(uow.audit.current_package(admdvs))
+
+
+def _with_package(row: dict | None) -> tuple[dict, RulePackage] | None:
+    # Parsed once per stored version: a stored package never changes (a change is a new row).
     if row is None:
         return None
     package = _cache.get(row["package_id"])
@@ -55,10 +100,10 @@ def package_for(conn: Connection, admdvs: str) -> tuple[dict, RulePackage] | Non
     return row, package
 
 
-def import_rule_package(conn: Connection, document: str | dict, *, admdvs: str, source: str, now: dt.datetime,
+def import_rule_package(uow: UnitOfWork, document: str | dict, *, admdvs: str, source: str,
                         refuse_definite: bool | None = None) -> dict:
     """Store a package as the region's new version; returns the diff against its current one."""
-    current = package_for(conn, admdvs)
+    current = current_package(uow, admdvs)
     try:
         package, diff = import_package(document, current[1] if current else None)
     except ValueError as exc:
@@ -66,19 +111,19 @@ def import_rule_package(conn: Connection, document: str | dict, *, admdvs: str, 
     text = export_package(package)
     if current is not None and current[0]["document"] == text and refuse_definite in (None, current[0]["refuse_definite"]):
         return {"changed": False, "diff": diff.describe(), "version": current[0]["version"]}
-    taken = {v for (v,) in conn.execute(select(t.rule_packages.c.version).where(t.rule_packages.c.admdvs == admdvs))}
+    taken = uow.audit.package_versions(admdvs)
     version, revision = package.version, 1
     while version in taken:  # the same package stored again (e.g. with another setting): a new revision
         revision += 1
         version = f"{package.version}+{revision}"
-    conn.execute(insert(t.rule_packages).values(
-        admdvs=admdvs, version=version, document=text, source=source[:100], imported_at=now,
-        refuse_definite=bool(refuse_definite if refuse_definite is not None else (current[0]["refuse_definite"] if current else False))))
+    uow.audit.add_package(
+        admdvs=admdvs, version=version, document=text, source=source[:100],
+        refuse_definite=bool(refuse_definite if refuse_definite is not None else (current[0]["refuse_definite"] if current else False)))
     return {"changed": True, "diff": diff.describe(), "version": version}
 
 
-def export_rule_package(conn: Connection, admdvs: str) -> str:
-    found = package_for(conn, admdvs)
+def export_rule_package(uow: UnitOfWork, admdvs: str) -> str:
+    found = current_package(uow, admdvs)
     if found is None:
         raise GatewayError(f"region {admdvs} has no rule package")
     return export_package(found[1])
@@ -130,6 +175,22 @@ def history_for(conn: Connection, person: dict, exclude: str, since: dt.date) ->
     return History(claims, die_date)
 
 
+def history(uow: UnitOfWork, person: dict, exclude: str, since: dt.date) -> History:
+    """The person's other visits from ``since`` on (three queries, whatever their number), and
+    the death registry's date."""
+    visits = uow.audit.other_visits(person["psn_no"], exclude, since)
+    ids = [visit["mdtrt_id"] for visit in visits]
+    lines, diagnoses = uow.audit.uploaded_lines(ids), uow.audit.diagnoses(ids)
+    claims = tuple(_claim(visit, lines[visit["mdtrt_id"]], person, None, diagnoses[visit["mdtrt_id"]]) for visit in visits)
+    return History(claims, uow.audit.die_date(person["certno"]))
+
+
+def claim_findings(uow: UnitOfWork, claim: Claim, person: dict, package: RulePackage, stage: str) -> list[Finding]:
+    """Pre/in-event audit (3101/3102) of a claim sent by an institution, against the person's
+    stored visits of the year before it."""
+    return audit_claim(claim, history(uow, person, claim.mdtrt_id, claim.begndate - dt.timedelta(days=365)), package, stage)
+
+
 def audit_visit(conn: Connection, visit: dict, lines: list[dict], person: dict, institution: dict, stage: str,
                 setl_id: str = "") -> tuple[dict, RulePackage, list[Finding]] | None:
     """In-event audit of a stored visit with the treatment region's package; None without one."""
@@ -144,78 +205,66 @@ def audit_visit(conn: Connection, visit: dict, lines: list[dict], person: dict, 
 
 # --- post-event batch ------------------------------------------------------------------------------
 
-def export_claim_rows(conn: Connection, begin: dt.date, end: dt.date, region: str | None = None) -> list[dict]:
+def export_claim_rows(uow: UnitOfWork, begin: dt.date, end: dt.date, region: str | None = None) -> list[dict]:
     """The flat claim-line table (docs/audit-rules.md) of the visits settled in the period
     (settlements not reversed), one row per fee line."""
-    s, v, f, p, i = t.settlements, t.visits, t.fee_lines, t.persons, t.institutions
-    reversal = s.alias("reversal")
-    query = (
-        select(s.c.setl_id, v, f.c.feedetl_sn, f.c.med_list_codg, f.c.fee_ocur_time, f.c.cnt, f.c.pric,
-               f.c.det_item_fee_sumamt_fen, p.c.certno, p.c.gend, p.c.brdy, i.c.medins_lv)
-        .select_from(s.join(v, v.c.mdtrt_id == s.c.mdtrt_id).join(f, f.c.mdtrt_id == v.c.mdtrt_id)
-                     .join(p, p.c.psn_no == v.c.psn_no).join(i, i.c.fixmedins_code == v.c.fixmedins_code))
-        .where(s.c.kind == "settlement", f.c.status == "uploaded",
-               s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
-               s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
-               ~select(reversal.c.setl_id).where(reversal.c.reverses_setl_id == s.c.setl_id).exists())
-    )
-    if region:
-        # visits treated in the region or a district under it (a city 510100 covers 5101xx)
-        query = query.where(v.c.mdtrtarea_admvs.like(region.rstrip("0") + "%"))
     diagnoses: dict[str, list[str]] = {}
     rows = []
-    for row in conn.execute(query).mappings():
+    for row in uow.audit.settled_fee_lines(begin, end, region):
         mdtrt_id = row["mdtrt_id"]
         if mdtrt_id not in diagnoses:
-            diagnoses[mdtrt_id] = [d for (d,) in conn.execute(select(t.diagnoses.c.diag_code).where(t.diagnoses.c.mdtrt_id == mdtrt_id)
-                                                               .order_by(t.diagnoses.c.diag_id))]
-        codes = diagnoses[mdtrt_id]
-        main = row["dise_codg"] or (codes[0] if codes else "")
-        fee_date = row["fee_ocur_time"].date()
-        rows.append({
-            "setl_id": row["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": row["psn_no"], "certno": row["certno"],
-            "gend": row["gend"], "age": fee_date.year - row["brdy"].year - ((fee_date.month, fee_date.day) < (row["brdy"].month, row["brdy"].day)),
-            "fixmedins_code": row["fixmedins_code"], "medins_lv": row["medins_lv"] or "", "med_type": row["med_type"],
-            "insuplc_admdvs": row["insuplc_admdvs"], "mdtrtarea_admvs": row["mdtrtarea_admvs"],
-            "begndate": row["begntime"].date(), "enddate": (row["endtime"] or row["begntime"]).date(),
-            "main_diag": main, "diag_codes": ";".join(c for c in codes if c != main), "feedetl_sn": row["feedetl_sn"],
-            "hilist_code": row["med_list_codg"], "fee_date": fee_date, "cnt": Decimal(row["cnt"]), "pric": Decimal(row["pric"]),
-            "det_item_fee_sumamt": repo.from_fen(row["det_item_fee_sumamt_fen"]), "prd_days": None, "scenario": "",
-        })
+            diagnoses[mdtrt_id] = uow.audit.diagnosis_codes(mdtrt_id)
+        rows.append(_claim_row(row, diagnoses[mdtrt_id]))
     return rows
 
 
-def run_post_audit(database: Database, *, begin: dt.date, end: dt.date, region: str, engine: str = "duckdb",
-                   now: dt.datetime, progress: Callable | None = None, store: bool = True) -> list[Finding]:
+def _claim_row(row: dict, codes: list[str]) -> dict:
+    main = row["dise_codg"] or (codes[0] if codes else "")
+    fee_date = row["fee_ocur_time"].date()
+    return {
+        "setl_id": row["setl_id"], "mdtrt_id": row["mdtrt_id"], "psn_no": row["psn_no"], "certno": row["certno"],
+        "gend": row["gend"], "age": fee_date.year - row["brdy"].year - ((fee_date.month, fee_date.day) < (row["brdy"].month, row["brdy"].day)),
+        "fixmedins_code": row["fixmedins_code"], "medins_lv": row["medins_lv"] or "", "med_type": row["med_type"],
+        "insuplc_admdvs": row["insuplc_admdvs"], "mdtrtarea_admvs": row["mdtrtarea_admvs"],
+        "begndate": row["begntime"].date(), "enddate": (row["endtime"] or row["begntime"]).date(),
+        "main_diag": main, "diag_codes": ";".join(c for c in codes if c != main), "feedetl_sn": row["feedetl_sn"],
+        "hilist_code": row["med_list_codg"], "fee_date": fee_date, "cnt": Decimal(row["cnt"]), "pric": Decimal(row["pric"]),
+        "det_item_fee_sumamt": repo.from_fen(row["det_item_fee_sumamt_fen"]), "prd_days": None, "scenario": "",
+    }
+
+
+def run_post_audit(units: Callable[..., UnitOfWork], *, begin: dt.date, end: dt.date, region: str,
+                   engine: str = "duckdb", progress: Callable | None = None, store: bool = True) -> list[Finding]:
+    """The post-event batch. ``units(write=...)`` opens a unit of work: the claims are read in
+    one read unit, the batch runs outside any transaction (it may take minutes), and the
+    findings are kept in one write unit."""
     from yibao.analytics.audit_batch import run_batch_audit
 
-    with database.read() as conn:
-        found = package_for(conn, region)
+    with units(write=False) as uow:
+        found = current_package(uow, region)
         if found is None:
             raise GatewayError(f"region {region} has no rule package (yibao rules import)")
-        rows = export_claim_rows(conn, begin, end, region)
-        deaths = {certno: day for certno, day in conn.execute(select(t.deaths.c.certno, t.deaths.c.die_date))}
+        rows = export_claim_rows(uow, begin, end, region)
+        deaths = uow.audit.deaths()
     findings = run_batch_audit(engine, rows, found[1], deaths, progress=progress) if rows else []
     if store and findings:
         run_id = new_id("RN")
-        with database.write() as conn:
+        with units(write=True) as uow:
             institutions = {row["mdtrt_id"]: row["fixmedins_code"] for row in rows}
             for finding in findings:
-                supervision.store_findings(conn, [finding], stage="事后", run_id=run_id, now=now,
-                                           context={"psn_no": finding.psn_no,
-                                                    "fixmedins_code": institutions.get(finding.mdtrt_id, "")})
+                supervision.record_findings(uow, [finding], stage="事后", run_id=run_id,
+                                            context={"psn_no": finding.psn_no,
+                                                     "fixmedins_code": institutions.get(finding.mdtrt_id, "")})
     return findings
 
 
-def import_deaths(database: Database, path: Path, now: dt.datetime) -> int:
+def import_deaths(uow: UnitOfWork, path: Path) -> int:
     try:
         deaths = load_deaths(path)
     except ValueError as exc:
         raise GatewayError(str(exc)) from None
-    with database.write() as conn:
-        for certno, day in deaths.items():
-            conn.execute(t.deaths.delete().where(t.deaths.c.certno == certno))
-            conn.execute(insert(t.deaths).values(certno=certno, die_date=day, imported_at=now))
+    for certno, day in deaths.items():
+        uow.audit.replace_death(certno, day)
     return len(deaths)
 
 
@@ -228,7 +277,7 @@ def standard_package(admdvs: str, now: dt.datetime, knowledge=None) -> RulePacka
                        rules=standard_rules(provenance), knowledge=knowledge or KnowledgeBase())
 
 
-def import_knowledge_file(database: Database, table: str, path: Path, *, now: dt.datetime) -> list[dict]:
+def import_knowledge_file(uow: UnitOfWork, table: str, path: Path) -> list[dict]:
     """``yibao import restrictions FILE`` (and the other knowledge tables): rows go to the
     package of the region each row names, as a new package version (rows with the same key
     replace the old ones). Regions without a package get the standard rules."""
@@ -244,16 +293,15 @@ def import_knowledge_file(database: Database, table: str, path: Path, *, now: dt
     for row in rows:
         by_region.setdefault(row.insu_admdvs, []).append(row)
     results = []
-    with database.write() as conn:
-        for region, new_rows in sorted(by_region.items()):
-            found = package_for(conn, region)
-            package = found[1] if found and found[0]["admdvs"] == region else standard_package(region, now)
-            keys = {_key(row) for row in new_rows}
-            kept = tuple(row for row in package.knowledge.table(table) if _key(row) not in keys)
-            knowledge = replace(package.knowledge, **{table: kept + tuple(new_rows)})
-            updated = replace(package, knowledge=knowledge, version=f"{now:%Y%m%d%H%M%S}")
-            result = import_rule_package(conn, export_package(updated), admdvs=region, source=f"import {table}", now=now)
-            results.append({"region": region, "rows": len(new_rows), **result})
+    for region, new_rows in sorted(by_region.items()):
+        found = current_package(uow, region)
+        package = found[1] if found and found[0]["admdvs"] == region else standard_package(region, uow.now)
+        keys = {_key(row) for row in new_rows}
+        kept = tuple(row for row in package.knowledge.table(table) if _key(row) not in keys)
+        knowledge = replace(package.knowledge, **{table: kept + tuple(new_rows)})
+        updated = replace(package, knowledge=knowledge, version=f"{uow.now:%Y%m%d%H%M%S}")
+        result = import_rule_package(uow, export_package(updated), admdvs=region, source=f"import {table}")
+        results.append({"region": region, "rows": len(new_rows), **result})
     return results
 
 

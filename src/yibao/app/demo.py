@@ -92,9 +92,12 @@ def build_demo(
     for line in demo_cross_region(database, now, data_dir, seed):
         report(line)
     # Each region's audit rule base: the standard rules with the region's price ceilings.
-    from . import audit
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
-    packages = audit.import_knowledge_file(database, "price_ceilings", data_dir / "lmtpric.csv", now=now)
+    from . import actors, audit
+
+    with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
+        packages = audit.import_knowledge_file(uow, "price_ceilings", data_dir / "lmtpric.csv")
     report(f"audit rule packages: {len(packages)} regions (standard rules + price ceilings; warnings only)")
     return {"data_dir": str(data_dir), "imports": [r.__dict__ for r in results], "counts": manifest.get("counts", {})}
 

@@ -57,15 +57,19 @@ def import_command(
     """Import a file in the national shape (all or nothing per file)."""
     database, clock = _setup(db, now)
     if kind in ("restrictions", "price_ceilings", "bundles", "exclusive_pairs", "frequency_limits", "deaths"):
-        from yibao.app import audit
+        from yibao.app import actors, audit
         from yibao.app.errors import GatewayError
+        from yibao.store.unit_of_work import SqlUnitOfWork
 
         try:
             if kind == "deaths":
-                count = audit.import_deaths(database, file, clock())
+                with SqlUnitOfWork(database, actors.SYSTEM, clock()) as uow:
+                    count = audit.import_deaths(uow, file)
                 typer.echo(f"deaths: {count} rows imported from {file}")
                 return
-            for result in audit.import_knowledge_file(database, kind, file, now=clock()):
+            with SqlUnitOfWork(database, actors.SYSTEM, clock()) as uow:
+                results = audit.import_knowledge_file(uow, kind, file)
+            for result in results:
                 typer.echo(f"{kind}: {result['rows']} rows for region {result['region']} → rule package {result['version']}")
                 typer.echo(result["diff"])
         except GatewayError as exc:

@@ -5,18 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _database, _date, _fail, _print_rows, _setup, _write, app
+from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _date, _fail, _print_rows, _setup, app
 from .registry import stats_app
+
+
+def _run(database, now, action):
+    """One write use case in one unit of work; a refusal exits 2. The rule base's commands
+    leave no action-log row, so the system is their actor."""
+    from yibao.app import actors
+    from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
+    try:
+        with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
+            return action(uow)
+    except GatewayError as exc:
+        _fail(exc.message, 2)
 
 
 @stats_app.command("supervision")
 def stats_supervision(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
                       region: str = typer.Option(None, "--region"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
     """Fund supervision figures: cases, recovered, penalties, suspensions, terminations."""
+    from yibao.app import actors
     from yibao.app.supervision import supervision_stats
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
-    with _database(db).read() as conn:
-        stats = supervision_stats(conn, begin=_date(begin, "--from"), end=_date(end, "--to"), admdvs=region)
+    database, clock = _setup(db, None)
+    # A report writes nothing and names nobody in the action log: the system reads it.
+    with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
+        stats = supervision_stats(uow, begin=_date(begin, "--from"), end=_date(end, "--to"), admdvs=region)
     if fmt == "json":
         from yibao.documents.render import dumps
 
@@ -40,9 +58,9 @@ def rules_init(region: str = typer.Option(..., "--region"), refuse_definite: boo
 
     database, clock = _setup(db, now_option)
     now = clock()
-    result = _write(database, lambda conn: audit.import_rule_package(conn, export_package(audit.standard_package(region, now)),
-                                                              admdvs=region, source="standard", now=now,
-                                                              refuse_definite=refuse_definite))
+    result = _run(database, now, lambda uow: audit.import_rule_package(uow, export_package(audit.standard_package(region, now)),
+                                                                      admdvs=region, source="standard",
+                                                                      refuse_definite=refuse_definite))
     typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
     typer.echo(result["diff"])
 
@@ -60,9 +78,9 @@ def rules_import(file: Path = typer.Argument(..., help="a rule package (JSON)"),
     except OSError as exc:
         _fail(f"cannot read {file}: {exc}", 2)
     database, clock = _setup(db, now)
-    result = _write(database, lambda conn: audit.import_rule_package(conn, document, admdvs=region,
-                                                                    source=f"file {file.name}", now=clock(),
-                                                                    refuse_definite=refuse_definite))
+    result = _run(database, clock(), lambda uow: audit.import_rule_package(uow, document, admdvs=region,
+                                                                          source=f"file {file.name}",
+                                                                          refuse_definite=refuse_definite))
     typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)"))
     typer.echo(result["diff"])
 
@@ -70,12 +88,14 @@ def rules_import(file: Path = typer.Argument(..., help="a rule package (JSON)"),
 @rules_app.command("export")
 def rules_export(region: str = typer.Option(..., "--region"), db: str = DB_OPTION) -> None:
     """Print the region's current rule package (JSON) to share it."""
-    from yibao.app import audit
+    from yibao.app import actors, audit
     from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
+    database, clock = _setup(db, None)
     try:
-        with _database(db).read() as conn:
-            typer.echo(audit.export_rule_package(conn, region))
+        with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
+            typer.echo(audit.export_rule_package(uow, region))
     except GatewayError as exc:
         _fail(exc.message, 2)
 
@@ -89,18 +109,20 @@ def audit(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str 
     """Post-event audit (事后) of the period's settlements with the region's rule package."""
     from rich.console import Console
 
-    from yibao.app import audit as audit_use_case
+    from yibao.app import actors, audit as audit_use_case
     from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
     if engine not in ("duckdb", "spark"):
         _fail("--engine is duckdb or spark", 2)
     database, clock = _setup(db, now)
+    moment = clock()
     console = Console(stderr=True)
     try:
         with console.status("auditing") as status:
             findings = audit_use_case.run_post_audit(
-                database, begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine,
-                now=clock(), store=store,
+                lambda write: SqlUnitOfWork(database, actors.SYSTEM, moment, write=write),
+                begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine, store=store,
                 progress=lambda p: status.update(f"auditing: {getattr(p, 'rule_id', '')} {getattr(p, 'done', '')}/{getattr(p, 'total', '')}"))
     except GatewayError as exc:
         _fail(exc.message, 2)

@@ -21,6 +21,7 @@ from yibao.app import agencies, clearing, prepayment, supervision
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
 from yibao.app.platform import Platform
 from yibao.store.repository import from_fen
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 COOKIE = "yibao_agency"
 FIRST_MONTH, LAST_MONTH = dt.date(2000, 1, 1), dt.date(2099, 12, 1)  # the months the dashboard shows
@@ -146,14 +147,12 @@ def build_router(platform: Platform) -> APIRouter:
 
         with database.read() as conn:
             flows = [r for r in flows_for_month(conn, month) if mine(r["insuplc_admdvs"], r["mdtrtarea_admvs"])]
-            # the fund flows read through a unit of work inside the page's one read transaction
-            from yibao.store.unit_of_work import SqlUnitOfWork
-
+            # the fund flows and figures read through a unit of work inside the page's one read transaction
             with SqlUnitOfWork.joining(conn, agencies.actor(agency), platform.clock()) as uow:
                 statements = [s for s in clearing.statements(uow, month) if mine(s["insuplc_admdvs"], s["mdtrtarea_admvs"])]
                 usage = [u for u in prepayment.usage(uow, start.year) if mine(u["insured_admdvs"])]
-            stats = supervision.supervision_stats(conn, begin=start.replace(month=1, day=1), end=today,
-                                                  admdvs=agency["agency_code"])
+                stats = supervision.supervision_stats(uow, begin=start.replace(month=1, day=1), end=today,
+                                                      admdvs=agency["agency_code"])
         totals = totals_by_scope(flows)
         all_settled = sum(t["setl_cnt"] for t in totals)
         cards = "".join(

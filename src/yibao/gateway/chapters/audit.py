@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
-from yibao.store import repository as repo
-
-from yibao.app import audit
+from yibao.app import actors, audit
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
+from yibao.store.unit_of_work import SqlUnitOfWork
 from ..readers import amount, moment, node, number, text
 from ..registry import Request, transaction
 
 
 # --- smart audit 3101 (事前) / 3102 (事中) ---------------------------------------------------------------------
 
-def claims_from_patient_dtos(conn: Connection, request: Request, data: dict) -> list[tuple[Any, dict]]:
+def claims_from_patient_dtos(uow, request: Request, data: dict) -> list[tuple[Any, dict]]:
     from yibao.domain.audit import Claim, Line
 
     patients = data.get("patient_dtos")
@@ -31,10 +29,10 @@ def claims_from_patient_dtos(conn: Connection, request: Request, data: dict) -> 
         if not isinstance(patient, dict):
             raise GatewayError(f"{where} must be an object")
         psn_no = text(patient, "patn_id", where)
-        person = repo.person(conn, psn_no)
+        person = uow.persons.get(psn_no)
         if person is None:
             raise GatewayError(f"{where}.patn_id: person {psn_no} not found")
-        insurances = repo.insurances_of(conn, psn_no)
+        insurances = uow.persons.insurances(psn_no)
         encounters = patient.get("fsi_encounter_dtos")
         if not isinstance(encounters, list) or not encounters:
             raise GatewayError(f"{where}.fsi_encounter_dtos must list the encounters")
@@ -77,10 +75,17 @@ def claims_from_patient_dtos(conn: Connection, request: Request, data: dict) -> 
 
 
 def smart_audit(platform: Platform, conn: Connection, request: Request, stage: str) -> dict:
-    from yibao.domain.audit import audit_claim, render_3101
+    # A unit of work inside the request's transaction (it holds the msgid lock and the log).
+    actor = actors.institution(request.institution["fixmedins_code"], request.msgid)
+    with SqlUnitOfWork.joining(conn, actor, request.now) as uow:
+        return _smart_audit(uow, request, stage)
+
+
+def _smart_audit(uow, request: Request, stage: str) -> dict:
+    from yibao.domain.audit import render_3101
 
     data = node(request, "data")
-    found = audit.package_for(conn, request.institution["admdvs"])
+    found = audit.current_package(uow, request.institution["admdvs"])
     if found is None:
         return {"result": []}
     _, package = found
@@ -90,9 +95,8 @@ def smart_audit(platform: Platform, conn: Connection, request: Request, stage: s
     elif wanted is not None and not (isinstance(wanted, list) and all(isinstance(part, str) for part in wanted)):
         raise GatewayError("input.data.rule_ids 应为规则编号的字符串或字符串数组")
     findings = []
-    for claim, person in claims_from_patient_dtos(conn, request, data):
-        history = audit.history_for(conn, person, claim.mdtrt_id, claim.begndate - dt.timedelta(days=365))
-        findings += [f for f in audit_claim(claim, history, package, stage) if not wanted or f.rule_id in wanted]
+    for claim, person in claims_from_patient_dtos(uow, request, data):
+        findings += [f for f in audit.claim_findings(uow, claim, person, package, stage) if not wanted or f.rule_id in wanted]
     return {"result": render_3101(findings, package.rules, text(data, "task_id", "input.data", required=False))}
 
 

@@ -1,0 +1,227 @@
+"""The supervision use cases against an in-memory unit of work (milliseconds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from yibao.app import actors, supervision
+from yibao.app.errors import GatewayError
+
+from .fake_supervision import FakeSupervision
+from .fakes import FakeUnitOfWork
+
+SHENZHEN = actors.agency("440300", "3f2a")
+GUANGZHOU = actors.agency("440100", "9c1d")
+HOSPITAL = "H44030000001"
+
+
+def world(actor=SHENZHEN, now=dt.datetime(2026, 12, 1, 9, 0)) -> FakeUnitOfWork:
+    uow = FakeUnitOfWork(actor, now)
+    uow.supervision = FakeSupervision(now)
+    uow.supervision.institutions[HOSPITAL] = {"fixmedins_code": HOSPITAL, "admdvs": "440300"}
+    uow.persons.rows["P1"] = {"psn_no": "P1"}
+    return uow
+
+
+def opened(uow, amount_fen=50_000) -> str:
+    with uow:
+        case = supervision.open_case(uow, admdvs="440300", subject_type="institution", subject_id=HOSPITAL,
+                                     summary="分解住院", amount_fen=amount_fen, source="manual")
+    return case["case_id"]
+
+
+def confirmed(uow) -> str:
+    case_id = opened(uow)
+    for status in ("investigating", "confirmed"):
+        with uow:
+            supervision.move(uow, case_id, status)
+    return case_id
+
+
+def test_a_case_moves_suspected_investigating_confirmed_and_each_move_is_logged():
+    uow = world()
+    case_id = opened(uow)
+    assert uow.supervision.cases[case_id]["status"] == "suspected"
+    with uow:
+        supervision.move(uow, case_id, "investigating", note="调取病历")
+    with uow:
+        case = supervision.move(uow, case_id, "confirmed")
+    assert case["status"] == "confirmed" and case["closed_at"] == uow.now
+    assert uow.supervision.cases[case_id]["closed_at"] == uow.now
+    assert [e["detail"] for e in uow.supervision.events_of(case_id)] == [
+        "opened: suspected", "suspected → investigating: 调取病历", "investigating → confirmed"]
+    assert {e["by"] for e in uow.supervision.events} == {"440300"}
+    assert [(a, s, d) for _, a, s, d in uow.actions.rows] == [
+        ("case.open", case_id, {"subject_type": "institution", "subject_id": HOSPITAL, "amount_fen": 50_000,
+                                "source": "manual"}),
+        ("case.status", case_id, {"from": "suspected", "to": "investigating"}),
+        ("case.status", case_id, {"from": "investigating", "to": "confirmed"})]
+
+
+@pytest.mark.parametrize("path, wrong", [((), "confirmed"), (("dismissed",), "investigating"),
+                                         (("investigating", "confirmed"), "dismissed")])
+def test_a_wrong_move_is_refused_and_changes_nothing(path, wrong):
+    uow = world()
+    case_id = opened(uow)
+    for status in path:
+        with uow:
+            supervision.move(uow, case_id, status)
+    before = (dict(uow.supervision.cases[case_id]), len(uow.supervision.events), len(uow.actions.rows))
+    with pytest.raises(GatewayError, match=f"cannot go from .* to {wrong}"):
+        with uow:
+            supervision.move(uow, case_id, wrong)
+    assert (uow.supervision.cases[case_id], len(uow.supervision.events), len(uow.actions.rows)) == before
+
+
+def test_an_unknown_case_is_not_found():
+    uow = world()
+    with pytest.raises(GatewayError) as refused:
+        supervision.move(uow, "CA0000000000", "investigating")
+    assert refused.value.http_status == 404
+
+
+def test_recovered_money_posts_one_balanced_entry_and_one_row_naming_the_agency():
+    uow = world()
+    case_id = confirmed(uow)
+    rows_before = len(uow.actions.rows)
+    with uow:
+        result = supervision.record_money(uow, case_id, "recovery", Decimal("1234.56"), note="追回")
+    assert result == {"case_id": case_id, "kind": "recovery", "amount": Decimal("1234.56")}
+    [entry] = uow.ledger.entries
+    assert (entry.kind, entry.ref) == ("supervision_recovery", case_id)
+    assert {p.account: p.amount_fen for p in entry.postings} == {"bank:440300": 123_456, "fund_recovery:440300": -123_456}
+    [(actor, action, subject, detail)] = uow.actions.rows[rows_before:]
+    assert (actor.label(), action, subject, detail) == (
+        "agency:440300/token:3f2a", "case.money", case_id, {"kind": "recovery", "amount_fen": 123_456})
+    assert uow.supervision.events[-1] | {"event_id": 0} == {
+        "event_id": 0, "case_id": case_id, "kind": "recovery", "amount_fen": 123_456, "detail": "追回", "by": "440300",
+        "at": uow.now}
+
+
+@pytest.mark.parametrize("moves, kind, amount, message", [
+    ((), "recovery", "10", "needs a confirmed case"),
+    ((), "penalty", "10", "needs a confirmed case"),
+    (("dismissed",), "refund", "10", "is dismissed"),
+    (("investigating", "confirmed"), "recovery", "0", "must be positive"),
+    (("investigating", "confirmed"), "bonus", "10", "kind is one of"),
+])
+def test_refused_money_posts_nothing(moves, kind, amount, message):
+    uow = world()
+    case_id = opened(uow)
+    for status in moves:
+        with uow:
+            supervision.move(uow, case_id, status)
+    before = (len(uow.supervision.events), len(uow.actions.rows))
+    with pytest.raises(GatewayError, match=message):
+        with uow:
+            supervision.record_money(uow, case_id, kind, Decimal(amount))
+    assert uow.ledger.entries == [] and (len(uow.supervision.events), len(uow.actions.rows)) == before
+
+
+def test_a_refund_on_self_inspection_needs_no_confirmed_case():
+    uow = world()
+    case_id = opened(uow)
+    with uow:
+        supervision.record_money(uow, case_id, "refund", Decimal("20.50"))
+    assert {p.account: p.amount_fen for p in uow.ledger.entries[0].postings} == {"bank:440300": 2050,
+                                                                                 "fund_refund:440300": -2050}
+    stats = supervision.supervision_stats(uow, begin=dt.date(2026, 12, 1), end=dt.date(2026, 12, 1), admdvs="440300")
+    assert (stats["cases"], stats["refunded_by_self_inspection"], stats["recovered_total"]) == (1, Decimal("20.50"),
+                                                                                                Decimal("20.50"))
+
+
+def test_a_sanction_is_recorded_and_lifted_once():
+    uow = world()
+    case_id = opened(uow)
+    with uow:
+        row = supervision.sanction(uow, subject_type="institution", subject_id=HOSPITAL, kind="suspend",
+                                   begndate=dt.date(2026, 12, 1), enddate=dt.date(2027, 2, 28), reason="分解住院",
+                                   case_id=case_id)
+    sanction_id = row["sanction_id"]
+    assert uow.supervision.sanctions[sanction_id]["lifted_at"] is None
+    assert uow.supervision.events[-1]["detail"] == f"suspend institution {HOSPITAL} from 2026-12-01"
+    later = world(now=dt.datetime(2026, 12, 20, 15, 0))
+    later.supervision.sanctions = uow.supervision.sanctions
+    with later:
+        lifted = supervision.lift(later, sanction_id)
+    assert lifted["lifted_at"] == later.supervision.sanctions[sanction_id]["lifted_at"] == dt.datetime(2026, 12, 20, 15, 0)
+    with pytest.raises(GatewayError, match="already lifted"):
+        with later:
+            supervision.lift(later, sanction_id)
+    assert later.supervision.sanctions[sanction_id]["lifted_at"] == dt.datetime(2026, 12, 20, 15, 0)
+    assert [(a.label(), action, s, d) for a, action, s, d in later.actions.rows] == [
+        ("agency:440300/token:3f2a", "sanction.lift", sanction_id, {"subject_type": "institution", "subject_id": HOSPITAL})]
+    assert uow.actions.rows[-1][1:3] == ("sanction.add", sanction_id)
+
+
+@pytest.mark.parametrize("subject_type, subject_id, kind, enddate, message, status", [
+    ("institution", "H00000000000", "suspend", dt.date(2027, 1, 1), "not found", 404),
+    ("person", "P9", "suspend", dt.date(2027, 1, 1), "not found", 404),
+    ("person", "P1", "terminate", None, "can be suspended", 422),
+    ("institution", HOSPITAL, "suspend", None, "needs an end date", 422),
+    ("institution", HOSPITAL, "suspend", dt.date(2026, 11, 30), "before begndate", 422),
+])
+def test_refused_sanctions_write_nothing(subject_type, subject_id, kind, enddate, message, status):
+    uow = world()
+    with pytest.raises(GatewayError, match=message) as refused:
+        with uow:
+            supervision.sanction(uow, subject_type=subject_type, subject_id=subject_id, kind=kind,
+                                 begndate=dt.date(2026, 12, 1), enddate=enddate, reason="x", case_id=None)
+    assert refused.value.http_status == status
+    assert uow.supervision.sanctions == {} and uow.actions.rows == []
+
+
+def test_a_termination_has_no_end_date():
+    uow = world()
+    with uow:
+        row = supervision.sanction(uow, subject_type="institution", subject_id=HOSPITAL, kind="terminate",
+                                   begndate=dt.date(2026, 12, 1), enddate=dt.date(2027, 1, 1), reason="x", case_id=None)
+    assert row["enddate"] is None and uow.actions.rows[0][3]["enddate"] is None
+
+
+def test_an_imported_notice_becomes_a_suspected_case_of_the_importing_agency():
+    shenzhen = world()
+    case_id = confirmed(shenzhen)
+    notice = supervision.export_notice(shenzhen, case_id)
+    assert notice["from_admdvs"] == "440300" and notice["case"]["status"] == "confirmed"
+    guangzhou = world(actor=GUANGZHOU, now=dt.datetime(2026, 12, 3, 10, 0))
+    with guangzhou:
+        case = supervision.import_notice(guangzhou, notice, admdvs="440100")
+    stored = guangzhou.supervision.cases[case["case_id"]]
+    assert (stored["admdvs"], stored["status"], stored["subject_id"], stored["amount_fen"], stored["source"]) == (
+        "440100", "suspected", HOSPITAL, 50_000, "notice:440300")
+    assert stored["summary"] == "notice from 440300: 分解住院" and case["case_id"] != case_id
+    assert [e["kind"] for e in guangzhou.supervision.events] == ["status", "note"]
+    assert {e["by"] for e in guangzhou.supervision.events} == {"440100"}
+    [(actor, action, subject, detail)] = guangzhou.actions.rows
+    assert (actor, action, subject, detail["shared_case"], detail["source"]) == (
+        GUANGZHOU, "case.open", case["case_id"], case_id, "notice:440300")
+
+
+def test_a_notice_in_another_format_is_refused():
+    uow = world()
+    with pytest.raises(GatewayError, match="not a case notice"):
+        supervision.import_notice(uow, {"format": "other"}, admdvs="440300")
+    with pytest.raises(GatewayError, match="lacks the case's subject"):
+        supervision.import_notice(uow, {"format": supervision.NOTICE_FORMAT, "case": {"subject_id": "x"}}, admdvs="440300")
+    assert uow.supervision.cases == {} and uow.actions.rows == []
+
+
+def test_a_case_from_findings_sums_them_and_names_one_institution():
+    uow = world()
+    for n, (code, fen) in enumerate([(HOSPITAL, 10_000), (HOSPITAL, 2_550), ("H44030000002", 1)]):
+        uow.supervision.stored_findings[f"FD{n}"] = {"finding_id": f"FD{n}", "fixmedins_code": code, "rule_type": "限性别",
+                                                     "vola_amt_fen": fen, "found_at": uow.now}
+    with uow:
+        case = supervision.case_from_findings(uow, ["FD0", "FD1"], admdvs="440300")
+    assert (case["subject_id"], case["amount_fen"], case["source"]) == (HOSPITAL, 12_550, "audit")
+    assert case["summary"] == "2 findings (限性别), 125.50 yuan at stake"
+    assert uow.actions.rows[-1][3]["findings"] == 2
+    with pytest.raises(GatewayError, match="several"):
+        supervision.case_from_findings(uow, ["FD0", "FD2"], admdvs="440300")
+    with pytest.raises(GatewayError, match="not found"):
+        supervision.case_from_findings(uow, ["FD0", "FD9"], admdvs="440300")
+    assert len(uow.supervision.cases) == 1
