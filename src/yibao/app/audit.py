@@ -5,10 +5,8 @@ The treatment region's package applies (就医地管理: the place of treatment 
 along the region chain like the catalogue.
 
 The use cases run over a unit of work (app/unit_of_work.py) and reach the store through
-``uow.audit`` (store/repositories/audit.py, the ``AuditRepository`` below). ``audit_visit``
-and the helpers it reads through (``package_row``, ``package_for``, ``history_for``) still
-take a bare connection: the settlement hot path calls it inside the gateway's request
-transaction.
+``uow.audit`` (store/repositories/audit.py, the ``AuditRepository`` below); the settlement
+path's in-event audit joins the gateway's request transaction (``SqlUnitOfWork.joining``).
 """
 
 from __future__ import annotations
@@ -20,13 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Protocol
 
-from sqlalchemy import Connection, select
-
 from yibao.domain.audit import Claim, Finding, History, Line, RulePackage, audit_claim, export_package, import_package
 from yibao.domain.audit.knowledge import load_deaths
 from yibao.domain.audit.package import package_from_dict
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from . import supervision
 from .errors import GatewayError, new_id
@@ -65,22 +60,6 @@ class AuditRepository(Protocol):
 _cache: dict[int, RulePackage] = {}
 _lock = threading.Lock()
 DEFINITE = "明确违规"
-
-
-def package_row(conn: Connection, admdvs: str) -> dict | None:
-    """The latest package of the region, its city or its province (nearest first)."""
-    chain = repo.region_chain(admdvs)
-    rows = conn.execute(select(t.rule_packages).where(t.rule_packages.c.admdvs.in_(chain))
-                        .order_by(t.rule_packages.c.package_id.desc())).mappings().all()
-    for region in chain:
-        for row in rows:
-            if row["admdvs"] == region:
-                return dict(row)
-    return None
-
-
-def package_for(conn: Connection, admdvs: str) -> tuple[dict, RulePackage] | None:
-    return _with_package(package_row(conn, admdvs))
 
 
 def current_package(uow: UnitOfWork, admdvs: str) -> tuple[dict, RulePackage] | None:
@@ -148,33 +127,6 @@ def _claim(visit: dict, lines: list[dict], person: dict, institution: dict | Non
     )
 
 
-def _diagnoses(conn: Connection, mdtrt_ids: list[str]) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {mdtrt_id: [] for mdtrt_id in mdtrt_ids}
-    if mdtrt_ids:
-        for row in conn.execute(select(t.diagnoses).where(t.diagnoses.c.mdtrt_id.in_(mdtrt_ids))
-                                .order_by(t.diagnoses.c.diag_id)).mappings():
-            found[row["mdtrt_id"]].append(dict(row))
-    return found
-
-
-def history_for(conn: Connection, person: dict, exclude: str, since: dt.date) -> History:
-    """The person's other visits from ``since`` on (three queries, whatever their number), and
-    the death registry's date."""
-    visits = [dict(v) for v in conn.execute(select(t.visits).where(
-        t.visits.c.psn_no == person["psn_no"], t.visits.c.mdtrt_id != exclude, t.visits.c.status != "cancelled",
-        t.visits.c.begntime >= dt.datetime.combine(since, dt.time()))).mappings()]
-    ids = [visit["mdtrt_id"] for visit in visits]
-    lines: dict[str, list[dict]] = {mdtrt_id: [] for mdtrt_id in ids}
-    if ids:
-        for row in conn.execute(select(t.fee_lines).where(t.fee_lines.c.mdtrt_id.in_(ids), t.fee_lines.c.status == "uploaded")
-                                .order_by(t.fee_lines.c.feedetl_sn)).mappings():
-            lines[row["mdtrt_id"]].append(dict(row))
-    diagnoses = _diagnoses(conn, ids)
-    claims = tuple(_claim(visit, lines[visit["mdtrt_id"]], person, None, diagnoses[visit["mdtrt_id"]]) for visit in visits)
-    die_date = conn.execute(select(t.deaths.c.die_date).where(t.deaths.c.certno == person["certno"])).scalar_one_or_none()
-    return History(claims, die_date)
-
-
 def history(uow: UnitOfWork, person: dict, exclude: str, since: dt.date) -> History:
     """The person's other visits from ``since`` on (three queries, whatever their number), and
     the death registry's date."""
@@ -191,16 +143,17 @@ def claim_findings(uow: UnitOfWork, claim: Claim, person: dict, package: RulePac
     return audit_claim(claim, history(uow, person, claim.mdtrt_id, claim.begndate - dt.timedelta(days=365)), package, stage)
 
 
-def audit_visit(conn: Connection, visit: dict, lines: list[dict], person: dict, institution: dict, stage: str,
+def audit_visit(uow: UnitOfWork, visit: dict, lines: list[dict], person: dict, institution: dict, stage: str,
                 setl_id: str = "") -> tuple[dict, RulePackage, list[Finding]] | None:
-    """In-event audit of a stored visit with the treatment region's package; None without one."""
-    found = package_for(conn, institution["admdvs"])
+    """In-event audit (事中审核) of a stored visit with the treatment region's package (就医地管理);
+    None without one."""
+    found = current_package(uow, institution["admdvs"])
     if found is None:
         return None
     row, package = found
-    claim = _claim(visit, lines, person, institution, _diagnoses(conn, [visit["mdtrt_id"]])[visit["mdtrt_id"]], setl_id)
-    history = history_for(conn, person, visit["mdtrt_id"], visit["begntime"].date() - dt.timedelta(days=365))
-    return row, package, audit_claim(claim, history, package, stage)
+    claim = _claim(visit, lines, person, institution, uow.audit.diagnoses([visit["mdtrt_id"]])[visit["mdtrt_id"]], setl_id)
+    past = history(uow, person, visit["mdtrt_id"], visit["begntime"].date() - dt.timedelta(days=365))
+    return row, package, audit_claim(claim, past, package, stage)
 
 
 # --- post-event batch ------------------------------------------------------------------------------

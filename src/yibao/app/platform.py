@@ -13,8 +13,6 @@ import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection
-
 from yibao.documents.policy_document import parse_policy
 from yibao.documents.render import fen as as_fen
 from yibao.documents.render import ratio as as_ratio
@@ -30,6 +28,7 @@ from yibao.store.database import Database
 from . import filings, ledger
 from .clock import Clock, system_clock
 from .errors import GatewayError, new_id
+from .unit_of_work import Transaction as Connection
 
 CLR_TYPE = {"outpatient": "11", "inpatient": "21", "pharmacy": "41"}
 UNREAD = object()  # a family link not read yet

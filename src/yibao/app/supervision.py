@@ -6,8 +6,8 @@ with another region (export / import).
 
 The use cases run over a unit of work (app/unit_of_work.py) and reach the store through
 ``uow.supervision`` (store/repositories/supervision.py, the ``SupervisionRepository`` below).
-``active_sanctions`` / ``active_sanction`` still read a bare connection: the settlement hot
-path calls them inside the gateway's request transaction."""
+The gateway enforces sanctions at the counter from ``repo.sanctions_in_force`` (cached per
+worker by a version the database bumps, migration 0008)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,8 @@ import json
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import Connection, or_, select
-
 from yibao.domain import ledger as accounts
 from yibao.store import repository as repo
-from yibao.store import tables as t
-from yibao.store.repositories import supervision as store
 
 from .errors import GatewayError, new_id
 from .unit_of_work import UnitOfWork
@@ -223,21 +219,6 @@ def lift(uow: UnitOfWork, sanction_id: str) -> dict:
     return dict(row, lifted_at=uow.now)
 
 
-def active_sanctions(conn: Connection, subjects: list[tuple[str, str]], day: dt.date) -> dict[tuple[str, str], dict]:
-    """The sanctions in force on ``day`` for the given (subject_type, subject_id), in one query."""
-    s = t.sanctions
-    rows = conn.execute(select(s).where(
-        s.c.subject_id.in_([subject_id for _, subject_id in subjects]), s.c.lifted_at.is_(None),
-        s.c.begndate <= day, or_(s.c.enddate.is_(None), s.c.enddate >= day))).mappings()
-    wanted = set(subjects)
-    return {(row["subject_type"], row["subject_id"]): dict(row) for row in rows
-            if (row["subject_type"], row["subject_id"]) in wanted}
-
-
-def active_sanction(conn: Connection, subject_type: str, subject_id: str, day: dt.date) -> dict | None:
-    return active_sanctions(conn, [(subject_type, subject_id)], day).get((subject_type, subject_id))
-
-
 def add_credit(uow: UnitOfWork, *, subject_type: str, subject_id: str, points: int, reason: str,
                case_id: str | None) -> dict:
     row = dict(subject_type=subject_type, subject_id=subject_id, points=points, reason=reason[:2000], case_id=case_id,
@@ -321,12 +302,4 @@ def record_findings(uow: UnitOfWork, findings, *, stage: str, run_id: str, conte
     """Keep findings with their evidence; returns their ids."""
     rows = finding_rows(findings, stage=stage, run_id=run_id, now=uow.now, context=context)
     uow.supervision.add_findings(rows)
-    return [row["finding_id"] for row in rows]
-
-
-def store_findings(conn: Connection, findings, *, stage: str, run_id: str, now: dt.datetime, context: dict) -> list[str]:
-    """Transitional, for the settlement path still on a bare connection: ``record_findings``
-    is the use case over a unit of work."""
-    rows = finding_rows(findings, stage=stage, run_id=run_id, now=now, context=context)
-    store.Repository(conn, now).add_findings(rows)
     return [row["finding_id"] for row in rows]

@@ -17,6 +17,11 @@ from yibao.domain import ledger as rules
 from .actors import Actor
 
 
+class Transaction(Protocol):
+    """An open database transaction that a use case hands through to the store unchanged
+    (the settlement path, until it runs over a unit of work end to end)."""
+
+
 class PersonRepository(Protocol):
     def get(self, psn_no: str) -> dict | None: ...
 

@@ -7,7 +7,8 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app import audit, supervision
+from yibao.app import actors, audit, supervision
+from yibao.store.unit_of_work import SqlUnitOfWork
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform, Priced
 from ..access import check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
@@ -65,7 +66,9 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
     """事中审核 at settlement with the treatment region's rule package: a definite violation
     refuses the settlement where the region so configured it; findings are kept and answered
     as warnings (warn_msg)."""
-    audited = audit.audit_visit(conn, visit, lines, person, request.institution, "事中", setl_id)
+    uow = SqlUnitOfWork.joining(conn, actors.institution(request.institution["fixmedins_code"], request.msgid), request.now)
+    with uow:
+        audited = audit.audit_visit(uow, visit, lines, person, request.institution, "事中", setl_id)
     if audited is None:
         return
     package_row, _, findings = audited
@@ -75,8 +78,9 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
     if definite and package_row["refuse_definite"]:
         raise GatewayError("refused by in-event audit (事中审核): " + "；".join(
             f"[{f.rule_id} {f.rule_type}] {f.vola_cont}" for f in definite[:5]))
-    supervision.store_findings(conn, findings, stage="事中", run_id=request.msgid, now=request.now,
-                               context={"psn_no": visit["psn_no"], "fixmedins_code": visit["fixmedins_code"]})
+    with uow:
+        supervision.record_findings(uow, findings, stage="事中", run_id=request.msgid,
+                                    context={"psn_no": visit["psn_no"], "fixmedins_code": visit["fixmedins_code"]})
     request.warnings += [f"[{f.rule_id} {f.rule_type} {f.result_type}] {f.vola_cont}" for f in findings[:10]]
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from .. import repository as repo
 from .. import tables as t
+
+
+_PACKAGES_OF_CHAIN = (select(t.rule_packages).where(t.rule_packages.c.admdvs.in_(bindparam("chain", expanding=True)))
+                      .order_by(t.rule_packages.c.package_id.desc()))
+_package_cache: dict[tuple, dict | None] = {}
 
 
 class Repository:
@@ -20,15 +25,20 @@ class Repository:
     # --- rule packages -------------------------------------------------------------------------
 
     def current_package(self, admdvs: str) -> dict | None:
-        """The latest package of the region, its city or its province (nearest first)."""
+        """The latest package of the region, its city or its province (nearest first);
+        remembered per worker while the rules' version read with the gateway request's
+        authentication is unchanged (migration 0008 bumps it on any change)."""
+        version = (repo.current_cache_versions.get() or {}).get("rules")
+        if version is not None and (version, admdvs) in _package_cache:
+            return _package_cache[(version, admdvs)]
         chain = repo.region_chain(admdvs)
-        rows = self.conn.execute(select(t.rule_packages).where(t.rule_packages.c.admdvs.in_(chain))
-                                 .order_by(t.rule_packages.c.package_id.desc())).mappings().all()
-        for region in chain:
-            for row in rows:
-                if row["admdvs"] == region:
-                    return dict(row)
-        return None
+        rows = self.conn.execute(_PACKAGES_OF_CHAIN, {"chain": chain}).mappings().all()
+        found = next((dict(row) for region in chain for row in rows if row["admdvs"] == region), None)
+        if version is not None:
+            if len(_package_cache) > 1_000:
+                _package_cache.clear()
+            _package_cache[(version, admdvs)] = found
+        return found
 
     def package_versions(self, admdvs: str) -> set[str]:
         """Every version the region has stored."""
