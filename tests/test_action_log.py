@@ -25,6 +25,7 @@ from yibao.cli import app as cli
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .platform.conftest import new_database_url, pg_cluster  # noqa: F401  (pg_cluster: a fixture)
 from .test_import_money import PERSON_COLUMNS, person_row, write_csv
@@ -48,7 +49,8 @@ def world(tmp_path):
     database = Database(f"sqlite:///{tmp_path}/yibao.db")
     upgrade(database)
     with database.write() as conn:
-        tokens = {code: agencies.add_agency(conn, code, f"agency {code}") for code in ("440300", TREATED_PROV, OTHER)}
+        with SqlUnitOfWork.joining(conn, SYSTEM, NOW) as uow:
+            tokens = {code: agencies.add_agency(uow, code, f"agency {code}") for code in ("440300", TREATED_PROV, OTHER)}
         conn.execute(insert(t.institutions).values(fixmedins_code=INSTITUTION, fixmedins_name="医院", fixmedins_type="1",
                                                    medins_lv="", admdvs="440300", secret_salt="", secret_hash=""))
         conn.execute(insert(t.settlements), [settlement_row("S1", dt.datetime(2025, 6, 1, 9), 120_000),
@@ -81,8 +83,8 @@ def rows(world) -> list[dict]:
 
 
 def fingerprint(world, code: str) -> str:
-    with world["database"].read() as conn:
-        return agencies.token_fingerprint(agencies.get(conn, code))
+    with SqlUnitOfWork(world["database"], SYSTEM, NOW, write=False) as uow:
+        return agencies.token_fingerprint(agencies.get(uow, code))
 
 
 def one_new_row(world, before: int, action: str, subject: str, agency: str) -> dict:

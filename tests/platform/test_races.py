@@ -38,11 +38,13 @@ import pytest
 from sqlalchemy import func, select
 
 from yibao.app import clearing
+from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.app.importing import import_file
 from yibao.sim.his import DISPATCH_PATH, HisClient
 from yibao.sim.idnumbers import make_certno
 from yibao.store import tables as t
+from yibao.store.unit_of_work import SqlUnitOfWork
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
 
@@ -509,8 +511,8 @@ def test_concurrent_clearing_runs_of_one_month(race_world):
     the same statements."""
     setup = named(race_world, "ex3a")
     region = setup.person["insuplc_admdvs"]
-    with race_world["database"].write() as conn:
-        token = add_agency(conn, region, "参保地医保经办机构")
+    with SqlUnitOfWork(race_world["database"], SYSTEM, dt.datetime.now()) as uow:
+        token = add_agency(uow, region, "参保地医保经办机构")
     auth = {"authorization": f"Bearer {region}:{token}"}
     tally = Tally("clearing_runs", race_world["backend"])
     for attempt in range(TRIES):

@@ -8,9 +8,11 @@ import datetime as dt
 
 import pytest
 
+from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.app.consistency import check_database
 from yibao.sim.his import TransactionFailed
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .conftest import named
 from .walk import walk_golden
@@ -21,11 +23,11 @@ TODAY = dt.date.today()
 @pytest.fixture(scope="module")
 def agencies(platform_world):
     tokens = {}
-    with platform_world["database"].write() as conn:
+    with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now()) as uow:
         for setup in platform_world["setups"]:
             for region in (setup.institution["admdvs"], setup.person["insuplc_admdvs"]):
                 if region not in tokens:
-                    tokens[region] = f"{region}:{add_agency(conn, region, f'agency {region}')}"
+                    tokens[region] = f"{region}:{add_agency(uow, region, f'agency {region}')}"
     return tokens
 
 

@@ -27,7 +27,9 @@ from yibao.store.migrate import upgrade
 
 from yibao.domain import filing as filing_rules
 
-from . import filings
+from yibao.store.unit_of_work import SqlUnitOfWork
+
+from . import actors, filings
 from .agencies import add_agency
 from .importing import ImportResult, import_file
 
@@ -107,10 +109,11 @@ def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed
     rng = random.Random(seed * 7919)
     tokens = []
     with database.write() as conn:
-        for admdvs, name in REGIONS:
-            token = f"demo-{admdvs}-{rng.getrandbits(48):012x}"
-            add_agency(conn, admdvs, f"{name}医疗保障事务中心", token)
-            tokens.append({"agency_code": admdvs, "agency_name": name, "token": token})
+        with SqlUnitOfWork.joining(conn, actors.SYSTEM, now) as uow:
+            for admdvs, name in REGIONS:
+                token = f"demo-{admdvs}-{rng.getrandbits(48):012x}"
+                add_agency(uow, admdvs, f"{name}医疗保障事务中心", token)
+                tokens.append({"agency_code": admdvs, "agency_name": name, "token": token})
         people = [dict(row) for row in conn.execute(
             select(t.insurances.c.psn_no, t.insurances.c.insutype, t.insurances.c.psn_type, t.insurances.c.insuplc_admdvs)
             .order_by(t.insurances.c.psn_no)).mappings()]

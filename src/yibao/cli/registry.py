@@ -15,6 +15,18 @@ app.add_typer(qualification_app, name="qualification")
 app.add_typer(agency_app, name="agency")
 app.add_typer(stats_app, name="stats")
 
+def _unit(database, actor, now, action, *, write: bool = True):
+    """One use case in one unit of work; a refusal exits 2 with its message."""
+    from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
+    try:
+        with SqlUnitOfWork(database, actor, now, write=write) as uow:
+            return action(uow)
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+
+
 FILING_COLUMNS = ("filing_no", "psn_no", "filing_type", "subtype", "dest_admdvs", "begndate", "enddate", "status",
                   "commitment_letter", "locked_until", "source", "created_by", "replaces_filing_no")
 
@@ -135,7 +147,10 @@ def agency_add(code: str = typer.Argument(..., help="the region it administers")
     """Create an agency (or give it a new token); prints the token once."""
     from yibao.app.agencies import add_agency
 
-    token = _write(_database(db), lambda conn: add_agency(conn, code, name))
+    from yibao.app import actors
+
+    database, clock = _setup(db, None)
+    token = _unit(database, actors.SYSTEM, clock(), lambda uow: add_agency(uow, code, name))
     typer.echo(f"agency {code} {name}: Authorization: Bearer {code}:{token}")
 
 
