@@ -17,3 +17,55 @@ class FakeAgencies:
     def save(self, agency_code, *, agency_name, token_salt, token_hash, role):
         self.rows[agency_code] = dict(agency_code=agency_code, agency_name=agency_name, token_salt=token_salt,
                                       token_hash=token_hash, role=role)
+
+
+@dataclass
+class FakeFilings:
+    """Persons by psn_no with their insurances; visits with a ``settled`` flag; filings and
+    qualifications as the SQL repository returns them."""
+
+    insurances: dict[str, list[dict]] = field(default_factory=dict)
+    visits: list[dict] = field(default_factory=list)
+    filings: list[dict] = field(default_factory=list)
+    qualifications: list[dict] = field(default_factory=list)
+
+    def insured_region(self, psn_no):
+        rows = self.insurances.get(psn_no, [])
+        return rows[0]["insuplc_admdvs"] if rows else None
+
+    def insurance(self, psn_no, insutype):
+        return next((dict(r) for r in self.insurances.get(psn_no, []) if r["insutype"] == insutype), None)
+
+    def open_visits(self, psn_no):
+        return [dict(v) for v in self.visits if v["psn_no"] == psn_no and v["status"] != "cancelled"]
+
+    def settled(self, mdtrt_id):
+        return any(v["mdtrt_id"] == mdtrt_id and v.get("settled") for v in self.visits)
+
+    def filings_of(self, psn_no):
+        mine = [(row["begndate"], order, row) for order, row in enumerate(self.filings) if row["psn_no"] == psn_no]
+        return [dict(row) for _, _, row in sorted(mine, key=lambda item: item[:2])]
+
+    def filing(self, filing_no):
+        return next((dict(r) for r in self.filings if r["filing_no"] == filing_no), None)
+
+    def add_filing(self, row):
+        assert self.filing(row["filing_no"]) is None, "uq_filings_filing_no"
+        self.filings.append(dict(row))
+
+    def end_filing(self, filing_no, *, ended_at, end_reason):
+        row = next(r for r in self.filings if r["filing_no"] == filing_no)
+        row.update(status="cancelled", ended_at=ended_at, end_reason=end_reason)
+
+    def qualifications_of(self, psn_no):
+        return sorted((dict(r) for r in self.qualifications if r["psn_no"] == psn_no), key=lambda r: r["begndate"])
+
+    def qualification(self, qual_no):
+        return next((dict(r) for r in self.qualifications if r["qual_no"] == qual_no), None)
+
+    def add_qualification(self, row):
+        self.qualifications.append(dict(row))
+
+    def cancel_qualification(self, qual_no, *, ended_at):
+        row = next(r for r in self.qualifications if r["qual_no"] == qual_no)
+        row.update(status="cancelled", ended_at=ended_at)

@@ -148,11 +148,11 @@ def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed
         import_file(database, "filings", data_dir / "filings.csv", now=now)
     qualified = []
     diseases = list(filings.CROSS_PROVINCE_CHRONIC_DISEASES)
-    with database.write() as conn:
+    with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
         for person in people:
             if person["psn_no"] in held or rng.random() >= 0.06:
                 continue
-            row = filings.grant_qualification(conn, now=now, psn_no=person["psn_no"], insutype=person["insutype"],
+            row = filings.grant_qualification(uow, psn_no=person["psn_no"], insutype=person["insutype"],
                                               dise_code=rng.choice(diseases), begndate=now.date().replace(month=1, day=1),
                                               source="agency", created_by=person["insuplc_admdvs"])
             qualified.append({k: row[k] for k in ("qual_no", "psn_no", "insutype", "opsp_dise_code", "opsp_dise_name", "begndate")})
