@@ -69,3 +69,14 @@ class FakeFilings:
     def cancel_qualification(self, qual_no, *, ended_at):
         row = next(r for r in self.qualifications if r["qual_no"] == qual_no)
         row.update(status="cancelled", ended_at=ended_at)
+
+
+@dataclass
+class FakeAccountBook:
+    """Reads the entries of ``tests.unit.fakes.FakeAccounts`` (one list, as the database has one table)."""
+
+    accounts: object
+
+    def movements_of(self, psn_no):
+        return [dict(entry_id=index, created_at=None, **entry) for index, entry in enumerate(self.accounts.entries, 1)
+                if entry["psn_no"] == psn_no]

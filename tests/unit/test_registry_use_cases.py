@@ -4,13 +4,14 @@ in-memory repositories (milliseconds)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
-from yibao.app import actors, agencies, filings
+from yibao.app import accounts, actors, agencies, filings
 from yibao.app.errors import GatewayError
 
-from .fake_registry import FakeAgencies, FakeFilings
+from .fake_registry import FakeAccountBook, FakeAgencies, FakeFilings
 from .fakes import FakeUnitOfWork
 
 
@@ -176,3 +177,22 @@ def test_a_qualification_is_granted_once_per_disease_and_can_be_cancelled_once()
     assert [q["status"] for q in filings.person_qualifications(uow, "P1")] == ["cancelled"]
     with pytest.raises(GatewayError, match="is cancelled"):
         filings.cancel_qualification(uow, row["qual_no"])
+
+
+# --- the account view -------------------------------------------------------------------------
+
+def test_the_account_view_lists_movements_in_yuan_with_the_last_balance():
+    uow = FakeUnitOfWork(actors.SYSTEM)
+    uow.account_book = FakeAccountBook(uow.accounts)
+    uow.persons.rows.update(P1={"psn_no": "P1"}, P2={"psn_no": "P2"})
+    for seq, amount, after, kind in ((1, 10_000, 10_000, "opening"), (2, -2_050, 7_950, "settlement")):
+        uow.accounts.entries.append(dict(psn_no="P1", seq=seq, amount_fen=amount, balance_after_fen=after, kind=kind,
+                                         setl_id="S1" if kind == "settlement" else None, actor=""))
+    view = accounts.account_view(uow, "P1")
+    assert view["balance"] == Decimal("79.50")
+    assert [(m["kind"], m["amount"], m["balance_after"], m["setl_id"]) for m in view["movements"]] == [
+        ("opening", Decimal("100.00"), Decimal("100.00"), ""), ("settlement", Decimal("-20.50"), Decimal("79.50"), "S1")]
+    empty = accounts.account_view(uow, "P2")
+    assert (empty["balance"], empty["movements"]) == (Decimal("0.00"), [])
+    with pytest.raises(GatewayError, match="参保人 NOBODY 不存在"):
+        accounts.account_view(uow, "NOBODY")
