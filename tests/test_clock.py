@@ -77,7 +77,8 @@ def stamps(url: str) -> tuple[list, list]:
     database = Database(url)
     with database.read() as conn:
         approved = list(conn.execute(select(t.prepayments.c.approved_at)).scalars())
-        logged = [row["at"] for row in action_log.entries(conn)]
+        with SqlUnitOfWork.joining(conn, actors.SYSTEM, dt.datetime.now()) as uow:
+            logged = [row["at"] for row in action_log.entries(uow)]
     database.dispose()
     return approved, logged
 
