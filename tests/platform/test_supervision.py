@@ -94,5 +94,5 @@ def test_case_workflow_money_notices_and_figures(platform_world, agencies, http)
     status, shared = admin(http, receiving, "POST", "/notices", notice)
     assert status == 201 and shared["status"] == "suspected" and shared["source"].startswith("notice:")
     assert admin(http, receiving, "POST", f"/cases/{case_id}/status", {"status": "investigating"})[0] == 403
-    with platform_world["database"].read() as conn:
-        assert check_database(conn) == []
+    with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now(), write=False) as uow:
+        assert check_database(uow) == []

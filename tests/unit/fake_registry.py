@@ -80,3 +80,63 @@ class FakeAccountBook:
     def movements_of(self, psn_no):
         return [dict(entry_id=index, created_at=None, **entry) for index, entry in enumerate(self.accounts.entries, 1)
                 if entry["psn_no"] == psn_no]
+
+
+@dataclass
+class FakeConsistency:
+    """What ``yibao check`` reads, as plain values a test plants problems in."""
+
+    settlement_rows: list[dict] = field(default_factory=list)
+    cancelled: set[str] = field(default_factory=set)
+    fees: list[tuple] = field(default_factory=list)
+    chains: list[tuple] = field(default_factory=list)
+    movements: dict[tuple, int] = field(default_factory=dict)
+    accumulators: dict[tuple, int] = field(default_factory=dict)
+    requests: dict[tuple, str] = field(default_factory=dict)
+    applications: list[tuple] = field(default_factory=list)
+    fund_paid: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def settlements(self):
+        return [dict(row) for row in self.settlement_rows]
+
+    def cancelled_visits(self):
+        return set(self.cancelled)
+
+    def uploaded_fees(self):
+        return list(self.fees)
+
+    def account_chains(self):
+        return sorted(self.chains)
+
+    def account_movements_by_settlement(self):
+        return {key: fen for key, fen in self.movements.items() if fen}
+
+    def accumulators_by_settlement(self):
+        return {key: amount for key, amount in self.accumulators.items() if amount}
+
+    def answered_requests(self):
+        return dict(self.requests)
+
+    def open_clearing_applications(self):
+        return sorted(self.applications, key=lambda row: (row[1], row[2], row[3]))
+
+    def fund_paid_by_region(self):
+        return dict(self.fund_paid)
+
+    def account_totals(self):
+        return dict(self.totals)
+
+
+@dataclass
+class FakeLedgerBook:
+    """The ledger's read side (``uow.ledger.problems`` / ``balances``) as planted values."""
+
+    accounts: dict[str, int] = field(default_factory=dict)
+    planted: list[str] = field(default_factory=list)
+
+    def problems(self):
+        return list(self.planted)
+
+    def balances(self, prefix=""):
+        return {account: fen for account, fen in self.accounts.items() if account.startswith(prefix)}

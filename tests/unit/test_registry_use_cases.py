@@ -4,14 +4,16 @@ in-memory repositories (milliseconds)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
 
-from yibao.app import accounts, actors, agencies, filings
+from yibao.app import accounts, actors, agencies, consistency, filings
 from yibao.app.errors import GatewayError
+from yibao.store.repository import SETLINFO_AMOUNTS
 
-from .fake_registry import FakeAccountBook, FakeAgencies, FakeFilings
+from .fake_registry import FakeAccountBook, FakeAgencies, FakeConsistency, FakeFilings, FakeLedgerBook
 from .fakes import FakeUnitOfWork
 
 
@@ -196,3 +198,71 @@ def test_the_account_view_lists_movements_in_yuan_with_the_last_balance():
     assert (empty["balance"], empty["movements"]) == (Decimal("0.00"), [])
     with pytest.raises(GatewayError, match="参保人 NOBODY 不存在"):
         accounts.account_view(uow, "NOBODY")
+
+
+# --- the consistency check --------------------------------------------------------------------
+
+def settlement(setl_id="S1", **overrides) -> dict:
+    row = {f"{name}_fen": 0 for name in SETLINFO_AMOUNTS}
+    row.update(medfee_sumamt_fen=10_000, inscp_scp_amt_fen=10_000, fund_pay_sumamt_fen=7_000, hifp_pay_fen=7_000,
+               psn_part_amt_fen=3_000, acct_pay_fen=1_000, psn_cash_pay_fen=2_000)
+    row.update(setl_id=setl_id, kind="settlement", reverses_setl_id=None, mdtrt_id="V1", psn_no="P1", insutype="310",
+               year=2026, detail=json.dumps({"delta": {}}), fixmedins_code="H1", medins_setl_id="M1",
+               chrg_bchno="0000", clr_type="11", insuplc_admdvs="441300")
+    row.update(overrides)
+    return row
+
+
+def consistent_world() -> FakeUnitOfWork:
+    """One settlement of 100 yuan (70 from the fund, 10 from the account) and everything that agrees with it."""
+    uow = FakeUnitOfWork(actors.SYSTEM)
+    uow.consistency = FakeConsistency(
+        settlement_rows=[settlement()], fees=[("V1", "B1", 6_000), ("V1", "B2", 4_000)],
+        chains=[("P1", 1, 5_000, 0, 5_000), ("P1", 2, -1_000, 5_000, 4_000)], movements={("S1", "P1"): -1_000},
+        requests={("H1", "M1"): "2207"}, fund_paid={"441300": 7_000}, totals={"P1": 4_000})
+    uow.ledger = FakeLedgerBook(accounts={"fund:441300": 7_000, "psn_acct:P1": -4_000, "medins:H1": -3_000})
+    return uow
+
+
+def test_a_consistent_world_has_no_problems():
+    assert consistency.find_problems(consistent_world()) == []
+    assert consistency.check_database(consistent_world()) == []
+
+
+def test_a_broken_account_chain_is_reported_with_the_person_and_entry():
+    uow = consistent_world()
+    uow.consistency.chains[1] = ("P1", 2, -1_000, 4_999, 4_000)
+    assert [str(p) for p in consistency.find_problems(uow)] == ["[C_ACCOUNT_CHAIN] 个人账户 P1 的第 2 笔变动与前一笔衔接不上"]
+
+
+@pytest.mark.parametrize("plant, code", [
+    (lambda w: w.consistency.settlement_rows.append(settlement("S2", medins_setl_id="M2")), "C_TWO_ACTIVE"),
+    (lambda w: w.consistency.cancelled.add("V1"), "C_CANCELLED_SETTLED"),
+    (lambda w: w.consistency.fees.pop(), "C_LINES_CANCELLED"),
+    (lambda w: w.consistency.movements.update({("S1", "P1"): -900}), "C_ACCOUNT_MOVEMENT"),
+    (lambda w: w.consistency.requests.clear(), "C_REQUEST_LOG"),
+    (lambda w: w.consistency.fund_paid.update({"441300": 6_999}), "C_LEDGER_FUND"),
+    (lambda w: w.ledger.planted.append("ledger entry 7 does not balance: 1 fen"), "C_LEDGER"),
+    (lambda w: w.consistency.settlement_rows.__setitem__(0, settlement(hifp_pay_fen=6_000)), "C_IDENTITY"),
+])
+def test_a_planted_problem_is_reported_by_its_code(plant, code):
+    uow = consistent_world()
+    plant(uow)
+    assert code in {problem.code for problem in consistency.find_problems(uow)}
+
+
+def test_overlapping_clearing_applications_are_reported():
+    uow = consistent_world()
+    uow.consistency.applications = [("CA1", "H1", "11", dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+                                    ("CA2", "H1", "11", dt.date(2026, 1, 31), dt.date(2026, 2, 28)),
+                                    ("CA3", "H1", "21", dt.date(2026, 1, 15), dt.date(2026, 2, 15))]
+    assert [str(p) for p in consistency.find_problems(uow)] == [
+        "[C_CLEARING_OVERLAP] 机构 H1 的清算申请 CA1 与 CA2 期间重叠（2026-01-31..2026-01-31）"]
+
+
+def test_the_report_is_cut_at_the_limit_with_a_count_of_the_rest():
+    uow = consistent_world()
+    uow.ledger.planted += [f"ledger entry {n} does not balance: 1 fen" for n in range(5)]
+    lines = consistency.check_database(uow, limit=2)
+    assert lines == ["[C_LEDGER] ledger entry 0 does not balance: 1 fen", "[C_LEDGER] ledger entry 1 does not balance: 1 fen",
+                     "… 另有 3 条"]
