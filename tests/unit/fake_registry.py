@@ -140,3 +140,44 @@ class FakeLedgerBook:
 
     def balances(self, prefix=""):
         return {account: fen for account, fen in self.accounts.items() if account.startswith(prefix)}
+
+
+@dataclass
+class FakeImports:
+    """Tables by name, rows keyed by their natural key; account openings beside FakeAccounts' entries."""
+
+    accounts: object
+    tables: dict[str, dict[tuple, dict]] = field(default_factory=dict)
+    catalogue_version: int = 0
+
+    def policy_document(self, admdvs, insutype, valid_from):
+        row = self.tables.get("policies", {}).get((admdvs, insutype, valid_from))
+        return row["document"] if row else None
+
+    def add_policy(self, row):
+        self.tables.setdefault("policies", {})[(row["admdvs"], row["insutype"], row["valid_from"])] = dict(row)
+
+    def upsert(self, table, key_columns, rows):
+        stored = self.tables.setdefault(table, {})
+        for row in rows:
+            key = tuple(row[column] for column in key_columns)
+            stored[key] = {**stored.get(key, {}), **row}
+
+    def bump_catalogue_version(self):
+        self.catalogue_version += 1
+
+    def with_account_entries(self, psn_nos):
+        return {e["psn_no"] for e in self.accounts.entries if e["psn_no"] in psn_nos}
+
+    def account_balances(self, psn_nos):
+        from yibao.store.repository import from_fen
+
+        return {psn: from_fen(balance) for psn, (_, balance) in self.accounts.tips(psn_nos).items()}
+
+    def open_account(self, psn_no, balance, *, actor):
+        from yibao.store.repository import to_fen
+
+        self.accounts.append(psn_no, to_fen(balance), "opening", setl_id=None, actor=actor, tip=(0, 0))
+
+    def filed(self, psn_no, filing_type, dest_admdvs, begndate):
+        return False

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from yibao.app import accounts, actors, agencies, consistency, filings
+from yibao.app import accounts, actors, agencies, consistency, filings, importing
 from yibao.app.errors import GatewayError
 from yibao.store.repository import SETLINFO_AMOUNTS
 
-from .fake_registry import FakeAccountBook, FakeAgencies, FakeConsistency, FakeFilings, FakeLedgerBook
+from .fake_registry import FakeAccountBook, FakeAgencies, FakeConsistency, FakeFilings, FakeImports, FakeLedgerBook
 from .fakes import FakeUnitOfWork
 
 
@@ -266,3 +267,38 @@ def test_the_report_is_cut_at_the_limit_with_a_count_of_the_rest():
     lines = consistency.check_database(uow, limit=2)
     assert lines == ["[C_LEDGER] ledger entry 0 does not balance: 1 fen", "[C_LEDGER] ledger entry 1 does not balance: 1 fen",
                      "… 另有 3 条"]
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+def person(number: int, balance: str) -> importing.PersonRow:
+    return importing.PersonRow(psn_no=f"P{number}", psn_cert_type="99", certno=f"X{number}", psn_name=f"参保人{number}",
+                               gend="1", brdy=dt.date(1980, 1, 1), insutype="310", psn_type="1101",
+                               insuplc_admdvs="441300", acct_balance=balance)
+
+
+def test_a_persons_file_opens_new_accounts_once_and_never_moves_an_existing_balance():
+    uow = FakeUnitOfWork(actors.SYSTEM)
+    uow.imports = FakeImports(uow.accounts)
+    first = importing.import_rows(uow, "persons", Path("p.csv"), [person(1, "100.00"), person(2, "0")])
+    assert (first.openings, first.balances_ignored) == (1, 0)
+    assert [(e["psn_no"], e["amount_fen"], e["kind"], e["actor"]) for e in uow.accounts.entries] == [
+        ("P1", 10_000, "opening", "import:p.csv")]
+    [entry] = uow.ledger.entries
+    assert sum(p.amount_fen for p in entry.postings) == 0 and entry.ref == "opening:P1"
+    assert uow.persons.locked == ["P1", "P2"]
+    again = importing.import_rows(uow, "persons", Path("q.csv"), [person(1, "250.00"), person(2, "0")])
+    assert (again.openings, again.balances_ignored, again.balance_ignored_rows) == (0, 1, [1])
+    assert len(uow.accounts.entries) == 1 and len(uow.ledger.entries) == 1
+    assert uow.imports.tables["insurances"][("P1", "310")]["insuplc_admdvs"] == "441300"
+
+
+def test_a_catalogue_import_bumps_the_catalogue_version_and_reports_progress():
+    uow = FakeUnitOfWork(actors.SYSTEM)
+    uow.imports = FakeImports(uow.accounts)
+    rows = [importing.HilistRow(hilist_code=f"C{n}", hilist_name="药", insu_admdvs="441300", begndate=dt.date(2026, 1, 1),
+                                chrgitm_lv="01") for n in range(501)]
+    seen = []
+    result = importing.import_rows(uow, "hilist", Path("h.csv"), rows, progress=lambda done, total: seen.append((done, total)))
+    assert (result.rows, result.written) == (501, 501) and len(uow.imports.tables["hilist"]) == 501
+    assert seen == [(500, 501), (501, 501)] and uow.imports.catalogue_version == 2
