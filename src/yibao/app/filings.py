@@ -36,6 +36,9 @@ class FilingRepository(Protocol):
     def filings_of(self, psn_no: str) -> list[dict]:
         """Active and ended, by begndate then creation order."""
 
+    def persons_with_filings(self) -> set[str]:
+        """Who has any filing (the demo files only for the others)."""
+
     def filing(self, filing_no: str) -> dict | None: ...
 
     def add_filing(self, row: dict) -> None: ...
@@ -45,6 +48,8 @@ class FilingRepository(Protocol):
 
     def qualifications_of(self, psn_no: str) -> list[dict]:
         """By begndate."""
+
+    def persons_with_qualifications(self) -> set[str]: ...
 
     def qualification(self, qual_no: str) -> dict | None: ...
 

@@ -40,6 +40,9 @@ class Repository:
                                  .order_by(t.filings.c.begndate, t.filings.c.filing_id))
         return [dict(row) for row in rows.mappings()]
 
+    def persons_with_filings(self) -> set[str]:
+        return {row[0] for row in self.conn.execute(select(t.filings.c.psn_no))}
+
     def filing(self, filing_no: str) -> dict | None:
         row = self.conn.execute(select(t.filings).where(t.filings.c.filing_no == filing_no)).mappings().first()
         return dict(row) if row else None
@@ -56,6 +59,9 @@ class Repository:
         rows = self.conn.execute(select(t.qualifications).where(t.qualifications.c.psn_no == psn_no)
                                  .order_by(t.qualifications.c.begndate))
         return [dict(row) for row in rows.mappings()]
+
+    def persons_with_qualifications(self) -> set[str]:
+        return {row[0] for row in self.conn.execute(select(t.qualifications.c.psn_no))}
 
     def qualification(self, qual_no: str) -> dict | None:
         row = self.conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
