@@ -11,12 +11,14 @@ from decimal import Decimal
 import pytest
 
 from yibao.app.accounts import account_view, adjust_account, parse_amount
+from yibao.app.actors import SYSTEM
 from yibao.app.errors import GatewayError
 from yibao.app.importing import import_file
 from yibao.store.repositories.ledger import balances
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .platform.conftest import new_database_url, pg_cluster  # noqa: F401  (pg_cluster: a fixture)
 from .test_import_money import (
@@ -146,10 +148,10 @@ def test_the_log_masks_the_person_number_and_id_numbers_in_the_reason(world, cap
 def test_account_view_lists_movements_with_running_balance(world):
     database, psn_no, _ = world
     adjust_account(database, psn_no, Decimal("5.25"), "补发", "王五", NOW)
-    with database.read() as conn:
-        view = account_view(conn, psn_no)
+    with SqlUnitOfWork(database, SYSTEM, NOW, write=False) as uow:
+        view = account_view(uow, psn_no)
         with pytest.raises(GatewayError, match="不存在"):
-            account_view(conn, "NOBODY")
+            account_view(uow, "NOBODY")
     assert view["balance"] == Decimal("105.25")
     assert [(m["kind"], m["amount"], m["balance_after"]) for m in view["movements"]] == [
         ("opening", Decimal("100.00"), Decimal("100.00")), ("adjustment", Decimal("5.25"), Decimal("105.25"))]

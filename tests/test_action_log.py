@@ -49,7 +49,8 @@ def world(tmp_path):
     database = Database(f"sqlite:///{tmp_path}/yibao.db")
     upgrade(database)
     with database.write() as conn:
-        tokens = {code: agencies.add_agency(conn, code, f"agency {code}") for code in ("440300", TREATED_PROV, OTHER)}
+        with SqlUnitOfWork.joining(conn, SYSTEM, NOW) as uow:
+            tokens = {code: agencies.add_agency(uow, code, f"agency {code}") for code in ("440300", TREATED_PROV, OTHER)}
         conn.execute(insert(t.institutions).values(fixmedins_code=INSTITUTION, fixmedins_name="医院", fixmedins_type="1",
                                                    medins_lv="", admdvs="440300", secret_salt="", secret_hash=""))
         conn.execute(insert(t.settlements), [settlement_row("S1", dt.datetime(2025, 6, 1, 9), 120_000),
@@ -78,13 +79,13 @@ def call(world, agency: str, path: str, body: dict | None = None, **params):
 
 
 def rows(world) -> list[dict]:
-    with world["database"].read() as conn:
-        return action_log.entries(conn)
+    with SqlUnitOfWork(world["database"], SYSTEM, NOW, write=False) as uow:
+        return action_log.entries(uow)
 
 
 def fingerprint(world, code: str) -> str:
-    with world["database"].read() as conn:
-        return agencies.token_fingerprint(agencies.get(conn, code))
+    with SqlUnitOfWork(world["database"], SYSTEM, NOW, write=False) as uow:
+        return agencies.token_fingerprint(agencies.get(uow, code))
 
 
 def one_new_row(world, before: int, action: str, subject: str, agency: str) -> dict:
@@ -178,14 +179,14 @@ def test_the_row_and_the_change_commit_together(world, monkeypatch):
 def test_the_log_is_append_only_in_the_database(backend, request, tmp_path_factory):
     database = Database(new_database_url(backend, request, tmp_path_factory))
     upgrade(database)
-    with database.write() as conn:
-        action_log.record(conn, SYSTEM, "clearing.run", "2026-01", {"statements": 0}, NOW)
+    with SqlUnitOfWork(database, SYSTEM, NOW) as uow:
+        uow.actions.record("clearing.run", "2026-01", {"statements": 0})
     for statement in ("UPDATE action_log SET actor_party = 'someone else'", "DELETE FROM action_log"):
         with pytest.raises(DatabaseError, match="append-only"):
             with database.write() as conn:
                 conn.execute(text(statement))
-    with database.read() as conn:
-        assert [r["actor_party"] for r in action_log.entries(conn)] == ["yibao"]
+    with SqlUnitOfWork(database, SYSTEM, NOW, write=False) as uow:
+        assert [r["actor_party"] for r in action_log.entries(uow)] == ["yibao"]
     database.dispose()
 
 
@@ -259,5 +260,5 @@ def test_a_refusal_answers_the_status_of_its_kind_and_logs_nothing(world):
     assert status == 404 and "not found" in body["detail"]
     status, _ = call(world, "440300", "/prepayments/PP0000000000/pay")
     assert status == 404
-    with world["database"].read() as conn:
-        assert action_log.entries(conn) == []
+    with SqlUnitOfWork(world["database"], SYSTEM, NOW, write=False) as uow:
+        assert action_log.entries(uow) == []

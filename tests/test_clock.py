@@ -17,13 +17,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from yibao.app import action_log, agencies
+from yibao.app import action_log, actors, agencies
 from yibao.app.clock import advancing_clock, system_clock
 from yibao.cli import app as cli
 from yibao.settings import Settings, SettingsError
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .pgcluster import free_port
 
@@ -76,7 +77,8 @@ def stamps(url: str) -> tuple[list, list]:
     database = Database(url)
     with database.read() as conn:
         approved = list(conn.execute(select(t.prepayments.c.approved_at)).scalars())
-        logged = [row["at"] for row in action_log.entries(conn)]
+        with SqlUnitOfWork.joining(conn, actors.SYSTEM, dt.datetime.now()) as uow:
+            logged = [row["at"] for row in action_log.entries(uow)]
     database.dispose()
     return approved, logged
 
@@ -100,8 +102,8 @@ def test_a_cli_command_with_now_stamps_its_rows_with_that_time(tmp_path):
 def agency_db(tmp_path):
     database = Database(f"sqlite:///{tmp_path}/yibao.db")
     upgrade(database)
-    with database.write() as conn:
-        token = agencies.add_agency(conn, "440300", "深圳")
+    with SqlUnitOfWork(database, actors.SYSTEM, dt.datetime.now()) as uow:
+        token = agencies.add_agency(uow, "440300", "深圳")
     database.dispose()
     return database.url, f"440300:{token}"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from yibao.app.actors import SYSTEM
 from yibao.app.consistency import check_database
 from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.importing import ImportError_, import_file
@@ -30,6 +31,7 @@ from yibao.store import repository as repo
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .conftest import VENDORED_GOLDEN
 from .platform.conftest import new_database_url, pg_cluster  # noqa: F401  (pg_cluster: a fixture)
@@ -136,7 +138,8 @@ def buy_with_account(database: Database, psn_no: str, amount: Decimal) -> dict:
 def assert_consistent(database: Database) -> None:
     with database.read() as conn:
         assert check_ledger(conn) == []
-        assert check_database(conn) == []
+    with SqlUnitOfWork(database, SYSTEM, NOW, write=False) as uow:
+        assert check_database(uow) == []
 
 
 # --- re-imports are money-neutral --------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text, update
 
+from yibao.app.actors import SYSTEM
 from yibao.app.consistency import find_problems
 from yibao.gateway.dispatch import Settings
 from yibao.app.platform import Platform
@@ -26,6 +27,7 @@ from yibao.sim.his import HisClient
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import golden_cases
 from .conftest import new_database_url
@@ -69,8 +71,14 @@ def planted(world):
             transaction.rollback()
 
 
+def problems(conn) -> list:
+    """The check run in the test's own (rolled-back) transaction."""
+    with SqlUnitOfWork.joining(conn, SYSTEM, dt.datetime.now()) as uow:
+        return find_problems(uow)
+
+
 def codes(conn) -> set[str]:
-    return {problem.code for problem in find_problems(conn)}
+    return {problem.code for problem in problems(conn)}
 
 
 def drop_constraint(conn, backend: str, table: str, name: str) -> None:
@@ -90,7 +98,7 @@ def active_settlement(conn) -> dict:
 
 def test_the_settled_world_is_consistent(settled_world):
     with planted(settled_world) as conn:
-        assert find_problems(conn) == []
+        assert problems(conn) == []
         assert conn.execute(select(func.count()).select_from(t.settlements)).scalar() >= 5
 
 

@@ -5,6 +5,7 @@ agrees with the stored settlements (`yibao check`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import uuid
@@ -13,11 +14,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from yibao.app.actors import SYSTEM
 from yibao.app.consistency import check_database
 from yibao.sim.his import HisClient, TransactionFailed
 from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import golden_cases
 from ..pgcluster import Cluster, find_bindir
@@ -96,8 +99,8 @@ def verify(database: Database, load: Load, url: str) -> None:
                 # the request never reached the database; its visit may since have been settled by
                 # nobody else, so the only acceptable refusal is a visible, explained one
                 assert "settled" in refused.err_msg or "not found" in refused.err_msg, refused.err_msg
-    with database.read() as conn:
-        assert check_database(conn) == []
+    with SqlUnitOfWork(database, SYSTEM, dt.datetime.now(), write=False) as uow:
+        assert check_database(uow) == []
         per_msgid = conn.execute(select(t.settlements.c.medins_setl_id, func.count())
                                  .where(t.settlements.c.kind == "settlement")
                                  .group_by(t.settlements.c.medins_setl_id).having(func.count() > 1)).all()

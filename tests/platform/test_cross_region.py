@@ -14,12 +14,14 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.app.importing import import_file
 from yibao.sim.his import HisClient, TransactionFailed
 from yibao.sim.idnumbers import make_certno
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import VENDORED_GOLDEN
 from ..server import Server
@@ -74,9 +76,9 @@ def world(request, tmp_path_factory):
     for kind, rows in (("hilist", hilist), ("lmtpric", lmtpric), ("selfpay", selfpay),
                        ("institutions", institutions), ("persons", persons)):
         import_file(database, kind, write_csv(work / f"{kind}.csv", rows), now=NOW)
-    with database.write() as conn:
-        token = add_agency(conn, INSURED, "临沂市医疗保障事务中心")
-        other_token = add_agency(conn, "440300", "深圳市医疗保障事务中心")
+    with SqlUnitOfWork(database, SYSTEM, NOW) as uow:
+        token = add_agency(uow, INSURED, "临沂市医疗保障事务中心")
+        other_token = add_agency(uow, "440300", "深圳市医疗保障事务中心")
     server = Server(url, log_path=work / "server.log").start()
     yield {"url": server.url, "database": database, "institutions": {i["admdvs"]: i for i in institutions},
            "persons": {p["psn_no"]: p for p in persons}, "token": f"{INSURED}:{token}",

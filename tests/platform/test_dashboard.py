@@ -3,13 +3,16 @@ and token and reads the month's figures; without a valid session the pages send 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 
 import httpx
 import pytest
 
+from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .conftest import IN_CI, named
 from .walk import walk_golden
@@ -19,8 +22,8 @@ from .walk import walk_golden
 def agency(platform_world):
     setup = named(platform_world, "ex3a")  # cross-province: insured Linyi-like, treated Beijing-like
     region = setup.person["insuplc_admdvs"]
-    with platform_world["database"].write() as conn:
-        token = add_agency(conn, region, "临沂市医疗保障事务中心")
+    with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now()) as uow:
+        token = add_agency(uow, region, "临沂市医疗保障事务中心")
     with httpx.Client(base_url=platform_world["url"], timeout=30) as http:
         walk_golden(http, setup, suffix="-dash")
     return {"code": region, "token": token, "setup": setup}

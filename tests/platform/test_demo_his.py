@@ -168,13 +168,17 @@ def test_short_load_run_loses_nothing(demo_server):
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2] / "bench"))
     from gateway_bench import Bench
 
+    import datetime as dt
+
+    from yibao.app.actors import SYSTEM
     from yibao.app.consistency import check_database
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
     bench = Bench(demo_server["server"].url, demo_server["data_dir"], clients=8, inpatient_share=0.2)
     result = asyncio.run(bench.run(4))
     assert result["errors"] == 0, result["first_error"]
     assert result["settled"] >= 10
     database = Database(demo_server["url"])
-    with database.read() as conn:
-        assert check_database(conn) == []
+    with SqlUnitOfWork(database, SYSTEM, dt.datetime.now(), write=False) as uow:
+        assert check_database(uow) == []
     database.dispose()

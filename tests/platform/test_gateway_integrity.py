@@ -260,7 +260,11 @@ def test_same_msgid_sent_concurrently_settles_once(platform_world, http):
 def test_reversal_racing_a_settlement(platform_world, http):
     """A reversal of one visit and the settlement of another visit of the same person race:
     both land, each once, and the person's accounts and accumulators stay consistent."""
+    import datetime as dt
+
+    from yibao.app.actors import SYSTEM
     from yibao.app.consistency import check_database
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
     setup = named(platform_world, "ex1b")
     first = walk_golden(http, setup, suffix="-race1")
@@ -289,8 +293,8 @@ def test_reversal_racing_a_settlement(platform_world, http):
     for thread in threads:
         thread.join()
     assert not errors and set(results) == {"reversal", "settlement"}
-    with platform_world["database"].read() as conn:
-        assert check_database(conn) == []
+    with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now(), write=False) as uow:
+        assert check_database(uow) == []
 
 
 def test_signed_out_sign_no_is_refused(platform_world, http):

@@ -24,6 +24,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.app.platform import Platform
@@ -31,6 +32,7 @@ from yibao.gateway.readers import FIELD_LENGTHS
 from yibao.gateway.registry import TRANSACTIONS
 from yibao.sim.his import DISPATCH_PATH, HisClient
 from yibao.store import tables as t
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .conftest import named
 from .hostile_envelopes import Generator, prepare
@@ -62,8 +64,8 @@ def hostile(platform_world):
     with httpx.Client(base_url=platform_world["url"], timeout=30) as http:
         client = HisClient(http, setup.institution)
         client.sign_in()
-    with platform_world["database"].write() as conn:
-        token = add_agency(conn, "110000", "北京市医疗保障事务中心")
+    with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now()) as uow:
+        token = add_agency(uow, "110000", "北京市医疗保障事务中心")
     dispatcher = Dispatcher(Platform(platform_world["database"]), Settings())
     return {"world": platform_world, "client": client, "other": other, "dispatcher": dispatcher,
             "token": f"110000:{token}"}

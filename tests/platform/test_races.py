@@ -511,8 +511,8 @@ def test_concurrent_clearing_runs_of_one_month(race_world):
     the same statements."""
     setup = named(race_world, "ex3a")
     region = setup.person["insuplc_admdvs"]
-    with race_world["database"].write() as conn:
-        token = add_agency(conn, region, "参保地医保经办机构")
+    with SqlUnitOfWork(race_world["database"], SYSTEM, dt.datetime.now()) as uow:
+        token = add_agency(uow, region, "参保地医保经办机构")
     auth = {"authorization": f"Bearer {region}:{token}"}
     tally = Tally("clearing_runs", race_world["backend"])
     for attempt in range(TRIES):

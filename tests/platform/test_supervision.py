@@ -8,9 +8,11 @@ import datetime as dt
 
 import pytest
 
+from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.app.consistency import check_database
 from yibao.sim.his import TransactionFailed
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .conftest import named
 from .walk import walk_golden
@@ -21,11 +23,11 @@ TODAY = dt.date.today()
 @pytest.fixture(scope="module")
 def agencies(platform_world):
     tokens = {}
-    with platform_world["database"].write() as conn:
+    with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now()) as uow:
         for setup in platform_world["setups"]:
             for region in (setup.institution["admdvs"], setup.person["insuplc_admdvs"]):
                 if region not in tokens:
-                    tokens[region] = f"{region}:{add_agency(conn, region, f'agency {region}')}"
+                    tokens[region] = f"{region}:{add_agency(uow, region, f'agency {region}')}"
     return tokens
 
 
@@ -92,5 +94,5 @@ def test_case_workflow_money_notices_and_figures(platform_world, agencies, http)
     status, shared = admin(http, receiving, "POST", "/notices", notice)
     assert status == 201 and shared["status"] == "suspected" and shared["source"].startswith("notice:")
     assert admin(http, receiving, "POST", f"/cases/{case_id}/status", {"status": "investigating"})[0] == 403
-    with platform_world["database"].read() as conn:
-        assert check_database(conn) == []
+    with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now(), write=False) as uow:
+        assert check_database(uow) == []

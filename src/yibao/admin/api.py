@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException
 
-from yibao.app import agencies, filings
+from yibao.app import actors, agencies, filings
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
@@ -26,8 +26,8 @@ def build_router(platform: Platform) -> APIRouter:
         code, _, token = credential.partition(":")
         if scheme.lower() != "bearer" or not code or not token:
             raise HTTPException(401, "send Authorization: Bearer <agency_code>:<token>")
-        with database.read() as conn:
-            found = agencies.authenticate(conn, code, token)
+        with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
+            found = agencies.authenticate(uow, code, token)
         if found is None or found["role"] != "agency":
             raise HTTPException(401, "unknown agency or wrong token")
         return found

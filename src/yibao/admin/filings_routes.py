@@ -44,62 +44,63 @@ class QualificationIn(BaseModel):
 
 
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
-    platform, database, agency, write, for_person = ctx.platform, ctx.database, ctx.agency, ctx.write, ctx.for_person
+    database, agency = ctx.database, ctx.agency
 
     @router.post("/filings", status_code=201, summary="File a cross-region visit (备案)")
     def create_filing(body: FilingIn, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            for_person(conn, who, body.psn_no)
-            return filings.create_filing(conn, now=platform.clock(), source="agency", created_by=who["agency_code"],
-                                         **body.model_dump())
-        return _jsonable(write(action))
+        def action(uow):
+            ctx.person_region(uow, who, body.psn_no)
+            return filings.create_filing(uow, source="agency", created_by=who["agency_code"], **body.model_dump())
+        return _jsonable(ctx.run(who, action))
 
     @router.get("/persons/{psn_no}/filings", summary="A person's filings, active and ended")
     def list_filings(psn_no: str, who: dict = Depends(agency)) -> list[dict]:
-        with database.read() as conn:
-            for_person(conn, who, psn_no)
-            return [_jsonable(row) for row in filings.filings_of(conn, psn_no)]
+        def query(uow):
+            ctx.person_region(uow, who, psn_no)
+            return [_jsonable(row) for row in filings.person_filings(uow, psn_no)]
+        return ctx.run(who, query, write=False)
 
     @router.post("/filings/{filing_no}/cancel", summary="Cancel a filing")
     def cancel_filing(filing_no: str, body: EndRequest, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            row = found_or_404(filings.get_filing, conn, filing_no)
-            for_person(conn, who, row["psn_no"])
-            return filings.end_filing(conn, filing_no, now=platform.clock(), reason=body.reason or "cancelled by agency")
-        return _jsonable(write(action))
+        def action(uow):
+            row = found_or_404(filings.get_filing, uow, filing_no)
+            ctx.person_region(uow, who, row["psn_no"])
+            return filings.end_filing(uow, filing_no, reason=body.reason or "cancelled by agency")
+        return _jsonable(ctx.run(who, action))
 
     @router.post("/filings/{filing_no}/change", status_code=201, summary="Change a filing (ends it, opens a new one)")
     def change_filing(filing_no: str, body: FilingChange, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            row = found_or_404(filings.get_filing, conn, filing_no)
-            for_person(conn, who, row["psn_no"])
-            return filings.change_filing(conn, filing_no, now=platform.clock(), created_by=who["agency_code"], source="agency",
+        def action(uow):
+            row = found_or_404(filings.get_filing, uow, filing_no)
+            ctx.person_region(uow, who, row["psn_no"])
+            return filings.change_filing(uow, filing_no, created_by=who["agency_code"], source="agency",
                                          **body.model_dump(exclude_none=True))
-        return _jsonable(write(action))
+        return _jsonable(ctx.run(who, action))
 
     @router.post("/qualifications", status_code=201, summary="Qualify a person for a 门慢特 disease")
     def grant(body: QualificationIn, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            for_person(conn, who, body.psn_no)
+        def action(uow):
+            ctx.person_region(uow, who, body.psn_no)
             return filings.grant_qualification(
-                conn, now=platform.clock(), psn_no=body.psn_no, insutype=body.insutype, dise_code=body.opsp_dise_code,
+                uow, psn_no=body.psn_no, insutype=body.insutype, dise_code=body.opsp_dise_code,
                 dise_name=body.opsp_dise_name, begndate=body.begndate, enddate=body.enddate, source="agency",
                 created_by=who["agency_code"])
-        return _jsonable(write(action))
+        return _jsonable(ctx.run(who, action))
 
     @router.get("/persons/{psn_no}/qualifications", summary="A person's 门慢特 qualifications")
     def list_qualifications(psn_no: str, who: dict = Depends(agency)) -> list[dict]:
-        with database.read() as conn:
-            for_person(conn, who, psn_no)
-            return [_jsonable(row) for row in filings.qualifications_of(conn, psn_no)]
+        def query(uow):
+            ctx.person_region(uow, who, psn_no)
+            return [_jsonable(row) for row in filings.person_qualifications(uow, psn_no)]
+        return ctx.run(who, query, write=False)
 
     @router.post("/qualifications/{qual_no}/cancel", summary="End a qualification")
     def cancel_qualification(qual_no: str, who: dict = Depends(agency)) -> dict:
-        def action(conn):
-            row = found_or_404(filings.get_qualification, conn, qual_no)
-            for_person(conn, who, row["psn_no"])
-            return filings.cancel_qualification(conn, qual_no, now=platform.clock())
-        return _jsonable(write(action))
+        def action(uow):
+            row = found_or_404(filings.get_qualification, uow, qual_no)
+            ctx.person_region(uow, who, row["psn_no"])
+            return filings.cancel_qualification(uow, qual_no)
+        return _jsonable(ctx.run(who, action))
 
     @router.get("/stats/flows", summary="Settlements by insured region × treatment region for a month")
     def flows(month: str = Query(pattern=r"^\d{4}-\d{2}$"), who: dict = Depends(agency)) -> list[dict]:

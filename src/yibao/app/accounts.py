@@ -15,13 +15,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-
-from sqlalchemy import Connection, select
+from typing import Protocol
 
 from yibao.logging_setup import mask_text
 from yibao.sim.idnumbers import mask_certno
 from yibao.store import repository as repo
-from yibao.store import tables as t
 from yibao.store.database import Database
 
 from . import actors, ledger
@@ -34,6 +32,13 @@ ADJUSTMENT = "adjustment"
 ACTOR_MAX = 200  # account_entries.actor
 CENT = Decimal("0.01")
 LIMIT = Decimal(10) ** 10  # yuan; far above any personal account, far below the fen column's range
+
+
+class AccountBookRepository(Protocol):
+    """``uow.account_book`` (store/repositories/account_book.py); balances come from ``uow.accounts.tips``."""
+
+    def movements_of(self, psn_no: str) -> list[dict]:
+        """The person's account entries in chain order (seq), with amount_fen and balance_after_fen."""
 
 
 @dataclass(frozen=True)
@@ -136,19 +141,19 @@ def _account_region(insurances: list[dict], psn_no: str) -> str:
     return chosen["insuplc_admdvs"]
 
 
-def account_view(conn: Connection, psn_no: str) -> dict:
+def account_view(uow: UnitOfWork, psn_no: str) -> dict:
     """The balance and every movement in chain order, with the balance after each (stored with
-    the entry, migration 0005)."""
-    if repo.person(conn, psn_no) is None:
+    the entry, migration 0005); the balance is the last entry's, as a settlement reads it."""
+    if uow.persons.get(psn_no) is None:
         raise GatewayError(f"参保人 {psn_no} 不存在")
-    e = t.account_entries
-    rows = conn.execute(select(e).where(e.c.psn_no == psn_no).order_by(e.c.seq)).mappings().all()
+    rows = uow.account_book.movements_of(psn_no)
     movements = [{
         "entry_id": row["entry_id"], "created_at": row["created_at"], "kind": row["kind"],
         "amount": repo.from_fen(int(row["amount_fen"])), "balance_after": repo.from_fen(int(row["balance_after_fen"])),
         "setl_id": row["setl_id"] or "", "actor": row["actor"] or "",
     } for row in rows]
-    return {"psn_no": psn_no, "balance": repo.account_balance(conn, psn_no), "movements": movements}
+    balance_fen = uow.accounts.tips([psn_no]).get(psn_no, (0, 0))[1]
+    return {"psn_no": psn_no, "balance": repo.from_fen(balance_fen), "movements": movements}
 
 
 __all__ = ["ADJUSTMENT", "Adjustment", "account_view", "adjust", "adjust_account", "adjustment_actor", "parse_amount"]

@@ -4,38 +4,42 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-
-from sqlalchemy import Connection, insert, select, update
+from typing import Protocol
 
 from yibao.domain.filing import covers
-from yibao.store import tables as t
 
 from . import actors
 from .errors import GatewayError
 from .importing import hash_secret
+from .unit_of_work import UnitOfWork
 
 
-def add_agency(conn: Connection, agency_code: str, agency_name: str, token: str | None = None) -> str:
+class AgencyRepository(Protocol):
+    """``uow.agencies`` (store/repositories/agencies.py)."""
+
+    def get(self, agency_code: str) -> dict | None: ...
+
+    def save(self, agency_code: str, *, agency_name: str, token_salt: str, token_hash: str, role: str) -> None:
+        """Create the agency, or replace an existing one's name and token."""
+
+
+def add_agency(uow: UnitOfWork, agency_code: str, agency_name: str, token: str | None = None) -> str:
     """Create (or re-key) an agency; returns the token, which is stored only as a hash."""
     if len(agency_code) != 6 or not agency_code.isdigit():
         raise GatewayError("agency code is the 6-digit region it administers")
     token = token or secrets.token_urlsafe(24)
     salt = secrets.token_hex(8)
-    values = dict(agency_name=agency_name, token_salt=salt, token_hash=hash_secret(token, salt), role="agency")
-    if conn.execute(select(t.agencies.c.agency_code).where(t.agencies.c.agency_code == agency_code)).first():
-        conn.execute(update(t.agencies).where(t.agencies.c.agency_code == agency_code).values(**values))
-    else:
-        conn.execute(insert(t.agencies).values(agency_code=agency_code, **values))
+    uow.agencies.save(agency_code, agency_name=agency_name, token_salt=salt, token_hash=hash_secret(token, salt),
+                      role="agency")
     return token
 
 
-def get(conn: Connection, agency_code: str) -> dict | None:
-    row = conn.execute(select(t.agencies).where(t.agencies.c.agency_code == agency_code)).mappings().first()
-    return dict(row) if row else None
+def get(uow: UnitOfWork, agency_code: str) -> dict | None:
+    return uow.agencies.get(agency_code)
 
 
-def authenticate(conn: Connection, agency_code: str, token: str) -> dict | None:
-    row = get(conn, agency_code)
+def authenticate(uow: UnitOfWork, agency_code: str, token: str) -> dict | None:
+    row = get(uow, agency_code)
     if row is None or not token or hash_secret(token, row["token_salt"]) != row["token_hash"]:
         return None
     return row

@@ -11,18 +11,47 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from decimal import Decimal
-from typing import Callable, NamedTuple
-
-from sqlalchemy import Connection, func, select
+from typing import Callable, NamedTuple, Protocol
 
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
-from .ledger import balances, check_ledger
 from .platform import check_stored
+from .unit_of_work import UnitOfWork
 
 SETTLING_INFNOS = ("2207", "2304", "2102")
 REVERSING_INFNOS = ("2208", "2305", "2103", "2601")
+
+
+class ConsistencyRepository(Protocol):
+    """``uow.consistency`` (store/repositories/consistency.py): the stored state, summed where a
+    rule compares totals. Amounts in fen. The ledger's own checks and balances come from
+    ``uow.ledger`` (``problems()``, ``balances(prefix)``)."""
+
+    def settlements(self) -> list[dict]: ...
+
+    def cancelled_visits(self) -> set[str]: ...
+
+    def uploaded_fees(self) -> list[tuple[str, str, int]]:
+        """(mdtrt_id, chrg_bchno, fen) of the uploaded fee lines, per visit and batch."""
+
+    def account_chains(self) -> list[tuple[str, int, int, int, int]]:
+        """(psn_no, seq, amount, before, after) of every account entry, by person then seq."""
+
+    def account_movements_by_settlement(self) -> dict[tuple[str, str], int]:
+        """(setl_id, psn_no) → movement, zero sums left out."""
+
+    def accumulators_by_settlement(self) -> dict[tuple, int]:
+        """(setl_id, psn_no, insutype, year, category, key) → amount, OPENING and zero sums left out."""
+
+    def answered_requests(self) -> dict[tuple[str, str], str]:
+        """(fixmedins_code, msgid) → infno."""
+
+    def open_clearing_applications(self) -> list[tuple]:
+        """(id, fixmedins_code, clr_type, begndate, enddate) of applied ones, by code, type, begndate."""
+
+    def fund_paid_by_region(self) -> dict[str, int]: ...
+
+    def account_totals(self) -> dict[str, int]: ...
 
 
 class Problem(NamedTuple):
@@ -41,8 +70,8 @@ class Stored(NamedTuple):
     reversed_ids: set[str]
 
     @classmethod
-    def load(cls, conn: Connection) -> "Stored":
-        rows = [dict(row) for row in conn.execute(select(t.settlements)).mappings()]
+    def load(cls, uow: UnitOfWork) -> "Stored":
+        rows = uow.consistency.settlements()
         return cls(rows, {row["setl_id"]: row for row in rows},
                    {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"})
 
@@ -59,7 +88,7 @@ class Stored(NamedTuple):
         return json.loads(original["detail"]), -1
 
 
-def settlement_identities(conn: Connection, stored: Stored) -> list[Problem]:
+def settlement_identities(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     problems = []
     for row in stored.settlements:
         try:
@@ -72,28 +101,25 @@ def settlement_identities(conn: Connection, stored: Stored) -> list[Problem]:
     return problems
 
 
-def one_active_settlement_per_visit(conn: Connection, stored: Stored) -> list[Problem]:
+def one_active_settlement_per_visit(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     count: dict[str, int] = defaultdict(int)
     for row in stored.active():
         count[row["mdtrt_id"]] += 1
     return [Problem("C_TWO_ACTIVE", f"就诊 {mdtrt_id} 有 {n} 笔未冲销的结算") for mdtrt_id, n in count.items() if n > 1]
 
 
-def cancelled_visits_unsettled(conn: Connection, stored: Stored) -> list[Problem]:
+def cancelled_visits_unsettled(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     """A cancelled registration (2202/2404/2601) must not keep a live settlement."""
-    cancelled = {row[0] for row in conn.execute(select(t.visits.c.mdtrt_id).where(t.visits.c.status == "cancelled"))}
+    cancelled = uow.consistency.cancelled_visits()
     return [Problem("C_CANCELLED_SETTLED", f"就诊 {row['mdtrt_id']} 已撤销，但结算 {row['setl_id']} 仍有效")
             for row in stored.active() if row["mdtrt_id"] in cancelled]
 
 
-def settled_lines_kept(conn: Connection, stored: Stored) -> list[Problem]:
+def settled_lines_kept(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     """The fee lines a live settlement paid for are still uploaded and add up to its total."""
     active = {row["mdtrt_id"]: row for row in stored.active()}
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    f = t.fee_lines
-    for mdtrt_id, bchno, fen in conn.execute(
-            select(f.c.mdtrt_id, f.c.chrg_bchno, func.sum(f.c.det_item_fee_sumamt_fen))
-            .where(f.c.status == "uploaded").group_by(f.c.mdtrt_id, f.c.chrg_bchno)):
+    for mdtrt_id, bchno, fen in uow.consistency.uploaded_fees():
         if mdtrt_id in active:
             totals[(mdtrt_id, bchno)] += int(fen)
     problems = []
@@ -107,13 +133,10 @@ def settled_lines_kept(conn: Connection, stored: Stored) -> list[Problem]:
     return problems
 
 
-def account_chains(conn: Connection, stored: Stored) -> list[Problem]:
+def account_chains(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     """Each person's account entries run 1, 2, 3 … with balances that add up and never go below zero."""
-    e = t.account_entries
     problems, running, negative = [], {}, set()
-    for psn_no, seq, amount, before, after in conn.execute(
-            select(e.c.psn_no, e.c.seq, e.c.amount_fen, e.c.balance_before_fen, e.c.balance_after_fen)
-            .order_by(e.c.psn_no, e.c.seq)):
+    for psn_no, seq, amount, before, after in uow.consistency.account_chains():
         expected_seq, balance = running.get(psn_no, (1, 0))
         if seq != expected_seq or before != balance or after != before + amount:
             problems.append(Problem("C_ACCOUNT_CHAIN", f"个人账户 {psn_no} 的第 {seq} 笔变动与前一笔衔接不上"))
@@ -126,7 +149,7 @@ def account_chains(conn: Connection, stored: Stored) -> list[Problem]:
     return problems
 
 
-def account_movements_match(conn: Connection, stored: Stored) -> list[Problem]:
+def account_movements_match(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     expected: dict[tuple, int] = defaultdict(int)
     for row in stored.settlements:
         effect = stored.effect(row)
@@ -136,16 +159,13 @@ def account_movements_match(conn: Connection, stored: Stored) -> list[Problem]:
             expected[(row["setl_id"], row["psn_no"])] -= row["acct_pay_fen"]
         if row["acct_mulaid_pay_fen"]:
             expected[(row["setl_id"], effect[0].get("family_psn_no"))] -= row["acct_mulaid_pay_fen"]
-    e = t.account_entries
-    actual = {(setl_id, psn_no): int(fen) for setl_id, psn_no, fen in conn.execute(
-        select(e.c.setl_id, e.c.psn_no, func.sum(e.c.amount_fen)).where(e.c.setl_id.is_not(None))
-        .group_by(e.c.setl_id, e.c.psn_no)) if int(fen)}
+    actual = uow.consistency.account_movements_by_settlement()
     return [Problem("C_ACCOUNT_MOVEMENT", f"结算 {key[0]} 在个人账户 {key[1]} 的变动为 {actual.get(key, 0)} 分，"
                                           f"结算记载应为 {expected.get(key, 0)} 分")
             for key in sorted(set(expected) | set(actual), key=str) if expected.get(key, 0) != actual.get(key, 0)]
 
 
-def accumulators_match(conn: Connection, stored: Stored) -> list[Problem]:
+def accumulators_match(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     """Year-to-date accumulators = the sum of what the non-reversed settlements booked."""
     expected: dict[tuple, int] = defaultdict(int)
     for row in stored.settlements:
@@ -158,22 +178,14 @@ def accumulators_match(conn: Connection, stored: Stored) -> list[Problem]:
                 amount = int(value) if category == "visits" else repo.to_fen(Decimal(value))
                 if amount:
                     expected[(row["setl_id"], row["psn_no"], row["insutype"], row["year"], category, key)] += sign * amount
-    a = t.accumulator_entries
-    actual = {}
-    for setl_id, psn_no, insutype, year, category, key, amount in conn.execute(
-        select(a.c.setl_id, a.c.psn_no, a.c.insutype, a.c.year, a.c.category, a.c.key, func.sum(a.c.amount))
-        .where(a.c.setl_id != "OPENING").group_by(a.c.setl_id, a.c.psn_no, a.c.insutype, a.c.year, a.c.category, a.c.key)
-    ):
-        if int(amount):
-            actual[(setl_id, psn_no, insutype, year, category, key)] = int(amount)
+    actual = uow.consistency.accumulators_by_settlement()
     return [Problem("C_ACCUMULATOR", f"结算 {key[0]} 的累计值 {key[4]}.{key[5]} 为 {actual.get(key, 0)}，"
                                      f"结算记载应为 {expected.get(key, 0)}")
             for key in sorted(set(expected) | set(actual), key=str) if expected.get(key, 0) != actual.get(key, 0)]
 
 
-def request_log_matches(conn: Connection, stored: Stored) -> list[Problem]:
-    logged = {(code, msgid): infno for code, msgid, infno in conn.execute(
-        select(t.request_log.c.fixmedins_code, t.request_log.c.msgid, t.request_log.c.infno))}
+def request_log_matches(uow: UnitOfWork, stored: Stored) -> list[Problem]:
+    logged = uow.consistency.answered_requests()
     problems = [Problem("C_REQUEST_LOG", f"结算 {row['setl_id']} 没有 msgid {row['medins_setl_id']} 的请求记录")
                 for row in stored.settlements if (row["fixmedins_code"], row["medins_setl_id"]) not in logged]
     settled = {(row["fixmedins_code"], row["medins_setl_id"]) for row in stored.settlements}
@@ -183,11 +195,9 @@ def request_log_matches(conn: Connection, stored: Stored) -> list[Problem]:
     return problems
 
 
-def clearing_applications_disjoint(conn: Connection, stored: Stored) -> list[Problem]:
+def clearing_applications_disjoint(uow: UnitOfWork, stored: Stored) -> list[Problem]:
     """One open clearing application per institution, clearing type and period (3203)."""
-    a = t.clearing_applications
-    rows = conn.execute(select(a.c.clr_appy_evt_id, a.c.fixmedins_code, a.c.clr_type, a.c.begndate, a.c.enddate)
-                        .where(a.c.status == "applied").order_by(a.c.fixmedins_code, a.c.clr_type, a.c.begndate)).all()
+    rows = uow.consistency.open_clearing_applications()
     problems = []
     for earlier, later in zip(rows, rows[1:]):
         if earlier[1:3] == later[1:3] and later[3] <= earlier[4]:
@@ -196,21 +206,18 @@ def clearing_applications_disjoint(conn: Connection, stored: Stored) -> list[Pro
     return problems
 
 
-def ledger_agrees(conn: Connection, stored: Stored) -> list[Problem]:
-    problems = [Problem("C_LEDGER", message) for message in check_ledger(conn)]
+def ledger_agrees(uow: UnitOfWork, stored: Stored) -> list[Problem]:
+    problems = [Problem("C_LEDGER", message) for message in uow.ledger.problems()]
     fund_ledger: dict[str, int] = defaultdict(int)
-    for account, fen in balances(conn, "fund:").items():
+    for account, fen in uow.ledger.balances("fund:").items():
         fund_ledger[account.split(":")[1]] += fen
-    s = t.settlements
-    fund_settled = {region: int(total) for region, total in conn.execute(
-        select(s.c.insuplc_admdvs, func.sum(s.c.fund_pay_sumamt_fen)).group_by(s.c.insuplc_admdvs))}
+    fund_settled = uow.consistency.fund_paid_by_region()
     problems += [Problem("C_LEDGER_FUND", f"统筹区 {region} 的基金账 {fund_ledger.get(region, 0)} 分，"
                                           f"结算合计 {fund_settled.get(region, 0)} 分")
                  for region in sorted(set(fund_ledger) | set(fund_settled))
                  if fund_ledger.get(region, 0) != fund_settled.get(region, 0)]
-    movements = {psn: int(total) for psn, total in conn.execute(
-        select(t.account_entries.c.psn_no, func.sum(t.account_entries.c.amount_fen)).group_by(t.account_entries.c.psn_no))}
-    for account, fen in balances(conn, "psn_acct:").items():
+    movements = uow.consistency.account_totals()
+    for account, fen in uow.ledger.balances("psn_acct:").items():
         psn_no = account.split(":", 1)[1]
         if -fen != movements.get(psn_no, 0):
             problems.append(Problem("C_LEDGER_ACCOUNT", f"个人账户 {psn_no} 的总账 {-fen} 分，"
@@ -218,19 +225,20 @@ def ledger_agrees(conn: Connection, stored: Stored) -> list[Problem]:
     return problems
 
 
-RULES: tuple[Callable[[Connection, Stored], list[Problem]], ...] = (
+RULES: tuple[Callable[[UnitOfWork, Stored], list[Problem]], ...] = (
     settlement_identities, one_active_settlement_per_visit, cancelled_visits_unsettled, settled_lines_kept,
     account_chains, account_movements_match, accumulators_match, request_log_matches,
     clearing_applications_disjoint, ledger_agrees,
 )
 
 
-def find_problems(conn: Connection) -> list[Problem]:
-    stored = Stored.load(conn)
-    return [problem for rule in RULES for problem in rule(conn, stored)]
+def find_problems(uow: UnitOfWork) -> list[Problem]:
+    """Every rule over one read of the unit (run it in a read unit of work: nothing is written)."""
+    stored = Stored.load(uow)
+    return [problem for rule in RULES for problem in rule(uow, stored)]
 
 
-def check_database(conn: Connection, *, limit: int = 50) -> list[str]:
+def check_database(uow: UnitOfWork, *, limit: int = 50) -> list[str]:
     """The problems as lines of text, at most ``limit`` of them and a count of the rest."""
-    errors = [str(problem) for problem in find_problems(conn)]
+    errors = [str(problem) for problem in find_problems(uow)]
     return errors[:limit] + ([f"… 另有 {len(errors) - limit} 条"] if len(errors) > limit else [])

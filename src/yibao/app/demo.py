@@ -14,22 +14,33 @@ import random
 from copy import deepcopy
 import tempfile
 from pathlib import Path
-from typing import Callable
-
-from sqlalchemy import insert, select
+from typing import Callable, Protocol
 
 from yibao.documents.validation import parse_json
 from yibao.documents.render import dumps
 from yibao.sim.world import REGIONS, generate_world
-from yibao.store import tables as t
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from yibao.domain import filing as filing_rules
 
-from . import filings
+from . import actors, filings
 from .agencies import add_agency
 from .importing import ImportResult, import_file
+
+
+class RegistryRepository(Protocol):
+    """``uow.registry`` (store/repositories/registry.py), as the demo reads and extends it; the
+    filings it has are read through ``uow.filings`` (app/filings.py's FilingRepository)."""
+
+    def region_codes(self) -> set[str]: ...
+
+    def add_regions(self, rows: list[dict]) -> None: ...
+
+    def insured_people(self) -> list[dict]:
+        """psn_no, insutype, psn_type, insuplc_admdvs of every insurance, by psn_no."""
+
 
 IMPORT_ORDER = ("hilist", "lmtpric", "selfpay", "institutions", "persons")
 
@@ -84,11 +95,11 @@ def build_demo(
         path = Path(manifest["files"][kind])
         results.append(import_file(database, kind, path, now=now))
         report(f"{kind}: {results[-1].rows} rows from {path}")
-    with database.write() as conn:
-        known = {row[0] for row in conn.execute(select(t.regions.c.admdvs))}
+    with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
+        known = uow.registry.region_codes()
         new = [{"admdvs": admdvs, "name": name} for admdvs, name in REGIONS if admdvs not in known]
         if new:
-            conn.execute(insert(t.regions), new)
+            uow.registry.add_regions(new)
     for line in demo_cross_region(database, now, data_dir, seed):
         report(line)
     # Each region's audit rule base: the standard rules with the region's price ceilings.
@@ -109,16 +120,14 @@ def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed
     are history (made two months ago), so they arrive as an import."""
     rng = random.Random(seed * 7919)
     tokens = []
-    with database.write() as conn:
+    with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
         for admdvs, name in REGIONS:
             token = f"demo-{admdvs}-{rng.getrandbits(48):012x}"
-            add_agency(conn, admdvs, f"{name}医疗保障事务中心", token)
+            add_agency(uow, admdvs, f"{name}医疗保障事务中心", token)
             tokens.append({"agency_code": admdvs, "agency_name": name, "token": token})
-        people = [dict(row) for row in conn.execute(
-            select(t.insurances.c.psn_no, t.insurances.c.insutype, t.insurances.c.psn_type, t.insurances.c.insuplc_admdvs)
-            .order_by(t.insurances.c.psn_no)).mappings()]
-        filed = {row[0] for row in conn.execute(select(t.filings.c.psn_no))}
-        held = {row[0] for row in conn.execute(select(t.qualifications.c.psn_no))}
+        people = uow.registry.insured_people()
+        filed = uow.filings.persons_with_filings()
+        held = uow.filings.persons_with_qualifications()
     _write_csv(data_dir / "agencies.csv", tokens)
     begin = now.date() - dt.timedelta(days=60)
     temporary_end = filing_rules.add_months(begin, 6) - dt.timedelta(days=1)
@@ -148,11 +157,11 @@ def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed
         import_file(database, "filings", data_dir / "filings.csv", now=now)
     qualified = []
     diseases = list(filings.CROSS_PROVINCE_CHRONIC_DISEASES)
-    with database.write() as conn:
+    with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
         for person in people:
             if person["psn_no"] in held or rng.random() >= 0.06:
                 continue
-            row = filings.grant_qualification(conn, now=now, psn_no=person["psn_no"], insutype=person["insutype"],
+            row = filings.grant_qualification(uow, psn_no=person["psn_no"], insutype=person["insutype"],
                                               dise_code=rng.choice(diseases), begndate=now.date().replace(month=1, day=1),
                                               source="agency", created_by=person["insuplc_admdvs"])
             qualified.append({k: row[k] for k in ("qual_no", "psn_no", "insutype", "opsp_dise_code", "opsp_dise_name", "begndate")})

@@ -1,19 +1,62 @@
-"""Filing registry (备案) and 门慢特 qualifications: use cases over the store.
+"""Filing registry (备案) and 门慢特 qualifications: use cases over a unit of work.
 
-Each function runs inside the caller's write transaction (one action = one transaction).
+Each write use case runs inside the caller's unit of work (one action = one transaction);
+``uow.filings`` (store/repositories/filings.py) reads and writes the rows. The settlement's
+readers ``filing_for_visit`` and ``qualified_diseases`` still take the settlement's
+connection (the gateway's hot path) and read through the same repository.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
 
 from yibao.domain import filing as rules
-from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from .errors import GatewayError, new_id
+from .unit_of_work import UnitOfWork
+
+
+class FilingRepository(Protocol):
+    """``uow.filings``: rows come back as plain dicts."""
+
+    def insured_region(self, psn_no: str) -> str | None:
+        """The insured place of the person's first insurance; None when unknown or uninsured."""
+
+    def insurance(self, psn_no: str, insutype: str) -> dict | None: ...
+
+    def open_visits(self, psn_no: str) -> list[dict]:
+        """The person's visits not cancelled."""
+
+    def settled(self, mdtrt_id: str) -> bool:
+        """Whether the visit has a settlement not reversed."""
+
+    def filings_of(self, psn_no: str) -> list[dict]:
+        """Active and ended, by begndate then creation order."""
+
+    def persons_with_filings(self) -> set[str]:
+        """Who has any filing (the demo files only for the others)."""
+
+    def filing(self, filing_no: str) -> dict | None: ...
+
+    def add_filing(self, row: dict) -> None: ...
+
+    def end_filing(self, filing_no: str, *, ended_at: dt.datetime, end_reason: str) -> None:
+        """Status ``cancelled`` with the time and reason."""
+
+    def qualifications_of(self, psn_no: str) -> list[dict]:
+        """By begndate."""
+
+    def persons_with_qualifications(self) -> set[str]: ...
+
+    def qualification(self, qual_no: str) -> dict | None: ...
+
+    def add_qualification(self, row: dict) -> None: ...
+
+    def cancel_qualification(self, qual_no: str, *, ended_at: dt.datetime) -> None: ...
+
 
 # The ten diseases of cross-province 门慢特 direct settlement (NHSA 2024-09-10). The codes
 # follow the national 门慢特病种 code shape; they are the project's reading, to be checked
@@ -41,41 +84,60 @@ def filing_from_row(row: dict) -> rules.Filing:
     )
 
 
+def _store(conn: Connection):
+    from yibao.store.repositories.filings import Repository
+
+    return Repository(conn, None)
+
+
 def filings_of(conn: Connection, psn_no: str) -> list[dict]:
-    rows = conn.execute(select(t.filings).where(t.filings.c.psn_no == psn_no).order_by(t.filings.c.begndate, t.filings.c.filing_id))
-    return [dict(row) for row in rows.mappings()]
+    """On the settlement's connection, for ``filing_for_visit`` (use cases call ``person_filings``)."""
+    return _store(conn).filings_of(psn_no)
+
+
+def qualifications_of(conn: Connection, psn_no: str) -> list[dict]:
+    """On the settlement's connection, for ``qualified_diseases`` (use cases call ``person_qualifications``)."""
+    return _store(conn).qualifications_of(psn_no)
 
 
 def insured_region(conn: Connection, psn_no: str) -> str:
-    insurances = repo.insurances_of(conn, psn_no)
-    if not insurances:
+    """Transitional, for admin routes still handed a bare connection (use cases read ``uow.filings``)."""
+    return _insured_region(_store(conn), psn_no)
+
+
+def _insured_region(filings: FilingRepository, psn_no: str) -> str:
+    region = filings.insured_region(psn_no)
+    if region is None:
         raise GatewayError(f"person {psn_no} not found or not insured")
-    return insurances[0]["insuplc_admdvs"]
+    return region
 
 
-def open_visit_starts(conn: Connection, psn_no: str, dest_admdvs: str) -> list[dt.date]:
+def person_filings(uow: UnitOfWork, psn_no: str) -> list[dict]:
+    return uow.filings.filings_of(psn_no)
+
+
+def open_visit_starts(uow: UnitOfWork, psn_no: str, dest_admdvs: str) -> list[dt.date]:
     """Admission dates of the person's visits in the destination not yet settled (for 补办备案)."""
-    rows = conn.execute(select(t.visits).where(t.visits.c.psn_no == psn_no, t.visits.c.status != "cancelled")).mappings()
-    starts = []
-    for row in rows:
-        if rules.covers(dest_admdvs, row["mdtrtarea_admvs"]) and repo.active_settlement(conn, row["mdtrt_id"]) is None:
-            starts.append(row["begntime"].date())
-    return starts
+    return [row["begntime"].date() for row in uow.filings.open_visits(psn_no)
+            if rules.covers(dest_admdvs, row["mdtrtarea_admvs"]) and not uow.filings.settled(row["mdtrt_id"])]
 
 
 def create_filing(
-    conn: Connection, *, now: dt.datetime, psn_no: str, filing_type: str, dest_admdvs: str, begndate: dt.date,
+    uow: UnitOfWork, *, psn_no: str, filing_type: str, dest_admdvs: str, begndate: dt.date,
     enddate: dt.date | None = None, subtype: str | None = None, commitment_letter: bool = False,
     source: str, created_by: str, replaces: str | None = None,
 ) -> dict:
-    insured = insured_region(conn, psn_no)
-    active = [filing_from_row(row) for row in filings_of(conn, psn_no) if row["status"] == "active"]
+    """File a cross-region visit: the rules of domain/filing.py decide (overlaps with the
+    person's active filings, dates, 补办备案 for visits not yet settled); a refusal writes nothing."""
+    now = uow.now
+    insured = _insured_region(uow.filings, psn_no)
+    active = [filing_from_row(row) for row in uow.filings.filings_of(psn_no) if row["status"] == "active"]
     if replaces:
         active = [f for f in active if f.filing_no != replaces]
     application = rules.FilingApplication(psn_no, insured, filing_type, dest_admdvs, begndate, enddate, subtype, commitment_letter)
     try:
         filing = rules.open_filing(application, filing_no=new_id("FL"), today=now.date(), active=active,
-                                   open_visit_starts=open_visit_starts(conn, psn_no, dest_admdvs))
+                                   open_visit_starts=open_visit_starts(uow, psn_no, dest_admdvs))
     except rules.FilingRefused as refusal:
         raise GatewayError(refusal.message) from None
     row = dict(
@@ -84,41 +146,40 @@ def create_filing(
         commitment_letter=filing.commitment_letter, locked_until=filing.locked_until, status="active",
         source=source, created_by=created_by, replaces_filing_no=replaces, created_at=now, end_reason="",
     )
-    conn.execute(insert(t.filings).values(**row))
+    uow.filings.add_filing(row)
     return row
 
 
-def get_filing(conn: Connection, filing_no: str) -> dict:
-    row = conn.execute(select(t.filings).where(t.filings.c.filing_no == filing_no)).mappings().first()
+def get_filing(uow: UnitOfWork, filing_no: str) -> dict:
+    row = uow.filings.filing(filing_no)
     if row is None:
         raise GatewayError(f"filing {filing_no} not found", "not_found")
-    return dict(row)
-
-
-def end_filing(conn: Connection, filing_no: str, *, now: dt.datetime, reason: str, action: str = "cancelled") -> dict:
-    row = get_filing(conn, filing_no)
-    try:
-        rules.check_can_end(filing_from_row(row), now.date(), action)
-    except rules.FilingRefused as refusal:
-        raise GatewayError(refusal.message) from None
-    conn.execute(update(t.filings).where(t.filings.c.filing_no == filing_no).values(
-        status="cancelled", ended_at=now, end_reason=reason[:200]))
-    row.update(status="cancelled", ended_at=now, end_reason=reason)
     return row
 
 
-def change_filing(conn: Connection, filing_no: str, *, now: dt.datetime, created_by: str, source: str, **changes) -> dict:
+def end_filing(uow: UnitOfWork, filing_no: str, *, reason: str, action: str = "cancelled") -> dict:
+    row = get_filing(uow, filing_no)
+    try:
+        rules.check_can_end(filing_from_row(row), uow.now.date(), action)
+    except rules.FilingRefused as refusal:
+        raise GatewayError(refusal.message) from None
+    uow.filings.end_filing(filing_no, ended_at=uow.now, end_reason=reason[:200])
+    row.update(status="cancelled", ended_at=uow.now, end_reason=reason)
+    return row
+
+
+def change_filing(uow: UnitOfWork, filing_no: str, *, created_by: str, source: str, **changes) -> dict:
     """A change ends the old filing and opens a new one that names it (a new record, not an edit)."""
-    old = get_filing(conn, filing_no)
-    end_filing(conn, filing_no, now=now, reason="changed", action="changed")
-    fields = dict(filing_type=old["filing_type"], dest_admdvs=old["dest_admdvs"], begndate=max(old["begndate"], now.date()),
+    old = get_filing(uow, filing_no)
+    end_filing(uow, filing_no, reason="changed", action="changed")
+    fields = dict(filing_type=old["filing_type"], dest_admdvs=old["dest_admdvs"], begndate=max(old["begndate"], uow.now.date()),
                   enddate=None, subtype=old["subtype"] or None, commitment_letter=False)
     if old["filing_type"] != "long_term" and "enddate" not in changes:
         fields["enddate"] = old["enddate"]
     if "filing_type" in changes and "subtype" not in changes:
         fields["subtype"] = None
     fields.update({key: value for key, value in changes.items() if value is not None})
-    return create_filing(conn, now=now, psn_no=old["psn_no"], source=source, created_by=created_by, replaces=filing_no, **fields)
+    return create_filing(uow, psn_no=old["psn_no"], source=source, created_by=created_by, replaces=filing_no, **fields)
 
 
 def filing_for_visit(conn: Connection, psn_no: str, treatment_admdvs: str, day: dt.date) -> rules.Filing | None:
@@ -128,41 +189,40 @@ def filing_for_visit(conn: Connection, psn_no: str, treatment_admdvs: str, day: 
 # --- qualifications ---------------------------------------------------------------------------
 
 def grant_qualification(
-    conn: Connection, *, now: dt.datetime, psn_no: str, insutype: str, dise_code: str, dise_name: str = "",
+    uow: UnitOfWork, *, psn_no: str, insutype: str, dise_code: str, dise_name: str = "",
     begndate: dt.date, enddate: dt.date | None = None, source: str, created_by: str,
 ) -> dict:
-    if repo.insurance(conn, psn_no, insutype) is None:
+    if uow.filings.insurance(psn_no, insutype) is None:
         raise GatewayError(f"person {psn_no} has no insurance of type {insutype}")
     if enddate is not None and enddate < begndate:
         raise GatewayError("enddate is before begndate")
-    for row in qualifications_of(conn, psn_no):
+    for row in uow.filings.qualifications_of(psn_no):
         if row["status"] == "active" and row["opsp_dise_code"] == dise_code and (row["enddate"] is None or row["enddate"] >= begndate):
             raise GatewayError(f"person {psn_no} already holds qualification {row['qual_no']} for {dise_code}")
     row = dict(qual_no=new_id("QL"), psn_no=psn_no, insutype=insutype, opsp_dise_code=dise_code,
                opsp_dise_name=dise_name or CROSS_PROVINCE_CHRONIC_DISEASES.get(dise_code, ""), begndate=begndate,
-               enddate=enddate, status="active", source=source, created_by=created_by, created_at=now)
-    conn.execute(insert(t.qualifications).values(**row))
+               enddate=enddate, status="active", source=source, created_by=created_by, created_at=uow.now)
+    uow.filings.add_qualification(row)
     return row
 
 
-def qualifications_of(conn: Connection, psn_no: str) -> list[dict]:
-    rows = conn.execute(select(t.qualifications).where(t.qualifications.c.psn_no == psn_no).order_by(t.qualifications.c.begndate))
-    return [dict(row) for row in rows.mappings()]
+def person_qualifications(uow: UnitOfWork, psn_no: str) -> list[dict]:
+    return uow.filings.qualifications_of(psn_no)
 
 
-def get_qualification(conn: Connection, qual_no: str) -> dict:
-    row = conn.execute(select(t.qualifications).where(t.qualifications.c.qual_no == qual_no)).mappings().first()
+def get_qualification(uow: UnitOfWork, qual_no: str) -> dict:
+    row = uow.filings.qualification(qual_no)
     if row is None:
         raise GatewayError(f"qualification {qual_no} not found", "not_found")
-    return dict(row)
+    return row
 
 
-def cancel_qualification(conn: Connection, qual_no: str, *, now: dt.datetime) -> dict:
-    row = get_qualification(conn, qual_no)
+def cancel_qualification(uow: UnitOfWork, qual_no: str) -> dict:
+    row = get_qualification(uow, qual_no)
     if row["status"] != "active":
         raise GatewayError(f"qualification {qual_no} is {row['status']}")
-    conn.execute(update(t.qualifications).where(t.qualifications.c.qual_no == qual_no).values(status="cancelled", ended_at=now))
-    row.update(status="cancelled", ended_at=now)
+    uow.filings.cancel_qualification(qual_no, ended_at=uow.now)
+    row.update(status="cancelled", ended_at=uow.now)
     return row
 
 

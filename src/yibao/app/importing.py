@@ -22,11 +22,9 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import Connection, insert, select, update
-
 from yibao.documents.policy_document import parse_policy
 from yibao.documents.render import dumps
 from yibao.documents.validation import Amount, NonNegative, Ratio, parse_json
@@ -34,13 +32,38 @@ from yibao.domain.errors import SettlementRefused
 from yibao.domain.filing import DEFAULT_SUBTYPE, SUBTYPES, add_months
 from yibao.sim.idnumbers import is_valid_certno
 from yibao.store import repository as repo
-from yibao.store import tables as t
 from yibao.store.database import Database
 
-from . import ledger
+from . import actors, ledger
 from .errors import new_id
+from .unit_of_work import UnitOfWork
 
 KINDS = ("policy", "hilist", "lmtpric", "selfpay", "institutions", "persons", "filings")
+
+
+class ImportRepository(Protocol):
+    """``uow.imports`` (store/repositories/imports.py). Persons are locked and read through
+    ``uow.persons``, opening entries posted through ``uow.ledger``, filings added through
+    ``uow.filings.add_filing``."""
+
+    def policy_document(self, admdvs: str, insutype: str, valid_from: dt.date) -> str | None: ...
+
+    def add_policy(self, row: dict) -> None: ...
+
+    def upsert(self, table: str, key_columns: tuple[str, ...], rows: list[dict]) -> None:
+        """hilist | lmtpric | selfpay | institutions | persons | insurances, by natural key."""
+
+    def bump_catalogue_version(self) -> None:
+        """Every worker stops using its cached catalogue entries when the import commits."""
+
+    def with_account_entries(self, psn_nos: list[str]) -> set[str]: ...
+
+    def account_balances(self, psn_nos: list[str]) -> dict[str, Decimal]: ...
+
+    def open_account(self, psn_no: str, balance: Decimal, *, actor: str) -> None:
+        """The ``opening`` entry of an account without entries."""
+
+    def filed(self, psn_no: str, filing_type: str, dest_admdvs: str, begndate: dt.date) -> bool: ...
 
 
 class ImportError_(Exception):
@@ -265,31 +288,42 @@ def hash_secret(secret: str, salt: str) -> str:
 def import_file(
     database: Database, kind: str, path: Path, *, now: dt.datetime, progress: Callable[[int, int], None] | None = None
 ) -> ImportResult:
+    """Validate the whole file, then write it in one unit of work (all or nothing per file)."""
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
     if kind not in KINDS:
         raise ImportError_(f"unknown import kind '{kind}' (one of {', '.join(KINDS)})")
     if kind == "policy":
-        return _import_policies(database, path, now)
+        parsed = _parse_policies(path)
+        with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
+            return import_policies(uow, path, parsed)
     rows = validate_rows(kind, path, read_rows(path))
     refuse_duplicate_keys(kind, path, rows)
+    with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
+        return import_rows(uow, kind, path, rows, progress=progress)
+
+
+def import_rows(uow: UnitOfWork, kind: str, path: Path, rows: list[BaseModel], *,
+                progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Write validated rows of one file in batches of 500, reporting progress after each."""
     result = ImportResult(kind, str(path), len(rows), len(rows))
     writer = _WRITERS[kind]
-    with database.write() as conn:
+    if kind == "persons":
+        _check_family_links(uow, path, rows)
+    if kind == "filings":
+        _check_filing_persons(uow, path, rows)
+    for start in range(0, len(rows), 500):
+        batch = rows[start:start + 500]
         if kind == "persons":
-            _check_family_links(conn, path, rows)
-        if kind == "filings":
-            _check_filing_persons(conn, path, rows)
-        for start in range(0, len(rows), 500):
-            batch = rows[start:start + 500]
-            if kind == "persons":
-                _write_persons(conn, batch, now, result=result, first_number=start + 1, source=path.name)
-            else:
-                writer(conn, batch, now)
-            if progress:
-                progress(min(start + 500, len(rows)), len(rows))
+            _write_persons(uow, batch, result=result, first_number=start + 1, source=path.name)
+        else:
+            writer(uow, batch)
+        if progress:
+            progress(min(start + 500, len(rows)), len(rows))
     return result
 
 
-def _import_policies(database: Database, path: Path, now: dt.datetime) -> ImportResult:
+def _parse_policies(path: Path) -> list[tuple[dict, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -304,67 +338,57 @@ def _import_policies(database: Database, path: Path, now: dt.datetime) -> Import
     except SettlementRefused as exc:
         raise ImportError_(f"{path}: {exc.message}") from None
     refuse_duplicate_keys("policy", path, [policy for _, policy in parsed])
+    return parsed
+
+
+def import_policies(uow: UnitOfWork, path: Path, parsed: list[tuple[dict, Any]]) -> ImportResult:
+    """New policies are written; one already imported with the same content is skipped, with
+    other content refused (settlements refer to it)."""
     written = 0
-    with database.write() as conn:
-        for document, policy in parsed:
-            text = dumps(document, indent=None)
-            existing = conn.execute(
-                select(t.policies.c.document).where(
-                    t.policies.c.admdvs == policy.admdvs,
-                    t.policies.c.insutype == policy.insutype,
-                    t.policies.c.valid_from == policy.valid_from,
+    for document, policy in parsed:
+        text = dumps(document, indent=None)
+        existing = uow.imports.policy_document(policy.admdvs, policy.insutype, policy.valid_from)
+        if existing is not None:
+            if json.loads(existing) != json.loads(text):
+                raise ImportError_(
+                    f"{path}: policy {policy.admdvs}/{policy.insutype} from {policy.valid_from} is already "
+                    "imported with other content; settlements refer to it, so import the change with a "
+                    "later valid_from instead"
                 )
-            ).scalar_one_or_none()
-            if existing is not None:
-                if json.loads(existing) != json.loads(text):
-                    raise ImportError_(
-                        f"{path}: policy {policy.admdvs}/{policy.insutype} from {policy.valid_from} is already "
-                        "imported with other content; settlements refer to it, so import the change with a "
-                        "later valid_from instead"
-                    )
-                continue
-            conn.execute(insert(t.policies).values(
-                admdvs=policy.admdvs, insutype=policy.insutype, valid_from=policy.valid_from,
-                valid_to=policy.valid_to, name=policy.name, document=text, imported_at=now))
-            written += 1
+            continue
+        uow.imports.add_policy(dict(
+            admdvs=policy.admdvs, insutype=policy.insutype, valid_from=policy.valid_from,
+            valid_to=policy.valid_to, name=policy.name, document=text, imported_at=uow.now))
+        written += 1
     return ImportResult("policy", str(path), len(parsed), written)
 
 
-def _upsert(conn: Connection, table, key_columns: tuple[str, ...], values: list[dict]) -> None:
-    for row in values:
-        condition = [getattr(table.c, column) == row[column] for column in key_columns]
-        if conn.execute(select(*[getattr(table.c, c) for c in key_columns]).where(*condition)).first():
-            conn.execute(update(table).where(*condition).values(**row))
-        else:
-            conn.execute(insert(table).values(**row))
+def _write_hilist(uow, rows):
+    uow.imports.upsert("hilist", KEYS["hilist"], [row.model_dump() for row in rows])
+    uow.imports.bump_catalogue_version()  # every worker stops using its cached entries
 
 
-def _write_hilist(conn, rows, now):
-    _upsert(conn, t.hilist, KEYS["hilist"], [row.model_dump() for row in rows])
-    repo.bump_catalogue_version(conn)  # every worker stops using its cached entries
-
-
-def _write_lmtpric(conn, rows, now):
+def _write_lmtpric(uow, rows):
     values = []
     for row in rows:
         data = row.model_dump()
         data["hilist_pric_uplmt_amt"] = f"{row.hilist_pric_uplmt_amt:f}"
         values.append(data)
-    _upsert(conn, t.lmtpric, KEYS["lmtpric"], values)
-    repo.bump_catalogue_version(conn)
+    uow.imports.upsert("lmtpric", KEYS["lmtpric"], values)
+    uow.imports.bump_catalogue_version()
 
 
-def _write_selfpay(conn, rows, now):
+def _write_selfpay(uow, rows):
     values = []
     for row in rows:
         data = row.model_dump()
         data["selfpay_prop"] = f"{row.selfpay_prop:f}"
         values.append(data)
-    _upsert(conn, t.selfpay, KEYS["selfpay"], values)
-    repo.bump_catalogue_version(conn)
+    uow.imports.upsert("selfpay", KEYS["selfpay"], values)
+    uow.imports.bump_catalogue_version()
 
 
-def _write_institutions(conn, rows, now):
+def _write_institutions(uow, rows):
     values = []
     for row in rows:
         salt = secrets.token_hex(8)
@@ -373,34 +397,34 @@ def _write_institutions(conn, rows, now):
             fixmedins_type=row.fixmedins_type, medins_lv=row.medins_lv, admdvs=row.admdvs,
             secret_salt=salt, secret_hash=hash_secret(row.secret, salt),
         ))
-    _upsert(conn, t.institutions, KEYS["institutions"], values)
+    uow.imports.upsert("institutions", KEYS["institutions"], values)
 
 
-def _check_family_links(conn: Connection, path: Path, rows: list[PersonRow]) -> None:
+def _check_family_links(uow: UnitOfWork, path: Path, rows: list[PersonRow]) -> None:
     in_file = {row.psn_no for row in rows}
     for number, row in enumerate(rows, start=1):
-        if row.family_psn_no and row.family_psn_no not in in_file and repo.person(conn, row.family_psn_no) is None:
+        if row.family_psn_no and row.family_psn_no not in in_file and uow.persons.get(row.family_psn_no) is None:
             raise ImportError_(f"{path}: row {number}, column family_psn_no: unknown person {row.family_psn_no}")
 
 
-def _check_filing_persons(conn: Connection, path: Path, rows: list[FilingRow]) -> None:
+def _check_filing_persons(uow: UnitOfWork, path: Path, rows: list[FilingRow]) -> None:
     for number, row in enumerate(rows, start=1):
-        if repo.person(conn, row.psn_no) is None:
+        if uow.persons.get(row.psn_no) is None:
             raise ImportError_(f"{path}: row {number}, column psn_no: unknown person {row.psn_no}")
 
 
-def _write_persons(conn, rows, now, *, result: ImportResult, first_number: int = 1, source: str = ""):
+def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number: int = 1, source: str = ""):
     """Identity and insurance fields only. The stated balance opens the account of a person
     without account entries; an existing account is never touched (a different stated
     balance is counted in ``result`` and otherwise ignored)."""
     for psn_no in sorted({row.psn_no for row in rows}):  # persons first, in one order (no lock cycles)
-        repo.lock_person(conn, psn_no)
+        uow.persons.lock([psn_no])  # docs/locking.md, rank 3, one person at a time as before
     for row in rows:
-        _upsert(conn, t.persons, KEYS["persons"], [dict(
+        uow.imports.upsert("persons", KEYS["persons"], [dict(
             psn_no=row.psn_no, psn_cert_type=row.psn_cert_type, certno=row.certno, psn_name=row.psn_name,
             gend=row.gend, brdy=row.brdy, card_no=row.card_no, family_psn_no=row.family_psn_no,
         )])
-        _upsert(conn, t.insurances, ("psn_no", "insutype"), [dict(
+        uow.imports.upsert("insurances", ("psn_no", "insutype"), [dict(
             psn_no=row.psn_no, insutype=row.insutype, psn_type=row.psn_type,
             insuplc_admdvs=row.insuplc_admdvs, cvlserv_flag=row.cvlserv_flag,
             assistance_group=row.assistance_group, psn_insu_stas="1",
@@ -410,9 +434,8 @@ def _write_persons(conn, rows, now, *, result: ImportResult, first_number: int =
         return
     # Read after the upserts: on PostgreSQL the updated or inserted person rows are locked,
     # so a settlement or a concurrent import of the same person waits for this transaction.
-    with_entries = set(conn.execute(
-        select(t.account_entries.c.psn_no).where(t.account_entries.c.psn_no.in_(stating)).distinct()).scalars())
-    balances = repo.account_balances(conn, sorted(with_entries)) if with_entries else {}
+    with_entries = uow.imports.with_account_entries(stating)
+    balances = uow.imports.account_balances(sorted(with_entries)) if with_entries else {}
     for number, row in enumerate(rows, start=first_number):
         if row.acct_balance is None:
             continue
@@ -422,25 +445,20 @@ def _write_persons(conn, rows, now, *, result: ImportResult, first_number: int =
                 result.balance_ignored_rows.append(number)
             continue
         if row.acct_balance:
-            repo.add_account_entry(conn, row.psn_no, row.acct_balance, "opening", None, now,
-                                   actor=f"import:{source}"[:200])
+            uow.imports.open_account(row.psn_no, row.acct_balance, actor=f"import:{source}"[:200])
             entry = ledger.account_movement_entry(row.psn_no, row.insuplc_admdvs, repo.to_fen(row.acct_balance),
                                                   f"opening:{row.psn_no}")
-            ledger.post(conn, entry, now)
+            uow.ledger.post(entry)
             result.openings += 1
 
 
-def _write_filings(conn, rows, now):
+def _write_filings(uow: UnitOfWork, rows):
     for row in rows:
-        exists = conn.execute(select(t.filings.c.filing_id).where(
-            t.filings.c.psn_no == row.psn_no, t.filings.c.filing_type == row.filing_type,
-            t.filings.c.dest_admdvs == row.dest_admdvs, t.filings.c.begndate == row.begndate,
-        )).first()
-        if not exists:
+        if not uow.imports.filed(row.psn_no, row.filing_type, row.dest_admdvs, row.begndate):
             values = row.model_dump()
             values["subtype"] = row.subtype or DEFAULT_SUBTYPE[row.filing_type]
-            conn.execute(insert(t.filings).values(
-                **values, created_at=now, filing_no=new_id("FL"), status="active", source="import", created_by="import",
+            uow.filings.add_filing(dict(
+                **values, created_at=uow.now, filing_no=new_id("FL"), status="active", source="import", created_by="import",
                 end_reason="", locked_until=add_months(row.begndate, 6) if row.commitment_letter else None))
 
 
@@ -449,4 +467,5 @@ _WRITERS = {
     "institutions": _write_institutions, "persons": _write_persons, "filings": _write_filings,
 }
 
-__all__ = ["KEYS", "KINDS", "ImportError_", "ImportResult", "import_file", "hash_secret", "refuse_duplicate_keys"]
+__all__ = ["KEYS", "KINDS", "ImportError_", "ImportResult", "import_file", "import_policies", "import_rows", "hash_secret",
+           "refuse_duplicate_keys"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from .common import DB_OPTION, NOW_OPTION, OPERATOR_OPTION, _database, _fail, _operator, _print_rows, _setup, app
+from .common import DB_OPTION, NOW_OPTION, OPERATOR_OPTION, _fail, _operator, _print_rows, _setup, app
 
 
 account_app = typer.Typer(help="Personal accounts (个人账户): balance, movements, explicit adjustments.",
@@ -38,12 +38,15 @@ def account_adjust(
 def account_show(psn_no: str = typer.Argument(...), db: str = DB_OPTION,
                  fmt: str = typer.Option("table", "--format", help="table | csv | json")) -> None:
     """A personal account: its balance and every movement."""
+    from yibao.app import actors
     from yibao.app.accounts import account_view
     from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
+    database, clock = _setup(db, None)
     try:
-        with _database(db).read() as conn:
-            view = account_view(conn, psn_no)
+        with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
+            view = account_view(uow, psn_no)
     except GatewayError as exc:
         _fail(exc.message, 2)
     if fmt == "json":

@@ -178,10 +178,13 @@ def his(
 @app.command()
 def check(db: str = DB_OPTION) -> None:
     """Check that balances, accumulators, ledger and request log agree with the settlements."""
+    from yibao.app import actors
     from yibao.app.consistency import check_database
+    from yibao.store.unit_of_work import SqlUnitOfWork
 
-    with _database(db).read() as conn:
-        errors = check_database(conn)
+    database, clock = _setup(db, None)
+    with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
+        errors = check_database(uow)
     for error in errors:
         typer.echo(error)
     if errors:

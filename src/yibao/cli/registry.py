@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _database, _date, _fail, _print_rows, _setup, _write, app
+from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _database, _date, _fail, _print_rows, _setup, app
 
 
 filing_app = typer.Typer(help="Cross-region filings (备案) for agencies.", no_args_is_help=True)
@@ -14,6 +14,21 @@ app.add_typer(filing_app, name="filing")
 app.add_typer(qualification_app, name="qualification")
 app.add_typer(agency_app, name="agency")
 app.add_typer(stats_app, name="stats")
+
+def _unit(database, now, action, *, write: bool = True):
+    """One use case in one unit of work; a refusal exits 2 with its message. The registry's
+    commands record no action-log row (the agency they act for is stored with the filing), so
+    the unit's actor is the platform itself."""
+    from yibao.app import actors
+    from yibao.app.errors import GatewayError
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
+    try:
+        with SqlUnitOfWork(database, actors.SYSTEM, now, write=write) as uow:
+            return action(uow)
+    except GatewayError as exc:
+        _fail(exc.message, 2)
+
 
 FILING_COLUMNS = ("filing_no", "psn_no", "filing_type", "subtype", "dest_admdvs", "begndate", "enddate", "status",
                   "commitment_letter", "locked_until", "source", "created_by", "replaces_filing_no")
@@ -37,8 +52,8 @@ def filing_create(
 
     database, clock = _setup(db, now_option)
     now = clock()
-    row = _write(database, lambda conn: filings.create_filing(
-        conn, now=now, psn_no=psn_no, filing_type=filing_type, dest_admdvs=dest,
+    row = _unit(database, now, lambda uow: filings.create_filing(
+        uow, psn_no=psn_no, filing_type=filing_type, dest_admdvs=dest,
         begndate=_date(begin, "--begin") or now.date(), enddate=_date(end, "--end"), subtype=subtype,
         commitment_letter=commitment, source="agency", created_by=agency))
     _print_rows([{k: row[k] for k in FILING_COLUMNS}], "table", "filing created")
@@ -49,8 +64,8 @@ def filing_list(psn_no: str = typer.Argument(...), db: str = DB_OPTION, fmt: str
     """A person's filings."""
     from yibao.app import filings
 
-    with _database(db).read() as conn:
-        rows = filings.filings_of(conn, psn_no)
+    database, clock = _setup(db, None)
+    rows = _unit(database, clock(), lambda uow: filings.person_filings(uow, psn_no), write=False)
     _print_rows([{k: row[k] for k in FILING_COLUMNS} for row in rows], fmt, f"filings of {psn_no}")
 
 
@@ -61,7 +76,7 @@ def filing_cancel(filing_no: str = typer.Argument(...), reason: str = typer.Opti
     from yibao.app import filings
 
     database, clock = _setup(db, now)
-    row = _write(database, lambda conn: filings.end_filing(conn, filing_no, now=clock(), reason=reason or "cancelled"))
+    row = _unit(database, clock(), lambda uow: filings.end_filing(uow, filing_no, reason=reason or "cancelled"))
     typer.echo(f"filing {row['filing_no']} cancelled")
 
 
@@ -80,8 +95,8 @@ def filing_change(
     from yibao.app import filings
 
     database, clock = _setup(db, now)
-    row = _write(database, lambda conn: filings.change_filing(
-        conn, filing_no, now=clock(), created_by=agency, source="agency", dest_admdvs=dest, filing_type=filing_type,
+    row = _unit(database, clock(), lambda uow: filings.change_filing(
+        uow, filing_no, created_by=agency, source="agency", dest_admdvs=dest, filing_type=filing_type,
         subtype=subtype, enddate=_date(end, "--end")))
     _print_rows([{k: row[k] for k in FILING_COLUMNS}], "table", f"filing {filing_no} changed")
 
@@ -102,8 +117,8 @@ def qualification_grant(
 
     database, clock = _setup(db, now_option)
     now = clock()
-    row = _write(database, lambda conn: filings.grant_qualification(
-        conn, now=now, psn_no=psn_no, insutype=insutype, dise_code=disease, begndate=_date(begin, "--begin") or now.date(),
+    row = _unit(database, now, lambda uow: filings.grant_qualification(
+        uow, psn_no=psn_no, insutype=insutype, dise_code=disease, begndate=_date(begin, "--begin") or now.date(),
         enddate=_date(end, "--end"), source="agency", created_by=agency))
     typer.echo(f"qualification {row['qual_no']}: {psn_no} {disease} {row['opsp_dise_name']} from {row['begndate']}")
 
@@ -113,8 +128,8 @@ def qualification_list(psn_no: str = typer.Argument(...), db: str = DB_OPTION, f
     """A person's qualifications."""
     from yibao.app import filings
 
-    with _database(db).read() as conn:
-        rows = filings.qualifications_of(conn, psn_no)
+    database, clock = _setup(db, None)
+    rows = _unit(database, clock(), lambda uow: filings.person_qualifications(uow, psn_no), write=False)
     _print_rows([{k: row[k] for k in ("qual_no", "insutype", "opsp_dise_code", "opsp_dise_name", "begndate", "enddate",
                                       "status", "source")} for row in rows], fmt, f"qualifications of {psn_no}")
 
@@ -125,7 +140,7 @@ def qualification_cancel(qual_no: str = typer.Argument(...), db: str = DB_OPTION
     from yibao.app import filings
 
     database, clock = _setup(db, now)
-    _write(database, lambda conn: filings.cancel_qualification(conn, qual_no, now=clock()))
+    _unit(database, clock(), lambda uow: filings.cancel_qualification(uow, qual_no))
     typer.echo(f"qualification {qual_no} cancelled")
 
 
@@ -135,7 +150,8 @@ def agency_add(code: str = typer.Argument(..., help="the region it administers")
     """Create an agency (or give it a new token); prints the token once."""
     from yibao.app.agencies import add_agency
 
-    token = _write(_database(db), lambda conn: add_agency(conn, code, name))
+    database, clock = _setup(db, None)
+    token = _unit(database, clock(), lambda uow: add_agency(uow, code, name))
     typer.echo(f"agency {code} {name}: Authorization: Bearer {code}:{token}")
 
 

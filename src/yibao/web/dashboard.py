@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.analytics.flows import flows_for_month, totals_by_scope
-from yibao.app import agencies, clearing, prepayment, supervision
+from yibao.app import actors, agencies, clearing, prepayment, supervision
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
 from yibao.app.platform import Platform
 from yibao.store.repository import from_fen
@@ -85,8 +85,8 @@ def build_router(platform: Platform) -> APIRouter:
                 return None
         except ValueError:
             return None
-        with database.read() as conn:
-            row = agencies.get(conn, code)
+        with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
+            row = agencies.get(uow, code)
         if row is None or not hmac.compare_digest(signature, _sign(code, int(expiry), row["token_hash"])):
             return None
         return row
@@ -109,8 +109,8 @@ def build_router(platform: Platform) -> APIRouter:
         code, token = (form.get("agency_code") or [""])[0].strip(), (form.get("token") or [""])[0].strip()
         agency = None
         if "\x00" not in code + token and len(code) <= 6:  # PostgreSQL compares no NUL; codes are six digits
-            with database.read() as conn:
-                agency = agencies.authenticate(conn, code, token)
+            with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
+                agency = agencies.authenticate(uow, code, token)
         if agency is None:
             return RedirectResponse("/dashboard/login?error=" + quote("机构编码或令牌不正确"), status_code=303)
         expiry = now_seconds() + SESSION_SECONDS

@@ -8,9 +8,10 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app import filings
+from yibao.app import actors, filings
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
+from yibao.store.unit_of_work import SqlUnitOfWork
 from ..access import check_envelope_region
 from ..readers import moment, node, text
 from ..registry import Request, transaction
@@ -34,6 +35,12 @@ def insured_here(conn: Connection, request: Request, psn_no: str) -> dict:
     return insurance
 
 
+def unit(conn: Connection, request: Request) -> SqlUnitOfWork:
+    """The filing use cases' unit of work inside the request's transaction (which the dispatcher
+    opened, holding the msgid lock and the request log, and commits), the institution acting."""
+    return SqlUnitOfWork.joining(conn, actors.institution(request.institution["fixmedins_code"], request.msgid), request.now)
+
+
 @transaction("2501", "转院备案", writes=True)
 def referral_filing(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "refmedin")
@@ -44,9 +51,10 @@ def referral_filing(platform: Platform, conn: Connection, request: Request) -> d
     text(data, "reflin_medins_no", where)
     begin = moment(data, "begndate", where, required=False) or moment(data, "refl_date", where, required=False) or request.now
     end = moment(data, "enddate", where, required=False)
-    row = filings.create_filing(
-        conn, now=request.now, psn_no=psn_no, filing_type="referral", dest_admdvs=dest, begndate=begin.date(),
-        enddate=end.date() if end else None, source="his", created_by=request.institution["fixmedins_code"])
+    with unit(conn, request) as uow:
+        row = filings.create_filing(
+            uow, psn_no=psn_no, filing_type="referral", dest_admdvs=dest, begndate=begin.date(),
+            enddate=end.date() if end else None, source="his", created_by=request.institution["fixmedins_code"])
     return {"result": {"trt_dcla_detl_sn": row["filing_no"]}}
 
 
@@ -54,10 +62,11 @@ def referral_filing(platform: Platform, conn: Connection, request: Request) -> d
 def referral_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     filing_no = text(data, "trt_dcla_detl_sn", "input.data")
-    row = filings.get_filing(conn, filing_no)
-    if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
-        raise GatewayError(f"filing {filing_no} was not made by this institution for this person")
-    filings.end_filing(conn, filing_no, now=request.now, reason=text(data, "memo", "input.data", required=False) or "cancelled by HIS")
+    with unit(conn, request) as uow:
+        row = filings.get_filing(uow, filing_no)
+        if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
+            raise GatewayError(f"filing {filing_no} was not made by this institution for this person")
+        filings.end_filing(uow, filing_no, reason=text(data, "memo", "input.data", required=False) or "cancelled by HIS")
     return {}
 
 
@@ -68,11 +77,12 @@ def chronic_filing(platform: Platform, conn: Connection, request: Request) -> di
     psn_no = text(data, "psn_no", where)
     insurance = insured_here(conn, request, psn_no)
     end = moment(data, "enddate", where, required=False)
-    row = filings.grant_qualification(
-        conn, now=request.now, psn_no=psn_no, insutype=text(data, "insutype", where, required=False, default=insurance["insutype"]),
-        dise_code=text(data, "opsp_dise_code", where), dise_name=text(data, "opsp_dise_name", where, required=False),
-        begndate=moment(data, "begndate", where).date(), enddate=end.date() if end else None,
-        source="his", created_by=request.institution["fixmedins_code"])
+    with unit(conn, request) as uow:
+        row = filings.grant_qualification(
+            uow, psn_no=psn_no, insutype=text(data, "insutype", where, required=False, default=insurance["insutype"]),
+            dise_code=text(data, "opsp_dise_code", where), dise_name=text(data, "opsp_dise_name", where, required=False),
+            begndate=moment(data, "begndate", where).date(), enddate=end.date() if end else None,
+            source="his", created_by=request.institution["fixmedins_code"])
     return {"result": {"trt_dcla_detl_sn": row["qual_no"]}}
 
 
@@ -80,10 +90,11 @@ def chronic_filing(platform: Platform, conn: Connection, request: Request) -> di
 def chronic_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     qual_no = text(data, "trt_dcla_detl_sn", "input.data")
-    row = filings.get_qualification(conn, qual_no)
-    if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
-        raise GatewayError(f"qualification {qual_no} was not filed by this institution for this person")
-    filings.cancel_qualification(conn, qual_no, now=request.now)
+    with unit(conn, request) as uow:
+        row = filings.get_qualification(uow, qual_no)
+        if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
+            raise GatewayError(f"qualification {qual_no} was not filed by this institution for this person")
+        filings.cancel_qualification(uow, qual_no)
     return {}
 
 
@@ -95,11 +106,13 @@ def date_text(value: dt.date | None) -> str:
 def chronic_query(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     psn_no = text(data, "psn_no", "input.data")
+    with unit(conn, request) as uow:
+        rows = filings.person_qualifications(uow, psn_no)
     return {"feedetail": [
         {"psn_no": psn_no, "insutype": row["insutype"], "opsp_dise_code": row["opsp_dise_code"],
          "opsp_dise_name": row["opsp_dise_name"], "begndate": date_text(row["begndate"]), "enddate": date_text(row["enddate"]),
          "trt_dcla_detl_sn": row["qual_no"], "vali_flag": "1" if row["status"] == "active" else "0"}
-        for row in filings.qualifications_of(conn, psn_no)
+        for row in rows
     ]}
 
 
@@ -111,7 +124,9 @@ def referral_query(platform: Platform, conn: Connection, request: Request) -> di
     if person is None:
         raise GatewayError(f"person {psn_no} not found")
     rows = []
-    for row in filings.filings_of(conn, psn_no):
+    with unit(conn, request) as uow:
+        filed = filings.person_filings(uow, psn_no)
+    for row in filed:
         rows.append({
             "dcla_souc": row["source"], "psn_no": psn_no, "psn_name": person["psn_name"],
             "psn_cert_type": person["psn_cert_type"], "certno": person["certno"], "gend": person["gend"],

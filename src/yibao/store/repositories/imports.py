@@ -1,0 +1,63 @@
+"""What an import file writes (app/importing.py): policies, catalogue rows, institutions,
+persons and insurances, opening account entries and imported filings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import insert, select, update
+
+from .. import repository as repo
+from .. import tables as t
+
+# The tables an import writes by natural key, by the name the use case gives them.
+TABLES = {"hilist": t.hilist, "lmtpric": t.lmtpric, "selfpay": t.selfpay, "institutions": t.institutions,
+          "persons": t.persons, "insurances": t.insurances}
+
+
+class Repository:
+    def __init__(self, conn, now: dt.datetime):
+        self.conn, self.now = conn, now
+
+    def policy_document(self, admdvs: str, insutype: str, valid_from: dt.date) -> str | None:
+        """The stored document text of the policy with this key, if any."""
+        return self.conn.execute(select(t.policies.c.document).where(
+            t.policies.c.admdvs == admdvs, t.policies.c.insutype == insutype, t.policies.c.valid_from == valid_from,
+        )).scalar_one_or_none()
+
+    def add_policy(self, row: dict) -> None:
+        self.conn.execute(insert(t.policies).values(**row))
+
+    def upsert(self, table: str, key_columns: tuple[str, ...], rows: list[dict]) -> None:
+        """Each row updates the stored row with its key, or is inserted (one row at a time, in order)."""
+        table = TABLES[table]
+        for row in rows:
+            condition = [getattr(table.c, column) == row[column] for column in key_columns]
+            if self.conn.execute(select(*[getattr(table.c, c) for c in key_columns]).where(*condition)).first():
+                self.conn.execute(update(table).where(*condition).values(**row))
+            else:
+                self.conn.execute(insert(table).values(**row))
+
+    def bump_catalogue_version(self) -> None:
+        repo.bump_catalogue_version(self.conn)
+
+    def with_account_entries(self, psn_nos: list[str]) -> set[str]:
+        """Those of the persons whose account has at least one entry."""
+        return set(self.conn.execute(select(t.account_entries.c.psn_no)
+                                     .where(t.account_entries.c.psn_no.in_(psn_nos)).distinct()).scalars())
+
+    def account_balances(self, psn_nos: list[str]) -> dict[str, Decimal]:
+        """Yuan, from each person's last entry (absent: no entries)."""
+        return repo.account_balances(self.conn, psn_nos)
+
+    def open_account(self, psn_no: str, balance: Decimal, *, actor: str) -> None:
+        """The ``opening`` entry of an account without entries."""
+        repo.add_account_entry(self.conn, psn_no, balance, "opening", None, self.now, actor=actor)
+
+    def filed(self, psn_no: str, filing_type: str, dest_admdvs: str, begndate: dt.date) -> bool:
+        """Whether a filing with this natural key (any status) is stored."""
+        return self.conn.execute(select(t.filings.c.filing_id).where(
+            t.filings.c.psn_no == psn_no, t.filings.c.filing_type == filing_type,
+            t.filings.c.dest_admdvs == dest_admdvs, t.filings.c.begndate == begndate,
+        )).first() is not None
