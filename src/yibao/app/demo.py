@@ -103,9 +103,7 @@ def build_demo(
     for line in demo_cross_region(database, now, data_dir, seed):
         report(line)
     # Each region's audit rule base: the standard rules with the region's price ceilings.
-    from yibao.store.unit_of_work import SqlUnitOfWork
-
-    from . import actors, audit
+    from . import audit
 
     with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
         packages = audit.import_knowledge_file(uow, "price_ceilings", data_dir / "lmtpric.csv")
