@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException
 
-from yibao.app import actors, agencies, filings
+from yibao.app import actors, agencies
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
@@ -19,7 +19,6 @@ from .common import AdminContext
 
 def build_router(platform: Platform) -> APIRouter:
     router = APIRouter(prefix="/admin/api", tags=["admin"])
-    database = platform.database
 
     def agency(authorization: str = Header(default="", description="Bearer <agency_code>:<token>")) -> dict:
         scheme, _, credential = authorization.partition(" ")
@@ -32,24 +31,7 @@ def build_router(platform: Platform) -> APIRouter:
             raise HTTPException(401, "unknown agency or wrong token")
         return found
 
-    def for_person(conn, who: dict, psn_no: str) -> str:
-        try:
-            region = filings.insured_region(conn, psn_no)
-        except GatewayError as exc:
-            raise HTTPException(404, exc.message) from None
-        if not agencies.administers(who, region):
-            raise HTTPException(403, f"person {psn_no} is insured in {region}, not administered by agency {who['agency_code']}")
-        return region
-
-    def write(action):
-        """One write use case in one transaction; a refusal answers its kind's HTTP status."""
-        try:
-            with database.write() as conn:
-                return action(conn)
-        except GatewayError as exc:
-            raise HTTPException(exc.http_status, exc.message) from None
-
-    context = AdminContext(platform, agency, write, for_person)
+    context = AdminContext(platform, agency)
     for subject in (filings_routes, fund_flow_routes, supervision_routes):
         subject.add_routes(router, context)
     return router

@@ -64,15 +64,10 @@ class AdminContext:
     """Handed to each subject's ``add_routes``: ``agency`` is the FastAPI dependency that
     authenticates the calling agency; ``run(who, action)`` runs one use case in one unit of
     work whose actor is that agency (``write=False`` for a query) and maps a refusal to its
-    HTTP status; ``person_region`` and ``subject_region`` scope a request to the agency's regions.
-
-    ``write(action)`` and ``for_person(conn, ...)`` hand the route a bare connection; they
-    remain only until every route runs its use case over a unit of work."""
+    HTTP status; ``person_region`` and ``subject_region`` scope a request to the agency's regions."""
 
     platform: Platform
     agency: Callable[..., dict]
-    write: Callable
-    for_person: Callable
 
     @property
     def database(self):

@@ -1,9 +1,8 @@
 """Filing registry (备案) and 门慢特 qualifications: use cases over a unit of work.
 
 Each write use case runs inside the caller's unit of work (one action = one transaction);
-``uow.filings`` (store/repositories/filings.py) reads and writes the rows. The settlement's
-readers ``filing_for_visit`` and ``qualified_diseases`` still take the settlement's
-connection (the gateway's hot path) and read through the same repository.
+``uow.filings`` (store/repositories/filings.py) reads and writes the rows; the settlement's
+readers ``filing_for_visit`` and ``qualified_diseases`` read through the same repository.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from sqlalchemy import Connection
 
 from yibao.domain import filing as rules
 
@@ -82,27 +80,6 @@ def filing_from_row(row: dict) -> rules.Filing:
         begndate=row["begndate"], enddate=row["enddate"], commitment_letter=bool(row["commitment_letter"]),
         locked_until=row["locked_until"], status=row["status"],
     )
-
-
-def _store(conn: Connection):
-    from yibao.store.repositories.filings import Repository
-
-    return Repository(conn, None)
-
-
-def filings_of(conn: Connection, psn_no: str) -> list[dict]:
-    """On the settlement's connection, for ``filing_for_visit`` (use cases call ``person_filings``)."""
-    return _store(conn).filings_of(psn_no)
-
-
-def qualifications_of(conn: Connection, psn_no: str) -> list[dict]:
-    """On the settlement's connection, for ``qualified_diseases`` (use cases call ``person_qualifications``)."""
-    return _store(conn).qualifications_of(psn_no)
-
-
-def insured_region(conn: Connection, psn_no: str) -> str:
-    """Transitional, for admin routes still handed a bare connection (use cases read ``uow.filings``)."""
-    return _insured_region(_store(conn), psn_no)
 
 
 def _insured_region(filings: FilingRepository, psn_no: str) -> str:
@@ -182,8 +159,9 @@ def change_filing(uow: UnitOfWork, filing_no: str, *, created_by: str, source: s
     return create_filing(uow, psn_no=old["psn_no"], source=source, created_by=created_by, replaces=filing_no, **fields)
 
 
-def filing_for_visit(conn: Connection, psn_no: str, treatment_admdvs: str, day: dt.date) -> rules.Filing | None:
-    return rules.choose([filing_from_row(row) for row in filings_of(conn, psn_no)], treatment_admdvs, day)
+def filing_for_visit(uow: UnitOfWork, psn_no: str, treatment_admdvs: str, day: dt.date) -> rules.Filing | None:
+    """The filing that covers a visit in ``treatment_admdvs`` admitted on ``day`` (22号 第8条)."""
+    return rules.choose([filing_from_row(row) for row in uow.filings.filings_of(psn_no)], treatment_admdvs, day)
 
 
 # --- qualifications ---------------------------------------------------------------------------
@@ -226,9 +204,9 @@ def cancel_qualification(uow: UnitOfWork, qual_no: str) -> dict:
     return row
 
 
-def qualified_diseases(conn: Connection, psn_no: str, insutype: str, day: dt.date) -> frozenset[str]:
+def qualified_diseases(uow: UnitOfWork, psn_no: str, insutype: str, day: dt.date) -> frozenset[str]:
     return frozenset(
-        row["opsp_dise_code"] for row in qualifications_of(conn, psn_no)
+        row["opsp_dise_code"] for row in uow.filings.qualifications_of(psn_no)
         if row["status"] == "active" and row["insutype"] == insutype and row["begndate"] <= day
         and (row["enddate"] is None or day <= row["enddate"])
     )

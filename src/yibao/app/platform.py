@@ -28,7 +28,7 @@ from yibao.store.database import Database
 from . import filings, ledger
 from .clock import Clock, system_clock
 from .errors import GatewayError, new_id
-from .unit_of_work import Transaction as Connection
+from .unit_of_work import UnitOfWork
 
 CLR_TYPE = {"outpatient": "11", "inpatient": "21", "pharmacy": "41"}
 UNREAD = object()  # a family link not read yet
@@ -78,22 +78,23 @@ class Platform:
 
     # --- settlement --------------------------------------------------------------------
     def price_visit(
-        self, conn: Connection, visit: dict, institution: dict, line_rows: list[dict], *,
+        self, uow: UnitOfWork, visit: dict, institution: dict, line_rows: list[dict], *,
         med_type: str, acct_used_flag: bool, lock: bool = False, family_link: str | None | object = UNREAD,
     ) -> Priced:
         """``lock``: for a settlement that will be stored, lock the person and the family account
         owner first (docs/locking.md) so the balances and accumulators read here stay true.
         ``family_link``: the person's family account owner as read with the visit, if it was."""
+        settlements = uow.settlements
         if lock:
-            person, insurance = lock_person_and_family(conn, visit["psn_no"], visit["insutype"], family_link)
+            person, insurance = lock_person_and_family(uow, visit["psn_no"], visit["insutype"], family_link)
         else:
-            person, insurance = repo.person(conn, visit["psn_no"]), repo.insurance(conn, visit["psn_no"], visit["insutype"])
+            person, insurance = settlements.person(visit["psn_no"]), settlements.insurance(visit["psn_no"], visit["insutype"])
         if person is None:
             raise GatewayError(f"person {visit['psn_no']} not found")
         if insurance is None or insurance["psn_insu_stas"] != "1":
             raise GatewayError(f"person {visit['psn_no']} has no active insurance of type {visit['insutype']}")
         day = (visit["endtime"] or visit["begntime"]).date()
-        policy_row = repo.policy_row(conn, insurance["insuplc_admdvs"], visit["insutype"], day)
+        policy_row = settlements.policy_in_force(insurance["insuplc_admdvs"], visit["insutype"], day)
         if policy_row is None:
             raise GatewayError(
                 f"no policy of insured region {insurance['insuplc_admdvs']} for insutype {visit['insutype']} on {day}"
@@ -102,19 +103,19 @@ class Platform:
         lines = net_fee_lines(line_rows)
         if not lines:
             raise GatewayError(f"visit {visit['mdtrt_id']} has no uploaded fee lines to settle")
-        catalog = repo.catalog_entries(conn, institution["admdvs"], {line.code for line in lines}, day)
+        catalog = settlements.catalogue(institution["admdvs"], {line.code for line in lines}, day)
         filing, filing_no = None, None
         if insurance["insuplc_admdvs"] != institution["admdvs"]:
             # The filing must cover the treatment region on the admission date; emergency
             # rescue is treated as filed (22号 第8条).
-            found = filings.filing_for_visit(conn, visit["psn_no"], institution["admdvs"], visit["begntime"].date())
+            found = filings.filing_for_visit(uow, visit["psn_no"], institution["admdvs"], visit["begntime"].date())
             if found is not None:
                 filing, filing_no = found.filing_type, found.filing_no
             elif visit.get("emergency"):
                 filing = "emergency"
         year = day.year
         family = person.get("family_psn_no")
-        tips = repo.account_tips(conn, [visit["psn_no"]] + ([family] if family else []))
+        tips = settlements.account_tips([visit["psn_no"]] + ([family] if family else []))
         balance = repo.from_fen(tips.get(visit["psn_no"], (0, 0))[1])
         mutual_aid_balance = repo.from_fen(tips.get(family, (0, 0))[1]) if family else Decimal(0)
         needs_qualification = any(b.diseases is not None and med_type in b.med_types for b in policy.benefits)
@@ -130,10 +131,10 @@ class Platform:
                 assistance_group=insurance["assistance_group"] or None,
                 acct_balance=balance,
                 mutual_aid_balance=mutual_aid_balance,
-                qualified_diseases=filings.qualified_diseases(conn, visit["psn_no"], visit["insutype"], day)
+                qualified_diseases=filings.qualified_diseases(uow, visit["psn_no"], visit["insutype"], day)
                 if needs_qualification else None,
             ),
-            ytd=repo.year_to_date(conn, visit["psn_no"], visit["insutype"], year),
+            ytd=settlements.year_to_date(visit["psn_no"], visit["insutype"], year),
             visit=Visit(
                 med_type=med_type,
                 medins_lv=institution["medins_lv"] or "",
@@ -155,7 +156,7 @@ class Platform:
                       tips if lock else None)
 
     def store_settlement(
-        self, conn: Connection, priced: Priced, visit: dict, institution: dict, *,
+        self, uow: UnitOfWork, priced: Priced, visit: dict, institution: dict, *,
         msgid: str, infno: str, chrg_bchno: str = "", follows_reversal_id: str | None = None,
     ) -> dict:
         """Write the settlement, its account and accumulator movements; return the stored row.
@@ -164,7 +165,7 @@ class Platform:
         read by the caller under the visit's lock (``repo.settlement_chain``); None for a new
         visit (pharmacy) or a first settlement."""
         assert priced.account_tips is not None, "only a pricing made under the persons' locks is stored"
-        now = self.clock()
+        now = uow.now
         s = priced.settlement
         setl_id = new_id("30")
         row = {
@@ -196,21 +197,22 @@ class Platform:
         for name in repo.SETLINFO_AMOUNTS:
             row[f"{name}_fen"] = repo.to_fen(getattr(s, name))
         row["follows_reversal_id"] = follows_reversal_id
-        repo.insert_settlement(conn, row)
+        settlements = uow.settlements
+        settlements.add(row)
         actor = f"{institution['fixmedins_code']}/{msgid}"
         tips = priced.account_tips
         if s.acct_pay:
-            repo.add_account_entry(conn, visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, now, actor=actor,
-                                   tip=tips.get(visit["psn_no"], (0, 0)))
+            settlements.move_account(visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, actor=actor,
+                                     tip=tips.get(visit["psn_no"], (0, 0)))
         if s.acct_mulaid_pay:
-            repo.add_account_entry(conn, priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id, now,
-                                   actor=actor, tip=tips.get(priced.family_psn_no, (0, 0)))
-        repo.add_accumulator_delta(conn, visit["psn_no"], visit["insutype"], priced.year, s.delta, setl_id)
+            settlements.move_account(priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id,
+                                     actor=actor, tip=tips.get(priced.family_psn_no, (0, 0)))
+        settlements.add_accumulators(visit["psn_no"], visit["insutype"], priced.year, s.delta, setl_id)
         check_stored(row)
-        ledger.post(conn, ledger.settlement_entry_for(row), now)
+        uow.ledger.post(ledger.settlement_entry_for(row))
         return row
 
-    def reverse_settlement(self, conn: Connection, original: dict, *, msgid: str, infno: str, actor: str = "") -> dict:
+    def reverse_settlement(self, uow: UnitOfWork, original: dict, *, msgid: str, infno: str, actor: str = "") -> dict:
         """A new opposite settlement (TigerBeetle style: corrections are new records).
 
         The caller holds the visit's lock; this locks the person and the family account owner
@@ -218,10 +220,11 @@ class Platform:
         if original["kind"] != "settlement":
             raise GatewayError(f"{original['setl_id']} is itself a reversal")
         detail = json.loads(original["detail"])
-        repo.lock_persons(conn, [original["psn_no"], detail.get("family_psn_no")])
-        if repo.reversal_of(conn, original["setl_id"]) is not None:
+        settlements = uow.settlements
+        settlements.lock_persons([original["psn_no"], detail.get("family_psn_no")])
+        if settlements.reversal_of(original["setl_id"]) is not None:
             raise GatewayError(f"settlement {original['setl_id']} is already reversed")
-        now = self.clock()
+        now = uow.now
         setl_id = new_id("30")
         row = dict(original)
         row.update(
@@ -234,31 +237,30 @@ class Platform:
             row[f"{name}_fen"] = -original[f"{name}_fen"]
         acct_pay = repo.from_fen(original["acct_pay_fen"])
         mulaid = repo.from_fen(original["acct_mulaid_pay_fen"])
-        balance_after = repo.account_balance(conn, original["psn_no"]) + acct_pay
+        balance_after = settlements.account_balance(original["psn_no"]) + acct_pay
         row["balc_fen"] = repo.to_fen(balance_after)
-        repo.insert_settlement(conn, row)
+        settlements.add(row)
         if acct_pay:
-            repo.add_account_entry(conn, original["psn_no"], acct_pay, "reversal", setl_id, now, actor=actor)
+            settlements.move_account(original["psn_no"], acct_pay, "reversal", setl_id, actor=actor)
         if mulaid:
-            family = detail["family_psn_no"]
-            repo.add_account_entry(conn, family, mulaid, "reversal", setl_id, now, actor=actor)
+            settlements.move_account(detail["family_psn_no"], mulaid, "reversal", setl_id, actor=actor)
         delta = ytd_from_json(detail["delta"])
-        repo.add_accumulator_delta(conn, original["psn_no"], original["insutype"], original["year"], delta, setl_id, sign=-1)
-        ledger.post(conn, ledger.settlement_entry_for(row), now)
+        settlements.add_accumulators(original["psn_no"], original["insutype"], original["year"], delta, setl_id, sign=-1)
+        uow.ledger.post(ledger.settlement_entry_for(row))
         return row
 
 
-def lock_person_and_family(conn: Connection, psn_no: str, insutype: str,
+def lock_person_and_family(uow: UnitOfWork, psn_no: str, insutype: str,
                            family_link: str | None | object = UNREAD) -> tuple[dict | None, dict | None]:
     """Lock the person and the family account owner (家庭共济) in psn_no order and read the
     person (and the insurance) after the lock: the link read before the lock must still be the
     link after it, or the owner whose balance is spent might not be the one locked."""
     if family_link is UNREAD:
-        before = repo.person(conn, psn_no)
+        before = uow.settlements.person(psn_no)
         if before is None:
             return None, None
         family_link = before.get("family_psn_no")
-    person, insurance, _ = repo.lock_settling_persons(conn, psn_no, family_link, insutype)
+    person, insurance, _ = uow.settlements.lock_settling_persons(psn_no, family_link, insutype)
     if person is not None and person.get("family_psn_no") != family_link:
         raise GatewayError(f"person {psn_no}'s family account link changed during the settlement; retry")
     return person, insurance

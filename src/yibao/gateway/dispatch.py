@@ -22,8 +22,10 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from yibao.documents.render import dumps
 from yibao.store import repository as repo
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from yibao.app.importing import hash_secret
+from yibao.app import actors
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 from . import chapters  # noqa: F401  (registers every handler)
@@ -186,7 +188,7 @@ class Dispatcher:
         if not spec.writes:
             with database.read() as conn:
                 institution = self._authenticate(conn, code, message, headers, infno)
-                request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
+                request = self._request(conn, infno, msgid, message, raw_input, institution)
                 return spec.handler(self.platform, conn, request), request.warnings
         fingerprint = request_fingerprint(infno, raw_input)
         authenticated = False  # a stored answer goes only to its own, authenticated institution
@@ -195,7 +197,7 @@ class Dispatcher:
                 with database.write() as conn:
                     institution = self._authenticate(conn, code, message, headers, infno)
                     authenticated = True
-                    request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
+                    request = self._request(conn, infno, msgid, message, raw_input, institution)
                     output = spec.handler(self.platform, conn, request)
                     output_json = dumps(output, indent=None)
                     # The request log's key (institution, msgid) decides between a request and
@@ -218,6 +220,11 @@ class Dispatcher:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _request(self, conn, infno: str, msgid: str, message: dict, raw_input: dict, institution: dict) -> Request:
+        request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())
+        request.uow = SqlUnitOfWork.joining(conn, actors.institution(institution["fixmedins_code"], msgid), request.now)
+        return request
 
     def _stored_answer(self, code: str, msgid: str, infno: str, fingerprint: str) -> Any:
         """The answer stored for this msgid, if any; a msgid reused for another request is refused."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Connection
-
 
 from yibao.app.platform import Platform
 
@@ -21,6 +20,9 @@ class Request:
     institution: dict
     now: dt.datetime
     warnings: list[str] = field(default_factory=list)  # answered in the envelope's warn_msg
+    # The request's unit of work, joined to its transaction: the institution with its msgid as
+    # actor, the request's "now" (app/unit_of_work.py). Set by the dispatcher.
+    uow: Any = None
 
 
 Handler = Callable[[Platform, Connection, Request], dict]

@@ -50,6 +50,8 @@ class SqlActionLog:
         self.conn, self.actor, self.now = conn, actor, now
 
     def record(self, action: str, subject: str, detail: dict) -> int:
+        if not hasattr(self.actor, "kind"):  # a forgotten actor fails loudly instead of logging "None"
+            raise TypeError(f"an action needs an actor, got {type(self.actor).__name__}")
         text = action_log.detail_text(detail)
         return action_log.append(self.conn, at=self.now, actor_kind=self.actor.kind, actor_party=self.actor.party,
                                  actor_ref=self.actor.ref, action=action, subject=subject, detail=text)
@@ -67,9 +69,10 @@ class SqlUnitOfWork:
     @classmethod
     def joining(cls, conn, actor, now: dt.datetime) -> "SqlUnitOfWork":
         """A unit of work inside a transaction someone else opened and will commit (the
-        gateway's request transaction, which also holds the msgid lock and the request log)."""
+        gateway's request transaction, which also writes the request log)."""
         unit = cls(None, actor, now)
         unit._joined = conn
+        unit._bind(conn)
         return unit
 
     def __enter__(self) -> "SqlUnitOfWork":
@@ -78,15 +81,19 @@ class SqlUnitOfWork:
             conn = joined
         else:
             conn = self._stack.enter_context(self.database.write() if self.writes else self.database.read())
+        self._bind(conn)
+        return self
+
+    def _bind(self, conn) -> None:
         self._conn = conn
         self.persons = SqlPersons(conn)
         self.accounts = SqlAccounts(conn, self.now)
         self.ledger = ledger.Repository(conn, self.now)
         self.actions = SqlActionLog(conn, self.actor, self.now)
-        return self
 
     def __exit__(self, *exc) -> None:
-        self._conn = None
+        if self.__dict__.get("_joined") is None:
+            self._conn = None
         self._stack.__exit__(*exc)
 
     def __getattr__(self, name: str):

@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from yibao.app import actors, audit
+from yibao.app import audit
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
-from yibao.store.unit_of_work import SqlUnitOfWork
 from ..readers import amount, moment, node, number, text
 from ..registry import Request, transaction
 
@@ -75,10 +74,8 @@ def claims_from_patient_dtos(uow, request: Request, data: dict) -> list[tuple[An
 
 
 def smart_audit(platform: Platform, conn: Connection, request: Request, stage: str) -> dict:
-    # A unit of work inside the request's transaction (it holds the msgid lock and the log).
-    actor = actors.institution(request.institution["fixmedins_code"], request.msgid)
-    with SqlUnitOfWork.joining(conn, actor, request.now) as uow:
-        return _smart_audit(uow, request, stage)
+    # the request's unit of work, inside the transaction the dispatcher commits with the log
+    return _smart_audit(request.uow, request, stage)
 
 
 def _smart_audit(uow, request: Request, stage: str) -> dict:

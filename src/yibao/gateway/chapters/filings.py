@@ -8,10 +8,9 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app import actors, filings
+from yibao.app import filings
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
-from yibao.store.unit_of_work import SqlUnitOfWork
 from ..access import check_envelope_region
 from ..readers import moment, node, text
 from ..registry import Request, transaction
@@ -35,10 +34,10 @@ def insured_here(conn: Connection, request: Request, psn_no: str) -> dict:
     return insurance
 
 
-def unit(conn: Connection, request: Request) -> SqlUnitOfWork:
-    """The filing use cases' unit of work inside the request's transaction (which the dispatcher
-    opened, holding the msgid lock and the request log, and commits), the institution acting."""
-    return SqlUnitOfWork.joining(conn, actors.institution(request.institution["fixmedins_code"], request.msgid), request.now)
+def unit(conn: Connection, request: Request):
+    """The filing use cases' unit of work: the request's, joined to the transaction the
+    dispatcher opened and commits with the request log, the institution acting."""
+    return request.uow
 
 
 @transaction("2501", "转院备案", writes=True)

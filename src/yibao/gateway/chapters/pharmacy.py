@@ -72,7 +72,7 @@ def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, st
     info = node(request, "druginfo")
     # A sale is a new visit of its own; a stored one (2102) locks the person and the family
     # account owner in price_visit (docs/locking.md).
-    priced = platform.price_visit(conn, visit, request.institution, lines, med_type=visit["med_type"],
+    priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=visit["med_type"],
                                   acct_used_flag=flag(info, "acct_used_flag", True), lock=store)
     return priced, visit, lines
 
@@ -94,7 +94,7 @@ def pharmacy_presettle(platform: Platform, conn: Connection, request: Request) -
 def pharmacy_settle(platform: Platform, conn: Connection, request: Request) -> dict:
     priced, visit, lines = pharmacy_price(platform, conn, request, store=True)
     in_event_audit(conn, request, visit, lines, priced.person)
-    row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid, infno=request.infno)
+    row = platform.store_settlement(request.uow, priced, visit, request.institution, msgid=request.msgid, infno=request.infno)
     output = settlement_output(row, visit, priced.person, priced.insurance)
     output["detlcutinfo"] = detlcutinfo(priced, lines)
     return output

@@ -7,8 +7,7 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app import actors, audit, supervision
-from yibao.store.unit_of_work import SqlUnitOfWork
+from yibao.app import audit, supervision
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform, Priced
 from ..access import check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
@@ -55,7 +54,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     if medfee != uploaded:
         raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the uploaded fee lines ({uploaded})")
     med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
-    priced = platform.price_visit(conn, visit, request.institution, lines, med_type=med_type,
+    priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=med_type,
                                   acct_used_flag=flag(data, "acct_used_flag", True), lock=lock,
                                   family_link=family_link)
     check_envelope_region(request, priced.insurance)
@@ -66,9 +65,8 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
     """事中审核 at settlement with the treatment region's rule package: a definite violation
     refuses the settlement where the region so configured it; findings are kept and answered
     as warnings (warn_msg)."""
-    uow = SqlUnitOfWork.joining(conn, actors.institution(request.institution["fixmedins_code"], request.msgid), request.now)
-    with uow:
-        audited = audit.audit_visit(uow, visit, lines, person, request.institution, "事中", setl_id)
+    uow = request.uow
+    audited = audit.audit_visit(uow, visit, lines, person, request.institution, "事中", setl_id)
     if audited is None:
         return
     package_row, _, findings = audited
@@ -78,9 +76,8 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
     if definite and package_row["refuse_definite"]:
         raise GatewayError("refused by in-event audit (事中审核): " + "；".join(
             f"[{f.rule_id} {f.rule_type}] {f.vola_cont}" for f in definite[:5]))
-    with uow:
-        supervision.record_findings(uow, findings, stage="事中", run_id=request.msgid,
-                                    context={"psn_no": visit["psn_no"], "fixmedins_code": visit["fixmedins_code"]})
+    supervision.record_findings(uow, findings, stage="事中", run_id=request.msgid,
+                                context={"psn_no": visit["psn_no"], "fixmedins_code": visit["fixmedins_code"]})
     request.warnings += [f"[{f.rule_id} {f.rule_type} {f.result_type}] {f.vola_cont}" for f in findings[:10]]
 
 
@@ -88,7 +85,7 @@ def settle_request(platform: Platform, conn: Connection, request: Request, *, ki
     priced, visit, lines, follows_reversal_id = price_for_request(platform, conn, request, kind=kind, lock=True)
     data = node(request, "data")
     in_event_audit(conn, request, visit, lines, priced.person)
-    row = platform.store_settlement(conn, priced, visit, request.institution, msgid=request.msgid,
+    row = platform.store_settlement(request.uow, priced, visit, request.institution, msgid=request.msgid,
                                     infno=request.infno, chrg_bchno=text(data, "chrg_bchno", "input.data", required=False),
                                     follows_reversal_id=follows_reversal_id)
     return settlement_output(row, visit, priced.person, priced.insurance)
@@ -107,7 +104,7 @@ def reverse_request(platform: Platform, conn: Connection, request: Request, *, k
 
 def reversal_output(platform: Platform, conn: Connection, request: Request, original: dict, visit: dict) -> dict:
     """The caller holds the visit's lock; the reversal locks the persons whose accounts it restores."""
-    row = platform.reverse_settlement(conn, original, msgid=request.msgid, infno=request.infno,
+    row = platform.reverse_settlement(request.uow, original, msgid=request.msgid, infno=request.infno,
                                       actor=f"{request.institution['fixmedins_code']}/{request.msgid}")
     person = repo.person(conn, original["psn_no"])
     insurance = repo.insurance(conn, original["psn_no"], original["insutype"])
