@@ -101,6 +101,7 @@ def verify(database: Database, load: Load, url: str) -> None:
                 assert "settled" in refused.err_msg or "not found" in refused.err_msg, refused.err_msg
     with SqlUnitOfWork(database, SYSTEM, dt.datetime.now(), write=False) as uow:
         assert check_database(uow) == []
+    with database.read() as conn:
         per_msgid = conn.execute(select(t.settlements.c.medins_setl_id, func.count())
                                  .where(t.settlements.c.kind == "settlement")
                                  .group_by(t.settlements.c.medins_setl_id).having(func.count() > 1)).all()
