@@ -127,20 +127,25 @@ def _claim(visit: dict, lines: list[dict], person: dict, institution: dict | Non
     )
 
 
-def history(uow: UnitOfWork, person: dict, exclude: str, since: dt.date) -> History:
-    """The person's other visits from ``since`` on (three queries, whatever their number), and
-    the death registry's date."""
+def history(uow: UnitOfWork, person: dict, exclude: str, since: dt.date,
+            diagnoses_too_of: str | None = None) -> tuple[History, list[dict]]:
+    """The person's other visits from ``since`` on (at most three queries, whatever their
+    number) and the death registry's date (from the person row when the settlement's person
+    lock read it, ``die_date``); with the diagnoses of ``diagnoses_too_of`` read in the same query."""
     visits = uow.audit.other_visits(person["psn_no"], exclude, since)
     ids = [visit["mdtrt_id"] for visit in visits]
-    lines, diagnoses = uow.audit.uploaded_lines(ids), uow.audit.diagnoses(ids)
+    diagnoses = uow.audit.diagnoses(ids + ([diagnoses_too_of] if diagnoses_too_of else []))
+    lines = uow.audit.uploaded_lines(ids)
     claims = tuple(_claim(visit, lines[visit["mdtrt_id"]], person, None, diagnoses[visit["mdtrt_id"]]) for visit in visits)
-    return History(claims, uow.audit.die_date(person["certno"]))
+    die_date = person["die_date"] if "die_date" in person else uow.audit.die_date(person["certno"])
+    return History(claims, die_date), diagnoses.get(diagnoses_too_of, [])
 
 
 def claim_findings(uow: UnitOfWork, claim: Claim, person: dict, package: RulePackage, stage: str) -> list[Finding]:
     """Pre/in-event audit (3101/3102) of a claim sent by an institution, against the person's
     stored visits of the year before it."""
-    return audit_claim(claim, history(uow, person, claim.mdtrt_id, claim.begndate - dt.timedelta(days=365)), package, stage)
+    past, _ = history(uow, person, claim.mdtrt_id, claim.begndate - dt.timedelta(days=365))
+    return audit_claim(claim, past, package, stage)
 
 
 def audit_visit(uow: UnitOfWork, visit: dict, lines: list[dict], person: dict, institution: dict, stage: str,
@@ -151,8 +156,9 @@ def audit_visit(uow: UnitOfWork, visit: dict, lines: list[dict], person: dict, i
     if found is None:
         return None
     row, package = found
-    claim = _claim(visit, lines, person, institution, uow.audit.diagnoses([visit["mdtrt_id"]])[visit["mdtrt_id"]], setl_id)
-    past = history(uow, person, visit["mdtrt_id"], visit["begntime"].date() - dt.timedelta(days=365))
+    past, diagnoses = history(uow, person, visit["mdtrt_id"], visit["begntime"].date() - dt.timedelta(days=365),
+                              diagnoses_too_of=visit["mdtrt_id"])
+    claim = _claim(visit, lines, person, institution, diagnoses, setl_id)
     return row, package, audit_claim(claim, past, package, stage)
 
 

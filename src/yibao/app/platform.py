@@ -115,7 +115,8 @@ class Platform:
                 filing = "emergency"
         year = day.year
         family = person.get("family_psn_no")
-        tips = settlements.account_tips([visit["psn_no"]] + ([family] if family else []))
+        tips, ytd = settlements.tips_and_year_to_date([visit["psn_no"]] + ([family] if family else []), visit["psn_no"],
+                                                      visit["insutype"], year)
         balance = repo.from_fen(tips.get(visit["psn_no"], (0, 0))[1])
         mutual_aid_balance = repo.from_fen(tips.get(family, (0, 0))[1]) if family else Decimal(0)
         needs_qualification = any(b.diseases is not None and med_type in b.med_types for b in policy.benefits)
@@ -134,7 +135,7 @@ class Platform:
                 qualified_diseases=filings.qualified_diseases(uow, visit["psn_no"], visit["insutype"], day)
                 if needs_qualification else None,
             ),
-            ytd=settlements.year_to_date(visit["psn_no"], visit["insutype"], year),
+            ytd=ytd,
             visit=Visit(
                 med_type=med_type,
                 medins_lv=institution["medins_lv"] or "",

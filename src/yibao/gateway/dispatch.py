@@ -22,6 +22,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from yibao.documents.render import dumps
 from yibao.store import repository as repo
+from yibao.store import write_batch
 from yibao.store.unit_of_work import SqlUnitOfWork
 
 from yibao.app.importing import hash_secret
@@ -194,7 +195,7 @@ class Dispatcher:
         authenticated = False  # a stored answer goes only to its own, authenticated institution
         for attempt in range(3):
             try:
-                with database.write() as conn:
+                with database.write() as conn, write_batch.deferred(conn):
                     institution = self._authenticate(conn, code, message, headers, infno)
                     authenticated = True
                     request = self._request(conn, infno, msgid, message, raw_input, institution)

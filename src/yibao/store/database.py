@@ -44,8 +44,14 @@ class Database:
                                         hide_parameters=True)
             _configure_sqlite(self.engine)
         else:
-            self.engine: Engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+            # No pre-ping: it is a round trip before every transaction. A connection the server
+            # dropped fails its request with "database unavailable; retry with the same msgid"
+            # and SQLAlchemy then replaces every pooled connection (a disconnect invalidates the pool).
+            self.engine: Engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600,
                                                 hide_parameters=True)
+            from .write_batch import install_autoflush
+
+            install_autoflush(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -7,11 +7,12 @@ from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal_column, or_, select, text, union_all, update
 
 from yibao.domain.case import CatalogEntry, YearToDate
 
 from . import tables as t
+from . import write_batch
 
 FEN_PER_YUAN = 100
 
@@ -107,7 +108,8 @@ def lock_settling_persons(conn: Connection, psn_no: str, family_psn_no: str | No
     """A settlement's person lock in one round trip: the person and the family account owner
     named by ``family_psn_no`` (the link read with the visit, before the lock) locked in
     ascending psn_no order (docs/locking.md, rank 3), read after the lock, with the person's
-    insurance of ``insutype``. Returns (person, insurance, locked rows by psn_no)."""
+    insurance of ``insutype`` and the death registry's date (``die_date``, None if absent).
+    Returns (person, insurance, locked rows by psn_no)."""
     wanted = sorted({p for p in (psn_no, family_psn_no) if p})
     rows = conn.execute(_LOCK_SETTLING_FOR_UPDATE if conn.dialect.name == "postgresql"
                         else _LOCK_SETTLING, {"wanted": wanted, "psn_no": psn_no, "insutype": insutype}).mappings().all()
@@ -115,16 +117,19 @@ def lock_settling_persons(conn: Connection, psn_no: str, family_psn_no: str | No
     insurance = None
     for row in rows:
         locked[row["psn_no"]] = {c.name: row[c.name] for c in t.persons.c}
-        if row["psn_no"] == psn_no and row["ins_psn_no"] is not None:
-            insurance = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c}
+        if row["psn_no"] == psn_no:
+            locked[psn_no]["die_date"] = row["death_die_date"]  # the death registry, for the in-event audit
+            if row["ins_psn_no"] is not None:
+                insurance = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c}
     return locked.get(psn_no), insurance, locked
 
 
 _LOCK_SETTLING = (
-    select(t.persons, *[c.label(f"ins_{c.name}") for c in t.insurances.c])
+    select(t.persons, *[c.label(f"ins_{c.name}") for c in t.insurances.c], t.deaths.c.die_date.label("death_die_date"))
     .select_from(t.persons.outerjoin(t.insurances, and_(t.insurances.c.psn_no == t.persons.c.psn_no,
                                                         t.insurances.c.psn_no == bindparam("psn_no"),
-                                                        t.insurances.c.insutype == bindparam("insutype"))))
+                                                        t.insurances.c.insutype == bindparam("insutype")))
+                 .outerjoin(t.deaths, t.deaths.c.certno == t.persons.c.certno))
     .where(t.persons.c.psn_no.in_(bindparam("wanted", expanding=True))).order_by(t.persons.c.psn_no)
 )
 _LOCK_SETTLING_FOR_UPDATE = _LOCK_SETTLING.with_for_update(of=t.persons)
@@ -214,9 +219,10 @@ def add_account_entry(conn: Connection, psn_no: str, amount: Decimal, kind: str,
     seq, before = tip
     after = before + to_fen(amount)
     assert after >= 0, "an account movement below zero must be refused before it is written"
-    conn.execute(_INSERT_ACCOUNT_ENTRY, dict(
-        psn_no=psn_no, seq=seq + 1, prev_seq=seq or None, amount_fen=to_fen(amount), balance_before_fen=before,
-        balance_after_fen=after, kind=kind, setl_id=setl_id, actor=actor[:200], created_at=now))
+    row = dict(psn_no=psn_no, seq=seq + 1, prev_seq=seq or None, amount_fen=to_fen(amount), balance_before_fen=before,
+               balance_after_fen=after, kind=kind, setl_id=setl_id, actor=actor[:200], created_at=now)
+    if not write_batch.defer(conn, t.account_entries, [row]):
+        conn.execute(_INSERT_ACCOUNT_ENTRY, row)
     return after
 
 
@@ -240,6 +246,38 @@ _YEAR_TO_DATE = (
 )
 
 
+def tips_and_year_to_date(conn: Connection, psn_nos: list[str], psn_no: str, insutype: str,
+                          year: int) -> tuple[dict[str, tuple[int, int]], YearToDate]:
+    """``account_tips(psn_nos)`` and ``year_to_date(psn_no, insutype, year)`` in one round trip
+    (a settlement reads both under the persons' locks)."""
+    tips: dict[str, tuple[int, int]] = {}
+    maps: dict[str, dict] = {"visits": {}, "inscp": {}, "deductible_paid": {}, "fund_paid": {}, "layer_base": {}}
+    rows = conn.execute(_TIPS_AND_YEAR_TO_DATE, {"psn_nos": list(psn_nos), "psn_no": psn_no, "insutype": insutype,
+                                                 "year": year})
+    for kind, first, second, number, balance in rows:
+        if kind == "tip":
+            tips[first] = (int(number), int(balance))
+        else:
+            maps[first][second] = int(number) if first == "visits" else from_fen(int(number))
+    return tips, YearToDate(**maps)
+
+
+def _tips_and_year_to_date_query():
+    e, a = t.account_entries, t.accumulator_entries
+    last = (select(e.c.psn_no, func.max(e.c.seq).label("seq")).where(e.c.psn_no.in_(bindparam("psn_nos", expanding=True)))
+            .group_by(e.c.psn_no).subquery())
+    tips = (select(literal_column("'tip'").label("kind"), e.c.psn_no.label("first"), literal_column("''").label("second"),
+                   e.c.seq.label("number"), e.c.balance_after_fen.label("balance"))
+            .join(last, and_(last.c.psn_no == e.c.psn_no, last.c.seq == e.c.seq)))
+    ytd = (select(literal_column("'ytd'"), a.c.category, a.c.key, func.sum(a.c.amount), literal_column("0"))
+           .where(a.c.psn_no == bindparam("psn_no"), a.c.insutype == bindparam("insutype"), a.c.year == bindparam("year"))
+           .group_by(a.c.category, a.c.key))
+    return union_all(tips, ytd)
+
+
+_TIPS_AND_YEAR_TO_DATE = _tips_and_year_to_date_query()
+
+
 def add_accumulator_delta(
     conn: Connection, psn_no: str, insutype: str, year: int, delta: YearToDate, setl_id: str, sign: int = 1
 ) -> None:
@@ -250,7 +288,7 @@ def add_accumulator_delta(
             if amount:
                 rows.append(dict(psn_no=psn_no, insutype=insutype, year=year, category=category,
                                  key=key, amount=sign * amount, setl_id=setl_id))
-    if rows:
+    if rows and not write_batch.defer(conn, t.accumulator_entries, rows):
         conn.execute(insert(t.accumulator_entries), rows)
 
 
@@ -454,6 +492,16 @@ _VISIT_AND_FAMILY = (
 _LOCK_VISIT_AND_FAMILY = _VISIT_AND_FAMILY.with_for_update(of=t.visits)
 
 
+def insert_visit(conn: Connection, row: dict) -> None:
+    if not write_batch.defer(conn, t.visits, [row]):
+        conn.execute(insert(t.visits), row)
+
+
+def insert_fee_lines(conn: Connection, rows: list[dict]) -> None:
+    if rows and not write_batch.defer(conn, t.fee_lines, rows):
+        conn.execute(insert(t.fee_lines), rows)
+
+
 def update_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
     conn.execute(update(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id).values(**values))
 
@@ -523,7 +571,8 @@ def reversal_of(conn: Connection, setl_id: str) -> dict | None:
 
 
 def insert_settlement(conn: Connection, row: dict) -> None:
-    conn.execute(_INSERT_SETTLEMENT, row)
+    if not write_batch.defer(conn, t.settlements, [row]):
+        conn.execute(_INSERT_SETTLEMENT, row)
 
 
 _INSERT_SETTLEMENT = insert(t.settlements)
@@ -548,9 +597,10 @@ def logged_request(conn: Connection, fixmedins_code: str, msgid: str) -> dict | 
 def log_request(
     conn: Connection, fixmedins_code: str, msgid: str, infno: str, request_sha256: str, now: dt.datetime, output_json: str
 ) -> None:
-    conn.execute(_LOG_REQUEST, dict(
-        fixmedins_code=fixmedins_code, msgid=msgid, infno=infno, request_sha256=request_sha256, received_at=now, infcode=0,
-        output=output_json, err_msg=""))
+    row = dict(fixmedins_code=fixmedins_code, msgid=msgid, infno=infno, request_sha256=request_sha256, received_at=now,
+               infcode=0, output=output_json, err_msg="")
+    if not write_batch.defer(conn, t.request_log, [row]):
+        conn.execute(_LOG_REQUEST, row)
 
 
 _LOG_REQUEST = insert(t.request_log)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
 from yibao.store import repository as repo
 from yibao.store import tables as t
@@ -73,10 +73,11 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
             t.fee_lines.c.mdtrt_id == mdtrt_id, t.fee_lines.c.feedetl_sn.in_(sns))).first()
         if taken:
             raise GatewayError(f"feedetl_sn {taken[0]} is already uploaded for visit {mdtrt_id}")
-    conn.execute(insert(t.fee_lines), stored)
     any_visit = next(iter(visits.values()))
+    # read before the insert, which is then sent with the request log (store/write_batch.py)
     catalog = repo.catalog_entries(conn, request.institution["admdvs"], {line["med_list_codg"] for line in stored},
                                    any_visit["begntime"].date())
+    repo.insert_fee_lines(conn, stored)
     return {"result": split_output(stored, catalog)}
 
 

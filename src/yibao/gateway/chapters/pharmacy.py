@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from yibao.app.errors import GatewayError, new_id
 from yibao.app.platform import Platform, Priced
@@ -61,8 +60,8 @@ def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool)
     if medfee != uploaded:
         raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the drug lines ({uploaded})")
     if store:
-        conn.execute(insert(t.visits).values(**visit))
-        conn.execute(insert(t.fee_lines), lines)
+        repo.insert_visit(conn, visit)
+        repo.insert_fee_lines(conn, lines)
     return visit, lines
 
 

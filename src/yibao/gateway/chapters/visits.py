@@ -49,7 +49,7 @@ def register_visit(conn: Connection, request: Request, data: dict, where: str, *
     if number_taken:
         raise GatewayError(f"visit number (ipt_otp_no / ipt_no) {ipt_otp_no} is already used by another visit of this institution")
     mdtrt_id = new_id("31")
-    conn.execute(insert(t.visits).values(
+    repo.insert_visit(conn, dict(
         mdtrt_id=mdtrt_id, fixmedins_code=code, psn_no=psn_no, insutype=insutype, med_type=med_type, kind=kind,
         ipt_otp_no=ipt_otp_no, begntime=begntime, endtime=None, insuplc_admdvs=insurance["insuplc_admdvs"],
         mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(data, "dise_codg", where, required=False),

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, insert, select
 from yibao.domain import ledger as rules
 
 from .. import tables as t
+from .. import write_batch
 
 
 def post_entry(conn: Connection, entry: rules.Entry, now: dt.datetime) -> int | None:
@@ -17,6 +18,8 @@ def post_entry(conn: Connection, entry: rules.Entry, now: dt.datetime) -> int | 
     if not entry.postings:
         return None
     rules.assert_balanced(entry)
+    if write_batch.defer_ledger_entry(conn, entry, now):
+        return None  # sent with the request's other rows (store/write_batch.py); its id is the database's
     result = conn.execute(insert(t.ledger_entries).values(kind=entry.kind, ref=entry.ref, created_at=now))
     entry_id = result.inserted_primary_key[0]
     conn.execute(insert(t.ledger_postings), [

@@ -49,6 +49,11 @@ class Repository:
     def year_to_date(self, psn_no: str, insutype: str, year: int) -> YearToDate:
         return repo.year_to_date(self.conn, psn_no, insutype, year)
 
+    def tips_and_year_to_date(self, psn_nos: list[str], psn_no: str, insutype: str,
+                              year: int) -> tuple[dict[str, tuple[int, int]], YearToDate]:
+        """The account chains' last entries and the person's accumulators, in one round trip."""
+        return repo.tips_and_year_to_date(self.conn, psn_nos, psn_no, insutype, year)
+
     def reversal_of(self, setl_id: str) -> dict | None:
         return repo.reversal_of(self.conn, setl_id)
 
