@@ -39,6 +39,10 @@ class FakeAudit:
         return [dict(v) for v in self.visits if v["psn_no"] == psn_no and v["mdtrt_id"] != exclude
                 and v["status"] != "cancelled" and v["begntime"] >= dt.datetime.combine(since, dt.time())]
 
+    def visits_and_diagnoses(self, psn_no, exclude, since):
+        visits = self.other_visits(psn_no, exclude, since)
+        return visits, self.diagnoses([v["mdtrt_id"] for v in visits] + [exclude])
+
     def uploaded_lines(self, mdtrt_ids):
         return {m: [dict(r) for r in self.lines if r["mdtrt_id"] == m and r["status"] == "uploaded"] for m in mdtrt_ids}
 

@@ -47,6 +47,9 @@ class AuditRepository(Protocol):
 
     def die_date(self, certno: str) -> dt.date | None: ...
 
+    def visits_and_diagnoses(self, psn_no: str, exclude: str, since: dt.date) -> tuple[list[dict], dict[str, list[dict]]]:
+        """``other_visits`` and the diagnoses of those and of ``exclude``, in one query."""
+
     def settled_fee_lines(self, begin: dt.date, end: dt.date, region: str | None) -> list[dict]:
         """One row per uploaded fee line of the period's settlements not reversed (visit, line, person, level)."""
 
@@ -131,10 +134,14 @@ def history(uow: UnitOfWork, person: dict, exclude: str, since: dt.date,
             diagnoses_too_of: str | None = None) -> tuple[History, list[dict]]:
     """The person's other visits from ``since`` on (at most three queries, whatever their
     number) and the death registry's date (from the person row when the settlement's person
-    lock read it, ``die_date``); with the diagnoses of ``diagnoses_too_of`` read in the same query."""
-    visits = uow.audit.other_visits(person["psn_no"], exclude, since)
+    lock read it, ``die_date``); with the diagnoses of the audited visit itself when
+    ``diagnoses_too_of`` names it (``exclude``), read in the same query."""
+    if diagnoses_too_of == exclude:
+        visits, diagnoses = uow.audit.visits_and_diagnoses(person["psn_no"], exclude, since)
+    else:
+        visits = uow.audit.other_visits(person["psn_no"], exclude, since)
+        diagnoses = uow.audit.diagnoses([visit["mdtrt_id"] for visit in visits])
     ids = [visit["mdtrt_id"] for visit in visits]
-    diagnoses = uow.audit.diagnoses(ids + ([diagnoses_too_of] if diagnoses_too_of else []))
     lines = uow.audit.uploaded_lines(ids)
     claims = tuple(_claim(visit, lines[visit["mdtrt_id"]], person, None, diagnoses[visit["mdtrt_id"]]) for visit in visits)
     die_date = person["die_date"] if "die_date" in person else uow.audit.die_date(person["certno"])

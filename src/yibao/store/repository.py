@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, literal_column, or_, select, text, union_all, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal_column, null, or_, select, text, union_all, update
 
 from yibao.domain.case import CatalogEntry, YearToDate
 
@@ -553,7 +553,20 @@ def settlement_chain(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str 
     """From one indexed query over the visit's rows (a reversal carries its visit's mdtrt_id):
     the active (unreversed) settlement, and what a new settlement would follow — the reversal
     no settlement follows yet (None for a first settlement; docs/locking.md)."""
-    rows = conn.execute(_SETTLEMENTS_OF_VISIT, {"mdtrt_id": mdtrt_id}).mappings().all()
+    return _chain(mdtrt_id, conn.execute(_SETTLEMENTS_OF_VISIT, {"mdtrt_id": mdtrt_id}).mappings().all())
+
+
+def settlement_chain_and_line_numbers(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str | None, set[str]]:
+    """``settlement_chain`` and the feedetl_sn of every fee line stored for the visit, in one
+    round trip (a fee upload refuses a settled visit and a line number already used). The
+    active settlement comes back as its chain columns only."""
+    rows = conn.execute(_CHAIN_AND_LINE_NUMBERS, {"mdtrt_id": mdtrt_id}).mappings().all()
+    numbers = {row["setl_id"] for row in rows if row["part"] == "line"}
+    active, follows = _chain(mdtrt_id, [row for row in rows if row["part"] == "settlement"])
+    return active, follows, numbers
+
+
+def _chain(mdtrt_id: str, rows) -> tuple[dict | None, str | None]:
     reversed_ids = {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"}
     followed = {row["follows_reversal_id"] for row in rows if row["kind"] == "settlement"}
     active = [dict(row) for row in rows if row["kind"] == "settlement" and row["setl_id"] not in reversed_ids]
@@ -563,6 +576,13 @@ def settlement_chain(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str 
 
 
 _SETTLEMENTS_OF_VISIT = select(t.settlements).where(t.settlements.c.mdtrt_id == bindparam("mdtrt_id"))
+_CHAIN_AND_LINE_NUMBERS = union_all(
+    select(literal_column("'settlement'").label("part"), t.settlements.c.setl_id, t.settlements.c.kind,
+           t.settlements.c.reverses_setl_id, t.settlements.c.follows_reversal_id)
+    .where(t.settlements.c.mdtrt_id == bindparam("mdtrt_id")),
+    select(literal_column("'line'"), t.fee_lines.c.feedetl_sn, literal_column("''"), null(), null())
+    .where(t.fee_lines.c.mdtrt_id == bindparam("mdtrt_id")),
+)
 
 
 def reversal_of(conn: Connection, setl_id: str) -> dict | None:

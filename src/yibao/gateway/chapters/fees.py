@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, update
 
 from yibao.store import repository as repo
 from yibao.store import tables as t
@@ -41,8 +41,10 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
                 raise GatewayError(f"visit {mdtrt_id} is {visit['kind']}, not {kind}")
             if visit["status"] == "cancelled":
                 raise GatewayError(f"visit {mdtrt_id} is cancelled")
-            ensure_unsettled(conn, visit, "uploading more fee lines")
-            visits[mdtrt_id] = visit
+            active, _, numbers = repo.settlement_chain_and_line_numbers(conn, mdtrt_id)
+            if active is not None:
+                raise GatewayError(f"visit {mdtrt_id} is settled; reverse the settlement before uploading more fee lines")
+            visits[mdtrt_id] = dict(visit, stored_line_numbers=numbers)
         elif text(row, "psn_no", where) != visits[mdtrt_id]["psn_no"]:
             # Every line of a visit belongs to the visit's person, not only the first one.
             raise GatewayError(f"{where}.psn_no 与就诊 {mdtrt_id} 的参保人不一致")
@@ -67,10 +69,8 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
     keys = [(line["mdtrt_id"], line["feedetl_sn"]) for line in stored]
     if len(set(keys)) != len(keys):
         raise GatewayError("input.feedetail repeats a feedetl_sn")
-    for mdtrt_id in visits:
-        sns = [sn for visit_id, sn in keys if visit_id == mdtrt_id]
-        taken = conn.execute(select(t.fee_lines.c.feedetl_sn).where(
-            t.fee_lines.c.mdtrt_id == mdtrt_id, t.fee_lines.c.feedetl_sn.in_(sns))).first()
+    for mdtrt_id, visit in visits.items():
+        taken = sorted(sn for visit_id, sn in keys if visit_id == mdtrt_id and sn in visit["stored_line_numbers"])
         if taken:
             raise GatewayError(f"feedetl_sn {taken[0]} is already uploaded for visit {mdtrt_id}")
     any_visit = next(iter(visits.values()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 
 from .. import repository as repo
 from .. import tables as t
@@ -14,6 +14,16 @@ from .. import tables as t
 _PACKAGES_OF_CHAIN = (select(t.rule_packages).where(t.rule_packages.c.admdvs.in_(bindparam("chain", expanding=True)))
                       .order_by(t.rule_packages.c.package_id.desc()))
 _package_cache: dict[tuple, dict | None] = {}
+
+
+_VISITS_AND_DIAGNOSES = (
+    select(t.visits, *[c.label(f"d_{c.name}") for c in t.diagnoses.c])
+    .select_from(t.visits.outerjoin(t.diagnoses, t.diagnoses.c.mdtrt_id == t.visits.c.mdtrt_id))
+    .where(t.visits.c.psn_no == bindparam("psn_no"),
+           or_(t.visits.c.mdtrt_id == bindparam("exclude"),
+               and_(t.visits.c.status != "cancelled", t.visits.c.begntime >= bindparam("since"))))
+    .order_by(t.visits.c.begntime, t.visits.c.mdtrt_id, t.diagnoses.c.diag_id)
+)
 
 
 class Repository:
@@ -56,6 +66,22 @@ class Repository:
         return [dict(row) for row in self.conn.execute(select(v).where(
             v.c.psn_no == psn_no, v.c.mdtrt_id != exclude, v.c.status != "cancelled",
             v.c.begntime >= dt.datetime.combine(since, dt.time()))).mappings()]
+
+    def visits_and_diagnoses(self, psn_no: str, exclude: str, since: dt.date) -> tuple[list[dict], dict[str, list[dict]]]:
+        """``other_visits`` and the diagnoses of those visits and of ``exclude`` (the visit being
+        audited), in one query."""
+        visits: dict[str, dict] = {}
+        diagnoses: dict[str, list[dict]] = {exclude: []}
+        rows = self.conn.execute(_VISITS_AND_DIAGNOSES, {"psn_no": psn_no, "exclude": exclude,
+                                                         "since": dt.datetime.combine(since, dt.time())}).mappings()
+        for row in rows:
+            mdtrt_id = row["mdtrt_id"]
+            if mdtrt_id != exclude and mdtrt_id not in visits:
+                visits[mdtrt_id] = {c.name: row[c.name] for c in t.visits.c}
+            diagnoses.setdefault(mdtrt_id, [])
+            if row["d_diag_id"] is not None:
+                diagnoses[mdtrt_id].append({c.name: row[f"d_{c.name}"] for c in t.diagnoses.c})
+        return list(visits.values()), diagnoses
 
     def uploaded_lines(self, mdtrt_ids: list[str]) -> dict[str, list[dict]]:
         """The uploaded fee lines of each visit, in feedetl_sn order (one query)."""
