@@ -14,8 +14,11 @@ back. SQLite (in-process, no round trips) inserts at once.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from typing import Iterator
 
 from sqlalchemy import Connection, Table, event
@@ -43,12 +46,13 @@ class WriteBatch:
         if not self.parts or self.flushing:
             return
         parts, self.parts = self.parts, []
-        shape = tuple((table.name, columns, len(rows)) for table, columns, rows in parts)
+        shape = tuple((table.name, columns) for table, columns, _ in parts)
         sql = _sql_cache.get(shape)
         if sql is None:
             sql = _sql_cache[shape] = _statement(shape)
-        params = {f"p{i}_{r}_{c}": row[column] for i, (_, columns, rows) in enumerate(parts)
-                  for r, row in enumerate(rows) for c, column in enumerate(columns)}
+        # One JSON parameter per part: a short statement with few parameters, so the driver
+        # converts it once per shape (psycopg caches statements of at most 50 parameters).
+        params = tuple(json.dumps(rows, default=_json_value, ensure_ascii=False) for _, _, rows in parts)
         self.flushing = True
         try:
             self.conn.exec_driver_sql(sql, params)
@@ -56,24 +60,32 @@ class WriteBatch:
             self.flushing = False
 
 
+def _json_value(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot send {type(value).__name__} in a write batch")
+
+
 def _statement(shape: tuple) -> str:
-    """One statement inserting every part: ``WITH w0 AS (INSERT ...), w1 AS (...) SELECT 1``.
-    A ledger entry's postings name the entry's generated id through the CTE that inserted it."""
+    """One statement inserting every part: ``WITH w0 AS (INSERT ... SELECT ... FROM
+    json_populate_recordset(NULL::table, $1)), w1 AS (...) SELECT 1``. A ledger entry's
+    postings take the entry's generated id from the CTE that inserted it."""
     ctes = []
     last_entry = None
-    for i, (table, columns, count) in enumerate(shape):
-        values = ", ".join("(" + ", ".join(f"%(p{i}_{r}_{c})s" for c in range(len(columns))) + ")" for r in range(count))
+    for i, (table, columns) in enumerate(shape):
+        names = ", ".join(columns)
+        rows = f"json_populate_recordset(NULL::{table}, %s::json) AS r"
         if table == t.ledger_entries.name:
-            ctes.append(f"w{i} AS (INSERT INTO {table} ({', '.join(columns)}) VALUES {values} RETURNING entry_id)")
+            ctes.append(f"w{i} AS (INSERT INTO {table} ({names}) SELECT {names} FROM {rows} RETURNING entry_id)")
             last_entry = f"w{i}"
         elif table == t.ledger_postings.name:
             assert last_entry is not None and columns == ("account", "amount_fen"), "postings follow their entry"
-            typed = ", ".join("(" + f"%(p{i}_{r}_0)s, CAST(%(p{i}_{r}_1)s AS BIGINT)" + ")" for r in range(count))
             ctes.append(f"w{i} AS (INSERT INTO {table} (entry_id, account, amount_fen) "
-                        f"SELECT {last_entry}.entry_id, v.account, v.amount_fen FROM {last_entry}, "
-                        f"(VALUES {typed}) AS v (account, amount_fen))")
+                        f"SELECT {last_entry}.entry_id, r.account, r.amount_fen FROM {last_entry}, {rows})")
         else:
-            ctes.append(f"w{i} AS (INSERT INTO {table} ({', '.join(columns)}) VALUES {values})")
+            ctes.append(f"w{i} AS (INSERT INTO {table} ({names}) SELECT {names} FROM {rows})")
     return "WITH " + ", ".join(ctes) + " SELECT 1"
 
 

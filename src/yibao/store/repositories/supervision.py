@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from .. import repository as repo
 from .. import tables as t
+from .. import write_batch
 
 
 class Repository:
@@ -46,7 +47,8 @@ class Repository:
             select(t.audit_findings).where(t.audit_findings.c.finding_id.in_(finding_ids))).mappings()]
 
     def add_findings(self, rows: list[dict]) -> None:
-        if rows:
+        # in a gateway request, sent with the settlement's other rows (store/write_batch.py)
+        if rows and not write_batch.defer(self.conn, t.audit_findings, rows):
             self.conn.execute(insert(t.audit_findings), rows)
 
     # --- sanctions and credit ------------------------------------------------------------------
