@@ -391,16 +391,7 @@ def load_catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], da
     if not wanted:
         return {}
     chain = region_chain(admdvs)
-    h, l, s = t.hilist, t.lmtpric, t.selfpay
-    rows = conn.execute(
-        select(h.c.insu_admdvs, h.c.hilist_code, h.c.hilist_name, h.c.chrgitm_lv, l.c.hilist_pric_uplmt_amt,
-               s.c.selfpay_prop, s.c.selfpay_prop_psn_type)
-        .select_from(
-            h.outerjoin(l, and_(l.c.hilist_code == h.c.hilist_code, l.c.insu_admdvs == h.c.insu_admdvs, _valid_on(l, day)))
-            .outerjoin(s, and_(s.c.hilist_code == h.c.hilist_code, s.c.insu_admdvs == h.c.insu_admdvs, _valid_on(s, day)))
-        )
-        .where(h.c.insu_admdvs.in_(chain), h.c.hilist_code.in_(wanted), _valid_on(h, day))
-    ).all()
+    rows = conn.execute(_CATALOGUE_ENTRIES, {"chain": chain, "codes": wanted, "day": day}).all()
     rank = {region: index for index, region in enumerate(chain)}
     best: dict[str, tuple] = {}
     for row in rows:
@@ -415,6 +406,24 @@ def load_catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], da
             pric_uplmt_amt=Decimal(row[4]) if row[4] is not None else None,
         )
     return found
+
+
+def _catalogue_entries_query():
+    h, l, s = t.hilist, t.lmtpric, t.selfpay
+    day = bindparam("day")
+    return (
+        select(h.c.insu_admdvs, h.c.hilist_code, h.c.hilist_name, h.c.chrgitm_lv, l.c.hilist_pric_uplmt_amt,
+               s.c.selfpay_prop, s.c.selfpay_prop_psn_type)
+        .select_from(
+            h.outerjoin(l, and_(l.c.hilist_code == h.c.hilist_code, l.c.insu_admdvs == h.c.insu_admdvs, _valid_on(l, day)))
+            .outerjoin(s, and_(s.c.hilist_code == h.c.hilist_code, s.c.insu_admdvs == h.c.insu_admdvs, _valid_on(s, day)))
+        )
+        .where(h.c.insu_admdvs.in_(bindparam("chain", expanding=True)), h.c.hilist_code.in_(bindparam("codes", expanding=True)),
+               _valid_on(h, day))
+    )
+
+
+_CATALOGUE_ENTRIES = _catalogue_entries_query()
 
 
 def catalog_page(conn: Connection, filters: dict[str, Any], page_num: int, page_size: int) -> tuple[int, list[dict]]:
@@ -551,8 +560,9 @@ def active_settlement(conn: Connection, mdtrt_id: str) -> dict | None:
 
 def settlement_chain(conn: Connection, mdtrt_id: str) -> tuple[dict | None, str | None]:
     """From one indexed query over the visit's rows (a reversal carries its visit's mdtrt_id):
-    the active (unreversed) settlement, and what a new settlement would follow — the reversal
-    no settlement follows yet (None for a first settlement; docs/locking.md)."""
+    the active (unreversed) settlement's chain columns (setl_id, kind, reverses_setl_id,
+    follows_reversal_id), and what a new settlement would follow — the reversal no settlement
+    follows yet (None for a first settlement; docs/locking.md)."""
     return _chain(mdtrt_id, conn.execute(_SETTLEMENTS_OF_VISIT, {"mdtrt_id": mdtrt_id}).mappings().all())
 
 
@@ -575,7 +585,9 @@ def _chain(mdtrt_id: str, rows) -> tuple[dict | None, str | None]:
     return (active[0] if active else None), (open_reversals[0] if open_reversals else None)
 
 
-_SETTLEMENTS_OF_VISIT = select(t.settlements).where(t.settlements.c.mdtrt_id == bindparam("mdtrt_id"))
+# the chain's columns only: every caller asks whether a settlement is active and what a new one follows
+_SETTLEMENTS_OF_VISIT = select(t.settlements.c.setl_id, t.settlements.c.kind, t.settlements.c.reverses_setl_id,
+                               t.settlements.c.follows_reversal_id).where(t.settlements.c.mdtrt_id == bindparam("mdtrt_id"))
 _CHAIN_AND_LINE_NUMBERS = union_all(
     select(literal_column("'settlement'").label("part"), t.settlements.c.setl_id, t.settlements.c.kind,
            t.settlements.c.reverses_setl_id, t.settlements.c.follows_reversal_id)
