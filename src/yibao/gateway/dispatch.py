@@ -38,6 +38,11 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 _serial = itertools.count(1)
 
 
+class OutputText(str):
+    """A write transaction's output as the JSON text stored in the request log: the answer
+    and every retry's answer are that same text."""
+
+
 @dataclass
 class Settings:
     insecure_demo: bool = False
@@ -95,9 +100,23 @@ class Dispatcher:
             return dumps(envelope(-1, None, f"请求体嵌套过深（超过 {MAX_JSON_DEPTH} 层）", receiver, received_ns), indent=None)
         except ValueError:  # not JSON, or not UTF-8/16/32 text
             return dumps(envelope(-1, None, "request body is not valid JSON", receiver, received_ns), indent=None)
-        return dumps(self.handle(message, headers, received_ns, path_infno), indent=None)
+        result = self._handle(message, headers, received_ns, path_infno)
+        output = result["output"]
+        if not isinstance(output, OutputText):
+            return dumps(result, indent=None)
+        # The stored answer's text goes out as it is (serialised once, when it was stored).
+        text = dumps(dict(result, output=None), indent=None)
+        assert text.endswith('"output": null}')
+        return text[:-len("null}")] + output + "}"
 
     def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
+        """The envelope as a dict (tests and in-process callers)."""
+        result = self._handle(message, headers, received_ns, path_infno)
+        if isinstance(result["output"], OutputText):
+            result["output"] = json.loads(result["output"], parse_float=Decimal)
+        return result
+
+    def _handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
         from .json_input import check_json, parse_json
 
         receiver = self.settings.receiver_admdvs or "000000"
@@ -204,7 +223,7 @@ class Dispatcher:
                     # The request log's key (institution, msgid) decides between a request and
                     # its retries (docs/locking.md, "msgid"): a second insert fails and rolls back.
                     repo.log_request(conn, code, msgid, infno, fingerprint, request.now, output_json)
-                    return json.loads(output_json, parse_float=Decimal), request.warnings
+                    return OutputText(output_json), request.warnings
             except GatewayError:
                 # Refused, and rolled back: a retry of a request that succeeded before is refused
                 # by its own effects ("visit is settled"), so it answers what was stored instead.
@@ -237,7 +256,7 @@ class Dispatcher:
             raise GatewayError(f"msgid {msgid} was already used for transaction {logged['infno']}")
         if logged["request_sha256"] != fingerprint:
             raise GatewayError(f"msgid {msgid} was already used for a different {infno} request")
-        return json.loads(logged["output"], parse_float=Decimal)
+        return OutputText(logged["output"])
 
 
 def request_fingerprint(infno: str, raw_input: dict) -> str:
