@@ -331,6 +331,11 @@ def test_lone_surrogates_are_refused_with_the_field_named(hostile):
             assert response.status_code == 200 and response.json()["infcode"] == -1, response.text
         response = http.post(DISPATCH_PATH + "/%ED%A0%80", content=envelope_text(hostile, "5201", "{}"), headers=auth_headers(hostile))
         assert response.status_code == 200 and response.json()["infcode"] == -1
+        # the infno in the path must be the envelope's (the gateway's fast path reads it as FastAPI did)
+        response = http.post(DISPATCH_PATH + "/5202", content=envelope_text(hostile, "5201", "{}"), headers=auth_headers(hostile))
+        assert response.status_code == 200 and "does not match the path's 5202" in response.json()["err_msg"]
+        response = http.post(DISPATCH_PATH + "/5201/x", content=envelope_text(hostile, "5201", "{}"), headers=auth_headers(hostile))
+        assert response.status_code == 404
     log.assert_clean()
 
 

@@ -10,9 +10,11 @@ import html
 import json
 import time
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import Headers
 
 from yibao.gateway.dispatch import MAX_BODY_BYTES, Dispatcher, Settings, envelope
 from yibao.documents.render import dumps
@@ -86,6 +88,50 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": content})
 
 
+class NationalFastPath:
+    """ASGI middleware answering the national endpoint (``callService`` and ``callService/{infno}``)
+    directly: the dispatcher gets the body and the headers and returns the envelope's text, so
+    routing, request objects and response classes (half a millisecond per request, three
+    requests per visit) are not in the way of the hot path. It sits inside ``BodyLimit``,
+    which has already read and limited the body. Everything else goes on to the FastAPI app,
+    which also declares the two routes (same behaviour, e.g. for a trailing slash)."""
+
+    def __init__(self, app, dispatcher: Dispatcher):
+        self.app, self.dispatcher = app, dispatcher
+
+    async def __call__(self, scope, receive, send):
+        infno = self._infno(scope)
+        if infno is None:
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        text = await anyio.to_thread.run_sync(self.dispatcher.handle_bytes, b"".join(chunks), Headers(scope=scope),
+                                              infno or None)
+        # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
+        content = text.encode("utf-8", "replace")
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(content)).encode())]})
+        await send({"type": "http.response.body", "body": content})
+
+    @staticmethod
+    def _infno(scope) -> str | None:
+        """"" for callService, the infno for callService/{infno}, None for any other request."""
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            return None
+        path = scope.get("path", "")
+        if path == DISPATCH_PATH:
+            return ""
+        rest = path[len(DISPATCH_PATH) + 1:] if path.startswith(DISPATCH_PATH + "/") else ""
+        return rest if rest and "/" not in rest else None
+
+
 def create_app(platform: Platform, settings: Settings) -> FastAPI:
     dispatcher = Dispatcher(platform, settings)
     app = FastAPI(title="yibao", version="0.1.0", docs_url="/admin/api/docs", redoc_url=None,
@@ -128,7 +174,8 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
             f"<table><tr><th>infno</th><th>交易</th></tr>{rows}</table>"
         )
 
-    app.add_middleware(BodyLimit, receiver=settings.receiver_admdvs or "000000")
+    app.add_middleware(NationalFastPath, dispatcher=dispatcher)
+    app.add_middleware(BodyLimit, receiver=settings.receiver_admdvs or "000000")  # outermost
     return app
 
 
