@@ -576,6 +576,39 @@ def settlement_chain_and_line_numbers(conn: Connection, mdtrt_id: str) -> tuple[
     return active, follows, numbers
 
 
+def fee_lines_and_chain(conn: Connection, mdtrt_id: str) -> tuple[list[dict], bool, str | None] | None:
+    """The visit's uploaded fee lines, whether it has an active settlement and the reversal a
+    new settlement would follow, in one round trip (a settlement reads both after locking the
+    visit; this statement comes after the lock's, so it sees what committed before). None when
+    the visit has no uploaded line (then ``settlement_chain`` answers alone)."""
+    rows = conn.execute(_FEE_LINES_AND_CHAIN, {"mdtrt_id": mdtrt_id, "status": "uploaded"}).mappings().all()
+    if not rows:
+        return None
+    first = rows[0]
+    assert first["chain_open_reversals"] <= 1, f"visit {mdtrt_id}: settlement chain forks"
+    lines = [{c.name: row[c.name] for c in t.fee_lines.c} for row in rows]
+    return lines, bool(first["chain_active"]), first["chain_open_reversal"]
+
+
+def _fee_lines_and_chain_query():
+    s, r, f = t.settlements.alias("s"), t.settlements.alias("r"), t.settlements.alias("f")
+    mdtrt_id = bindparam("mdtrt_id")
+    active = (select(s.c.setl_id).where(s.c.mdtrt_id == mdtrt_id, s.c.kind == "settlement",
+                                        ~select(r.c.setl_id).where(r.c.reverses_setl_id == s.c.setl_id).exists())
+              .exists().label("chain_active"))
+    open_reversals = select(r.c.setl_id).where(r.c.mdtrt_id == mdtrt_id, r.c.kind == "reversal",
+                                               ~select(f.c.setl_id).where(f.c.follows_reversal_id == r.c.setl_id).exists())
+    subquery = open_reversals.subquery()
+    return (select(t.fee_lines, active,
+                   select(func.max(subquery.c.setl_id)).scalar_subquery().label("chain_open_reversal"),
+                   select(func.count()).select_from(subquery).scalar_subquery().label("chain_open_reversals"))
+            .where(t.fee_lines.c.mdtrt_id == mdtrt_id, t.fee_lines.c.status == bindparam("status"))
+            .order_by(t.fee_lines.c.feedetl_sn))
+
+
+_FEE_LINES_AND_CHAIN = _fee_lines_and_chain_query()
+
+
 def _chain(mdtrt_id: str, rows) -> tuple[dict | None, str | None]:
     reversed_ids = {row["reverses_setl_id"] for row in rows if row["kind"] == "reversal"}
     followed = {row["follows_reversal_id"] for row in rows if row["kind"] == "settlement"}

@@ -44,8 +44,14 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     if insutype != visit["insutype"]:
         raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
     check_sanctions(conn, request, psn_no, request.now.date())
-    follows_reversal_id = ensure_unsettled(conn, visit, "settling again")
-    lines = repo.fee_lines(conn, visit["mdtrt_id"])
+    # after the visit's lock: its lines and its settlement chain, read in one statement
+    together = repo.fee_lines_and_chain(conn, visit["mdtrt_id"])
+    if together is None:
+        follows_reversal_id, lines = ensure_unsettled(conn, visit, "settling again"), []
+    else:
+        lines, active, follows_reversal_id = together
+        if active:
+            raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before settling again")
     chrg_bchno = text(data, "chrg_bchno", where, required=False)
     if kind == "outpatient" and chrg_bchno and chrg_bchno != "0000":
         lines = [line for line in lines if line["chrg_bchno"] == chrg_bchno]
