@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from yibao.app import agencies, supervision
 from yibao.app.errors import GatewayError
+from yibao.domain.money import to_fen
 
 from .common import EARLIEST, LATEST, AdminContext, Day, fen_view, found_or_404, jsonable as _jsonable
 
@@ -82,7 +83,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             ctx.subject_region(uow, body.subject_type, body.subject_id)
             return supervision.open_case(uow, admdvs=who["agency_code"], subject_type=body.subject_type,
                                          subject_id=body.subject_id, summary=body.summary,
-                                         amount_fen=int(body.amount * 100), source="manual")
+                                         amount_fen=to_fen(body.amount), source="manual")
         return fen_view(ctx.run(who, action))
 
     @router.post("/cases/from-findings", status_code=201, summary="Open a case from audit findings")

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from yibao.domain import ledger as rules
+from yibao.domain.money import to_fen
 from yibao.store.repositories import ledger as store
 
 
@@ -23,7 +24,7 @@ def settlement_entry_for(row: dict) -> rules.Entry:
     funds = []
     for item in detail["setldetail"]:
         if item["fund_pay_type"] != rules.ACCT_FUND_PAY_TYPE:
-            fen = int((Decimal(item["fund_payamt"]) * 100).to_integral_value())
+            fen = to_fen(Decimal(item["fund_payamt"]))
             funds.append((item["fund_pay_type"], sign * fen))
     entry = rules.settlement_entry(
         setl_id=row["setl_id"], insured=row["insuplc_admdvs"], treated=row["mdtrtarea_admvs"],

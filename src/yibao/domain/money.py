@@ -31,6 +31,22 @@ def as_fen(amount: Decimal) -> Decimal:
     return shown
 
 
+FEN_PER_YUAN = 100
+
+
+def to_fen(amount: Decimal) -> int:
+    """Yuan (two decimals) to integer fen, as the store keeps money: the one yuan→fen place.
+    An amount that is not a whole number of fen is a bug upstream, not something to round."""
+    fen = amount * FEN_PER_YUAN
+    assert fen == fen.to_integral_value(), f"{amount} is not a whole number of fen"
+    return int(fen)
+
+
+def from_fen(fen: int) -> Decimal:
+    """Integer fen to yuan with two decimals: the one fen→yuan place."""
+    return (Decimal(fen) / FEN_PER_YUAN).quantize(FEN)
+
+
 def decimal_of(value: object) -> Decimal:
     """The one constructor for numbers read from documents: int, str or Decimal.
 

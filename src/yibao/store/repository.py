@@ -10,22 +10,10 @@ from typing import Any, Iterable
 from sqlalchemy import Connection, and_, bindparam, func, insert, literal_column, null, or_, select, text, union_all, update
 
 from yibao.domain.case import CatalogEntry, YearToDate
+from yibao.domain.money import from_fen, to_fen  # noqa: F401  (the one conversion place; callers use repo.to_fen)
 
 from . import tables as t
 from . import write_batch
-
-FEN_PER_YUAN = 100
-
-
-def to_fen(amount: Decimal) -> int:
-    fen = amount * FEN_PER_YUAN
-    assert fen == fen.to_integral_value(), f"{amount} is not a whole number of fen"
-    return int(fen)
-
-
-def from_fen(fen: int) -> Decimal:
-    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
-
 
 def region_chain(admdvs: str) -> list[str]:
     """The region, its city and its province: catalogues and policies are often set at a
