@@ -6,7 +6,7 @@ DB ?= sqlite:///./yibao.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run demo serve his test test-fast bench races fuzz clean
+.PHONY: setup run demo serve his test test-fast test-no-server bench races fuzz clean
 
 setup: $(BIN)/.installed
 
@@ -31,6 +31,11 @@ his: setup
 ## All tests (unit, properties, golden cases, CLI, gateway on SQLite and PostgreSQL).
 test: setup
 	$(BIN)/python -m pytest -q
+
+## Everything but the end-to-end tests against a real gateway server (marked "server"):
+## use cases, repositories and the dispatcher on SQLite and PostgreSQL.
+test-no-server: setup
+	$(BIN)/python -m pytest -q -m "not server"
 
 ## The tests that start no server, cluster or browser: engine, documents, golden cases,
 ## audit rules (DuckDB), the demo world generator. About a minute on 2 cores.

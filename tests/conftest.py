@@ -21,3 +21,13 @@ def golden_cases() -> list[Path]:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the end-to-end tests (a real gateway server in front of a database) ``server``, so
+    ``pytest -m "not server"`` runs everything else: use cases against fakes, repositories and
+    the dispatcher in process, on both backends."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if "platform_world" in getattr(item, "fixturenames", ()) or (module is not None and "Server" in vars(module)):
+            item.add_marker(pytest.mark.server)
