@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import csv
 import datetime as dt
 import itertools
@@ -60,6 +61,7 @@ class Bench:
         self.inpatient_share = inpatient_share
         self.sequence = itertools.count(1)
         self.signins: dict[str, str] = {}
+        self.by_worker: collections.Counter = collections.Counter()
 
     def items_for(self, admdvs: str) -> list[dict]:
         for region in (admdvs, admdvs[:4] + "00", admdvs[:2] + "0000"):
@@ -78,6 +80,8 @@ class Bench:
                 "content-type": "application/json", "x-tif-paasid": institution["fixmedins_code"],
                 "apikey": institution["secret"]}) as response:
             body = await response.json(content_type=None)
+        # the answering worker, from inf_refmsgid's serial ((pid % 1000) * 10^7 + counter)
+        self.by_worker[int(str(body["inf_refmsgid"])[-10:]) // 10_000_000] += 1
         if body["infcode"] != 0:
             raise RuntimeError(f"{infno}: {body['err_msg']}")
         return body["output"]
@@ -185,9 +189,12 @@ def measure(backend: str, args) -> None:
         try:
             bench = Bench(server.url, work / "data", args.clients, args.inpatient_share)
             full = asyncio.run(bench.run(args.seconds))
+            shares = sorted(bench.by_worker.values(), reverse=True)
+            spread = " / ".join(f"{count / sum(shares):.0%}" for count in shares)
+            bench.by_worker.clear()
             print(f"[{backend}] full load: {full['settled']} settlements, {full['rate']:.0f}/s committed; settle latency "
                   f"p50 {full['p50']:.0f} ms, p95 {full['p95']:.0f} ms, p99 {full['p99']:.0f} ms; errors {full['errors']} "
-                  f"{full['first_error']}", flush=True)
+                  f"{full['first_error']}; requests by worker {spread}", flush=True)
             half = asyncio.run(bench.run(args.seconds, rate=full["rate"] / 2))
             print(f"[{backend}] at half that rate ({full['rate'] / 2:.0f}/s offered): {half['rate']:.0f}/s; settle latency "
                   f"p50 {half['p50']:.0f} ms, p95 {half['p95']:.0f} ms, p99 {half['p99']:.0f} ms; errors {half['errors']}",

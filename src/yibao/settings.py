@@ -37,6 +37,10 @@ class SettingsError(Exception):
 class Settings:
     database_url: str
     pool_size: int = 10
+    # Requests a gateway worker runs at once (its dispatcher threads). More threads than cores
+    # contend for Python's GIL: on 2 cores, 2 per worker settled 10–15 % more than 40
+    # (bench/gateway_bench.py); the database waits of a request still overlap with another's.
+    gateway_threads: int = 2
     body_limit: int = BODY_LIMIT
     insecure_demo: bool = False
     log_level: str = "WARNING"
@@ -56,6 +60,7 @@ class Settings:
                 f"(fixed clock refused: add --insecure-demo or {ALLOW_FIXED_NOW}=1, or unset {source})")
         return cls(database_url=resolve_url(database_url or env.get("YIBAO_DATABASE_URL")),
                    pool_size=_positive(env.get("YIBAO_POOL_SIZE", "10"), "YIBAO_POOL_SIZE"),
+                   gateway_threads=_positive(env.get("YIBAO_GATEWAY_THREADS", "2"), "YIBAO_GATEWAY_THREADS"),
                    insecure_demo=demo, log_level=(log_level or env.get("YIBAO_LOG_LEVEL") or "WARNING").upper(),
                    now=fixed, now_anchor=_anchor(env) if source == NOW else time.time())
 
@@ -72,6 +77,7 @@ class Settings:
         """What worker processes (uvicorn --workers) need to load the same settings; "" = unset."""
         fixed = self.now is not None
         return {"YIBAO_DATABASE_URL": self.database_url, "YIBAO_POOL_SIZE": str(self.pool_size),
+                "YIBAO_GATEWAY_THREADS": str(self.gateway_threads),
                 "YIBAO_LOG_LEVEL": self.log_level, "YIBAO_INSECURE_DEMO": "1" if self.insecure_demo else "",
                 NOW: self.now.isoformat() if fixed else "", NOW_ANCHOR: repr(self.now_anchor) if fixed else ""}
 

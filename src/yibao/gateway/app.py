@@ -96,8 +96,15 @@ class NationalFastPath:
     which has already read and limited the body. Everything else goes on to the FastAPI app,
     which also declares the two routes (same behaviour, e.g. for a trailing slash)."""
 
-    def __init__(self, app, dispatcher: Dispatcher):
-        self.app, self.dispatcher = app, dispatcher
+    def __init__(self, app, dispatcher: Dispatcher, threads: int = 2):
+        self.app, self.dispatcher, self.thread_count = app, dispatcher, threads
+        self._limiter = None
+
+    def _threads(self):
+        # Made on first use, inside the worker's event loop.
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.thread_count)
+        return self._limiter
 
     async def __call__(self, scope, receive, send):
         infno = self._infno(scope)
@@ -113,7 +120,7 @@ class NationalFastPath:
             if not message.get("more_body", False):
                 break
         text = await anyio.to_thread.run_sync(self.dispatcher.handle_bytes, b"".join(chunks), Headers(scope=scope),
-                                              infno or None)
+                                              infno or None, limiter=self._threads())
         # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
         content = text.encode("utf-8", "replace")
         await send({"type": "http.response.start", "status": 200, "headers": [
@@ -132,7 +139,7 @@ class NationalFastPath:
         return rest if rest and "/" not in rest else None
 
 
-def create_app(platform: Platform, settings: Settings) -> FastAPI:
+def create_app(platform: Platform, settings: Settings, *, gateway_threads: int = 2) -> FastAPI:
     dispatcher = Dispatcher(platform, settings)
     app = FastAPI(title="yibao", version="0.1.0", docs_url="/admin/api/docs", redoc_url=None,
                   openapi_url="/admin/api/openapi.json")
@@ -174,7 +181,7 @@ def create_app(platform: Platform, settings: Settings) -> FastAPI:
             f"<table><tr><th>infno</th><th>交易</th></tr>{rows}</table>"
         )
 
-    app.add_middleware(NationalFastPath, dispatcher=dispatcher)
+    app.add_middleware(NationalFastPath, dispatcher=dispatcher, threads=gateway_threads)
     app.add_middleware(BodyLimit, receiver=settings.receiver_admdvs or "000000")  # outermost
     return app
 
@@ -192,4 +199,5 @@ def app_from_environment() -> FastAPI:
     configure(loaded.log_level)
     loaded.announce()
     database = Database(loaded.database_url, pool_size=loaded.pool_size)
-    return create_app(Platform(database, clock=loaded.clock()), Settings(insecure_demo=loaded.insecure_demo))
+    return create_app(Platform(database, clock=loaded.clock()), Settings(insecure_demo=loaded.insecure_demo),
+                      gateway_threads=loaded.gateway_threads)
