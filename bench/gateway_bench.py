@@ -164,7 +164,7 @@ class Bench:
 def serve(url: str, workers: int, log: Path):
     from tests.server import Server
 
-    return Server(url, workers=workers, log_path=log).start()
+    return Server(url, workers=workers, log_path=log, log_level="warning").start()  # as `yibao serve` runs by default
 
 
 def measure(backend: str, args) -> None:

@@ -96,9 +96,14 @@ class NationalFastPath:
     which has already read and limited the body. Everything else goes on to the FastAPI app,
     which also declares the two routes (same behaviour, e.g. for a trailing slash)."""
 
-    def __init__(self, app, dispatcher: Dispatcher, threads: int = 2):
+    def __init__(self, app, dispatcher: Dispatcher, threads: int = 2, requests_per_connection: int = 1000):
         self.app, self.dispatcher, self.thread_count = app, dispatcher, threads
         self._limiter = None
+        # Every so many answers on one kept-alive connection, the answer closes it: the client
+        # reconnects and the workers share connections again (connections opened while one worker
+        # was restarting would otherwise stay on the others for good).
+        self.requests_per_connection = requests_per_connection
+        self._answered: dict[tuple, int] = {}
 
     def _threads(self):
         # Made on first use, inside the worker's event loop.
@@ -123,9 +128,24 @@ class NationalFastPath:
                                               infno or None, limiter=self._threads())
         # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
         content = text.encode("utf-8", "replace")
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(content)).encode())]})
+        headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(content)).encode())]
+        if self._time_to_close(scope.get("client")):
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": content})
+
+    def _time_to_close(self, client) -> bool:
+        if client is None:
+            return False
+        key = tuple(client)
+        count = self._answered.get(key, 0) + 1
+        if len(self._answered) > 10_000:
+            self._answered.clear()  # closed connections' counts; a live one starts again
+        if count >= self.requests_per_connection:
+            self._answered.pop(key, None)
+            return True
+        self._answered[key] = count
+        return False
 
     @staticmethod
     def _infno(scope) -> str | None:
