@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python bench/clearing_bench.py
 	$(BIN)/python bench/audit_bench.py
 	$(BIN)/python bench/gateway_bench.py
+	$(BIN)/python bench/visit_cost.py
 
 ## The integrity issue's full counts: every race 40 times against a 3-worker server on
 ## PostgreSQL and SQLite (CI runs 10), and 12,000 fuzzed envelopes on both backends.

@@ -6,7 +6,7 @@ Outpatient visit: 2201 register → 2204 five fee lines → 2207 settle. Inpatie
 the latency of the settle call (p50/p95/p99), first at full load, then at half that rate.
 
     python bench/gateway_bench.py [--backend postgresql|sqlite|both] [--seconds 20] [--clients 32]
-                                  [--workers 3] [--inpatient-share 0.1]
+                                  [--workers 2] [--inpatient-share 0.1]
 
 The load generator runs in this process (asyncio + aiohttp); the server runs in its own
 processes; both share this machine's cores, as they would on one small server.
@@ -211,7 +211,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="gateway workers (this machine has 2 cores)")
     parser.add_argument("--persons", type=int, default=200, help="insured persons per region in the bench world")
     parser.add_argument("--inpatient-share", type=float, default=0.1)
     args = parser.parse_args()
