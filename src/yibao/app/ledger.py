@@ -1,19 +1,13 @@
-"""The ledger entries of settlements and account movements (pure), and posting them."""
+"""The ledger entries of settlements and account movements (pure); use cases post them with
+``uow.ledger.post`` (store/repositories/ledger.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal
 
 from yibao.domain import ledger as rules
 from yibao.domain.money import to_fen
-from yibao.store.repositories import ledger as store
-
-
-def post(conn, entry: rules.Entry, now: dt.datetime) -> int | None:
-    """Append one balanced entry (store/repositories/ledger.py)."""
-    return store.post_entry(conn, entry, now)
 
 
 def settlement_entry_for(row: dict) -> rules.Entry:
@@ -42,9 +36,3 @@ def account_movement_entry(psn_no: str, region: str, amount_fen: int, ref: str) 
         rules.Posting(rules.psn_acct(psn_no), -amount_fen),
     ))
 
-
-# Transitional: use cases not yet over a unit of work post and read through these; a use
-# case over a unit of work calls uow.ledger.post / balance / balances / problems instead.
-balance = store.balance
-balances = store.balances
-check_ledger = store.check_ledger
