@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection
 
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from yibao.app.errors import GatewayError, new_id
 from yibao.app.platform import Platform
@@ -20,18 +19,8 @@ from ..registry import Request, transaction
 
 def institution_totals(conn: Connection, request: Request, *, begin: dt.date, end: dt.date, clr_type: str | None,
                        insutype: str | None) -> dict:
-    s = t.settlements
-    query = select(
-        func.count(), func.coalesce(func.sum(case((s.c.kind == "settlement", 1), else_=-1)), 0),
-        func.coalesce(func.sum(s.c.medfee_sumamt_fen), 0), func.coalesce(func.sum(s.c.fund_pay_sumamt_fen), 0),
-        func.coalesce(func.sum(s.c.acct_pay_fen), 0), func.coalesce(func.sum(s.c.psn_cash_pay_fen), 0),
-    ).where(s.c.fixmedins_code == request.institution["fixmedins_code"], s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
-            s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-    if clr_type:
-        query = query.where(s.c.clr_type == clr_type)
-    if insutype:
-        query = query.where(s.c.insutype == insutype)
-    rows, net, medfee, fund, acct, cash = conn.execute(query).one()
+    rows, net, medfee, fund, acct, cash = request.uow.reconciliation.totals(
+        request.institution["fixmedins_code"], begin, end, clr_type, insutype)
     return {"rows": int(rows), "setl_cnt": int(net), "medfee_sumamt": repo.from_fen(int(medfee)),
             "fund_pay_sumamt": repo.from_fen(int(fund)), "acct_pay": repo.from_fen(int(acct)),
             "cash_payamt": repo.from_fen(int(cash))}
@@ -82,11 +71,7 @@ def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> 
     lines = data.get("detail")
     if not isinstance(lines, list):
         raise GatewayError("input.data.detail must list the institution's settlements (file exchange by 9101 is not offered)")
-    s = t.settlements
-    ours = {row["setl_id"]: dict(row) for row in conn.execute(select(s).where(
-        s.c.fixmedins_code == request.institution["fixmedins_code"],
-        s.c.setl_time >= dt.datetime.combine(begin, dt.time()),
-        s.c.setl_time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))).mappings()}
+    ours = request.uow.reconciliation.settlements_in_period(request.institution["fixmedins_code"], begin, end)
     result, seen = [], set()
     for index, line in enumerate(lines):
         w = f"input.data.detail[{index}]"
@@ -150,17 +135,15 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
     })
     if diff:
         raise GatewayError("the application does not match the platform's settlements: " + "; ".join(diff))
-    a = t.clearing_applications
+    applications = request.uow.reconciliation
     # One institution's applications of a clearing type queue here, then the overlap check
     # reads what the earlier ones committed (docs/locking.md, rank 4).
-    repo.lock_key(conn, f"clearing-application/{request.institution['fixmedins_code']}/{clr_type}")
-    overlap = conn.execute(select(a.c.clr_appy_evt_id).where(
-        a.c.fixmedins_code == request.institution["fixmedins_code"], a.c.clr_type == clr_type, a.c.status == "applied",
-        a.c.begndate <= end, a.c.enddate >= begin)).first()
+    applications.lock_applications_of(request.institution["fixmedins_code"], clr_type)
+    overlap = applications.overlapping_application(request.institution["fixmedins_code"], clr_type, begin, end)
     if overlap:
-        raise GatewayError(f"application {overlap[0]} already covers part of {begin}..{end}; cancel it (3204) first")
+        raise GatewayError(f"application {overlap} already covers part of {begin}..{end}; cancel it (3204) first")
     evt = new_id("CA")
-    conn.execute(insert(a).values(
+    applications.add_application(dict(
         clr_appy_evt_id=evt, fixmedins_code=request.institution["fixmedins_code"], clr_type=clr_type, begndate=begin,
         enddate=end, setl_cnt=ours["setl_cnt"], medfee_sumamt_fen=repo.to_fen(ours["medfee_sumamt"]),
         fund_pay_sumamt_fen=repo.to_fen(ours["fund_pay_sumamt"]), acct_pay_fen=repo.to_fen(ours["acct_pay"]),
@@ -172,16 +155,12 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
 def clearing_application_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     evt = text(data, "clr_appy_evt_id", "input.data")
-    a = t.clearing_applications
-    query = select(a).where(a.c.clr_appy_evt_id == evt)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    row = request.uow.reconciliation.lock_application(evt)
     if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
         raise GatewayError(f"clearing application {evt} not found for this institution")
     if row["status"] != "applied":
         raise GatewayError(f"clearing application {evt} is {row['status']}")
-    conn.execute(update(a).where(a.c.clr_appy_evt_id == evt).values(status="cancelled", cancelled_at=request.now))
+    request.uow.reconciliation.cancel_application(evt, request.now)
     return {}
 
 
