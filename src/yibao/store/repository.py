@@ -499,6 +499,44 @@ def insert_fee_lines(conn: Connection, rows: list[dict]) -> None:
         conn.execute(insert(t.fee_lines), rows)
 
 
+def insert_diagnoses(conn: Connection, rows: list[dict]) -> None:
+    if rows and not write_batch.defer(conn, t.diagnoses, rows):
+        conn.execute(insert(t.diagnoses), rows)
+
+
+def cancel_fee_lines(conn: Connection, mdtrt_id: str, *, key: str | None = None, value: str | None = None) -> int:
+    """Mark the visit's uploaded lines cancelled (those whose ``key`` column equals ``value``,
+    or all of them); how many were."""
+    query = update(t.fee_lines).where(t.fee_lines.c.mdtrt_id == mdtrt_id, t.fee_lines.c.status == "uploaded")
+    if key is not None:
+        query = query.where(getattr(t.fee_lines.c, key) == value)
+    return conn.execute(query.values(status="cancelled")).rowcount
+
+
+def visits_of_person(conn: Connection, psn_no: str, fixmedins_code: str, *, mdtrt_id: str = "", med_type: str = "",
+                     begin: dt.datetime | None = None, end: dt.datetime | None = None, limit: int = 1000) -> list[dict]:
+    """An institution's visits of a person (5201), oldest first, optionally narrowed."""
+    v = t.visits
+    query = select(v).where(v.c.psn_no == psn_no, v.c.fixmedins_code == fixmedins_code)
+    if mdtrt_id:
+        query = query.where(v.c.mdtrt_id == mdtrt_id)
+    if med_type:
+        query = query.where(v.c.med_type == med_type)
+    if begin:
+        query = query.where(v.c.begntime >= begin)
+    if end:
+        query = query.where(v.c.begntime <= end)
+    return [dict(row) for row in conn.execute(query.order_by(v.c.begntime).limit(limit)).mappings()]
+
+
+def sign_in(conn: Connection, sign_no: str, fixmedins_code: str, opter_no: str, now: dt.datetime) -> None:
+    conn.execute(insert(t.sign_ins).values(sign_no=sign_no, fixmedins_code=fixmedins_code, opter_no=opter_no, sign_time=now))
+
+
+def sign_out(conn: Connection, sign_no: str, now: dt.datetime) -> None:
+    conn.execute(update(t.sign_ins).where(t.sign_ins.c.sign_no == sign_no).values(sign_out_time=now))
+
+
 def update_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
     conn.execute(update(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id).values(**values))
 

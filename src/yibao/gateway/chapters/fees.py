@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
@@ -91,10 +90,9 @@ def cancel_lines(conn: Connection, request: Request, data: dict, where: str, *, 
     visit = own_visit(conn, request, text(data, "mdtrt_id", where), text(data, "psn_no", where, required=False) or None, lock=True)
     ensure_unsettled(conn, visit, "cancelling fee lines")
     value = text(data, key, where)
-    query = update(t.fee_lines).where(t.fee_lines.c.mdtrt_id == visit["mdtrt_id"], t.fee_lines.c.status == "uploaded")
-    if value != "0000":  # "0000" cancels every unsettled line of the visit
-        query = query.where(getattr(t.fee_lines.c, key) == value)
-    if conn.execute(query.values(status="cancelled")).rowcount == 0:
+    # "0000" cancels every unsettled line of the visit
+    cancelled = repo.cancel_fee_lines(conn, visit["mdtrt_id"], **({} if value == "0000" else {"key": key, "value": value}))
+    if cancelled == 0:
         raise GatewayError(f"no uploaded fee lines of visit {visit['mdtrt_id']} match {key} {value}")
 
 

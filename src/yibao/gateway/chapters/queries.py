@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from yibao.documents.render import fen
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
@@ -24,18 +23,11 @@ from ..registry import Request, transaction
 def visit_query(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     psn_no = text(data, "psn_no", "input.data")
-    query = select(t.visits).where(t.visits.c.psn_no == psn_no, t.visits.c.fixmedins_code == request.institution["fixmedins_code"])
-    if data.get("mdtrt_id"):
-        query = query.where(t.visits.c.mdtrt_id == text(data, "mdtrt_id", "input.data"))
-    if data.get("med_type"):
-        query = query.where(t.visits.c.med_type == text(data, "med_type", "input.data"))
-    begin = moment(data, "begntime", "input.data", required=False)
-    end = moment(data, "endtime", "input.data", required=False)
-    if begin:
-        query = query.where(t.visits.c.begntime >= begin)
-    if end:
-        query = query.where(t.visits.c.begntime <= end)
-    rows = conn.execute(query.order_by(t.visits.c.begntime).limit(1000)).mappings()
+    rows = repo.visits_of_person(
+        conn, psn_no, request.institution["fixmedins_code"],
+        mdtrt_id=text(data, "mdtrt_id", "input.data") if data.get("mdtrt_id") else "",
+        med_type=text(data, "med_type", "input.data") if data.get("med_type") else "",
+        begin=moment(data, "begntime", "input.data", required=False), end=moment(data, "endtime", "input.data", required=False))
     return {"mdtrtinfo": [
         {"mdtrt_id": r["mdtrt_id"], "psn_no": r["psn_no"], "insutype": r["insutype"], "med_type": r["med_type"],
          "ipt_otp_no": r["ipt_otp_no"], "begntime": r["begntime"].strftime("%Y-%m-%d %H:%M:%S"),

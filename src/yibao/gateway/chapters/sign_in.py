@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
@@ -29,8 +28,7 @@ def sign_in(platform: Platform, conn: Connection, request: Request) -> dict:
         raise GatewayError("input.signIn 应为对象")
     opter_no = text(data, "opter_no", "input.signIn", required=False) or text(request.envelope, "opter", "", required=False)
     sign_no = uuid.uuid4().hex
-    conn.execute(insert(t.sign_ins).values(
-        sign_no=sign_no, fixmedins_code=request.institution["fixmedins_code"], opter_no=opter_no, sign_time=request.now))
+    repo.sign_in(conn, sign_no, request.institution["fixmedins_code"], opter_no, request.now)
     return {"signinoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}
 
 
@@ -40,7 +38,7 @@ def sign_out(platform: Platform, conn: Connection, request: Request) -> dict:
     sign_no = text(data, "sign_no", "input.signOut")
     if not repo.sign_in_valid(conn, sign_no, request.institution["fixmedins_code"]):
         raise GatewayError(f"sign_no {sign_no} is not an open sign-in of this institution")
-    conn.execute(update(t.sign_ins).where(t.sign_ins.c.sign_no == sign_no).values(sign_out_time=request.now))
+    repo.sign_out(conn, sign_no, request.now)
     return {"signoutoutb": {"sign_time": request.now.strftime("%Y-%m-%d %H:%M:%S")}}
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from yibao.store import repository as repo
-from yibao.store import tables as t
 
 from yibao.app.errors import GatewayError, new_id
 from yibao.app.platform import Platform
@@ -60,14 +59,16 @@ def register_visit(conn: Connection, request: Request, data: dict, where: str, *
 
 
 def store_diagnoses(conn: Connection, mdtrt_id: str, rows: list[dict], stage: str) -> None:
+    diagnoses = []
     for index, row in enumerate(rows):
         where = f"input.diseinfo[{index}]"
-        conn.execute(insert(t.diagnoses).values(
+        diagnoses.append(dict(
             mdtrt_id=mdtrt_id, stage=stage, diag_type=text(row, "diag_type", where, required=False),
             diag_srt_no=text(row, "diag_srt_no", where, required=False), diag_code=text(row, "diag_code", where),
             diag_name=text(row, "diag_name", where, required=False),
             maindiag_flag=text(row, "maindiag_flag", where, required=False),
         ))
+    repo.insert_diagnoses(conn, diagnoses)
 
 
 def ensure_unsettled(conn: Connection, visit: dict, action: str) -> str | None:
