@@ -64,3 +64,43 @@ def test_a_unit_joining_an_open_transaction_commits_or_rolls_back_with_it(databa
             uow.actions.record("test.joined", "kept", {})
     with SqlUnitOfWork(database, operator("reader"), NOW, write=False) as uow:
         assert [row["subject"] for row in uow.action_log.entries(action="test.joined")] == ["kept"]
+
+
+def test_two_lifts_of_one_sanction_at_once_lift_it_once(database):
+    """The sanction row is locked before the lift decides (docs/locking.md, rank 8): of two
+    concurrent lifts one succeeds and the other is refused, with one action-log row."""
+    import threading
+
+    from sqlalchemy import insert
+
+    from yibao.app import supervision
+    from yibao.store import tables as t
+
+    with database.write() as conn:
+        conn.execute(insert(t.institutions).values(fixmedins_code="H1", fixmedins_name="医院", fixmedins_type="1",
+                                                   medins_lv="3", admdvs="440300", secret_salt="s", secret_hash="h"))
+    with SqlUnitOfWork(database, operator("王五"), NOW) as uow:
+        sanction_id = supervision.sanction(uow, subject_type="institution", subject_id="H1", kind="suspend",
+                                           begndate=NOW.date(), enddate=NOW.date(), reason="测试", case_id=None)["sanction_id"]
+    outcomes = []
+
+    def second_lift():
+        try:
+            with SqlUnitOfWork(database, operator("赵六"), NOW) as uow:
+                supervision.lift(uow, sanction_id)
+            outcomes.append("lifted")
+        except GatewayError as refusal:
+            outcomes.append(refusal.message)
+
+    # The first lift is made but not committed when the second starts: the second waits for the
+    # row (PostgreSQL) or the write lock (SQLite), then reads the lift the first committed.
+    with SqlUnitOfWork(database, operator("王五"), NOW) as first:
+        supervision.lift(first, sanction_id)
+        second = threading.Thread(target=second_lift)
+        second.start()
+        second.join(timeout=0.5)
+        assert second.is_alive(), "the second lift did not wait for the first"
+    second.join()
+    assert outcomes == [f"sanction {sanction_id} is already lifted"]
+    with SqlUnitOfWork(database, operator("reader"), NOW, write=False) as uow:
+        assert len(uow.action_log.entries(action="sanction.lift")) == 1

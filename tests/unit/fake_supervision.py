@@ -15,12 +15,15 @@ class FakeSupervision:
     institutions: dict[str, dict] = field(default_factory=dict)
     sanctions: dict[str, dict] = field(default_factory=dict)
     credits: list[dict] = field(default_factory=list)
+    locked: list[str] = field(default_factory=list)  # rows locked, in order
 
     def add_case(self, row):
         assert row["case_id"] not in self.cases, "cases.case_id is the primary key"
         self.cases[row["case_id"]] = dict(row, closed_at=None)
 
-    def case(self, case_id):
+    def case(self, case_id, *, lock=False):
+        if lock:
+            self.locked.append(case_id)
         row = self.cases.get(case_id)
         return dict(row) if row is not None else None
 
@@ -48,7 +51,9 @@ class FakeSupervision:
     def add_sanction(self, row):
         self.sanctions[row["sanction_id"]] = dict(row, lifted_at=None)
 
-    def sanction(self, sanction_id):
+    def sanction(self, sanction_id, *, lock=False):
+        if lock:
+            self.locked.append(sanction_id)
         row = self.sanctions.get(sanction_id)
         return dict(row) if row is not None else None
 

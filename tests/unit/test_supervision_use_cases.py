@@ -54,6 +54,7 @@ def test_a_case_moves_suspected_investigating_confirmed_and_each_move_is_logged(
     assert [e["detail"] for e in uow.supervision.events_of(case_id)] == [
         "opened: suspected", "suspected → investigating: 调取病历", "investigating → confirmed"]
     assert {e["by"] for e in uow.supervision.events} == {"440300"}
+    assert uow.supervision.locked == [case_id, case_id]  # each move locks the case before deciding
     assert [(a, s, d) for _, a, s, d in uow.actions.rows] == [
         ("case.open", case_id, {"subject_type": "institution", "subject_id": HOSPITAL, "amount_fen": 50_000,
                                 "source": "manual"}),
@@ -152,6 +153,7 @@ def test_a_sanction_is_recorded_and_lifted_once():
         with later:
             supervision.lift(later, sanction_id)
     assert later.supervision.sanctions[sanction_id]["lifted_at"] == dt.datetime(2026, 12, 20, 15, 0)
+    assert later.supervision.locked == [sanction_id, sanction_id]  # each lift locks the row first
     assert [(a.label(), action, s, d) for a, action, s, d in later.actions.rows] == [
         ("agency:440300/token:3f2a", "sanction.lift", sanction_id, {"subject_type": "institution", "subject_id": HOSPITAL})]
     assert uow.actions.rows[-1][1:3] == ("sanction.add", sanction_id)

@@ -37,7 +37,8 @@ class SupervisionRepository(Protocol):
 
     def add_case(self, row: dict) -> None: ...
 
-    def case(self, case_id: str) -> dict | None: ...
+    def case(self, case_id: str, *, lock: bool = False) -> dict | None:
+        """``lock``: locked for the transaction and read after the lock."""
 
     def update_case(self, case_id: str, values: dict) -> None: ...
 
@@ -56,7 +57,7 @@ class SupervisionRepository(Protocol):
 
     def add_sanction(self, row: dict) -> None: ...
 
-    def sanction(self, sanction_id: str) -> dict | None: ...
+    def sanction(self, sanction_id: str, *, lock: bool = False) -> dict | None: ...
 
     def mark_lifted(self, sanction_id: str) -> None:
         """lifted_at = the unit's clock reading."""
@@ -123,15 +124,17 @@ def case_from_findings(uow: UnitOfWork, finding_ids: list[str], *, admdvs: str) 
     return row
 
 
-def get_case(uow: UnitOfWork, case_id: str) -> dict:
-    row = uow.supervision.case(case_id)
+def get_case(uow: UnitOfWork, case_id: str, *, lock: bool = False) -> dict:
+    """``lock``: a change of the case locks its row first and decides on what it reads after the
+    lock (docs/locking.md, rank 8), so two moves or a move and a recovery never both pass."""
+    row = uow.supervision.case(case_id, lock=lock)
     if row is None:
         raise GatewayError(f"case {case_id} not found", "not_found")
     return row
 
 
 def move(uow: UnitOfWork, case_id: str, status: str, *, note: str = "") -> dict:
-    case = get_case(uow, case_id)
+    case = get_case(uow, case_id, lock=True)
     if status not in TRANSITIONS.get(case["status"], set()):
         raise GatewayError(f"case {case_id} cannot go from {case['status']} to {status}")
     values = {"status": status}
@@ -149,7 +152,7 @@ def record_money(uow: UnitOfWork, case_id: str, kind: str, amount: Decimal, *, n
     Posted to the ledger: the region's bank against its fund-recovery income."""
     if kind not in MONEY_KINDS:
         raise GatewayError(f"kind is one of {', '.join(MONEY_KINDS)}")
-    case = get_case(uow, case_id)
+    case = get_case(uow, case_id, lock=True)
     if case["status"] == "dismissed":
         raise GatewayError(f"case {case_id} is dismissed")
     if kind in ("recovery", "penalty") and case["status"] != "confirmed":
@@ -203,15 +206,15 @@ def sanction(uow: UnitOfWork, *, subject_type: str, subject_id: str, kind: str, 
     return row
 
 
-def get_sanction(uow: UnitOfWork, sanction_id: str) -> dict:
-    row = uow.supervision.sanction(sanction_id)
+def get_sanction(uow: UnitOfWork, sanction_id: str, *, lock: bool = False) -> dict:
+    row = uow.supervision.sanction(sanction_id, lock=lock)
     if row is None:
         raise GatewayError(f"sanction {sanction_id} not found")
     return row
 
 
 def lift(uow: UnitOfWork, sanction_id: str) -> dict:
-    row = get_sanction(uow, sanction_id)
+    row = get_sanction(uow, sanction_id, lock=True)  # two lifts at once: the second sees the first
     if row["lifted_at"] is not None:
         raise GatewayError(f"sanction {sanction_id} is already lifted")
     uow.supervision.mark_lifted(sanction_id)

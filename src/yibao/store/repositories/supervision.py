@@ -23,8 +23,12 @@ class Repository:
     def add_case(self, row: dict) -> None:
         self.conn.execute(insert(t.cases).values(**row))
 
-    def case(self, case_id: str) -> dict | None:
-        row = self.conn.execute(select(t.cases).where(t.cases.c.case_id == case_id)).mappings().first()
+    def case(self, case_id: str, *, lock: bool = False) -> dict | None:
+        """The case row; ``lock``: locked for the transaction and read after the lock (docs/locking.md, rank 8)."""
+        query = select(t.cases).where(t.cases.c.case_id == case_id)
+        if lock and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).mappings().first()
         return dict(row) if row is not None else None
 
     def update_case(self, case_id: str, values: dict) -> None:
@@ -59,8 +63,12 @@ class Repository:
     def add_sanction(self, row: dict) -> None:
         self.conn.execute(insert(t.sanctions).values(**row))
 
-    def sanction(self, sanction_id: str) -> dict | None:
-        row = self.conn.execute(select(t.sanctions).where(t.sanctions.c.sanction_id == sanction_id)).mappings().first()
+    def sanction(self, sanction_id: str, *, lock: bool = False) -> dict | None:
+        """The sanction row; ``lock``: locked and read after the lock (docs/locking.md, rank 8)."""
+        query = select(t.sanctions).where(t.sanctions.c.sanction_id == sanction_id)
+        if lock and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.conn.execute(query).mappings().first()
         return dict(row) if row is not None else None
 
     def mark_lifted(self, sanction_id: str) -> None:
