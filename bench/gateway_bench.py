@@ -21,7 +21,6 @@ import csv
 import datetime as dt
 import itertools
 import random
-import statistics
 import sys
 import tempfile
 import time

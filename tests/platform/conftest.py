@@ -34,6 +34,15 @@ def new_database_url(kind: str, request, tmp_path_factory) -> str:
     return cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory):
+    """An empty, migrated database on each backend (repository and unit-of-work tests)."""
+    database = Database(new_database_url(request.param, request, tmp_path_factory))
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def platform_world(request, tmp_path_factory):
     """A database with the golden cases loaded, and the real server in front of it."""

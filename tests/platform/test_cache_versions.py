@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import insert
 
 from yibao.store import repository as repo
 from yibao.store import tables as t
 from yibao.store.database import Database
-from yibao.store.migrate import upgrade
 
-from .conftest import new_database_url
 
 DAY = dt.date(2026, 11, 2)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory):
-    database = Database(new_database_url(request.param, request, tmp_path_factory))
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def add_policy(conn, valid_from: dt.date, name: str) -> None:

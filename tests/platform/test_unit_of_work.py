@@ -9,21 +9,10 @@ import pytest
 
 from yibao.app.actors import operator
 from yibao.app.errors import GatewayError
-from yibao.store.database import Database
-from yibao.store.migrate import upgrade
 from yibao.store.unit_of_work import SqlUnitOfWork
 
-from .conftest import new_database_url
 
 NOW = dt.datetime(2026, 12, 1, 9, 0)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory):
-    database = Database(new_database_url(request.param, request, tmp_path_factory))
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def action_count(database) -> int:

@@ -15,21 +15,10 @@ from yibao.domain import ledger as rules
 from yibao.store import repository as repo
 from yibao.store import tables as t
 from yibao.store import write_batch
-from yibao.store.database import Database
-from yibao.store.migrate import upgrade
 from yibao.store.repositories.ledger import post_entry
 
-from .conftest import new_database_url
 
 NOW = dt.datetime(2026, 12, 1, 9, 0)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory):
-    database = Database(new_database_url(request.param, request, tmp_path_factory))
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def log(conn, msgid: str) -> None:

@@ -181,7 +181,6 @@ class Dispatcher:
         # The request's cache versions, read with its authentication (one round trip): the
         # worker's cached catalogue entries and policies are used only while they are current.
         repo.current_cache_versions.set(versions)
-        repo.current_catalogue_version.set(versions.get("catalogue", 0) or 0)
         if institution is None:
             raise GatewayError(f"unknown institution {code}")
         if self.settings.insecure_demo:
@@ -196,12 +195,11 @@ class Dispatcher:
         return institution
 
     def _run(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
-        tokens = repo.current_catalogue_version.set(None), repo.current_cache_versions.set(None)  # set by _authenticate
+        token = repo.current_cache_versions.set(None)  # set by _authenticate
         try:
             return self._run_in_transaction(spec, infno, msgid, code, message, raw_input, headers)
         finally:
-            repo.current_catalogue_version.reset(tokens[0])
-            repo.current_cache_versions.reset(tokens[1])
+            repo.current_cache_versions.reset(token)
 
     def _run_in_transaction(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
         database = self.platform.database

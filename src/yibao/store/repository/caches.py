@@ -1,0 +1,193 @@
+"""Policies, catalogue entries and sanctions in force, with the per-worker caches that keep them
+under the versions the database bumps (migrations 0007, 0008) and the gateway reads with
+each request's authentication."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextvars import ContextVar
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+
+from yibao.domain.case import CatalogEntry
+
+from .. import tables as t
+
+
+def region_chain(admdvs: str) -> list[str]:
+    """The region, its city and its province: catalogues and policies are often set at a
+    higher level than the district that uses them (e.g. 500155 梁平区 → 500100 → 500000)."""
+    chain = [admdvs, admdvs[:4] + "00", admdvs[:2] + "0000"]
+    return list(dict.fromkeys(chain))
+
+
+# --- policies and catalogues ---------------------------------------------------------------
+
+def policy_row(conn: Connection, admdvs: str, insutype: str, day: dt.date) -> dict | None:
+    """The policy in force on ``day`` for the region (or its city, or its province): the nearest
+    region's latest document wins. Remembered per process while the policies' version (bumped
+    by the database on any change, migration 0008) stays the one the request read."""
+    version = (current_cache_versions.get() or {}).get("policies")
+    key = (version, admdvs, insutype, day)
+    if version is not None and key in _policy_cache:
+        return _policy_cache[key]
+    chain = region_chain(admdvs)
+    rows = conn.execute(_POLICIES_IN_FORCE, {"chain": chain, "insutype": insutype, "day": day}).mappings().all()
+    found = next((dict(row) for region in chain for row in rows if row["admdvs"] == region), None)
+    if version is not None:
+        if len(_policy_cache) > 10_000:
+            _policy_cache.clear()
+        _policy_cache[key] = found
+    return found
+
+
+_POLICIES_IN_FORCE = (select(t.policies).where(
+    t.policies.c.admdvs.in_(bindparam("chain", expanding=True)), t.policies.c.insutype == bindparam("insutype"),
+    t.policies.c.valid_from <= bindparam("day")).order_by(t.policies.c.valid_from.desc()))
+_policy_cache: dict[tuple, dict | None] = {}
+
+
+def _valid_on(table, day: dt.date):
+    return and_(
+        table.c.begndate <= day,
+        or_(table.c.enddate.is_(None), table.c.enddate >= day),
+        table.c.vali_flag == "1",
+    )
+
+
+# The cache versions of the request in progress, read with its authentication by the gateway's
+# dispatcher; None outside a gateway request (the catalogue's is then read here, and policies
+# are not cached). The key includes the version, so a thread still serving an older version
+# never hands its entries to a request of the new one.
+CACHED = ("catalogue", "policies", "rules", "sanctions")
+current_cache_versions: ContextVar[dict | None] = ContextVar("current_cache_versions", default=None)
+_catalog_cache: dict[tuple, CatalogEntry | None] = {}
+_catalog_cache_version: list[int | None] = [None]  # the version the cached entries belong to
+
+
+def _version_query(name: str):
+    return select(t.cache_versions.c.version).where(t.cache_versions.c.name == name)
+
+
+def catalogue_version(conn: Connection) -> int:
+    """The catalogue's version; 0 before the first import (a schema made without migration 0007's seed row)."""
+    return int(conn.execute(_version_query("catalogue")).scalar_one_or_none() or 0)
+
+
+def bump_catalogue_version(conn: Connection) -> None:
+    """Called by every catalogue import in its own transaction: cached entries of every worker
+    stop being used when it commits."""
+    bumped = conn.execute(update(t.cache_versions).where(t.cache_versions.c.name == "catalogue")
+                          .values(version=t.cache_versions.c.version + 1))
+    if bumped.rowcount == 0:
+        conn.execute(insert(t.cache_versions).values(name="catalogue", version=1))
+
+
+def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
+    """Catalogue entries valid on ``day`` for the treatment region, remembered per process for
+    as long as the catalogue's version stays the same (a visit's lines are classified at upload
+    and again at settlement; catalogues change only by import, which bumps the version)."""
+    version = (current_cache_versions.get() or {}).get("catalogue")
+    if version is None:
+        version = catalogue_version(conn)
+    if _catalog_cache_version[0] != version or len(_catalog_cache) > 100_000:
+        _catalog_cache.clear()
+        _catalog_cache_version[0] = version
+    found: dict[str, CatalogEntry] = {}
+    missing = []
+    # The version is in the key too: a thread still serving an older version cannot put its
+    # entries where a request of the new version would find them.
+    for code in set(codes):
+        key = (version, admdvs, day, code)
+        if key in _catalog_cache:
+            if _catalog_cache[key] is not None:
+                found[code] = _catalog_cache[key]
+        else:
+            missing.append(code)
+    if missing:
+        fresh = load_catalog_entries(conn, admdvs, missing, day)
+        for code in missing:
+            _catalog_cache[(version, admdvs, day, code)] = fresh.get(code)
+        found.update(fresh)
+    return found
+
+
+def load_catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
+    """Catalogue entries (hilist ⋈ lmtpric ⋈ selfpay) valid on ``day`` for the treatment region,
+    in one query over the region chain; the nearest region that lists a code wins."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    chain = region_chain(admdvs)
+    rows = conn.execute(_CATALOGUE_ENTRIES, {"chain": chain, "codes": wanted, "day": day}).all()
+    rank = {region: index for index, region in enumerate(chain)}
+    best: dict[str, tuple] = {}
+    for row in rows:
+        key = (rank[row[0]], row[6] or "")  # nearest region; a person-type-specific ratio row last
+        if row[1] not in best or key < best[row[1]][0]:
+            best[row[1]] = (key, row)
+    found: dict[str, CatalogEntry] = {}
+    for code, (_, row) in best.items():
+        found[code] = CatalogEntry(
+            code=code, name=row[2], chrgitm_lv=row[3],
+            selfpay_prop=Decimal(row[5]) if row[5] is not None else Decimal(0),
+            pric_uplmt_amt=Decimal(row[4]) if row[4] is not None else None,
+        )
+    return found
+
+
+def _catalogue_entries_query():
+    h, l, s = t.hilist, t.lmtpric, t.selfpay
+    day = bindparam("day")
+    return (
+        select(h.c.insu_admdvs, h.c.hilist_code, h.c.hilist_name, h.c.chrgitm_lv, l.c.hilist_pric_uplmt_amt,
+               s.c.selfpay_prop, s.c.selfpay_prop_psn_type)
+        .select_from(
+            h.outerjoin(l, and_(l.c.hilist_code == h.c.hilist_code, l.c.insu_admdvs == h.c.insu_admdvs, _valid_on(l, day)))
+            .outerjoin(s, and_(s.c.hilist_code == h.c.hilist_code, s.c.insu_admdvs == h.c.insu_admdvs, _valid_on(s, day)))
+        )
+        .where(h.c.insu_admdvs.in_(bindparam("chain", expanding=True)), h.c.hilist_code.in_(bindparam("codes", expanding=True)),
+               _valid_on(h, day))
+    )
+
+
+_CATALOGUE_ENTRIES = _catalogue_entries_query()
+
+
+def catalog_page(conn: Connection, filters: dict[str, Any], page_num: int, page_size: int) -> tuple[int, list[dict]]:
+    conditions = [getattr(t.hilist.c, key) == value for key, value in filters.items() if value not in (None, "")]
+    total = conn.execute(select(func.count()).select_from(t.hilist).where(*conditions)).scalar_one()
+    rows = conn.execute(
+        select(t.hilist).where(*conditions)
+        .order_by(t.hilist.c.insu_admdvs, t.hilist.c.hilist_code, t.hilist.c.begndate)
+        .offset((page_num - 1) * page_size).limit(page_size)
+    ).mappings()
+    return int(total), [dict(row) for row in rows]
+
+
+# --- sanctions (fund supervision at the counter) ---------------------------------------------
+
+def sanctions_in_force(conn: Connection, day: dt.date) -> dict[tuple[str, str], dict]:
+    """Every sanction in force on ``day`` (not lifted, begun, not ended), by (subject_type,
+    subject_id): a few hundred rows at most, remembered per process while the sanctions'
+    version read with the request's authentication is unchanged (migration 0008), so a new
+    suspension holds on every worker from the next request."""
+    version = (current_cache_versions.get() or {}).get("sanctions")
+    key = (version, day)
+    if version is not None and key in _sanction_cache:
+        return _sanction_cache[key]
+    rows = conn.execute(_SANCTIONS_IN_FORCE, {"day": day}).mappings()
+    found = {(row["subject_type"], row["subject_id"]): dict(row) for row in rows}
+    if version is not None:
+        if len(_sanction_cache) > 1_000:
+            _sanction_cache.clear()
+        _sanction_cache[key] = found
+    return found
+
+
+_SANCTIONS_IN_FORCE = select(t.sanctions).where(
+    t.sanctions.c.lifted_at.is_(None), t.sanctions.c.begndate <= bindparam("day"),
+    or_(t.sanctions.c.enddate.is_(None), t.sanctions.c.enddate >= bindparam("day"))).order_by(t.sanctions.c.sanction_id)
+_sanction_cache: dict[tuple, dict] = {}
