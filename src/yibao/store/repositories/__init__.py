@@ -1,2 +1,3 @@
-"""Repositories by subject: each query named for what it answers (the redesign moves the
-queries of ``store/repository.py`` and of ``app/`` here, one subject at a time)."""
+"""Repositories by subject, reached as ``uow.<subject>``: each query named for what it answers.
+The settlement hot path's statements sit in ``store/repository/`` and are wrapped here
+(``settlements.py``)."""

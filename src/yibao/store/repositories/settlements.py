@@ -1,6 +1,6 @@
 """``uow.settlements``: what pricing and storing a settlement reads and writes (the hot path).
 
-Each method is one statement (built once, store/repository.py), so a settlement's round
+Each method is one statement (built once, store/repository/), so a settlement's round
 trips can be counted from here: bench/visit_cost.py prints them per national transaction.
 Money crosses this boundary as Decimal yuan (the domain's) or integer fen (the rows'); the
 conversion is ``repository.to_fen`` / ``from_fen`` and nowhere else.
