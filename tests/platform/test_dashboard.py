@@ -53,7 +53,10 @@ def chrome():
                  "--window-size=1280,1000"):
         options.add_argument(flag)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    # a form's submission may still be navigating when click() returns: let lookups wait for the next page
+    browser.implicitly_wait(10)
+    return browser
 
 
 def test_an_agency_signs_in_and_reads_its_month_in_chromium(platform_world, agency, tmp_path):
