@@ -14,13 +14,16 @@ REFUSAL_KINDS = {"refused": 422, "invalid": 422, "not_found": 404, "forbidden": 
 class GatewayError(Exception):
     """A refused request: infcode -1 with this err_msg; the transaction is rolled back.
 
-    The one refusal type of every use case (``Refusal``); ``kind`` is one of REFUSAL_KINDS."""
+    The one refusal type of every use case (``Refusal``); ``kind`` is one of REFUSAL_KINDS.
+    ``code`` is the refusal's stable code (upper-case, e.g. ``AUTH_BAD_SIGNATURE``): programs
+    match on it, the message (Chinese, for the cashier) may change."""
 
-    def __init__(self, message: str, kind: str = "refused"):
+    def __init__(self, message: str, kind: str = "refused", code: str = ""):
         assert kind in REFUSAL_KINDS, kind
         super().__init__(message)
         self.message = message
         self.kind = kind
+        self.code = code
 
     @property
     def http_status(self) -> int:
