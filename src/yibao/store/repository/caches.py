@@ -63,7 +63,6 @@ def _valid_on(table, day: dt.date):
 # never hands its entries to a request of the new one.
 CACHED = ("catalogue", "policies", "rules", "sanctions")
 current_cache_versions: ContextVar[dict | None] = ContextVar("current_cache_versions", default=None)
-_catalog_cache: dict[tuple, CatalogEntry | None] = {}
 _catalog_cache_version: list[int | None] = [None]  # the version the cached entries belong to
 
 
@@ -86,32 +85,107 @@ def bump_catalogue_version(conn: Connection) -> None:
 
 
 def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
-    """Catalogue entries valid on ``day`` for the treatment region, remembered per process for
-    as long as the catalogue's version stays the same (a visit's lines are classified at upload
-    and again at settlement; catalogues change only by import, which bumps the version)."""
+    """Catalogue entries valid on ``day`` for the treatment region, from the worker's copy of the
+    region's whole catalogue (its region chain's hilist, lmtpric and selfpay rows, every
+    validity period), read once per catalogue version: catalogues change only by import, which
+    bumps the version (migration 0007), so a fee upload or a settlement reads none of it in the
+    steady state. A region whose catalogue is too large to keep falls back to reading the codes
+    it needs (``load_catalog_entries``, the same answer)."""
     version = (current_cache_versions.get() or {}).get("catalogue")
     if version is None:
         version = catalogue_version(conn)
-    if _catalog_cache_version[0] != version or len(_catalog_cache) > 100_000:
-        _catalog_cache.clear()
+    if _catalog_cache_version[0] != version:
+        _region_catalogues.clear()
         _catalog_cache_version[0] = version
-    found: dict[str, CatalogEntry] = {}
-    missing = []
     # The version is in the key too: a thread still serving an older version cannot put its
-    # entries where a request of the new version would find them.
-    for code in set(codes):
-        key = (version, admdvs, day, code)
-        if key in _catalog_cache:
-            if _catalog_cache[key] is not None:
-                found[code] = _catalog_cache[key]
-        else:
-            missing.append(code)
-    if missing:
-        fresh = load_catalog_entries(conn, admdvs, missing, day)
-        for code in missing:
-            _catalog_cache[(version, admdvs, day, code)] = fresh.get(code)
-        found.update(fresh)
-    return found
+    # copy where a request of the new version would find it.
+    region = _region_catalogues.get((version, admdvs))
+    if region is None:
+        region = _region_catalogues[(version, admdvs)] = RegionCatalogue.load(conn, admdvs)
+    if region is RegionCatalogue.TOO_LARGE:
+        return load_catalog_entries(conn, admdvs, codes, day)
+    return region.entries(codes, day)
+
+
+class RegionCatalogue:
+    """One treatment region's catalogue as the database holds it (its region chain's rows with
+    their validity periods), answering what ``load_catalog_entries`` answers for any day."""
+
+    TOO_LARGE: "RegionCatalogue"
+    MAX_ROWS = 300_000  # per table: a province's catalogues are tens of thousands of rows
+
+    def __init__(self, chain: list[str], hilist: dict, lmtpric: dict, selfpay: dict):
+        self.rank = {region: index for index, region in enumerate(chain)}
+        self.hilist, self.lmtpric, self.selfpay = hilist, lmtpric, selfpay
+        self.memo: dict[tuple[str, dt.date], CatalogEntry | None] = {}
+
+    @classmethod
+    def load(cls, conn: Connection, admdvs: str) -> "RegionCatalogue":
+        chain = region_chain(admdvs)
+        tables = []
+        for query in (_REGION_HILIST, _REGION_LMTPRIC, _REGION_SELFPAY):
+            rows = conn.execute(query, {"chain": chain, "limit": cls.MAX_ROWS + 1}).all()
+            if len(rows) > cls.MAX_ROWS:
+                return cls.TOO_LARGE
+            by_code: dict[str, list[tuple]] = {}
+            for row in rows:
+                by_code.setdefault(row[1], []).append(tuple(row))
+            tables.append(by_code)
+        return cls(chain, *tables)
+
+    def entries(self, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
+        found = {}
+        for code in codes:
+            key = (code, day)
+            if key not in self.memo:
+                if len(self.memo) > 200_000:
+                    self.memo.clear()
+                self.memo[key] = self._entry(code, day)
+            if self.memo[key] is not None:
+                found[code] = self.memo[key]
+        return found
+
+    def _entry(self, code: str, day: dt.date) -> CatalogEntry | None:
+        """``load_catalog_entries``'s join, in memory: each hilist row valid on ``day`` with the
+        same region's lmtpric and selfpay rows valid on it; the nearest region wins, and within
+        it a ratio row for every person type before a person-type-specific one."""
+        best = None
+        for region, _, name, chrgitm_lv, begndate, enddate in self.hilist.get(code, ()):
+            if not _covers(begndate, enddate, day):
+                continue
+            limits = [row[2] for row in self.lmtpric.get(code, ()) if row[0] == region and _covers(row[3], row[4], day)]
+            ratios = [(row[2], row[3]) for row in self.selfpay.get(code, ()) if row[0] == region and _covers(row[4], row[5], day)]
+            for limit in limits or [None]:
+                for prop, psn_type in ratios or [(None, None)]:
+                    key = (self.rank[region], psn_type or "")
+                    if best is None or key < best[0]:
+                        best = (key, name, chrgitm_lv, limit, prop)
+        if best is None:
+            return None
+        _, name, chrgitm_lv, limit, prop = best
+        return CatalogEntry(code=code, name=name, chrgitm_lv=chrgitm_lv,
+                            selfpay_prop=Decimal(prop) if prop is not None else Decimal(0),
+                            pric_uplmt_amt=Decimal(limit) if limit is not None else None)
+
+
+RegionCatalogue.TOO_LARGE = RegionCatalogue([], {}, {}, {})
+_region_catalogues: dict[tuple, RegionCatalogue] = {}
+
+
+def _covers(begndate: dt.date, enddate: dt.date | None, day: dt.date) -> bool:
+    return begndate <= day and (enddate is None or enddate >= day)
+
+
+def _region_rows(table, *columns):
+    return (select(table.c.insu_admdvs, table.c.hilist_code, *columns)
+            .where(table.c.insu_admdvs.in_(bindparam("chain", expanding=True)), table.c.vali_flag == "1")
+            .limit(bindparam("limit")))
+
+
+_REGION_HILIST = _region_rows(t.hilist, t.hilist.c.hilist_name, t.hilist.c.chrgitm_lv, t.hilist.c.begndate, t.hilist.c.enddate)
+_REGION_LMTPRIC = _region_rows(t.lmtpric, t.lmtpric.c.hilist_pric_uplmt_amt, t.lmtpric.c.begndate, t.lmtpric.c.enddate)
+_REGION_SELFPAY = _region_rows(t.selfpay, t.selfpay.c.selfpay_prop, t.selfpay.c.selfpay_prop_psn_type,
+                               t.selfpay.c.begndate, t.selfpay.c.enddate)
 
 
 def load_catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
