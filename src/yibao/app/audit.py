@@ -131,18 +131,22 @@ def _claim(visit: dict, lines: list[dict], person: dict, institution: dict | Non
 
 
 def history(uow: UnitOfWork, person: dict, exclude: str, since: dt.date,
-            diagnoses_too_of: str | None = None) -> tuple[History, list[dict]]:
+            diagnoses_too_of: str | None = None, known: tuple | None = None) -> tuple[History, list[dict]]:
     """The person's other visits from ``since`` on (at most three queries, whatever their
     number) and the death registry's date (from the person row when the settlement's person
     lock read it, ``die_date``); with the diagnoses of the audited visit itself when
-    ``diagnoses_too_of`` names it (``exclude``), read in the same query."""
-    if diagnoses_too_of == exclude:
-        visits, diagnoses = uow.audit.visits_and_diagnoses(person["psn_no"], exclude, since)
+    ``diagnoses_too_of`` names it (``exclude``), read in the same query. ``known``: the
+    (visits, diagnoses by visit, lines by visit) a settlement already read with its persons'
+    lock for this ``since`` (``uow.settlements.lock_for_settlement``)."""
+    if known is not None:
+        visits, diagnoses, lines = known
     else:
-        visits = uow.audit.other_visits(person["psn_no"], exclude, since)
-        diagnoses = uow.audit.diagnoses([visit["mdtrt_id"] for visit in visits])
-    ids = [visit["mdtrt_id"] for visit in visits]
-    lines = uow.audit.uploaded_lines(ids)
+        if diagnoses_too_of == exclude:
+            visits, diagnoses = uow.audit.visits_and_diagnoses(person["psn_no"], exclude, since)
+        else:
+            visits = uow.audit.other_visits(person["psn_no"], exclude, since)
+            diagnoses = uow.audit.diagnoses([visit["mdtrt_id"] for visit in visits])
+        lines = uow.audit.uploaded_lines([visit["mdtrt_id"] for visit in visits])
     claims = tuple(_claim(visit, lines[visit["mdtrt_id"]], person, None, diagnoses[visit["mdtrt_id"]]) for visit in visits)
     die_date = person["die_date"] if "die_date" in person else uow.audit.die_date(person["certno"])
     return History(claims, die_date), diagnoses.get(diagnoses_too_of, [])
@@ -155,16 +159,21 @@ def claim_findings(uow: UnitOfWork, claim: Claim, person: dict, package: RulePac
     return audit_claim(claim, past, package, stage)
 
 
+def history_since(visit: dict) -> dt.date:
+    """How far back the in-event audit looks at the person's other visits: a year before the visit."""
+    return visit["begntime"].date() - dt.timedelta(days=365)
+
+
 def audit_visit(uow: UnitOfWork, visit: dict, lines: list[dict], person: dict, institution: dict, stage: str,
-                setl_id: str = "") -> tuple[dict, RulePackage, list[Finding]] | None:
+                setl_id: str = "", known_history: tuple | None = None) -> tuple[dict, RulePackage, list[Finding]] | None:
     """In-event audit (事中审核) of a stored visit with the treatment region's package (就医地管理);
-    None without one."""
+    None without one. ``known_history``: see ``history``'s ``known``."""
     found = current_package(uow, institution["admdvs"])
     if found is None:
         return None
     row, package = found
-    past, diagnoses = history(uow, person, visit["mdtrt_id"], visit["begntime"].date() - dt.timedelta(days=365),
-                              diagnoses_too_of=visit["mdtrt_id"])
+    past, diagnoses = history(uow, person, visit["mdtrt_id"], history_since(visit),
+                              diagnoses_too_of=visit["mdtrt_id"], known=known_history)
     claim = _claim(visit, lines, person, institution, diagnoses, setl_id)
     return row, package, audit_claim(claim, past, package, stage)
 

@@ -80,12 +80,18 @@ class Platform:
     def price_visit(
         self, uow: UnitOfWork, visit: dict, institution: dict, line_rows: list[dict], *,
         med_type: str, acct_used_flag: bool, lock: bool = False, family_link: str | None | object = UNREAD,
+        locked: dict | None = None,
     ) -> Priced:
         """``lock``: for a settlement that will be stored, lock the person and the family account
         owner first (docs/locking.md) so the balances and accumulators read here stay true.
-        ``family_link``: the person's family account owner as read with the visit, if it was."""
+        ``family_link``: the person's family account owner as read with the visit, if it was.
+        ``locked``: what ``uow.settlements.lock_for_settlement`` read when the caller took that
+        lock itself (with ``family_link``, the link it locked by)."""
         settlements = uow.settlements
-        if lock:
+        if locked is not None:
+            assert lock and family_link is not UNREAD
+            person, insurance = checked_family_link(locked["person"], locked["insurance"], family_link)
+        elif lock:
             person, insurance = lock_person_and_family(uow, visit["psn_no"], visit["insutype"], family_link)
         else:
             person, insurance = settlements.person(visit["psn_no"]), settlements.insurance(visit["psn_no"], visit["insutype"])
@@ -262,8 +268,14 @@ def lock_person_and_family(uow: UnitOfWork, psn_no: str, insutype: str,
             return None, None
         family_link = before.get("family_psn_no")
     person, insurance, _ = uow.settlements.lock_settling_persons(psn_no, family_link, insutype)
+    return checked_family_link(person, insurance, family_link)
+
+
+def checked_family_link(person: dict | None, insurance: dict | None, family_link: str | None) -> tuple[dict | None, dict | None]:
+    """The persons were locked by the family link read before the lock: it must still be the
+    person's link after it."""
     if person is not None and person.get("family_psn_no") != family_link:
-        raise GatewayError(f"person {psn_no}'s family account link changed during the settlement; retry")
+        raise GatewayError(f"person {person['psn_no']}'s family account link changed during the settlement; retry")
     return person, insurance
 
 

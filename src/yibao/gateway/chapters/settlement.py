@@ -20,12 +20,13 @@ from ..registry import Request, transaction
 # --- settlement: 2206/2207/2208 outpatient, 2303/2304/2305 inpatient -----------------------------------------
 
 def price_for_request(platform: Platform, conn: Connection, request: Request, *, kind: str,
-                      lock: bool) -> tuple[Priced, dict, list[dict], str | None]:
+                      lock: bool) -> tuple[Priced, dict, list[dict], str | None, tuple | None]:
     """``lock``: a settlement (not a preview) locks the visit, then the person and the family
     account owner (docs/locking.md), and decides on what it reads after the locks.
 
-    Returns the pricing, the visit, its lines and what a new settlement of the visit follows
-    in its settlement chain (repo.settlement_chain)."""
+    Returns the pricing, the visit, its lines, what a new settlement of the visit follows
+    in its settlement chain (repo.settlement_chain) and, when locked, the person's history the
+    in-event audit reads (None when the region has no rule package)."""
     data = node(request, "data")
     where = "input.data"
     psn_no = text(data, "psn_no", where)
@@ -44,14 +45,24 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     if insutype != visit["insutype"]:
         raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
     check_sanctions(conn, request, psn_no, request.now.date())
-    # after the visit's lock: its lines and its settlement chain, read in one statement
-    together = repo.fee_lines_and_chain(conn, visit["mdtrt_id"])
-    if together is None:
-        follows_reversal_id, lines = ensure_unsettled(conn, visit, "settling again"), []
+    read, history = None, None
+    if lock:
+        # after the visit's lock, with the persons' lock: the visit's lines and settlement chain
+        # and the history the in-event audit needs (one statement on PostgreSQL)
+        wants_history = audit.current_package(request.uow, request.institution["admdvs"]) is not None
+        read = request.uow.settlements.lock_for_settlement(
+            mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"], family_psn_no=family_link, insutype=visit["insutype"],
+            history_since=audit.history_since(visit) if wants_history else None)
+        lines, active, follows_reversal_id, history = read["lines"], read["active"], read["follows"], read["history"]
     else:
-        lines, active, follows_reversal_id = together
-        if active:
-            raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before settling again")
+        together = repo.fee_lines_and_chain(conn, visit["mdtrt_id"])
+        if together is None:
+            active, follows_reversal_id = False, ensure_unsettled(conn, visit, "settling again")
+            lines = []
+        else:
+            lines, active, follows_reversal_id = together
+    if active:
+        raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before settling again")
     chrg_bchno = text(data, "chrg_bchno", where, required=False)
     if kind == "outpatient" and chrg_bchno and chrg_bchno != "0000":
         lines = [line for line in lines if line["chrg_bchno"] == chrg_bchno]
@@ -62,17 +73,18 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
     priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=med_type,
                                   acct_used_flag=flag(data, "acct_used_flag", True), lock=lock,
-                                  family_link=family_link)
+                                  family_link=family_link, locked=read)
     check_envelope_region(request, priced.insurance)
-    return priced, visit, lines, follows_reversal_id
+    return priced, visit, lines, follows_reversal_id, history
 
 
-def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[dict], person: dict, setl_id: str = "") -> None:
+def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[dict], person: dict, setl_id: str = "",
+                   history: tuple | None = None) -> None:
     """事中审核 at settlement with the treatment region's rule package: a definite violation
     refuses the settlement where the region so configured it; findings are kept and answered
     as warnings (warn_msg)."""
     uow = request.uow
-    audited = audit.audit_visit(uow, visit, lines, person, request.institution, "事中", setl_id)
+    audited = audit.audit_visit(uow, visit, lines, person, request.institution, "事中", setl_id, known_history=history)
     if audited is None:
         return
     package_row, _, findings = audited
@@ -88,9 +100,9 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
 
 
 def settle_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
-    priced, visit, lines, follows_reversal_id = price_for_request(platform, conn, request, kind=kind, lock=True)
+    priced, visit, lines, follows_reversal_id, history = price_for_request(platform, conn, request, kind=kind, lock=True)
     data = node(request, "data")
-    in_event_audit(conn, request, visit, lines, priced.person)
+    in_event_audit(conn, request, visit, lines, priced.person, history=history)
     row = platform.store_settlement(request.uow, priced, visit, request.institution, msgid=request.msgid,
                                     infno=request.infno, chrg_bchno=text(data, "chrg_bchno", "input.data", required=False),
                                     follows_reversal_id=follows_reversal_id)
@@ -125,7 +137,7 @@ def reversal_output(platform: Platform, conn: Connection, request: Request, orig
 
 @transaction("2206", "门诊预结算", writes=False)
 def outpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, _, _ = price_for_request(platform, conn, request, kind="outpatient", lock=False)
+    priced, visit, _, _, _ = price_for_request(platform, conn, request, kind="outpatient", lock=False)
     return preview_output(priced, visit)
 
 
@@ -141,7 +153,7 @@ def outpatient_reverse(platform: Platform, conn: Connection, request: Request) -
 
 @transaction("2303", "住院预结算", writes=False)
 def inpatient_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, _, _ = price_for_request(platform, conn, request, kind="inpatient", lock=False)
+    priced, visit, _, _, _ = price_for_request(platform, conn, request, kind="inpatient", lock=False)
     return preview_output(priced, visit)
 
 

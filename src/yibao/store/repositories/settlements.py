@@ -15,6 +15,7 @@ from typing import Iterable
 from yibao.domain.case import CatalogEntry, YearToDate
 
 from .. import repository as repo
+from .audit import Repository as AuditRepository
 
 
 class Repository:
@@ -33,6 +34,18 @@ class Repository:
         """The person and the family account owner locked in psn_no order (docs/locking.md, rank 3)
         and read after the lock, with the person's insurance."""
         return repo.lock_settling_persons(self.conn, psn_no, family_psn_no, insutype)
+
+    def lock_for_settlement(self, *, mdtrt_id: str, psn_no: str, family_psn_no: str | None, insutype: str,
+                            history_since: dt.date | None) -> dict:
+        """After the visit's lock: the persons' lock with the person, insurance and death date, the
+        visit's uploaded lines and settlement chain, and (``history_since``) the person's history
+        for the in-event audit; one round trip on PostgreSQL
+        (``repository.lock_for_settlement_postgresql`` says why that is safe), the same answer
+        from separate statements on SQLite, whose writers are serialized anyway. Keys: person,
+        insurance, locked, lines, active, follows, history."""
+        fold = repo.lock_for_settlement_postgresql if self.conn.dialect.name == "postgresql" else lock_for_settlement_separately
+        return fold(self.conn, mdtrt_id=mdtrt_id, psn_no=psn_no, family_psn_no=family_psn_no, insutype=insutype,
+                    history_since=history_since)
 
     def lock_persons(self, psn_nos: Iterable[str | None]) -> dict[str, dict]:
         return repo.lock_persons(self.conn, psn_nos)
@@ -71,3 +84,22 @@ class Repository:
     def add_accumulators(self, psn_no: str, insutype: str, year: int, delta: YearToDate, setl_id: str,
                          sign: int = 1) -> None:
         repo.add_accumulator_delta(self.conn, psn_no, insutype, year, delta, setl_id, sign=sign)
+
+
+def lock_for_settlement_separately(conn, *, mdtrt_id: str, psn_no: str, family_psn_no: str | None, insutype: str,
+                                   history_since: dt.date | None) -> dict:
+    """``Repository.lock_for_settlement`` in separate statements (SQLite; and the reference the
+    PostgreSQL statement is tested against)."""
+    person, insurance, locked = repo.lock_settling_persons(conn, psn_no, family_psn_no, insutype)
+    together = repo.fee_lines_and_chain(conn, mdtrt_id)
+    if together is None:
+        active, follows = repo.settlement_chain(conn, mdtrt_id)
+        together = [], active is not None, follows
+    history = None
+    if history_since is not None and person is not None:
+        audit = AuditRepository(conn, None)
+        visits, diagnoses = audit.visits_and_diagnoses(psn_no, mdtrt_id, history_since)
+        history = visits, diagnoses, audit.uploaded_lines([visit["mdtrt_id"] for visit in visits])
+    lines, active, follows = together
+    return {"person": person, "insurance": insurance, "locked": locked, "lines": lines, "active": active,
+            "follows": follows, "history": history}

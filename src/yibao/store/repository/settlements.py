@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, bindparam, func, insert, literal_column, null, select, union_all
+from sqlalchemy import Connection, Date, DateTime, bindparam, func, insert, literal_column, null, select, union_all
 
 
 from .. import tables as t
@@ -146,3 +146,112 @@ def log_request(
 
 
 _LOG_REQUEST = insert(t.request_log)
+
+
+# --- a settlement's reads under the persons' lock, in one round trip (PostgreSQL) ---------------
+
+def lock_for_settlement_postgresql(conn: Connection, *, mdtrt_id: str, psn_no: str, family_psn_no: str | None,
+                                   insutype: str, history_since: dt.date | None) -> dict:
+    """What a settlement reads after taking the visit's lock, in the statement that takes the
+    persons' lock (docs/locking.md, rank 3): the person and the family account owner locked in
+    ascending psn_no order and read after the lock, the person's insurance and death date, the
+    visit's uploaded fee lines and its settlement chain, and (``history_since``) the person's
+    other visits since then with their diagnoses and lines and the visit's own diagnoses for
+    the in-event audit.
+
+    The lines and the chain are guarded by the visit's lock, taken by an earlier statement, so
+    this statement's snapshot already holds every change committed under it. The history is
+    guarded by no lock (other visits' uploads do not take the person's); reading it here or
+    after the lock is the same race. Account tips and accumulators, guarded by the persons'
+    lock, are read by the next statement."""
+    rows = conn.exec_driver_sql(_LOCK_FOR_SETTLEMENT_SQL, {
+        "wanted": sorted({p for p in (psn_no, family_psn_no) if p}), "psn_no": psn_no, "insutype": insutype,
+        "mdtrt_id": mdtrt_id, "with_history": history_since is not None,
+        "since": dt.datetime.combine(history_since or dt.date.min, dt.time()),
+    }).mappings().all()
+    locked: dict[str, dict] = {}
+    found: dict = {"person": None, "insurance": None, "locked": locked, "lines": [], "active": False,
+                   "follows": None, "history": None}
+    for row in rows:
+        locked[row["psn_no"]] = {c.name: row[c.name] for c in t.persons.c}
+        if row["psn_no"] != psn_no:
+            continue
+        person = found["person"] = locked[psn_no]
+        person["die_date"] = row["death_die_date"]
+        if row["ins_psn_no"] is not None:
+            found["insurance"] = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c}
+        assert row["chain_open_reversals"] <= 1, f"visit {mdtrt_id}: settlement chain forks"
+        found.update(lines=[_from_json(t.fee_lines, line) for line in row["lines_json"]], active=bool(row["chain_active"]),
+                     follows=row["chain_open_reversal"])
+        if history_since is not None:
+            found["history"] = _history_from_json(mdtrt_id, row["history_json"])
+    return found
+
+
+def _history_from_json(mdtrt_id: str, history: dict) -> tuple[list[dict], dict[str, list[dict]], dict[str, list[dict]]]:
+    """The other visits (begntime order), the diagnoses by visit (the audited one included) and
+    the uploaded lines by visit (feedetl_sn order), shaped as the audit repository returns them."""
+    visits = [_from_json(t.visits, visit) for visit in history["visits"]]
+    diagnoses: dict[str, list[dict]] = {mdtrt_id: [], **{visit["mdtrt_id"]: [] for visit in visits}}
+    for diagnosis in history["diagnoses"]:
+        diagnoses[diagnosis["mdtrt_id"]].append(_from_json(t.diagnoses, diagnosis))
+    lines: dict[str, list[dict]] = {visit["mdtrt_id"]: [] for visit in visits}
+    for line in history["lines"]:
+        lines[line["mdtrt_id"]].append(_from_json(t.fee_lines, line))
+    return visits, diagnoses, lines
+
+
+def _from_json(table, row: dict) -> dict:
+    """A row as PostgreSQL's json_agg wrote it, typed as the table's rows are read (timestamps
+    come back as ISO text)."""
+    typed = dict(row)
+    for name in _TIME_COLUMNS[table.name]:
+        if typed[name] is not None:
+            typed[name] = dt.datetime.fromisoformat(typed[name])
+    return typed
+
+
+_TIME_COLUMNS = {table.name: [c.name for c in table.c if isinstance(c.type, DateTime)]
+                 for table in (t.fee_lines, t.visits, t.diagnoses)}
+# no plain date column in these tables (a date would come back as text too)
+assert not any(isinstance(c.type, Date) for table in (t.fee_lines, t.visits, t.diagnoses) for c in table.c)
+
+
+def _lock_for_settlement_sql() -> str:
+    person_columns = ", ".join(f"p.{c.name}" for c in t.persons.c)
+    insurance_columns = ", ".join(f"i.{c.name} AS ins_{c.name}" for c in t.insurances.c)
+    return f"""
+WITH lines AS (
+  SELECT coalesce(json_agg(f ORDER BY f.feedetl_sn), '[]'::json) AS j
+  FROM fee_lines f WHERE f.mdtrt_id = %(mdtrt_id)s AND f.status = 'uploaded'),
+chain AS (
+  SELECT EXISTS (SELECT 1 FROM settlements s WHERE s.mdtrt_id = %(mdtrt_id)s AND s.kind = 'settlement'
+                 AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reverses_setl_id = s.setl_id)) AS active,
+         max(o.setl_id) AS open_reversal, count(o.setl_id) AS open_reversals
+  FROM (SELECT r.setl_id FROM settlements r WHERE r.mdtrt_id = %(mdtrt_id)s AND r.kind = 'reversal'
+        AND NOT EXISTS (SELECT 1 FROM settlements f WHERE f.follows_reversal_id = r.setl_id)) o),
+hv AS (
+  SELECT * FROM visits v WHERE %(with_history)s AND v.psn_no = %(psn_no)s AND v.mdtrt_id <> %(mdtrt_id)s
+  AND v.status <> 'cancelled' AND v.begntime >= %(since)s),
+history AS (
+  SELECT json_build_object(
+    'visits', (SELECT coalesce(json_agg(hv ORDER BY hv.begntime, hv.mdtrt_id), '[]'::json) FROM hv),
+    'diagnoses', (SELECT coalesce(json_agg(d ORDER BY d.diag_id), '[]'::json) FROM (
+        SELECT dg.* FROM diagnoses dg JOIN hv ON dg.mdtrt_id = hv.mdtrt_id
+        UNION ALL SELECT dg.* FROM diagnoses dg WHERE %(with_history)s AND dg.mdtrt_id = %(mdtrt_id)s) d),
+    'lines', (SELECT coalesce(json_agg(fl ORDER BY fl.mdtrt_id, fl.feedetl_sn), '[]'::json)
+              FROM fee_lines fl JOIN hv ON fl.mdtrt_id = hv.mdtrt_id WHERE fl.status = 'uploaded')) AS j)
+SELECT {person_columns}, {insurance_columns}, d.die_date AS death_die_date,
+  CASE WHEN p.psn_no = %(psn_no)s THEN (SELECT j FROM lines) END AS lines_json,
+  (SELECT active FROM chain) AS chain_active, (SELECT open_reversal FROM chain) AS chain_open_reversal,
+  (SELECT open_reversals FROM chain) AS chain_open_reversals,
+  CASE WHEN p.psn_no = %(psn_no)s AND %(with_history)s THEN (SELECT j FROM history) END AS history_json
+FROM persons p
+LEFT JOIN insurances i ON i.psn_no = p.psn_no AND i.psn_no = %(psn_no)s AND i.insutype = %(insutype)s
+LEFT JOIN deaths d ON d.certno = p.certno
+WHERE p.psn_no = ANY(%(wanted)s)
+ORDER BY p.psn_no
+FOR UPDATE OF p"""
+
+
+_LOCK_FOR_SETTLEMENT_SQL = _lock_for_settlement_sql()
