@@ -182,3 +182,43 @@ def test_short_load_run_loses_nothing(demo_server):
     with SqlUnitOfWork(database, SYSTEM, dt.datetime.now(), write=False) as uow:
         assert check_database(uow) == []
     database.dispose()
+
+
+HIS_SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "his" / "samples"
+
+
+def key_paths(value, prefix: str = "") -> set[str]:
+    """The field names of a message, as paths (list items share ``[]``): what a sample documents."""
+    if isinstance(value, dict):
+        paths = {f"{prefix}.{key}" for key in value}
+        for key, item in value.items():
+            paths |= key_paths(item, f"{prefix}.{key}")
+        return paths
+    if isinstance(value, list):
+        return set().union(*(key_paths(item, f"{prefix}[]") for item in value)) if value else set()
+    return set()
+
+
+def test_the_conformance_pack_passes_against_yibao_and_its_samples_are_current(demo_server, tmp_path):
+    """``yibao conformance`` against the running gateway: every step passes. The exchanges it
+    saves are docs/his/samples (regenerate: YIBAO_WRITE_HIS_SAMPLES=1 with this test): the
+    documented field names must be the ones sent and answered today."""
+    import os
+
+    proc = subprocess.run([sys.executable, "-m", "yibao.cli", "conformance", "--url", demo_server["server"].url,
+                           "--data-dir", str(demo_server["data_dir"]), "--save", str(tmp_path / "exchanges")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"^(\d+) passed, 0 failed, 0 skipped$", proc.stdout, re.M), proc.stdout
+    fresh = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted((tmp_path / "exchanges").glob("*.json"))}
+    assert len(fresh) >= 18
+    if os.environ.get("YIBAO_WRITE_HIS_SAMPLES") == "1" and "sqlite" in demo_server["url"]:
+        HIS_SAMPLES.mkdir(parents=True, exist_ok=True)
+        for stale in HIS_SAMPLES.glob("*.json"):
+            stale.unlink()
+        for name, exchange in fresh.items():
+            (HIS_SAMPLES / name).write_text(json.dumps(exchange, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    documented = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(HIS_SAMPLES.glob("*.json"))}
+    assert sorted(documented) == sorted(fresh), "docs/his/samples is stale: regenerate (see this test's docstring)"
+    for name, exchange in fresh.items():
+        assert key_paths(exchange) == key_paths(documented[name]), f"docs/his/samples/{name} is stale"

@@ -106,8 +106,9 @@ class HisClient:
             number = next(self._sequence) % 10000
         return f"{self.code}{dt.datetime.now():%Y%m%d%H%M%S}{number:04d}"
 
-    def call(self, infno: str, input_: dict, *, insuplc_admdvs: str = "", msgid: str | None = None) -> dict:
-        envelope = {
+    def envelope(self, infno: str, input_: dict, *, insuplc_admdvs: str = "", msgid: str | None = None) -> dict:
+        """The national request envelope (nhsa-interface.md §1.2) around ``input_``."""
+        return {
             "infno": infno, "msgid": msgid or self.msgid(), "mdtrtarea_admvs": self.institution["admdvs"],
             "insuplc_admdvs": insuplc_admdvs, "recer_sys_code": "YBXT", "dev_no": "", "dev_safe_info": "",
             "cainfo": "", "signtype": "", "infver": "V1.0", "opter_type": "1", "opter": self.operator,
@@ -115,8 +116,14 @@ class HisClient:
             "fixmedins_code": self.code, "fixmedins_name": self.institution["fixmedins_name"],
             "sign_no": self.sign_no, "input": input_,
         }
-        response = self.http.post(DISPATCH_PATH, content=dumps(envelope, indent=None).encode(), headers={
-            "content-type": "application/json", "x-tif-paasid": self.code, "apikey": self.institution.get("secret", "")})
+
+    def headers(self) -> dict:
+        """The HTTP headers of one call (nhsa-interface.md §1.1)."""
+        return {"content-type": "application/json", "x-tif-paasid": self.code, "apikey": self.institution.get("secret", "")}
+
+    def call(self, infno: str, input_: dict, *, insuplc_admdvs: str = "", msgid: str | None = None) -> dict:
+        envelope = self.envelope(infno, input_, insuplc_admdvs=insuplc_admdvs, msgid=msgid)
+        response = self.http.post(DISPATCH_PATH, content=dumps(envelope, indent=None).encode(), headers=self.headers())
         response.raise_for_status()
         body = response.json()
         if str(body.get("infcode")) != "0":
