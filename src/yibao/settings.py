@@ -43,6 +43,8 @@ class Settings:
     gateway_threads: int = 2
     body_limit: int = BODY_LIMIT
     insecure_demo: bool = False
+    # How long a file (9101 upload, 13xx catalogue download) may be fetched with 9102.
+    file_ttl_hours: int = 24
     log_level: str = "WARNING"
     now: dt.datetime | None = None  # the fixed instant, already allowed; None: the system clock
     now_anchor: float = 0.0  # epoch seconds at which ``now`` held
@@ -61,6 +63,7 @@ class Settings:
         return cls(database_url=resolve_url(database_url or env.get("YIBAO_DATABASE_URL")),
                    pool_size=_positive(env.get("YIBAO_POOL_SIZE", "10"), "YIBAO_POOL_SIZE"),
                    gateway_threads=_positive(env.get("YIBAO_GATEWAY_THREADS", "2"), "YIBAO_GATEWAY_THREADS"),
+                   file_ttl_hours=_positive(env.get("YIBAO_FILE_TTL_HOURS", "24"), "YIBAO_FILE_TTL_HOURS"),
                    insecure_demo=demo, log_level=(log_level or env.get("YIBAO_LOG_LEVEL") or "WARNING").upper(),
                    now=fixed, now_anchor=_anchor(env) if source == NOW else time.time())
 
@@ -77,7 +80,7 @@ class Settings:
         """What worker processes (uvicorn --workers) need to load the same settings; "" = unset."""
         fixed = self.now is not None
         return {"YIBAO_DATABASE_URL": self.database_url, "YIBAO_POOL_SIZE": str(self.pool_size),
-                "YIBAO_GATEWAY_THREADS": str(self.gateway_threads),
+                "YIBAO_GATEWAY_THREADS": str(self.gateway_threads), "YIBAO_FILE_TTL_HOURS": str(self.file_ttl_hours),
                 "YIBAO_LOG_LEVEL": self.log_level, "YIBAO_INSECURE_DEMO": "1" if self.insecure_demo else "",
                 NOW: self.now.isoformat() if fixed else "", NOW_ANCHOR: repr(self.now_anchor) if fixed else ""}
 

@@ -3,6 +3,7 @@ settlement consistent with the spec's identities and with the accounts and accum
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -222,3 +223,29 @@ def test_the_conformance_pack_passes_against_yibao_and_its_samples_are_current(d
     assert sorted(documented) == sorted(fresh), "docs/his/samples is stale: regenerate (see this test's docstring)"
     for name, exchange in fresh.items():
         assert key_paths(exchange) == key_paths(documented[name]), f"docs/his/samples/{name} is stale"
+
+
+def test_the_demo_catalogue_downloads_have_rows(demo_server):
+    """1301, 1305, 1307, 1308 and 1309 answer files with rows in the demo world (sim/code_lists.py,
+    the regional catalogues and the cross-province 门慢特 diseases)."""
+    import io
+    import zipfile
+
+    import httpx
+
+    from yibao.sim.his import HisClient
+
+    institutions = list(csv.DictReader(open(demo_server["data_dir"] / "institutions.csv", encoding="utf-8")))
+    hospital = next(row for row in institutions if row["fixmedins_type"] == "1" and row["admdvs"] == "440300")
+    with httpx.Client(base_url=demo_server["server"].url, timeout=30) as http:
+        client = HisClient(http, hospital)
+        client.sign_in()
+        counts = {}
+        for infno in ("1301", "1305", "1307", "1308", "1309"):
+            answer = client.call(infno, {"data": {"ver": "0"}})
+            content = client.fetch_file(answer["file_qury_no"])
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                counts[infno] = len(archive.read(archive.namelist()[0]).decode("utf-8").splitlines()) - 1
+            assert counts[infno] == answer["data_cn"]
+    assert counts["1301"] > 0 and counts["1305"] > 0 and counts["1307"] >= 15 and counts["1308"] >= 9
+    assert counts["1309"] == 10

@@ -404,6 +404,9 @@ STORED_FIELDS = {
     "opsp_dise_code": t.qualifications.c.opsp_dise_code, "opsp_dise_name": t.qualifications.c.opsp_dise_name,
     "mdtrtarea_admdvs": t.filings.c.dest_admdvs, "clr_type": t.clearing_applications.c.clr_type, "memo": t.filings.c.end_reason,
     "omsgid": t.request_log.c.msgid, "sign_no": t.sign_ins.c.sign_no,
+    "fixmedins_hilist_id": t.list_mappings.c.medins_list_codg, "fixmedins_hilist_name": t.list_mappings.c.medins_list_name,
+    "list_type": t.list_mappings.c.list_type, "filename": t.exchange_files.c.filename,
+    "file_qury_no": t.exchange_files.c.file_qury_no,
 }
 
 

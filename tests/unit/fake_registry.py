@@ -165,6 +165,7 @@ class FakeImports:
 
     def bump_catalogue_version(self):
         self.catalogue_version += 1
+        return self.catalogue_version
 
     def with_account_entries(self, psn_nos):
         return {e["psn_no"] for e in self.accounts.entries if e["psn_no"] in psn_nos}

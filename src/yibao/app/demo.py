@@ -95,6 +95,8 @@ def build_demo(
         path = Path(manifest["files"][kind])
         results.append(import_file(database, kind, path, now=now))
         report(f"{kind}: {results[-1].rows} rows from {path}")
+    for line in demo_code_lists(database, now, data_dir):
+        report(line)
     with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
         known = uow.registry.region_codes()
         new = [{"admdvs": admdvs, "name": name} for admdvs, name in REGIONS if admdvs not in known]
@@ -109,6 +111,24 @@ def build_demo(
         packages = audit.import_knowledge_file(uow, "price_ceilings", data_dir / "lmtpric.csv")
     report(f"audit rule packages: {len(packages)} regions (standard rules + price ceilings; warnings only)")
     return {"data_dir": str(data_dir), "imports": [r.__dict__ for r in results], "counts": manifest.get("counts", {})}
+
+
+def demo_code_lists(database: Database, now: dt.datetime, data_dir: Path) -> list[str]:
+    """Sample diagnosis and procedure lists (1307/1308) and the cross-province 门慢特 diseases
+    as the 1309 list, so the demo's catalogue downloads have rows."""
+    from yibao.sim.code_lists import write_code_lists
+
+    from .filings import CROSS_PROVINCE_CHRONIC_DISEASES
+
+    files = write_code_lists(data_dir)
+    files["code_list"] = data_dir / "code_lists.csv"
+    _write_csv(files["code_list"], [{"list_kind": "chronic_disease", "code": code, "name": name}
+                                    for code, name in CROSS_PROVINCE_CHRONIC_DISEASES.items()])
+    lines = []
+    for kind, path in files.items():
+        result = import_file(database, kind, path, now=now)
+        lines.append(f"{kind}: {result.rows} rows from {path}")
+    return lines
 
 
 def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed: int) -> list[str]:

@@ -34,11 +34,12 @@ from yibao.sim.idnumbers import is_valid_certno
 from yibao.store import repository as repo
 from yibao.store.database import Database
 
-from . import actors, ledger
+from . import actors, code_lists, ledger
 from .errors import new_id
 from .unit_of_work import UnitOfWork
 
-KINDS = ("policy", "hilist", "lmtpric", "selfpay", "institutions", "persons", "filings")
+KINDS = ("policy", "hilist", "lmtpric", "selfpay", "institutions", "persons", "filings", "diagnoses", "procedures",
+         "code_list")
 
 
 class ImportRepository(Protocol):
@@ -53,8 +54,9 @@ class ImportRepository(Protocol):
     def upsert(self, table: str, key_columns: tuple[str, ...], rows: list[dict]) -> None:
         """hilist | lmtpric | selfpay | institutions | persons | insurances, by natural key."""
 
-    def bump_catalogue_version(self) -> None:
-        """Every worker stops using its cached catalogue entries when the import commits."""
+    def bump_catalogue_version(self) -> int:
+        """Every worker stops using its cached catalogue entries when the import commits; the
+        new version, written on the import's rows (13xx downloads answer rows by it)."""
 
     def with_account_entries(self, psn_nos: list[str]) -> set[str]: ...
 
@@ -94,6 +96,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "persons": ("psn_no",),
     "filings": ("psn_no", "filing_type", "dest_admdvs", "begndate"),
     "policy": ("admdvs", "insutype", "valid_from"),
+    "diagnoses": ("diag_code",),
+    "procedures": ("oprn_oprt_code",),
+    "code_list": ("list_kind", "code"),
 }
 
 
@@ -220,6 +225,7 @@ class FilingRow(_Row):
 ROW_MODELS = {
     "hilist": HilistRow, "lmtpric": LmtpricRow, "selfpay": SelfpayRow,
     "institutions": InstitutionRow, "persons": PersonRow, "filings": FilingRow,
+    "diagnoses": code_lists.DiagnosisRow, "procedures": code_lists.ProcedureRow, "code_list": code_lists.CodeListRow,
 }
 
 
@@ -364,28 +370,29 @@ def import_policies(uow: UnitOfWork, path: Path, parsed: list[tuple[dict, Any]])
 
 
 def _write_hilist(uow, rows):
-    uow.imports.upsert("hilist", KEYS["hilist"], [row.model_dump() for row in rows])
-    uow.imports.bump_catalogue_version()  # every worker stops using its cached entries
+    # every worker stops using its cached entries; the rows carry the new version (downloads)
+    ver = uow.imports.bump_catalogue_version()
+    uow.imports.upsert("hilist", KEYS["hilist"], [dict(row.model_dump(), ver=ver) for row in rows])
 
 
 def _write_lmtpric(uow, rows):
+    ver = uow.imports.bump_catalogue_version()
     values = []
     for row in rows:
         data = row.model_dump()
         data["hilist_pric_uplmt_amt"] = f"{row.hilist_pric_uplmt_amt:f}"
-        values.append(data)
+        values.append(dict(data, ver=ver))
     uow.imports.upsert("lmtpric", KEYS["lmtpric"], values)
-    uow.imports.bump_catalogue_version()
 
 
 def _write_selfpay(uow, rows):
+    ver = uow.imports.bump_catalogue_version()
     values = []
     for row in rows:
         data = row.model_dump()
         data["selfpay_prop"] = f"{row.selfpay_prop:f}"
-        values.append(data)
+        values.append(dict(data, ver=ver))
     uow.imports.upsert("selfpay", KEYS["selfpay"], values)
-    uow.imports.bump_catalogue_version()
 
 
 def _write_institutions(uow, rows):
@@ -465,6 +472,9 @@ def _write_filings(uow: UnitOfWork, rows):
 _WRITERS = {
     "hilist": _write_hilist, "lmtpric": _write_lmtpric, "selfpay": _write_selfpay,
     "institutions": _write_institutions, "persons": _write_persons, "filings": _write_filings,
+    "diagnoses": lambda uow, rows: code_lists.write_rows(uow, "diagnosis", rows),
+    "procedures": lambda uow, rows: code_lists.write_rows(uow, "procedure", rows),
+    "code_list": lambda uow, rows: code_lists.write_rows(uow, None, rows),
 }
 
 __all__ = ["KEYS", "KINDS", "ImportError_", "ImportResult", "import_file", "import_policies", "import_rows", "hash_secret",

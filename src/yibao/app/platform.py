@@ -53,9 +53,11 @@ class Priced:
 
 
 class Platform:
-    def __init__(self, database: Database, clock: Clock = system_clock):
+    def __init__(self, database: Database, clock: Clock = system_clock, *, file_ttl: dt.timedelta = dt.timedelta(hours=24)):
         self.database = database
         self.clock = clock
+        # How long a 9101 upload or a 13xx download may be fetched with 9102 (settings.file_ttl_hours).
+        self.file_ttl = file_ttl
         self._policies: dict[int, Policy] = {}
         self._lock = threading.Lock()
 

@@ -6,9 +6,11 @@ worker process: YIBAO_DATABASE_URL, YIBAO_INSECURE_DEMO=1.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import time
+import urllib.parse
 
 import anyio
 from fastapi import FastAPI, Request
@@ -19,7 +21,7 @@ from starlette.datastructures import Headers
 from yibao.gateway.dispatch import MAX_BODY_BYTES, Dispatcher, Settings, envelope
 from yibao.documents.render import dumps
 from yibao.app.platform import Platform
-from yibao.gateway.registry import TRANSACTIONS
+from yibao.gateway.registry import TRANSACTIONS, RawAnswer
 from yibao.admin.api import mount as mount_admin
 from yibao.web.dashboard import build_router as dashboard_router
 from yibao.store.database import Database
@@ -124,11 +126,10 @@ class NationalFastPath:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        text = await anyio.to_thread.run_sync(self.dispatcher.handle_bytes, b"".join(chunks), Headers(scope=scope),
-                                              infno or None, limiter=self._threads())
-        # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
-        content = text.encode("utf-8", "replace")
-        headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(content)).encode())]
+        answer = await anyio.to_thread.run_sync(self.dispatcher.handle_http, b"".join(chunks), Headers(scope=scope),
+                                                infno or None, limiter=self._threads())
+        content, media_type, extra = _body(answer)
+        headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(content)).encode()), *extra]
         if self._time_to_close(scope.get("client")):
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -159,6 +160,19 @@ class NationalFastPath:
         return rest if rest and "/" not in rest else None
 
 
+def _body(answer: str | RawAnswer) -> tuple[bytes, str, list[tuple[bytes, bytes]]]:
+    """The HTTP body, its media type and extra headers: the envelope's JSON text, or a file's
+    bytes (9102) with its name."""
+    if isinstance(answer, RawAnswer):
+        extra = []
+        if answer.filename:
+            quoted = urllib.parse.quote(answer.filename)
+            extra.append((b"content-disposition", f"attachment; filename*=UTF-8''{quoted}".encode("ascii")))
+        return answer.content, answer.media_type, extra
+    # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
+    return answer.encode("utf-8", "replace"), "application/json; charset=utf-8", []
+
+
 def create_app(platform: Platform, settings: Settings, *, gateway_threads: int = 2) -> FastAPI:
     dispatcher = Dispatcher(platform, settings)
     app = FastAPI(title="yibao", version="0.1.0", docs_url="/admin/api/docs", redoc_url=None,
@@ -171,9 +185,9 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
             body = await read_limited(request)
         except BodyTooLarge:
             body = b"x" * (MAX_BODY_BYTES + 1)  # answered as too large without reading the rest
-        text = await run_in_threadpool(dispatcher.handle_bytes, body, request.headers, infno)
-        # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
-        return Response(content=text.encode("utf-8", "replace"), media_type="application/json; charset=utf-8")
+        answer = await run_in_threadpool(dispatcher.handle_http, body, request.headers, infno)
+        content, media_type, extra = _body(answer)
+        return Response(content=content, media_type=media_type, headers={k.decode(): v.decode() for k, v in extra})
 
     @app.post(DISPATCH_PATH, include_in_schema=False)
     async def call_service(request: Request) -> Response:
@@ -219,5 +233,6 @@ def app_from_environment() -> FastAPI:
     configure(loaded.log_level)
     loaded.announce()
     database = Database(loaded.database_url, pool_size=loaded.pool_size)
-    return create_app(Platform(database, clock=loaded.clock()), Settings(insecure_demo=loaded.insecure_demo),
+    platform = Platform(database, clock=loaded.clock(), file_ttl=dt.timedelta(hours=loaded.file_ttl_hours))
+    return create_app(platform, Settings(insecure_demo=loaded.insecure_demo),
                       gateway_threads=loaded.gateway_threads)

@@ -30,7 +30,7 @@ from yibao.app import actors
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 from . import chapters  # noqa: F401  (registers every handler)
-from .registry import TRANSACTIONS, Request
+from .registry import TRANSACTIONS, RawAnswer, Request
 
 log = logging.getLogger("yibao.gateway")
 
@@ -86,6 +86,14 @@ class Dispatcher:
 
     def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str:
         """The HTTP body in, the response body (JSON text) out."""
+        return self._answer(body, headers, path_infno, allow_raw=False)
+
+    def handle_http(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str | RawAnswer:
+        """``handle_bytes``, except that a transaction answering a file (9102) answers its
+        bytes when it succeeds (nhsa-interface §1.1); a refusal is the JSON envelope as ever."""
+        return self._answer(body, headers, path_infno, allow_raw=True)
+
+    def _answer(self, body: bytes, headers: Mapping[str, str], path_infno: str | None, *, allow_raw: bool) -> str | RawAnswer:
         from .json_input import MAX_JSON_DEPTH, load_json
 
         received_ns = time.time_ns()
@@ -101,6 +109,10 @@ class Dispatcher:
         except ValueError:  # not JSON, or not UTF-8/16/32 text
             return dumps(envelope(-1, None, "request body is not valid JSON", receiver, received_ns), indent=None)
         result = self._handle(message, headers, received_ns, path_infno)
+        if allow_raw and result["infcode"] == 0:
+            raw = self._raw_answer(message, path_infno, result, receiver, received_ns)
+            if raw is not None:
+                return raw
         output = result["output"]
         if not isinstance(output, OutputText):
             return dumps(result, indent=None)
@@ -108,6 +120,21 @@ class Dispatcher:
         text = dumps(dict(result, output=None), indent=None)
         assert text.endswith('"output": null}')
         return text[:-len("null}")] + output + "}"
+
+    def _raw_answer(self, message: dict, path_infno: str | None, result: dict, receiver: str,
+                    received_ns: int) -> str | RawAnswer | None:
+        """The file a successful 9102 answers, read after its transaction committed; None for a
+        transaction that answers JSON."""
+        spec = TRANSACTIONS.get(_field(message, "infno") or (path_infno or ""))
+        if spec is None or spec.raw is None:
+            return None
+        output = result["output"]
+        if isinstance(output, OutputText):
+            output = json.loads(output, parse_float=Decimal)
+        try:
+            return spec.raw(self.platform, _field(message, "fixmedins_code"), _field(message, "msgid"), output)
+        except GatewayError as refusal:
+            return dumps(envelope(-1, None, refusal.message[:2000], receiver, received_ns), indent=None)
 
     def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
         """The envelope as a dict (tests and in-process callers)."""

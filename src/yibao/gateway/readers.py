@@ -75,6 +75,10 @@ FIELD_LENGTHS = {
     "cum_ym": 6, "clr_type": 6, "setlym": 6, "clr_appy_evt_id": 30, "setl_optins": 6, "trt_dcla_detl_sn": 30,
     "opsp_dise_code": 30, "opsp_dise_name": 100, "mdtrtarea_admdvs": 6, "reflin_medins_no": 30, "memo": 200,
     "patn_id": 30, "dscg_main_dise_codg": 30,
+    "file_qury_no": 30, "filename": 200, "fixmedins_code": 30, "fixmedins_name": 200, "fixmedins_type": 6, "ver": 20,
+    "fixmedins_hilist_id": 150, "fixmedins_hilist_name": 200, "medins_list_name": 200, "aprvno": 30, "dosform": 200,
+    "exct_cont": 2000, "item_cont": 2000, "prcunt": 100, "spec": 200, "pacspec": 100, "vali_flag": 1,
+    "hilist_lmtpric_type": 6, "overlmt_dspo_way": 6, "selfpay_prop_psn_type": 6, "selfpay_prop_type": 6,
 }
 YEAR_MONTH = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")
 FIELD_FORMATS = {"cum_ym": YEAR_MONTH, "setlym": YEAR_MONTH}  # yyyyMM, ASCII digits, month 01–12

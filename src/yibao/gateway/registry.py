@@ -29,18 +29,33 @@ Handler = Callable[[Platform, Connection, Request], dict]
 
 
 @dataclass(frozen=True)
+class RawAnswer:
+    """An answer that is not the JSON envelope: 9102 answers a file's bytes in the HTTP body
+    (nhsa-interface §1.1)."""
+
+    content: bytes
+    media_type: str = "application/octet-stream"
+    filename: str = ""
+
+
+# Turns a successful answer's output into the HTTP body (platform, fixmedins_code, msgid, output).
+RawRenderer = Callable[[Platform, str, str, dict], RawAnswer]
+
+
+@dataclass(frozen=True)
 class Transaction:
     handler: Handler
     writes: bool
     name: str
+    raw: RawRenderer | None = None
 
 
 TRANSACTIONS: dict[str, Transaction] = {}
 
 
-def transaction(infno: str, name: str, *, writes: bool):
+def transaction(infno: str, name: str, *, writes: bool, raw: RawRenderer | None = None):
     def register(handler: Handler) -> Handler:
-        TRANSACTIONS[infno] = Transaction(handler, writes, name)
+        TRANSACTIONS[infno] = Transaction(handler, writes, name, raw)
         return handler
 
     return register

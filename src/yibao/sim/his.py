@@ -122,13 +122,26 @@ class HisClient:
         return {"content-type": "application/json", "x-tif-paasid": self.code, "apikey": self.institution.get("secret", "")}
 
     def call(self, infno: str, input_: dict, *, insuplc_admdvs: str = "", msgid: str | None = None) -> dict:
-        envelope = self.envelope(infno, input_, insuplc_admdvs=insuplc_admdvs, msgid=msgid)
-        response = self.http.post(DISPATCH_PATH, content=dumps(envelope, indent=None).encode(), headers=self.headers())
-        response.raise_for_status()
+        response = self.post(infno, input_, insuplc_admdvs=insuplc_admdvs, msgid=msgid)
         body = response.json()
         if str(body.get("infcode")) != "0":
             raise TransactionFailed(infno, body.get("err_msg") or "")
         return body.get("output") or {}
+
+    def fetch_file(self, file_qury_no: str, *, filename: str = "plc", msgid: str | None = None) -> bytes:
+        """9102: the file's bytes (the answer's body); a refusal comes as the JSON envelope."""
+        response = self.post("9102", {"fsDownloadIn": {"file_qury_no": file_qury_no, "filename": filename,
+                                                        "fixmedins_code": self.code}}, msgid=msgid)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            body = response.json()
+            raise TransactionFailed("9102", body.get("err_msg") or f"infcode {body.get('infcode')}")
+        return response.content
+
+    def post(self, infno: str, input_: dict, *, insuplc_admdvs: str = "", msgid: str | None = None) -> httpx.Response:
+        envelope = self.envelope(infno, input_, insuplc_admdvs=insuplc_admdvs, msgid=msgid)
+        response = self.http.post(DISPATCH_PATH, content=dumps(envelope, indent=None).encode(), headers=self.headers())
+        response.raise_for_status()
+        return response
 
     def sign_in(self) -> str:
         output = self.call("9001", {"signIn": {"opter_no": self.operator, "mac": "", "ip": "127.0.0.1"}})

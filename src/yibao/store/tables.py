@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    LargeBinary,
     Boolean,
     CheckConstraint,
     Column,
@@ -71,7 +72,11 @@ hilist = Table(
     Column("lmt_used_flag", String(1), nullable=False, default="0"),
     Column("list_type", String(3), nullable=False, default=""),
     Column("vali_flag", String(1), nullable=False, default="1"),
+    # The catalogue version of the import that last wrote the row (migration 0010): 13xx
+    # downloads answer the rows written after the version a HIS already has.
+    Column("ver", BigInteger, nullable=False, server_default="0"),
     Index("ix_hilist_region_code", "insu_admdvs", "hilist_code"),
+    Index("ix_hilist_ver", "ver"),
 )
 
 lmtpric = Table(
@@ -85,6 +90,7 @@ lmtpric = Table(
     Column("hilist_lmtpric_type", String(6), nullable=False, default=""),
     Column("overlmt_dspo_way", String(6), nullable=False, default=""),
     Column("vali_flag", String(1), nullable=False, default="1"),
+    Column("ver", BigInteger, nullable=False, server_default="0"),
 )
 
 selfpay = Table(
@@ -98,6 +104,7 @@ selfpay = Table(
     Column("selfpay_prop", String(12), nullable=False),  # exact decimal text (5,4)
     Column("selfpay_prop_type", String(6), nullable=False, default=""),
     Column("vali_flag", String(1), nullable=False, default="1"),
+    Column("ver", BigInteger, nullable=False, server_default="0"),
 )
 
 institutions = Table(
@@ -609,4 +616,73 @@ cache_versions = Table(
     metadata,
     Column("name", String(30), primary_key=True),
     Column("version", BigInteger, nullable=False),
+)
+
+
+# --- files, national code lists, institutions' list mappings (migration 0010) ----------------
+
+# National code lists that are not priced: the diagnosis (ICD-10 医保版, 1307) and procedure
+# (ICD-9-CM-3 医保版, 1308) catalogues and the other code lists of 1309–1315, one row per
+# (list, code). ``detail`` keeps the list's other national columns (JSON); ``ver`` is the
+# catalogue version of the import that last wrote the row, as on hilist.
+code_lists = Table(
+    "code_lists",
+    metadata,
+    Column("list_kind", String(20), primary_key=True),  # diagnosis | procedure | chronic_disease | …
+    Column("code", String(50), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("cgy_code", String(50), nullable=False, server_default=""),  # 类目代码: the grouping key
+    Column("vali_flag", String(1), nullable=False, server_default="1"),
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Column("ver", BigInteger, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_code_lists_ver", "list_kind", "ver"),
+)
+
+# Files exchanged with institutions (9101 upload, 13xx catalogue downloads, fetched with 9102).
+# A file is fetched once (downloaded_msgid, set once; a retry of that msgid is served again)
+# and not after expires_at. Not financial: the content of an expired file may be purged.
+exchange_files = Table(
+    "exchange_files",
+    metadata,
+    Column("file_qury_no", String(30), primary_key=True),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("origin", String(12), nullable=False),  # 9101 | 1301 … 1315 (what made it)
+    Column("content", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_msgid", String(40), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("downloaded_at", DateTime),
+    Column("downloaded_msgid", String(40)),
+    Column("purged_at", DateTime),
+    CheckConstraint("(downloaded_at IS NULL) = (downloaded_msgid IS NULL)", name="ck_exchange_files_download"),
+    CheckConstraint("expires_at > created_at", name="ck_exchange_files_expiry"),
+    Index("ix_exchange_files_inst", "fixmedins_code"),
+)
+
+# An institution's own list codes mapped to national codes (3301 upload, 3302 revoke; 1317
+# answers them). A revoked mapping stays, with who revoked it and when; at most one mapping of
+# a code is active per institution (partial unique index).
+list_mappings = Table(
+    "list_mappings",
+    metadata,
+    Column("map_id", Integer, primary_key=True, autoincrement=True),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("medins_list_codg", String(150), nullable=False),  # fixmedins_hilist_id of 3301
+    Column("medins_list_name", String(200), nullable=False),
+    Column("list_type", String(30), nullable=False),
+    Column("med_list_codg", String(50), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("detail", Text, nullable=False, server_default="{}"),  # aprvno, dosform, spec … as sent
+    Column("created_at", DateTime, nullable=False),
+    Column("created_msgid", String(40), nullable=False),
+    Column("revoked_at", DateTime),
+    Column("revoked_msgid", String(40)),
+    CheckConstraint("(revoked_at IS NULL) = (revoked_msgid IS NULL)", name="ck_list_mappings_revoked"),
+    Index("uq_list_mappings_active", "fixmedins_code", "medins_list_codg", unique=True,
+          sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
 )

@@ -11,6 +11,7 @@ from yibao.store import repository as repo
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 from ..access import own_visit
+from ..chapters.mapping import fill_mapped_codes
 from ..chapters.visits import ensure_unsettled
 from ..outputs import split_output
 from ..readers import amount, moment, node, number, text
@@ -59,7 +60,7 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         stored.append(dict(
             mdtrt_id=mdtrt_id, feedetl_sn=text(row, "feedetl_sn", where), init_feedetl_sn=init_sn, psn_no=visits[mdtrt_id]["psn_no"],
             chrg_bchno=text(row, "chrg_bchno", where, required=kind == "outpatient"),
-            med_list_codg=text(row, "med_list_codg", where),
+            med_list_codg=text(row, "med_list_codg", where, required=False),  # or the mapping's (3301)
             medins_list_codg=text(row, "medins_list_codg", where, required=False),
             cnt=f"{cnt:f}", pric=f"{pric:f}", det_item_fee_sumamt_fen=repo.to_fen(total),
             fee_ocur_time=moment(row, "fee_ocur_time", where), status="uploaded", upload_msgid=request.msgid,
@@ -72,6 +73,7 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         taken = sorted(sn for visit_id, sn in keys if visit_id == mdtrt_id and sn in visit["stored_line_numbers"])
         if taken:
             raise GatewayError(f"feedetl_sn {taken[0]} is already uploaded for visit {mdtrt_id}")
+    fill_mapped_codes(request, stored)
     any_visit = next(iter(visits.values()))
     # read before the insert, which is then sent with the request log (store/write_batch.py)
     catalog = repo.catalog_entries(conn, request.institution["admdvs"], {line["med_list_codg"] for line in stored},

@@ -39,8 +39,8 @@ class Repository:
             else:
                 self.conn.execute(insert(table).values(**row))
 
-    def bump_catalogue_version(self) -> None:
-        repo.bump_catalogue_version(self.conn)
+    def bump_catalogue_version(self) -> int:
+        return repo.bump_catalogue_version(self.conn)
 
     def with_account_entries(self, psn_nos: list[str]) -> set[str]:
         """Those of the persons whose account has at least one entry."""

@@ -61,7 +61,7 @@ def _valid_on(table, day: dt.date):
 # dispatcher; None outside a gateway request (the catalogue's is then read here, and policies
 # are not cached). The key includes the version, so a thread still serving an older version
 # never hands its entries to a request of the new one.
-CACHED = ("catalogue", "policies", "rules", "sanctions")
+CACHED = ("catalogue", "policies", "rules", "sanctions", "mappings")
 current_cache_versions: ContextVar[dict | None] = ContextVar("current_cache_versions", default=None)
 _catalog_cache_version: list[int | None] = [None]  # the version the cached entries belong to
 
@@ -75,13 +75,16 @@ def catalogue_version(conn: Connection) -> int:
     return int(conn.execute(_version_query("catalogue")).scalar_one_or_none() or 0)
 
 
-def bump_catalogue_version(conn: Connection) -> None:
+def bump_catalogue_version(conn: Connection) -> int:
     """Called by every catalogue import in its own transaction: cached entries of every worker
-    stop being used when it commits."""
+    stop being used when it commits. The new version, which the import writes on its rows
+    (13xx downloads answer rows by it); on PostgreSQL the bumped row stays locked until the
+    import commits, so versions become visible in the order they were given."""
     bumped = conn.execute(update(t.cache_versions).where(t.cache_versions.c.name == "catalogue")
                           .values(version=t.cache_versions.c.version + 1))
     if bumped.rowcount == 0:
         conn.execute(insert(t.cache_versions).values(name="catalogue", version=1))
+    return catalogue_version(conn)
 
 
 def catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], day: dt.date) -> dict[str, CatalogEntry]:
