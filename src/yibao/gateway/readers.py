@@ -75,6 +75,13 @@ FIELD_LENGTHS = {
     "cum_ym": 6, "clr_type": 6, "setlym": 6, "clr_appy_evt_id": 30, "setl_optins": 6, "trt_dcla_detl_sn": 30,
     "opsp_dise_code": 30, "opsp_dise_name": 100, "mdtrtarea_admdvs": 6, "reflin_medins_no": 30, "memo": 200,
     "patn_id": 30, "dscg_main_dise_codg": 30,
+    # departments (3401–3403), practitioners (5102), 人员定点备案 (2505), settlement lists (4101–4104, 4401)
+    "hosp_dept_codg": 30, "hosp_dept_name": 100, "caty": 6, "itro": 500, "dept_resper_name": 50,
+    "dept_resper_tel": 50, "dept_med_serv_scp": 500, "poolarea_no": 6, "prac_psn_type": 6, "prac_psn_code": 20,
+    "prac_psn_name": 50, "psn_cert_type": 6, "certno": 50, "biz_appy_type": 3, "fix_srt_no": 3, "fixmedins_code": 30,
+    "fixmedins_name": 200, "setl_list_id": 30, "stas_type": 1, "medcasno": 40, "hi_paymtd": 6, "adm_cond_type": 6,
+    "oprn_oprt_type": 6, "oprn_oprt_code": 30, "oprn_oprt_name": 200, "anst_way": 6, "oper_dr_code": 30,
+    "oper_dr_name": 50, "anst_dr_code": 30, "anst_dr_name": 50, "fund_pay_type": 6, "med_chrgitm": 6,
 }
 YEAR_MONTH = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")
 FIELD_FORMATS = {"cum_ym": YEAR_MONTH, "setlym": YEAR_MONTH}  # yyyyMM, ASCII digits, month 01–12
