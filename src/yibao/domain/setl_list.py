@@ -30,8 +30,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-# ICD-10 医保版 2.0, e.g. J06.900, I63.900x001, A18.0+; ICD-9-CM-3 医保版, e.g. 51.2300, 36.0700x001.
-ICD10_SHAPE = re.compile(r"[A-Z][0-9]{2}(\.[0-9A-Z]{1,4}(x[0-9]{3})?)?[+*]?")
+# ICD-10 医保版 2.0, e.g. J06.900, I10.x00, I63.900x001, A18.0+; ICD-9-CM-3 医保版, e.g. 51.2300, 36.0700x001.
+ICD10_SHAPE = re.compile(r"[A-Z][0-9]{2}(\.[0-9A-Zx]{1,4}(x[0-9]{3})?)?[+*]?")
 ICD9CM3_SHAPE = re.compile(r"[0-9]{2}(\.[0-9]{1,4}(x[0-9]{3})?)?")
 # 门诊慢特病 lists may name the 门慢特病种 (1309 catalogue, e.g. M03900) instead of an ICD-10 code
 OPSP_DISE_SHAPE = re.compile(r"M[0-9]{5}")
