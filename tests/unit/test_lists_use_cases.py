@@ -41,7 +41,8 @@ def settled_world(uow, *, kind="settlement", visit_kind="outpatient") -> None:
     amounts = dict(medfee_sumamt_fen=14000, fulamt_ownpay_amt_fen=3000, overlmt_selfpay_fen=500, psn_part_amt_fen=6000,
                    acct_pay_fen=1500, acct_mulaid_pay_fen=500, psn_cash_pay_fen=4000)
     detail = {"setldetail": [{"fund_pay_type": "310100", "fund_payamt": "70.00"},
-                             {"fund_pay_type": "320100", "fund_payamt": "10.00"}]}
+                             {"fund_pay_type": "320100", "fund_payamt": "10.00"},
+                             {"fund_pay_type": "310200", "fund_payamt": "15.00"}]}
     uow.setl_lists.settlements["S1"] = dict(amounts, setl_id="S1", mdtrt_id="V1", psn_no="P1", fixmedins_code=HOSPITAL,
                                             kind=kind, detail=json.dumps(detail))
 
@@ -103,6 +104,8 @@ def test_a_re_upload_supersedes_and_a_submitted_list_must_be_reopened_first():
     (dict(diagnoses=(rules.Diagnosis("diseinfo", "1", "GXY", maindiag_flag="1"),)), "SETLLIST_DIAG_CODE", "diseinfo[0].diag_code GXY"),
     (dict(operations=(rules.Operation("LC-01"),)), "SETLLIST_OPRN_CODE", "oprninfo[0]"),
     (dict(payments=(("310100", D("70.00")),)), "SETLLIST_FUND_MISMATCH", "320100 金额 0 与结算 S1 的 10.00 不符"),
+    (dict(payments=(("310100", D("70.00")), ("320100", D("10.00")), ("310200", D("20.00")))), "SETLLIST_FUND_MISMATCH",
+     "310200 金额 20.00 与结算 S1 的 15.00 不符"),
     (dict(items=(rules.ChargeItem("09", D("139.99")),)), "SETLLIST_FEE_MISMATCH", "139.99"),
     (dict(personal=rules.Personal(acct_pay=D("15.00"))), "SETLLIST_PERSONAL_MISMATCH", "个人账户支出）15.00 与结算 S1 的 20.00"),
 ])

@@ -10,7 +10,7 @@ Refusals (the upload changes nothing, ``SetlListRefused`` with a stable code):
 - a western-medicine diagnosis code that is not of the ICD-10 医保版 shape (SETLLIST_DIAG_CODE)
   or an operation code not of the ICD-9-CM-3 医保版 shape (SETLLIST_OPRN_CODE) (nhsa-interface §5);
 - ``payinfo`` whose amount per ``fund_pay_type`` differs from the settlement's ``setldetail``
-  (SETLLIST_FUND_MISMATCH);
+  (SETLLIST_FUND_MISMATCH; the personal-account row may be left out, being no fund);
 - ``iteminfo`` whose ``amt`` do not add up to the settlement's ``medfee_sumamt`` (SETLLIST_FEE_MISMATCH);
 - personal amounts that contradict the settlement (SETLLIST_PERSONAL_MISMATCH): ``acct_pay`` =
   account payments (own and 共济), ``psn_cashpay`` = cash, ``psn_ownpay`` (个人自费) =
@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import codes
+
 # ICD-10 医保版 2.0, e.g. J06.900, I10.x00, I63.900x001, A18.0+; ICD-9-CM-3 医保版, e.g. 51.2300, 36.0700x001.
 ICD10_SHAPE = re.compile(r"[A-Z][0-9]{2}(\.[0-9A-Zx]{1,4}(x[0-9]{3})?)?[+*]?")
 ICD9CM3_SHAPE = re.compile(r"[0-9]{2}(\.[0-9]{1,4}(x[0-9]{3})?)?")
@@ -38,6 +40,8 @@ OPSP_DISE_SHAPE = re.compile(r"M[0-9]{5}")
 WESTERN_DIAG_TYPES = ("", "1")
 NODES = {"diseinfo": "diseinfo", "opspdise": "opspdiseinfo"}  # a diagnosis's source → its input node  # diag_type 1 西医诊断; 2/3 中医主病/主证 have codes of other shapes
 ZERO = Decimal(0)
+# payinfo is the funds' part (基金支付信息); the personal-account row of setldetail may be left out
+OPTIONAL_FUND_TYPES = frozenset({codes.ACCT_FUND_PAY_TYPE})
 
 
 class SetlListRefused(Exception):
@@ -194,7 +198,8 @@ def _check_funds(doc: SettlementList, settled: Settled) -> list[Finding]:
     sent: dict[str, Decimal] = {}
     for fund_pay_type, amount in doc.payments:
         sent[fund_pay_type] = sent.get(fund_pay_type, ZERO) + amount
-    for fund_pay_type in sorted(set(sent) | {k for k, v in settled.funds.items() if v}):
+    required = {code for code, paid in settled.funds.items() if paid and code not in OPTIONAL_FUND_TYPES}
+    for fund_pay_type in sorted(set(sent) | required):
         expected, given = settled.funds.get(fund_pay_type, ZERO), sent.get(fund_pay_type, ZERO)
         if given != expected:
             raise SetlListRefused("SETLLIST_FUND_MISMATCH", f"payinfo 基金支付类型 {fund_pay_type} 金额 {given} "
