@@ -163,6 +163,29 @@ def base_input(infno: str, c: Context, rng: random.Random) -> dict:
         "5204": lambda: {"data": {"psn_no": c.psn_no, "mdtrt_id": visit}},
         "5206": lambda: {"data": {"psn_no": c.psn_no, "cum_ym": "202611"}},
     }
+    dept = {"hosp_dept_codg": f"K{rng.randrange(100)}", "hosp_dept_name": "内科", "caty": "A03", "begntime": now,
+            "aprv_bed_cnt": 10, "hi_crtf_bed_cnt": 5}
+    setlinfo = {"setl_id": "SL0000000000", "mdtrt_id": visit, "psn_no": c.psn_no, "acct_pay": "0.00"}
+    shapes.update({
+        "3401": lambda: {"deptinfo": dept}, "3401A": lambda: {"deptinfo": [dept]}, "3402": lambda: {"deptinfo": dept},
+        "3403": lambda: {"data": {"hosp_dept_codg": dept["hosp_dept_codg"], "hosp_dept_name": "内科"}},
+        "5101": lambda: {"data": {}}, "5102": lambda: {"data": {"prac_psn_type": "1"}},
+        "2505": lambda: {"data": {"psn_no": c.psn_no, "biz_appy_type": "01", "fix_srt_no": "1", "begndate": "2026-11-01",
+                                  "fixmedins_code": c.code, "fixmedins_name": "x"}},
+        "2506": lambda: {"data": {"trt_dcla_detl_sn": "DD0000000000", "psn_no": c.psn_no}},
+        "5302": lambda: {"data": {"psn_no": c.psn_no, "biz_appy_type": "01"}},
+        "4101": lambda: {"setlinfo": setlinfo, "payinfo": [{"fund_pay_type": "310100", "fund_payamt": "1.00"}],
+                         "diseinfo": [{"diag_type": "1", "diag_code": "J06.900", "maindiag_flag": "1"}],
+                         "iteminfo": [{"med_chrgitm": "01", "amt": "21.00"}], "oprninfo": [{"oprn_oprt_code": "88.7200"}]},
+        "4102": lambda: {"stastinfo": [{"setl_id": "SL0000000000", "stas_type": "1"}]},
+        "4103": lambda: {"data": {"setl_id": "SL0000000000"}}, "4104": lambda: {"data": {"setl_id": "SL0000000000"}},
+        "4401": lambda: {"baseinfo": {"mdtrt_id": c.inpatient_id, "psn_no": c.psn_no},
+                         "diseinfo": [{"maindiag_flag": "1", "diag_code": "J18.900"}]},
+        "5202": lambda: {"data": {"psn_no": c.psn_no, "mdtrt_id": visit}},
+        "5205": lambda: {"data": {"psn_no": c.psn_no, "begntime": "2026-01-01"}},
+        "5303": lambda: {"data": {"psn_no": c.psn_no}},
+    })
+    shapes["4101A"] = shapes["4101"]
     shapes["3102"] = shapes["3101"]
     return json.loads(json.dumps(shapes.get(infno, lambda: {"data": data})()))
 

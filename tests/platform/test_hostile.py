@@ -407,6 +407,17 @@ STORED_FIELDS = {
     "fixmedins_hilist_id": t.list_mappings.c.medins_list_codg, "fixmedins_hilist_name": t.list_mappings.c.medins_list_name,
     "list_type": t.list_mappings.c.list_type, "filename": t.exchange_files.c.filename,
     "file_qury_no": t.exchange_files.c.file_qury_no,
+    "hosp_dept_codg": t.departments.c.hosp_dept_codg, "hosp_dept_name": t.departments.c.hosp_dept_name,
+    "caty": t.departments.c.caty, "itro": t.departments.c.itro, "dept_resper_name": t.departments.c.dept_resper_name,
+    "dept_resper_tel": t.departments.c.dept_resper_tel, "dept_med_serv_scp": t.departments.c.dept_med_serv_scp,
+    "poolarea_no": t.departments.c.poolarea_no, "biz_appy_type": t.designated_filings.c.biz_appy_type,
+    "fix_srt_no": t.designated_filings.c.fix_srt_no, "fixmedins_code": t.designated_filings.c.fixmedins_code,
+    "setl_id": t.setl_lists.c.setl_id, "medcasno": t.setl_lists.c.medcasno, "hi_paymtd": t.setl_lists.c.hi_paymtd,
+    "stas_type": t.setl_list_statuses.c.stas_type, "adm_cond_type": t.coded_diagnoses.c.adm_cond_type,
+    "oprn_oprt_type": t.coded_operations.c.oprn_oprt_type, "oprn_oprt_code": t.coded_operations.c.oprn_oprt_code,
+    "oprn_oprt_name": t.coded_operations.c.oprn_oprt_name, "anst_way": t.coded_operations.c.anst_way,
+    "oper_dr_code": t.coded_operations.c.oper_dr_code, "oper_dr_name": t.coded_operations.c.oper_dr_name,
+    "anst_dr_code": t.coded_operations.c.anst_dr_code, "anst_dr_name": t.coded_operations.c.anst_dr_name,
 }
 
 

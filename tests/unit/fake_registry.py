@@ -182,3 +182,29 @@ class FakeImports:
 
     def filed(self, psn_no, filing_type, dest_admdvs, begndate):
         return False
+
+
+@dataclass
+class FakeDesignations(FakeFilings):
+    """FakeFilings with the 人员定点备案 rows and the institutions they name."""
+
+    institutions: dict[str, str] = field(default_factory=dict)
+    designations: list[dict] = field(default_factory=list)
+
+    def institution(self, fixmedins_code):
+        name = self.institutions.get(fixmedins_code)
+        return {"fixmedins_code": fixmedins_code, "fixmedins_name": name} if name else None
+
+    def designations_of(self, psn_no):
+        return sorted((dict(r) for r in self.designations if r["psn_no"] == psn_no),
+                      key=lambda r: (r["begndate"], r["fix_srt_no"]))
+
+    def designation(self, trt_dcla_detl_sn):
+        return next((dict(r) for r in self.designations if r["trt_dcla_detl_sn"] == trt_dcla_detl_sn), None)
+
+    def add_designation(self, row):
+        self.designations.append(dict(row))
+
+    def end_designation(self, trt_dcla_detl_sn, *, ended_at, end_reason):
+        row = next(r for r in self.designations if r["trt_dcla_detl_sn"] == trt_dcla_detl_sn)
+        row.update(status="cancelled", ended_at=ended_at, end_reason=end_reason)

@@ -210,3 +210,76 @@ def qualified_diseases(uow: UnitOfWork, psn_no: str, insutype: str, day: dt.date
         if row["status"] == "active" and row["insutype"] == insutype and row["begndate"] <= day
         and (row["enddate"] is None or day <= row["enddate"])
     )
+
+
+# --- 人员定点备案 (2505/2506, 5302) ------------------------------------------------------------
+
+class DesignationRepository(Protocol):
+    """The designated-institution filings in ``uow.filings`` (store/repositories/filings.py)."""
+
+    def institution(self, fixmedins_code: str) -> dict | None: ...
+
+    def designations_of(self, psn_no: str) -> list[dict]:
+        """Active and ended, by begndate then fix_srt_no."""
+
+    def designation(self, trt_dcla_detl_sn: str) -> dict | None: ...
+
+    def add_designation(self, row: dict) -> None: ...
+
+    def end_designation(self, trt_dcla_detl_sn: str, *, ended_at: dt.datetime, end_reason: str) -> None: ...
+
+
+def _overlaps(row: dict, begndate: dt.date, enddate: dt.date | None) -> bool:
+    return (row["enddate"] is None or row["enddate"] >= begndate) and (enddate is None or enddate >= row["begndate"])
+
+
+def file_designation(uow: UnitOfWork, *, psn_no: str, insutype: str, biz_appy_type: str, fix_srt_no: str,
+                     fixmedins_code: str, begndate: dt.date, enddate: dt.date | None, memo: str, created_by: str) -> dict:
+    """2505: a person's designated institution (定点) for a kind of business, in a numbered slot.
+    The person's row is locked first (docs/locking.md, rank 3) so two filings of one person are
+    decided one after the other; a slot or an institution already held for overlapping dates is
+    refused (revoke it with 2506 first)."""
+    uow.persons.lock([psn_no])
+    if uow.filings.insurance(psn_no, insutype) is None:
+        raise GatewayError(f"人员 {psn_no} 没有险种 {insutype} 的参保信息", "not_found", code="FILING_NOT_INSURED")
+    if enddate is not None and enddate < begndate:
+        raise GatewayError("结束日期 enddate 早于开始日期 begndate", "invalid", code="FILING_BAD_DATES")
+    chosen = uow.filings.institution(fixmedins_code)
+    if chosen is None:
+        raise GatewayError(f"定点医药机构 {fixmedins_code} 不存在", "not_found", code="FILING_UNKNOWN_INSTITUTION")
+    for row in uow.filings.designations_of(psn_no):
+        if row["status"] != "active" or row["biz_appy_type"] != biz_appy_type or not _overlaps(row, begndate, enddate):
+            continue
+        if row["fix_srt_no"] == fix_srt_no or row["fixmedins_code"] == fixmedins_code:
+            raise GatewayError(f"人员 {psn_no} 已有业务类型 {biz_appy_type} 的定点备案 {row['trt_dcla_detl_sn']}"
+                               f"（定点排序号 {row['fix_srt_no']}，{row['fixmedins_code']}），请先撤销（【2506】）",
+                               "conflict", code="FILING_OVERLAP")
+    row = dict(trt_dcla_detl_sn=new_id("DD"), psn_no=psn_no, insutype=insutype, biz_appy_type=biz_appy_type,
+               fix_srt_no=fix_srt_no, fixmedins_code=fixmedins_code, fixmedins_name=chosen["fixmedins_name"],
+               begndate=begndate, enddate=enddate, memo=memo, status="active", end_reason="",
+               created_by=created_by, created_at=uow.now)
+    uow.filings.add_designation(row)
+    return row
+
+
+def revoke_designation(uow: UnitOfWork, *, trt_dcla_detl_sn: str, psn_no: str, reason: str, created_by: str) -> dict:
+    """2506: end a designation filed by this institution for this person (kept, marked cancelled)."""
+    uow.persons.lock([psn_no])
+    row = uow.filings.designation(trt_dcla_detl_sn)
+    if row is None or row["psn_no"] != psn_no:
+        raise GatewayError(f"人员 {psn_no} 没有定点备案 {trt_dcla_detl_sn}", "not_found", code="FILING_NOT_FOUND")
+    if row["created_by"] != created_by:
+        raise GatewayError(f"定点备案 {trt_dcla_detl_sn} 不是本机构办理的，不能由本机构撤销", "forbidden", code="FILING_NOT_OWNED")
+    if row["status"] != "active":
+        raise GatewayError(f"定点备案 {trt_dcla_detl_sn} 已撤销", "conflict", code="FILING_NOT_ACTIVE")
+    uow.filings.end_designation(trt_dcla_detl_sn, ended_at=uow.now, end_reason=reason[:200])
+    row.update(status="cancelled", ended_at=uow.now, end_reason=reason[:200])
+    return row
+
+
+def designations(uow: UnitOfWork, psn_no: str, biz_appy_type: str = "") -> list[dict]:
+    """5302: the person's designations in force today, of one business type when given."""
+    today = uow.now.date()
+    return [row for row in uow.filings.designations_of(psn_no)
+            if row["status"] == "active" and (not biz_appy_type or row["biz_appy_type"] == biz_appy_type)
+            and (row["enddate"] is None or row["enddate"] >= today)]

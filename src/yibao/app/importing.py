@@ -39,7 +39,7 @@ from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 KINDS = ("policy", "hilist", "lmtpric", "selfpay", "institutions", "persons", "filings", "diagnoses", "procedures",
-         "code_list")
+         "code_list", "practitioners")
 
 
 class ImportRepository(Protocol):
@@ -99,6 +99,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "diagnoses": ("diag_code",),
     "procedures": ("oprn_oprt_code",),
     "code_list": ("list_kind", "code"),
+    "practitioners": ("fixmedins_code", "prac_psn_code"),
 }
 
 
@@ -222,10 +223,32 @@ class FilingRow(_Row):
         return value
 
 
+class PractitionerRow(_Row):
+    """医执人员 registered with an institution (what 5102 answers), national field names."""
+
+    fixmedins_code: str = Field(pattern=r"^[HP]\d{11}$")
+    prac_psn_code: str = Field(min_length=1, max_length=20)
+    prac_psn_type: Literal["1", "2", "3", "4"]  # 医师, 护士, 药师, 医技人员
+    psn_cert_type: str = Field(default="01", max_length=6)
+    certno: str = Field(min_length=1, max_length=50)
+    prac_psn_name: str = Field(min_length=1, max_length=50)
+    prac_psn_no: str = Field(default="", max_length=20)
+    prac_psn_cert: str = Field(default="", max_length=30)
+    prac_cert_no: str = Field(default="", max_length=30)
+    hi_dr_flag: Literal["0", "1"] = "1"
+    hosp_dept_codg: str = Field(default="", max_length=30)
+    begntime: dt.datetime
+    endtime: dt.datetime | None = None
+    chg_rea: str = Field(default="", max_length=200)
+
+    _none = field_validator("endtime", mode="before")(_empty_to_none)
+
+
 ROW_MODELS = {
     "hilist": HilistRow, "lmtpric": LmtpricRow, "selfpay": SelfpayRow,
     "institutions": InstitutionRow, "persons": PersonRow, "filings": FilingRow,
     "diagnoses": code_lists.DiagnosisRow, "procedures": code_lists.ProcedureRow, "code_list": code_lists.CodeListRow,
+    "practitioners": PractitionerRow,
 }
 
 
@@ -318,6 +341,8 @@ def import_rows(uow: UnitOfWork, kind: str, path: Path, rows: list[BaseModel], *
         _check_family_links(uow, path, rows)
     if kind == "filings":
         _check_filing_persons(uow, path, rows)
+    if kind == "practitioners":
+        _check_practitioner_institutions(uow, path, rows)
     for start in range(0, len(rows), 500):
         batch = rows[start:start + 500]
         if kind == "persons":
@@ -420,6 +445,16 @@ def _check_filing_persons(uow: UnitOfWork, path: Path, rows: list[FilingRow]) ->
             raise ImportError_(f"{path}: row {number}, column psn_no: unknown person {row.psn_no}")
 
 
+def _check_practitioner_institutions(uow: UnitOfWork, path: Path, rows: list[PractitionerRow]) -> None:
+    for number, row in enumerate(rows, start=1):
+        if not uow.practitioners.institution_exists(row.fixmedins_code):
+            raise ImportError_(f"{path}: row {number}, column fixmedins_code: unknown institution {row.fixmedins_code}")
+
+
+def _write_practitioners(uow: UnitOfWork, rows):
+    uow.imports.upsert("practitioners", KEYS["practitioners"], [row.model_dump() for row in rows])
+
+
 def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number: int = 1, source: str = ""):
     """Identity and insurance fields only. The stated balance opens the account of a person
     without account entries; an existing account is never touched (a different stated
@@ -475,6 +510,7 @@ _WRITERS = {
     "diagnoses": lambda uow, rows: code_lists.write_rows(uow, "diagnosis", rows),
     "procedures": lambda uow, rows: code_lists.write_rows(uow, "procedure", rows),
     "code_list": lambda uow, rows: code_lists.write_rows(uow, None, rows),
+    "practitioners": _write_practitioners,
 }
 
 __all__ = ["KEYS", "KINDS", "ImportError_", "ImportResult", "import_file", "import_policies", "import_rows", "hash_secret",

@@ -49,7 +49,7 @@ def db_upgrade(db: str = DB_OPTION) -> None:
 @app.command("import")
 def import_command(
     kind: str = typer.Argument(..., help="policy | hilist | lmtpric | selfpay | institutions | persons | filings | "
-                                         "diagnoses | procedures | code_list | "
+                                         "diagnoses | procedures | code_list | practitioners | "
                                          "restrictions | bundles | exclusive_pairs | frequency_limits | price_ceilings | deaths"),
     file: Path = typer.Argument(..., help="CSV with a header row, or JSON (an array of objects)."),
     db: str = DB_OPTION,

@@ -686,3 +686,195 @@ list_mappings = Table(
     Index("uq_list_mappings_active", "fixmedins_code", "medins_list_codg", unique=True,
           sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
 )
+
+
+# --- migration 0011: departments, practitioners, 人员定点备案, settlement lists, 病案首页 -------
+
+# 科室 (3401–3403). An upload, a change and a revocation are each a new row naming the row it
+# replaces: a department's current state is the tip of its chain (the row nothing replaces), and
+# the database allows one chain per (institution, hosp_dept_codg) — one first row (partial unique
+# index) and one successor per row (unique replaces_dept_id).
+departments = Table(
+    "departments",
+    metadata,
+    Column("dept_id", Integer, primary_key=True, autoincrement=True),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("hosp_dept_codg", String(30), nullable=False),
+    Column("hosp_dept_name", String(100), nullable=False),
+    Column("caty", String(6), nullable=False),
+    Column("begntime", DateTime, nullable=False),
+    Column("endtime", DateTime),
+    Column("itro", String(500), nullable=False, server_default=""),
+    Column("dept_resper_name", String(50), nullable=False, server_default=""),
+    Column("dept_resper_tel", String(50), nullable=False, server_default=""),
+    Column("dept_med_serv_scp", String(500), nullable=False, server_default=""),
+    Column("dept_estbdat", Date),
+    Column("aprv_bed_cnt", Integer, nullable=False, server_default="0"),
+    Column("hi_crtf_bed_cnt", Integer, nullable=False, server_default="0"),
+    Column("poolarea_no", String(6), nullable=False, server_default=""),
+    Column("dr_psncnt", Integer, nullable=False, server_default="0"),
+    Column("phar_psncnt", Integer, nullable=False, server_default="0"),
+    Column("nurs_psncnt", Integer, nullable=False, server_default="0"),
+    Column("tecn_psncnt", Integer, nullable=False, server_default="0"),
+    Column("memo", String(200), nullable=False, server_default=""),
+    Column("vali_flag", String(1), nullable=False),  # 1 in force, 0 revoked (3403)
+    Column("action", String(8), nullable=False),  # upload | change | revoke
+    Column("replaces_dept_id", Integer, ForeignKey("departments.dept_id"), unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(60), nullable=False),  # the request's msgid
+    CheckConstraint("vali_flag IN ('0', '1')", name="ck_departments_vali_flag"),
+    CheckConstraint("aprv_bed_cnt >= 0 AND hi_crtf_bed_cnt >= 0 AND dr_psncnt >= 0 AND phar_psncnt >= 0 "
+                    "AND nurs_psncnt >= 0 AND tecn_psncnt >= 0", name="ck_departments_counts"),
+    Index("ix_departments_code", "fixmedins_code", "hosp_dept_codg"),
+    Index("uq_departments_first", "fixmedins_code", "hosp_dept_codg", unique=True,
+          sqlite_where=text("replaces_dept_id IS NULL"), postgresql_where=text("replaces_dept_id IS NULL")),
+)
+
+# 医执人员 (5102): the practitioners registered with an institution, imported by the agency
+# (`yibao import practitioners`), keyed by the national practitioner code.
+practitioners = Table(
+    "practitioners",
+    metadata,
+    Column("fixmedins_code", String(30), primary_key=True),
+    Column("prac_psn_code", String(20), primary_key=True),
+    Column("prac_psn_type", String(6), nullable=False),  # 1 医师 2 护士 3 药师 4 医技人员
+    Column("psn_cert_type", String(6), nullable=False, server_default="01"),
+    Column("certno", String(50), nullable=False),
+    Column("prac_psn_name", String(50), nullable=False),
+    Column("prac_psn_no", String(20), nullable=False, server_default=""),
+    Column("prac_psn_cert", String(30), nullable=False, server_default=""),
+    Column("prac_cert_no", String(30), nullable=False, server_default=""),
+    Column("hi_dr_flag", String(3), nullable=False, server_default="1"),
+    Column("hosp_dept_codg", String(30), nullable=False, server_default=""),
+    Column("begntime", DateTime, nullable=False),
+    Column("endtime", DateTime),
+    Column("chg_rea", String(200), nullable=False, server_default=""),
+)
+
+# 人员定点备案 (2505/2506): a person's designated institutions (选定点), by the insured place.
+# Like the other filings, a revocation ends the filing (status, time, reason); it is not deleted.
+designated_filings = Table(
+    "designated_filings",
+    metadata,
+    Column("trt_dcla_detl_sn", String(30), primary_key=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("biz_appy_type", String(3), nullable=False),
+    Column("fix_srt_no", String(3), nullable=False),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("fixmedins_name", String(200), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("memo", String(200), nullable=False, server_default=""),
+    Column("status", String(12), nullable=False),  # active | cancelled
+    Column("ended_at", DateTime),
+    Column("end_reason", String(200), nullable=False, server_default=""),
+    Column("created_by", String(30), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_designated_filings_psn", "psn_no"),
+)
+
+# 医疗保障基金结算清单 (4101/4101A), one row per upload: a re-upload is a new row that names the
+# list it supersedes (never an update). The database allows one chain per settlement: one first
+# upload (partial unique index) and one successor per list (unique supersedes_list_id). Rows are
+# append-only (triggers, migration 0011). Diagnoses and operations are rows of coded_diagnoses /
+# coded_operations (DIP/DRG grouping reads them); the other nodes are kept as JSON text.
+setl_lists = Table(
+    "setl_lists",
+    metadata,
+    Column("setl_list_id", String(30), primary_key=True),
+    Column("setl_id", String(30), nullable=False),
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("psn_no", String(30), nullable=False),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("infno", String(6), nullable=False),  # 4101 | 4101A
+    Column("supersedes_list_id", String(30), ForeignKey("setl_lists.setl_list_id"), unique=True),
+    Column("medcasno", String(40), nullable=False, server_default=""),
+    Column("hi_paymtd", String(6), nullable=False, server_default=""),
+    Column("psn_selfpay_fen", BigInteger, nullable=False),
+    Column("psn_ownpay_fen", BigInteger, nullable=False),
+    Column("acct_pay_fen", BigInteger, nullable=False),
+    Column("psn_cashpay_fen", BigInteger, nullable=False),
+    Column("setlinfo", Text, nullable=False),  # JSON, national names, as validated
+    Column("payinfo", Text, nullable=False),  # JSON array
+    Column("iteminfo", Text, nullable=False),  # JSON array
+    Column("icuinfo", Text, nullable=False),  # JSON array
+    Column("qc_problems", Text, nullable=False),  # JSON array: the quality findings 4104 answers
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(60), nullable=False),  # the request's msgid
+    Index("ix_setl_lists_setl", "setl_id"),
+    Index("uq_setl_lists_first", "setl_id", unique=True,
+          sqlite_where=text("supersedes_list_id IS NULL"), postgresql_where=text("supersedes_list_id IS NULL")),
+)
+
+# 4102: a list's status changes, appended; its status is the last row's (none: the upload's).
+setl_list_statuses = Table(
+    "setl_list_statuses",
+    metadata,
+    Column("status_id", Integer, primary_key=True, autoincrement=True),
+    Column("setl_list_id", String(30), ForeignKey("setl_lists.setl_list_id"), nullable=False),
+    Column("stas_type", String(1), nullable=False),  # 0 未提交 (editable) | 1 已提交
+    Column("changed_at", DateTime, nullable=False),
+    Column("changed_by", String(60), nullable=False),
+    CheckConstraint("stas_type IN ('0', '1')", name="ck_setl_list_statuses_stas_type"),
+    Index("ix_setl_list_statuses_list", "setl_list_id"),
+)
+
+# 住院病案首页 (4401), one row per upload, superseding like the settlement list, per visit.
+medical_records = Table(
+    "medical_records",
+    metadata,
+    Column("record_id", String(30), primary_key=True),
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("psn_no", String(30), nullable=False),
+    Column("fixmedins_code", String(30), nullable=False),
+    Column("supersedes_record_id", String(30), ForeignKey("medical_records.record_id"), unique=True),
+    Column("baseinfo", Text, nullable=False),  # JSON, national names
+    Column("icuinfo", Text, nullable=False),  # JSON array
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(60), nullable=False),
+    Index("ix_medical_records_mdtrt", "mdtrt_id"),
+    Index("uq_medical_records_first", "mdtrt_id", unique=True,
+          sqlite_where=text("supersedes_record_id IS NULL"), postgresql_where=text("supersedes_record_id IS NULL")),
+)
+
+# The coded diagnoses (ICD-10 医保版) and operations (ICD-9-CM-3 医保版) of a settlement list
+# (doc_kind 'setl_list') or a 病案首页 (doc_kind 'medcas'), one row each, for DIP/DRG grouping.
+coded_diagnoses = Table(
+    "coded_diagnoses",
+    metadata,
+    Column("diag_row_id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_kind", String(10), nullable=False),
+    Column("doc_id", String(30), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("source", String(10), nullable=False),  # diseinfo | opspdise
+    Column("diag_type", String(6), nullable=False, server_default=""),
+    Column("diag_code", String(30), nullable=False),
+    Column("diag_name", String(200), nullable=False, server_default=""),
+    Column("maindiag_flag", String(1), nullable=False, server_default=""),
+    Column("adm_cond_type", String(6), nullable=False, server_default=""),
+    CheckConstraint("doc_kind IN ('setl_list', 'medcas')", name="ck_coded_diagnoses_doc_kind"),
+    Index("ix_coded_diagnoses_doc", "doc_id"),
+    Index("ix_coded_diagnoses_code", "diag_code"),
+)
+
+coded_operations = Table(
+    "coded_operations",
+    metadata,
+    Column("oprn_row_id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_kind", String(10), nullable=False),
+    Column("doc_id", String(30), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("oprn_oprt_type", String(6), nullable=False, server_default=""),
+    Column("oprn_oprt_code", String(30), nullable=False),
+    Column("oprn_oprt_name", String(200), nullable=False, server_default=""),
+    Column("oprn_oprt_date", DateTime),
+    Column("anst_way", String(6), nullable=False, server_default=""),
+    Column("oper_dr_code", String(30), nullable=False, server_default=""),
+    Column("oper_dr_name", String(50), nullable=False, server_default=""),
+    Column("anst_dr_code", String(30), nullable=False, server_default=""),
+    Column("anst_dr_name", String(50), nullable=False, server_default=""),
+    CheckConstraint("doc_kind IN ('setl_list', 'medcas')", name="ck_coded_operations_doc_kind"),
+    Index("ix_coded_operations_doc", "doc_id"),
+    Index("ix_coded_operations_code", "oprn_oprt_code"),
+)

@@ -1,4 +1,14 @@
-"""Filings: 2501–2504 and their queries 5301/5304."""
+"""Filings: 2501–2506 and their queries 5301/5302/5304.
+
+2505/2506/5302 (人员定点备案, nhsa-interface §3.11): 2505 ``data{psn_no, tel, addr, biz_appy_type,
+begndate, enddate, agnter_*, fix_srt_no, fixmedins_code, fixmedins_name, memo}`` answers
+``result{trt_dcla_detl_sn}``; 2506 takes ``data{trt_dcla_detl_sn, psn_no, memo}``; 5302
+``data{psn_no, biz_appy_type}`` answers ``psnfixmedin[]{psn_no, insutype, fix_srt_no,
+fixmedins_code, fixmedins_name, begndate, enddate, memo}`` (the national fields as public HIS
+clients read them) with ``trt_dcla_detl_sn``. The filing is the insured pool's business (§6.2
+item 9), so the calling institution must be in the person's insured province, as for 2503.
+Contact and agent details (tel, addr, agnter_*) are not stored: nothing reads them back.
+"""
 
 from __future__ import annotations
 
@@ -136,3 +146,47 @@ def referral_query(platform: Platform, conn: Connection, request: Request) -> di
     return {"refmedin": rows}
 
 
+
+
+@transaction("2505", "人员定点备案", writes=True)
+def designation_filing(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    psn_no = text(data, "psn_no", where)
+    insurance = insured_here(conn, request, psn_no)
+    end = moment(data, "enddate", where, required=False)
+    with unit(conn, request) as uow:
+        row = filings.file_designation(
+            uow, psn_no=psn_no, insutype=text(data, "insutype", where, required=False, default=insurance["insutype"]),
+            biz_appy_type=text(data, "biz_appy_type", where), fix_srt_no=text(data, "fix_srt_no", where),
+            fixmedins_code=text(data, "fixmedins_code", where), begndate=moment(data, "begndate", where).date(),
+            enddate=end.date() if end else None, memo=text(data, "memo", where, required=False),
+            created_by=request.institution["fixmedins_code"])
+    return {"result": {"trt_dcla_detl_sn": row["trt_dcla_detl_sn"]}}
+
+
+@transaction("2506", "人员定点备案撤销", writes=True)
+def designation_filing_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    with unit(conn, request) as uow:
+        filings.revoke_designation(
+            uow, trt_dcla_detl_sn=text(data, "trt_dcla_detl_sn", where), psn_no=text(data, "psn_no", where),
+            reason=text(data, "memo", where, required=False) or "由定点医药机构撤销",
+            created_by=request.institution["fixmedins_code"])
+    return {}
+
+
+@transaction("5302", "人员定点信息查询", writes=False)
+def designation_query(platform: Platform, conn: Connection, request: Request) -> dict:
+    data = node(request, "data")
+    where = "input.data"
+    with unit(conn, request) as uow:
+        rows = filings.designations(uow, text(data, "psn_no", where), text(data, "biz_appy_type", where, required=False))
+    return {"psnfixmedin": [
+        {"psn_no": row["psn_no"], "insutype": row["insutype"], "fix_srt_no": row["fix_srt_no"],
+         "fixmedins_code": row["fixmedins_code"], "fixmedins_name": row["fixmedins_name"],
+         "begndate": date_text(row["begndate"]), "enddate": date_text(row["enddate"]), "memo": row["memo"],
+         "trt_dcla_detl_sn": row["trt_dcla_detl_sn"]}
+        for row in rows
+    ]}

@@ -73,3 +73,27 @@ class Repository:
     def cancel_qualification(self, qual_no: str, *, ended_at: dt.datetime) -> None:
         self.conn.execute(update(t.qualifications).where(t.qualifications.c.qual_no == qual_no).values(
             status="cancelled", ended_at=ended_at))
+
+    # --- 人员定点备案 (2505/2506) ---------------------------------------------------------------
+    def institution(self, fixmedins_code: str) -> dict | None:
+        row = self.conn.execute(select(t.institutions.c.fixmedins_code, t.institutions.c.fixmedins_name)
+                                .where(t.institutions.c.fixmedins_code == fixmedins_code)).mappings().first()
+        return dict(row) if row else None
+
+    def designations_of(self, psn_no: str) -> list[dict]:
+        d = t.designated_filings
+        rows = self.conn.execute(select(d).where(d.c.psn_no == psn_no).order_by(d.c.begndate, d.c.fix_srt_no))
+        return [dict(row) for row in rows.mappings()]
+
+    def designation(self, trt_dcla_detl_sn: str) -> dict | None:
+        d = t.designated_filings
+        row = self.conn.execute(select(d).where(d.c.trt_dcla_detl_sn == trt_dcla_detl_sn)).mappings().first()
+        return dict(row) if row else None
+
+    def add_designation(self, row: dict) -> None:
+        self.conn.execute(insert(t.designated_filings).values(**row))
+
+    def end_designation(self, trt_dcla_detl_sn: str, *, ended_at: dt.datetime, end_reason: str) -> None:
+        d = t.designated_filings
+        self.conn.execute(update(d).where(d.c.trt_dcla_detl_sn == trt_dcla_detl_sn).values(
+            status="cancelled", ended_at=ended_at, end_reason=end_reason))

@@ -13,7 +13,7 @@ from .. import tables as t
 
 # The tables an import writes by natural key, by the name the use case gives them.
 TABLES = {"hilist": t.hilist, "lmtpric": t.lmtpric, "selfpay": t.selfpay, "institutions": t.institutions,
-          "persons": t.persons, "insurances": t.insurances}
+          "persons": t.persons, "insurances": t.insurances, "practitioners": t.practitioners}
 
 
 class Repository:
