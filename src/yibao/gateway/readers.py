@@ -82,8 +82,8 @@ FIELD_LENGTHS = {
     # departments (3401–3403), practitioners (5102), 人员定点备案 (2505), settlement lists (4101–4104, 4401)
     "hosp_dept_codg": 30, "hosp_dept_name": 100, "caty": 6, "itro": 500, "dept_resper_name": 50,
     "dept_resper_tel": 50, "dept_med_serv_scp": 500, "poolarea_no": 6, "prac_psn_type": 6, "prac_psn_code": 20,
-    "prac_psn_name": 50, "psn_cert_type": 6, "certno": 50, "biz_appy_type": 3, "fix_srt_no": 3, "fixmedins_code": 30,
-    "fixmedins_name": 200, "setl_list_id": 30, "stas_type": 1, "medcasno": 40, "hi_paymtd": 6, "adm_cond_type": 6,
+    "prac_psn_name": 50, "psn_cert_type": 6, "certno": 50, "biz_appy_type": 3, "fix_srt_no": 3,
+    "setl_list_id": 30, "stas_type": 1, "medcasno": 40, "hi_paymtd": 6, "adm_cond_type": 6,
     "oprn_oprt_type": 6, "oprn_oprt_code": 30, "oprn_oprt_name": 200, "anst_way": 6, "oper_dr_code": 30,
     "oper_dr_name": 50, "anst_dr_code": 30, "anst_dr_name": 50, "fund_pay_type": 6, "med_chrgitm": 6,
 }

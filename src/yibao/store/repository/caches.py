@@ -216,13 +216,13 @@ def load_catalog_entries(conn: Connection, admdvs: str, codes: Iterable[str], da
 
 
 def _catalogue_entries_query():
-    h, l, s = t.hilist, t.lmtpric, t.selfpay
+    h, lp, s = t.hilist, t.lmtpric, t.selfpay
     day = bindparam("day")
     return (
-        select(h.c.insu_admdvs, h.c.hilist_code, h.c.hilist_name, h.c.chrgitm_lv, l.c.hilist_pric_uplmt_amt,
+        select(h.c.insu_admdvs, h.c.hilist_code, h.c.hilist_name, h.c.chrgitm_lv, lp.c.hilist_pric_uplmt_amt,
                s.c.selfpay_prop, s.c.selfpay_prop_psn_type)
         .select_from(
-            h.outerjoin(l, and_(l.c.hilist_code == h.c.hilist_code, l.c.insu_admdvs == h.c.insu_admdvs, _valid_on(l, day)))
+            h.outerjoin(lp, and_(lp.c.hilist_code == h.c.hilist_code, lp.c.insu_admdvs == h.c.insu_admdvs, _valid_on(lp, day)))
             .outerjoin(s, and_(s.c.hilist_code == h.c.hilist_code, s.c.insu_admdvs == h.c.insu_admdvs, _valid_on(s, day)))
         )
         .where(h.c.insu_admdvs.in_(bindparam("chain", expanding=True)), h.c.hilist_code.in_(bindparam("codes", expanding=True)),
