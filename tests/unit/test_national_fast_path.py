@@ -11,10 +11,11 @@ from yibao.gateway.app import DISPATCH_PATH, NationalFastPath
 
 class FakeDispatcher:
     def __init__(self):
-        self.calls = []
+        self.calls, self.clients = [], []
 
-    def handle_bytes(self, body, headers, infno):
+    def handle_bytes(self, body, headers, infno, client_host=None):
         self.calls.append((body, headers.get("x-tif-paasid"), infno))
+        self.clients.append(client_host)
         return '{"infcode": 0}'
 
 

@@ -55,7 +55,8 @@ def import_command(
     now: str = NOW_OPTION,
 ) -> None:
     """Import a file in the national shape (all or nothing per file)."""
-    database, clock = _setup(db, now)
+    settings = _settings(db, now)
+    database, clock = _open(settings), settings.clock()
     if kind in ("restrictions", "price_ceilings", "bundles", "exclusive_pairs", "frequency_limits", "deaths"):
         from yibao.app import actors, audit
         from yibao.app.errors import GatewayError
@@ -83,7 +84,7 @@ def import_command(
     try:
         with Progress(transient=True) as progress:
             task = progress.add_task(f"importing {kind}", total=None)
-            result = import_file(database, kind, file, now=clock(),
+            result = import_file(database, kind, file, now=clock(), secret_box=settings.secret_box(),
                                  progress=lambda done, total: progress.update(task, completed=done, total=total))
     except ImportError_ as exc:
         _fail(f"{exc} (nothing imported)", 2)
@@ -133,8 +134,13 @@ def serve(
 
     from yibao.store.database import mask_url
 
+    from yibao.gateway.app import platform_key_refusal
+
     settings = _settings(db, now, insecure_demo=insecure_demo, log_level=log_level)
     database = _open(settings)
+    refusal = platform_key_refusal(database, settings)
+    if refusal:
+        _fail(refusal, 2)
     for key, value in settings.environment().items():  # the workers load the same settings from here
         if value:
             os.environ[key] = value

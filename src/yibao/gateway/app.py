@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import Headers
 
+from yibao.gateway.auth import AuthPolicy
 from yibao.gateway.dispatch import MAX_BODY_BYTES, Dispatcher, Settings, envelope
 from yibao.documents.render import dumps
 from yibao.app.platform import Platform
@@ -124,8 +125,9 @@ class NationalFastPath:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
+        client = scope.get("client")
         text = await anyio.to_thread.run_sync(self.dispatcher.handle_bytes, b"".join(chunks), Headers(scope=scope),
-                                              infno or None, limiter=self._threads())
+                                              infno or None, client[0] if client else None, limiter=self._threads())
         # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
         content = text.encode("utf-8", "replace")
         headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(content)).encode())]
@@ -171,7 +173,8 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
             body = await read_limited(request)
         except BodyTooLarge:
             body = b"x" * (MAX_BODY_BYTES + 1)  # answered as too large without reading the rest
-        text = await run_in_threadpool(dispatcher.handle_bytes, body, request.headers, infno)
+        text = await run_in_threadpool(dispatcher.handle_bytes, body, request.headers, infno,
+                                       request.client.host if request.client else None)
         # the answer is JSON text; a character UTF-8 cannot carry never makes it a 500
         return Response(content=text.encode("utf-8", "replace"), media_type="application/json; charset=utf-8")
 
@@ -208,7 +211,9 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
 
 def app_from_environment() -> FastAPI:
     """One app per worker from yibao.settings (YIBAO_DATABASE_URL, YIBAO_POOL_SIZE, YIBAO_LOG_LEVEL,
-    YIBAO_INSECURE_DEMO=1, YIBAO_NOW with its permission); a refused setting stops the worker."""
+    YIBAO_INSECURE_DEMO=1, YIBAO_NOW with its permission, YIBAO_SECRET_KEY, YIBAO_TRUSTED_NETWORKS,
+    YIBAO_AUTH_WINDOW); a refused setting stops the worker, and so does a database with
+    institutions in a signature mode when no platform key is set (outside the insecure demo)."""
     from yibao.logging_setup import configure
     from yibao.settings import Settings as PlatformSettings, SettingsError
 
@@ -219,5 +224,27 @@ def app_from_environment() -> FastAPI:
     configure(loaded.log_level)
     loaded.announce()
     database = Database(loaded.database_url, pool_size=loaded.pool_size)
-    return create_app(Platform(database, clock=loaded.clock()), Settings(insecure_demo=loaded.insecure_demo),
-                      gateway_threads=loaded.gateway_threads)
+    platform = Platform(database, clock=loaded.clock())
+    refusal = platform_key_refusal(database, loaded)
+    if refusal:
+        raise SystemExit(refusal)
+    return create_app(platform, gateway_settings(loaded), gateway_threads=loaded.gateway_threads)
+
+
+def gateway_settings(loaded) -> Settings:
+    """The dispatcher's settings from the platform's (yibao.settings.Settings)."""
+    policy = AuthPolicy(window_seconds=loaded.auth_window_seconds, trusted_networks=loaded.trusted_networks,
+                        box=loaded.secret_box())
+    return Settings(insecure_demo=loaded.insecure_demo, auth_policy=policy)
+
+
+def platform_key_refusal(database: Database, loaded) -> str:
+    """Why the gateway must not start ("" = it may): institutions in a signature mode and no key."""
+    from yibao.app import actors
+    from yibao.app.institution_auth import platform_key_missing
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
+    if loaded.insecure_demo or loaded.secret_key:
+        return ""
+    with SqlUnitOfWork(database, actors.SYSTEM, loaded.clock()(), write=False) as uow:
+        return platform_key_missing(uow)
