@@ -26,8 +26,9 @@ from yibao.web.dashboard import build_router as dashboard_router
 from yibao.store.database import Database
 
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
+from yibao.gateway.paths import DISPATCH_PATH, has_other_owner, national_infno
 
-DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
+
 class BodyLimit:
     """ASGI middleware in front of every endpoint: the body is read as a stream and a request
     whose body passes MAX_BODY_BYTES is answered at once, without reading the rest, so a
@@ -74,7 +75,7 @@ class BodyLimit:
 
     async def refuse(self, scope, send) -> None:
         path = scope.get("path", "")
-        if path == DISPATCH_PATH or path.startswith(DISPATCH_PATH + "/"):
+        if national_infno(path) is not None:
             status, kind = 200, "application/json; charset=utf-8"
             content = dumps(envelope(-1, None, TOO_LARGE, self.receiver, time.time_ns()), indent=None).encode()
         elif path == "/dashboard" or path.startswith("/dashboard/"):
@@ -90,12 +91,14 @@ class BodyLimit:
 
 
 class NationalFastPath:
-    """ASGI middleware answering the national endpoint (``callService`` and ``callService/{infno}``)
-    directly: the dispatcher gets the body and the headers and returns the envelope's text, so
-    routing, request objects and response classes (half a millisecond per request, three
-    requests per visit) are not in the way of the hot path. It sits inside ``BodyLimit``,
-    which has already read and limited the body. Everything else goes on to the FastAPI app,
-    which also declares the two routes (same behaviour, e.g. for a trailing slash)."""
+    """ASGI middleware answering the national endpoint in every URL form of gateway/paths.py
+    (``callService``, ``callService/{infno}``, ``…/hsa/hgs/{infno}``, the per-service aliases,
+    each with or without a trailing slash) directly: the dispatcher gets the body, the headers
+    and the peer's address and returns the envelope's text, so routing, request objects and
+    response classes (half a millisecond per request, three requests per visit) are not in the
+    way of the hot path. It sits inside ``BodyLimit``, which has already read and limited the
+    body. Everything else goes on to the FastAPI app, which also declares the two callService
+    routes (same behaviour) and answers unknown paths with the national envelope."""
 
     def __init__(self, app, dispatcher: Dispatcher, threads: int = 2, requests_per_connection: int = 1000):
         self.app, self.dispatcher, self.thread_count = app, dispatcher, threads
@@ -151,14 +154,10 @@ class NationalFastPath:
 
     @staticmethod
     def _infno(scope) -> str | None:
-        """"" for callService, the infno for callService/{infno}, None for any other request."""
+        """"" for a dispatcher path, the infno a path names, None for any other request."""
         if scope["type"] != "http" or scope.get("method") != "POST":
             return None
-        path = scope.get("path", "")
-        if path == DISPATCH_PATH:
-            return ""
-        rest = path[len(DISPATCH_PATH) + 1:] if path.startswith(DISPATCH_PATH + "/") else ""
-        return rest if rest and "/" not in rest else None
+        return national_infno(scope.get("path", ""))
 
 
 def create_app(platform: Platform, settings: Settings, *, gateway_threads: int = 2) -> FastAPI:
@@ -204,9 +203,29 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
             f"<table><tr><th>infno</th><th>交易</th></tr>{rows}</table>"
         )
 
+    _answer_unknown_paths_nationally(app, settings.receiver_admdvs or "000000")
     app.add_middleware(NationalFastPath, dispatcher=dispatcher, threads=gateway_threads)
     app.add_middleware(BodyLimit, receiver=settings.receiver_admdvs or "000000")  # outermost
     return app
+
+
+def _answer_unknown_paths_nationally(app: FastAPI, receiver: str) -> None:
+    """A HIS that posts to a path yibao does not serve reads the national envelope (infcode -1,
+    err_msg naming the accepted paths) with HTTP 404 or 405, not FastAPI's {"detail": …}; the
+    agencies' API and the dashboard keep their own answers."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from fastapi.exception_handlers import http_exception_handler
+
+    @app.exception_handler(StarletteHTTPException)
+    async def national_not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path
+        if exc.status_code not in (404, 405) or has_other_owner(path):
+            return await http_exception_handler(request, exc)
+        what = "不支持该请求方法，国家接口只接受 POST" if exc.status_code == 405 else "未知的接口路径"
+        message = (f"{what}：{path[:100]}；请使用 POST {DISPATCH_PATH}（或 …/callService/{{infno}}、"
+                   f"…/hsa/hgs/{{infno}}）(unknown path or method)")
+        content = dumps(envelope(-1, None, message, receiver, time.time_ns()), indent=None).encode()
+        return Response(content=content, status_code=exc.status_code, media_type="application/json; charset=utf-8")
 
 
 def app_from_environment() -> FastAPI:
