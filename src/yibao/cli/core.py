@@ -160,17 +160,24 @@ def his(
     data_dir: Path = typer.Option(Path("yibao-demo-data"), "--data-dir", help="The demo world's files (from `yibao demo`)."),
     concurrency: int = typer.Option(4, help="Concurrent HIS clients."),
     seed: int = typer.Option(1, help="Random seed for the choice of visits."),
+    sign: str = typer.Option("apikey", "--sign", help="apikey | x-tif (sign like the Guangdong proxy) | api | none; "
+                                                      "the institutions must be in that auth_mode"),
+    path_style: str = typer.Option("callService", "--path", help="callService | infno (callService/{infno}) | "
+                                                                 "hgs (/hsa/hgs/{infno})"),
 ) -> None:
     """A HIS client: walk real visits (sign-in, 1101, register, upload, pre-settle, settle, reversals)."""
     import httpx
 
-    from yibao.sim.his import Simulator, World
+    from yibao.sim.his import PATH_STYLES, SIGNINGS, Simulator, World
+
+    if sign not in SIGNINGS or path_style not in PATH_STYLES:
+        _fail(f"--sign is one of {', '.join(SIGNINGS)}; --path one of {', '.join(PATH_STYLES)}", 2)
 
     try:
         world = World.load(data_dir)
     except FileNotFoundError as exc:
         _fail(str(exc), 2)
-    simulator = Simulator(url, world, seed=seed)
+    simulator = Simulator(url, world, seed=seed, signing=sign, path_style=path_style)
     try:
         summary = simulator.run(visits, concurrency)
     except httpx.HTTPError as exc:
