@@ -182,7 +182,7 @@ def check_api_signature(code: str, secret: str, headers: Mapping[str, str], *, i
 
 
 def _stamp(text: str, header: str, unit: str) -> int:
-    if not text.isdigit() or len(text) > 15:
+    if not (text.isascii() and text.isdigit()) or len(text) > 15:
         raise refuse(f"{header} 应为 {unit}数（整数），收到 {text[:20]!r}", "AUTH_BAD_TIMESTAMP")
     return int(text)
 
