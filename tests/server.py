@@ -16,8 +16,9 @@ from .pgcluster import free_port
 
 class Server:
     def __init__(self, database_url: str, *, insecure_demo: bool = False, workers: int = 1, log_path: Path | None = None,
-                 log_level: str = "info"):
+                 log_level: str = "info", env: dict[str, str] | None = None):
         self.database_url = database_url
+        self.env = dict(os.environ, **(env or {}))  # e.g. YIBAO_SECRET_KEY, YIBAO_TRUSTED_NETWORKS
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.insecure_demo = insecure_demo
@@ -32,7 +33,7 @@ class Server:
         if self.insecure_demo:
             command.append("--insecure-demo")
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env,
                                         start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -10,18 +10,23 @@ accident. The fixed clock moves on from the given instant (app/clock.advancing_c
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, TextIO
 
 from yibao.app.clock import Clock, advancing_clock, system_clock
+from yibao.app.secret_box import SecretBox, SecretBoxError
 from yibao.store.database import resolve_url
 
 ALLOW_FIXED_NOW = "YIBAO_ALLOW_FIXED_NOW"
 NOW = "YIBAO_NOW"
 NOW_ANCHOR = "YIBAO_NOW_ANCHOR"  # set by `yibao serve` so its workers share one fixed clock
+SECRET_KEY = "YIBAO_SECRET_KEY"  # the platform key that encrypts institution secrets (signature modes)
+TRUSTED_NETWORKS = "YIBAO_TRUSTED_NETWORKS"  # CIDRs, comma-separated: where auth_mode "none" is accepted from
+AUTH_WINDOW = "YIBAO_AUTH_WINDOW"  # seconds a signed timestamp may differ from the server's clock
 # The gateway's limit (gateway/dispatch.MAX_BODY_BYTES). Not read from the environment yet:
 # the gateway's readers still use their constant, and a variable that does nothing would mislead.
 BODY_LIMIT = 2 * 1024 * 1024
@@ -48,6 +53,10 @@ class Settings:
     log_level: str = "WARNING"
     now: dt.datetime | None = None  # the fixed instant, already allowed; None: the system clock
     now_anchor: float = 0.0  # epoch seconds at which ``now`` held
+    # base64url, validated at load; "" = none (signature modes refused); never in a repr or a log
+    secret_key: str = field(default="", repr=False)
+    trusted_networks: tuple[str, ...] = ()  # normalised CIDRs
+    auth_window_seconds: int = 300
 
     @classmethod
     def load(cls, *, database_url: str | None = None, now: str | None = None, insecure_demo: bool | None = None,
@@ -65,7 +74,13 @@ class Settings:
                    gateway_threads=_positive(env.get("YIBAO_GATEWAY_THREADS", "2"), "YIBAO_GATEWAY_THREADS"),
                    file_ttl_hours=_positive(env.get("YIBAO_FILE_TTL_HOURS", "24"), "YIBAO_FILE_TTL_HOURS"),
                    insecure_demo=demo, log_level=(log_level or env.get("YIBAO_LOG_LEVEL") or "WARNING").upper(),
-                   now=fixed, now_anchor=_anchor(env) if source == NOW else time.time())
+                   now=fixed, now_anchor=_anchor(env) if source == NOW else time.time(),
+                   secret_key=_secret_key(env), trusted_networks=_networks(env.get(TRUSTED_NETWORKS, "")),
+                   auth_window_seconds=_positive(env.get(AUTH_WINDOW, "300"), AUTH_WINDOW))
+
+    def secret_box(self) -> SecretBox | None:
+        """The box that seals and opens institution secrets; None without a platform key."""
+        return SecretBox.from_text(self.secret_key) if self.secret_key else None
 
     def clock(self) -> Clock:
         return system_clock if self.now is None else advancing_clock(self.now, self.now_anchor)
@@ -82,7 +97,9 @@ class Settings:
         return {"YIBAO_DATABASE_URL": self.database_url, "YIBAO_POOL_SIZE": str(self.pool_size),
                 "YIBAO_GATEWAY_THREADS": str(self.gateway_threads), "YIBAO_FILE_TTL_HOURS": str(self.file_ttl_hours),
                 "YIBAO_LOG_LEVEL": self.log_level, "YIBAO_INSECURE_DEMO": "1" if self.insecure_demo else "",
-                NOW: self.now.isoformat() if fixed else "", NOW_ANCHOR: repr(self.now_anchor) if fixed else ""}
+                NOW: self.now.isoformat() if fixed else "", NOW_ANCHOR: repr(self.now_anchor) if fixed else "",
+                SECRET_KEY: self.secret_key, TRUSTED_NETWORKS: ",".join(self.trusted_networks),
+                AUTH_WINDOW: str(self.auth_window_seconds)}
 
 
 def _fixed_now(flag: str | None, env: Mapping[str, str]) -> tuple[dt.datetime | None, str]:
@@ -96,6 +113,29 @@ def _fixed_now(flag: str | None, env: Mapping[str, str]) -> tuple[dt.datetime | 
     if moment.tzinfo is not None:  # the platform stamps naive local time
         moment = moment.astimezone().replace(tzinfo=None)
     return moment.replace(microsecond=0), source
+
+
+def _secret_key(env: Mapping[str, str]) -> str:
+    text = env.get(SECRET_KEY, "").strip()
+    if text:
+        try:
+            SecretBox.from_text(text)
+        except SecretBoxError as exc:
+            raise SettingsError(f"{SECRET_KEY} 无效：{exc}；可用 `yibao institution platform-key` 生成") from None
+    return text
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    """The networks auth_mode "none" is accepted from (a front-end processor's private LAN)."""
+    networks = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(f"{TRUSTED_NETWORKS} 中的 {part[:60]!r} 不是网段（应为 CIDR，例如 10.20.0.0/16）") from None
+    return tuple(networks)
 
 
 def _anchor(env: Mapping[str, str]) -> float:

@@ -36,7 +36,13 @@ from yibao.store.database import Database
 
 from . import actors, code_lists, ledger
 from .errors import new_id
+from .secret_box import SecretBox
 from .unit_of_work import UnitOfWork
+
+# How an institution authenticates at the gateway (gateway/auth.py); the signature modes keep
+# the secret sealed under the platform key (app/institution_auth.py).
+AUTH_MODES = ("apikey", "x-tif", "api", "none")
+SIGNATURE_MODES = ("x-tif", "api")
 
 KINDS = ("policy", "hilist", "lmtpric", "selfpay", "institutions", "persons", "filings", "diagnoses", "procedures",
          "code_list", "practitioners")
@@ -159,6 +165,14 @@ class InstitutionRow(_Row):
     medins_lv: Literal["", "0", "1", "2", "3"] = ""
     admdvs: str = Field(pattern=r"^\d{6}$")
     secret: str = Field(min_length=8)
+    # optional (data-formats.md): how the institution authenticates at the gateway; empty or
+    # absent = apikey, so files without the column import as before
+    auth_mode: Literal["apikey", "x-tif", "api", "none"] = "apikey"
+
+    @field_validator("auth_mode", mode="before")
+    @classmethod
+    def _mode(cls, value):
+        return (str(value).strip().lower() or "apikey") if value is not None else "apikey"
 
 
 class PersonRow(_Row):
@@ -315,9 +329,11 @@ def hash_secret(secret: str, salt: str) -> str:
 
 
 def import_file(
-    database: Database, kind: str, path: Path, *, now: dt.datetime, progress: Callable[[int, int], None] | None = None
+    database: Database, kind: str, path: Path, *, now: dt.datetime, progress: Callable[[int, int], None] | None = None,
+    secret_box: SecretBox | None = None,
 ) -> ImportResult:
-    """Validate the whole file, then write it in one unit of work (all or nothing per file)."""
+    """Validate the whole file, then write it in one unit of work (all or nothing per file).
+    ``secret_box`` seals the secrets of institutions in a signature mode (the platform key)."""
     from yibao.store.unit_of_work import SqlUnitOfWork
 
     if kind not in KINDS:
@@ -329,11 +345,11 @@ def import_file(
     rows = validate_rows(kind, path, read_rows(path))
     refuse_duplicate_keys(kind, path, rows)
     with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
-        return import_rows(uow, kind, path, rows, progress=progress)
+        return import_rows(uow, kind, path, rows, progress=progress, secret_box=secret_box)
 
 
 def import_rows(uow: UnitOfWork, kind: str, path: Path, rows: list[BaseModel], *,
-                progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                progress: Callable[[int, int], None] | None = None, secret_box: SecretBox | None = None) -> ImportResult:
     """Write validated rows of one file in batches of 500, reporting progress after each."""
     result = ImportResult(kind, str(path), len(rows), len(rows))
     writer = _WRITERS[kind]
@@ -343,10 +359,14 @@ def import_rows(uow: UnitOfWork, kind: str, path: Path, rows: list[BaseModel], *
         _check_filing_persons(uow, path, rows)
     if kind == "practitioners":
         _check_practitioner_institutions(uow, path, rows)
+    if kind == "institutions":
+        _check_platform_key(path, rows, secret_box)
     for start in range(0, len(rows), 500):
         batch = rows[start:start + 500]
         if kind == "persons":
             _write_persons(uow, batch, result=result, first_number=start + 1, source=path.name)
+        elif kind == "institutions":
+            _write_institutions(uow, batch, secret_box)
         else:
             writer(uow, batch)
         if progress:
@@ -420,14 +440,28 @@ def _write_selfpay(uow, rows):
     uow.imports.upsert("selfpay", KEYS["selfpay"], values)
 
 
-def _write_institutions(uow, rows):
+def _check_platform_key(path: Path, rows: list[InstitutionRow], box: SecretBox | None) -> None:
+    """A signature mode keeps the secret sealed under the platform key: refused without one."""
+    if box is not None:
+        return
+    for number, row in enumerate(rows, start=1):
+        if row.auth_mode in SIGNATURE_MODES:
+            raise ImportError_(f"{path}: row {number}, column auth_mode: 签名认证方式 {row.auth_mode} 需要平台密钥，"
+                               "请先设置 YIBAO_SECRET_KEY（可用 `yibao institution platform-key` 生成）")
+
+
+def _write_institutions(uow, rows, box: SecretBox | None = None):
+    """The file is the agency's register: each row sets the institution's mode and secret (a
+    re-import of a file without ``auth_mode`` puts its institutions back to apikey)."""
     values = []
     for row in rows:
         salt = secrets.token_hex(8)
+        sealed = box.seal(row.secret, row.fixmedins_code) if row.auth_mode in SIGNATURE_MODES else None
         values.append(dict(
             fixmedins_code=row.fixmedins_code, fixmedins_name=row.fixmedins_name,
             fixmedins_type=row.fixmedins_type, medins_lv=row.medins_lv, admdvs=row.admdvs,
             secret_salt=salt, secret_hash=hash_secret(row.secret, salt),
+            auth_mode=row.auth_mode, secret_sealed=sealed,
         ))
     uow.imports.upsert("institutions", KEYS["institutions"], values)
 

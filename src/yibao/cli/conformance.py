@@ -19,6 +19,8 @@ def conformance(
     item: list[str] = typer.Option([], "--item", help="A catalogue item of the treatment region as CODE=PRICE (repeatable)."),
     data_dir: Path = typer.Option(Path("yibao-demo-data"), "--data-dir", help="The demo world's files, for what is not given."),
     save: Path = typer.Option(None, "--save", help="Write each step's request and response to this directory."),
+    sign: str = typer.Option("apikey", "--sign", help="How to authenticate: apikey | x-tif | api | none (docs/his/authentication.md)."),
+    path: str = typer.Option("callService", "--path", help="URL form: callService | infno | hgs (docs/his/paths.md)."),
     output_format: str = typer.Option("text", "--format", help="text | json"),
 ) -> None:
     """Run the conformance pack (outpatient chain and common refusals); exit 1 if a step fails."""
@@ -26,6 +28,10 @@ def conformance(
 
     from yibao.sim.conformance import Subject, as_json, report_lines, run_pack, save as save_exchanges, subject_from_demo
 
+    from yibao.sim.his import PATH_STYLES, SIGNINGS
+
+    if sign not in SIGNINGS or path not in PATH_STYLES:
+        _fail(f"--sign is one of {', '.join(SIGNINGS)}; --path one of {', '.join(PATH_STYLES)}", 2)
     items = {}
     for entry in item:
         code, _, price = entry.partition("=")
@@ -43,7 +49,7 @@ def conformance(
             _fail(f"give --institution, --secret, --certno and --item, or a demo world in --data-dir ({exc})", 2)
         subject.items.update(items)
     try:
-        outcomes = run_pack(url, subject)
+        outcomes = run_pack(url, subject, signing=sign, path_style=path)
     except httpx.HTTPError as exc:
         _fail(f"cannot reach the gateway at {url}: {exc}", 1)
     if save is not None:

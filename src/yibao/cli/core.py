@@ -56,7 +56,8 @@ def import_command(
     now: str = NOW_OPTION,
 ) -> None:
     """Import a file in the national shape (all or nothing per file)."""
-    database, clock = _setup(db, now)
+    settings = _settings(db, now)
+    database, clock = _open(settings), settings.clock()
     if kind in ("restrictions", "price_ceilings", "bundles", "exclusive_pairs", "frequency_limits", "deaths"):
         from yibao.app import actors, audit
         from yibao.app.errors import GatewayError
@@ -84,7 +85,7 @@ def import_command(
     try:
         with Progress(transient=True) as progress:
             task = progress.add_task(f"importing {kind}", total=None)
-            result = import_file(database, kind, file, now=clock(),
+            result = import_file(database, kind, file, now=clock(), secret_box=settings.secret_box(),
                                  progress=lambda done, total: progress.update(task, completed=done, total=total))
     except ImportError_ as exc:
         _fail(f"{exc} (nothing imported)", 2)
@@ -134,8 +135,13 @@ def serve(
 
     from yibao.store.database import mask_url
 
+    from yibao.gateway.app import platform_key_refusal
+
     settings = _settings(db, now, insecure_demo=insecure_demo, log_level=log_level)
     database = _open(settings)
+    refusal = platform_key_refusal(database, settings)
+    if refusal:
+        _fail(refusal, 2)
     for key, value in settings.environment().items():  # the workers load the same settings from here
         if value:
             os.environ[key] = value
@@ -155,17 +161,24 @@ def his(
     data_dir: Path = typer.Option(Path("yibao-demo-data"), "--data-dir", help="The demo world's files (from `yibao demo`)."),
     concurrency: int = typer.Option(4, help="Concurrent HIS clients."),
     seed: int = typer.Option(1, help="Random seed for the choice of visits."),
+    sign: str = typer.Option("apikey", "--sign", help="apikey | x-tif (sign like the Guangdong proxy) | api | none; "
+                                                      "the institutions must be in that auth_mode"),
+    path_style: str = typer.Option("callService", "--path", help="callService | infno (callService/{infno}) | "
+                                                                 "hgs (/hsa/hgs/{infno})"),
 ) -> None:
     """A HIS client: walk real visits (sign-in, 1101, register, upload, pre-settle, settle, reversals)."""
     import httpx
 
-    from yibao.sim.his import Simulator, World
+    from yibao.sim.his import PATH_STYLES, SIGNINGS, Simulator, World
+
+    if sign not in SIGNINGS or path_style not in PATH_STYLES:
+        _fail(f"--sign is one of {', '.join(SIGNINGS)}; --path one of {', '.join(PATH_STYLES)}", 2)
 
     try:
         world = World.load(data_dir)
     except FileNotFoundError as exc:
         _fail(str(exc), 2)
-    simulator = Simulator(url, world, seed=seed)
+    simulator = Simulator(url, world, seed=seed, signing=sign, path_style=path_style)
     try:
         summary = simulator.run(visits, concurrency)
     except httpx.HTTPError as exc:

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import Headers
 
+from yibao.gateway.auth import AuthPolicy
 from yibao.gateway.dispatch import MAX_BODY_BYTES, Dispatcher, Settings, envelope
 from yibao.documents.render import dumps
 from yibao.app.platform import Platform
@@ -27,8 +28,9 @@ from yibao.web.dashboard import build_router as dashboard_router
 from yibao.store.database import Database
 
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
+from yibao.gateway.paths import DISPATCH_PATH, has_other_owner, national_infno
 
-DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
+
 class BodyLimit:
     """ASGI middleware in front of every endpoint: the body is read as a stream and a request
     whose body passes MAX_BODY_BYTES is answered at once, without reading the rest, so a
@@ -75,7 +77,7 @@ class BodyLimit:
 
     async def refuse(self, scope, send) -> None:
         path = scope.get("path", "")
-        if path == DISPATCH_PATH or path.startswith(DISPATCH_PATH + "/"):
+        if national_infno(path) is not None:
             status, kind = 200, "application/json; charset=utf-8"
             content = dumps(envelope(-1, None, TOO_LARGE, self.receiver, time.time_ns()), indent=None).encode()
         elif path == "/dashboard" or path.startswith("/dashboard/"):
@@ -91,12 +93,14 @@ class BodyLimit:
 
 
 class NationalFastPath:
-    """ASGI middleware answering the national endpoint (``callService`` and ``callService/{infno}``)
-    directly: the dispatcher gets the body and the headers and returns the envelope's text, so
-    routing, request objects and response classes (half a millisecond per request, three
-    requests per visit) are not in the way of the hot path. It sits inside ``BodyLimit``,
-    which has already read and limited the body. Everything else goes on to the FastAPI app,
-    which also declares the two routes (same behaviour, e.g. for a trailing slash)."""
+    """ASGI middleware answering the national endpoint in every URL form of gateway/paths.py
+    (``callService``, ``callService/{infno}``, ``…/hsa/hgs/{infno}``, the per-service aliases,
+    each with or without a trailing slash) directly: the dispatcher gets the body, the headers
+    and the peer's address and returns the envelope's text, so routing, request objects and
+    response classes (half a millisecond per request, three requests per visit) are not in the
+    way of the hot path. It sits inside ``BodyLimit``, which has already read and limited the
+    body. Everything else goes on to the FastAPI app, which also declares the two callService
+    routes (same behaviour) and answers unknown paths with the national envelope."""
 
     def __init__(self, app, dispatcher: Dispatcher, threads: int = 2, requests_per_connection: int = 1000):
         self.app, self.dispatcher, self.thread_count = app, dispatcher, threads
@@ -126,8 +130,9 @@ class NationalFastPath:
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
+        client = scope.get("client")
         answer = await anyio.to_thread.run_sync(self.dispatcher.handle_http, b"".join(chunks), Headers(scope=scope),
-                                                infno or None, limiter=self._threads())
+                                                infno or None, client[0] if client else None, limiter=self._threads())
         content, media_type, extra = _body(answer)
         headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(content)).encode()), *extra]
         if self._time_to_close(scope.get("client")):
@@ -150,14 +155,10 @@ class NationalFastPath:
 
     @staticmethod
     def _infno(scope) -> str | None:
-        """"" for callService, the infno for callService/{infno}, None for any other request."""
+        """"" for a dispatcher path, the infno a path names, None for any other request."""
         if scope["type"] != "http" or scope.get("method") != "POST":
             return None
-        path = scope.get("path", "")
-        if path == DISPATCH_PATH:
-            return ""
-        rest = path[len(DISPATCH_PATH) + 1:] if path.startswith(DISPATCH_PATH + "/") else ""
-        return rest if rest and "/" not in rest else None
+        return national_infno(scope.get("path", ""))
 
 
 def _body(answer: str | RawAnswer) -> tuple[bytes, str, list[tuple[bytes, bytes]]]:
@@ -185,7 +186,8 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
             body = await read_limited(request)
         except BodyTooLarge:
             body = b"x" * (MAX_BODY_BYTES + 1)  # answered as too large without reading the rest
-        answer = await run_in_threadpool(dispatcher.handle_http, body, request.headers, infno)
+        answer = await run_in_threadpool(dispatcher.handle_http, body, request.headers, infno,
+                                         request.client.host if request.client else None)
         content, media_type, extra = _body(answer)
         return Response(content=content, media_type=media_type, headers={k.decode(): v.decode() for k, v in extra})
 
@@ -215,14 +217,36 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
             f"<table><tr><th>infno</th><th>交易</th></tr>{rows}</table>"
         )
 
+    _answer_unknown_paths_nationally(app, settings.receiver_admdvs or "000000")
     app.add_middleware(NationalFastPath, dispatcher=dispatcher, threads=gateway_threads)
     app.add_middleware(BodyLimit, receiver=settings.receiver_admdvs or "000000")  # outermost
     return app
 
 
+def _answer_unknown_paths_nationally(app: FastAPI, receiver: str) -> None:
+    """A HIS that posts to a path yibao does not serve reads the national envelope (infcode -1,
+    err_msg naming the accepted paths) with HTTP 404 or 405, not FastAPI's {"detail": …}; the
+    agencies' API and the dashboard keep their own answers."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from fastapi.exception_handlers import http_exception_handler
+
+    @app.exception_handler(StarletteHTTPException)
+    async def national_not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path
+        if exc.status_code not in (404, 405) or has_other_owner(path):
+            return await http_exception_handler(request, exc)
+        what = "不支持该请求方法，国家接口只接受 POST" if exc.status_code == 405 else "未知的接口路径"
+        message = (f"{what}：{path[:100]}；请使用 POST {DISPATCH_PATH}（或 …/callService/{{infno}}、"
+                   f"…/hsa/hgs/{{infno}}）(unknown path or method)")
+        content = dumps(envelope(-1, None, message, receiver, time.time_ns()), indent=None).encode()
+        return Response(content=content, status_code=exc.status_code, media_type="application/json; charset=utf-8")
+
+
 def app_from_environment() -> FastAPI:
     """One app per worker from yibao.settings (YIBAO_DATABASE_URL, YIBAO_POOL_SIZE, YIBAO_LOG_LEVEL,
-    YIBAO_INSECURE_DEMO=1, YIBAO_NOW with its permission); a refused setting stops the worker."""
+    YIBAO_INSECURE_DEMO=1, YIBAO_NOW with its permission, YIBAO_SECRET_KEY, YIBAO_TRUSTED_NETWORKS,
+    YIBAO_AUTH_WINDOW); a refused setting stops the worker, and so does a database with
+    institutions in a signature mode when no platform key is set (outside the insecure demo)."""
     from yibao.logging_setup import configure
     from yibao.settings import Settings as PlatformSettings, SettingsError
 
@@ -234,5 +258,26 @@ def app_from_environment() -> FastAPI:
     loaded.announce()
     database = Database(loaded.database_url, pool_size=loaded.pool_size)
     platform = Platform(database, clock=loaded.clock(), file_ttl=dt.timedelta(hours=loaded.file_ttl_hours))
-    return create_app(platform, Settings(insecure_demo=loaded.insecure_demo),
-                      gateway_threads=loaded.gateway_threads)
+    refusal = platform_key_refusal(database, loaded)
+    if refusal:
+        raise SystemExit(refusal)
+    return create_app(platform, gateway_settings(loaded), gateway_threads=loaded.gateway_threads)
+
+
+def gateway_settings(loaded) -> Settings:
+    """The dispatcher's settings from the platform's (yibao.settings.Settings)."""
+    policy = AuthPolicy(window_seconds=loaded.auth_window_seconds, trusted_networks=loaded.trusted_networks,
+                        box=loaded.secret_box())
+    return Settings(insecure_demo=loaded.insecure_demo, auth_policy=policy)
+
+
+def platform_key_refusal(database: Database, loaded) -> str:
+    """Why the gateway must not start ("" = it may): institutions in a signature mode and no key."""
+    from yibao.app import actors
+    from yibao.app.institution_auth import platform_key_missing
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
+    if loaded.insecure_demo or loaded.secret_key:
+        return ""
+    with SqlUnitOfWork(database, actors.SYSTEM, loaded.clock()(), write=False) as uow:
+        return platform_key_missing(uow)

@@ -8,15 +8,14 @@ row keyed by (institution, msgid), so a retried msgid returns the stored answer.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import itertools
 import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
@@ -25,10 +24,10 @@ from yibao.store import repository as repo
 from yibao.store import write_batch
 from yibao.store.unit_of_work import SqlUnitOfWork
 
-from yibao.app.importing import hash_secret
 from yibao.app import actors
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
+from . import auth
 from . import chapters  # noqa: F401  (registers every handler)
 from .registry import TRANSACTIONS, RawAnswer, Request
 
@@ -47,6 +46,10 @@ class OutputText(str):
 class Settings:
     insecure_demo: bool = False
     receiver_admdvs: str = ""  # the platform's own region code in inf_refmsgid ("" = the institution's province)
+    auth_policy: auth.AuthPolicy = field(default_factory=auth.AuthPolicy)  # window, trusted networks, platform key
+    # Signed timestamps are the proxies' real time, so the window is checked against the system
+    # clock, not against a fixed business clock (--now).
+    wall_clock: Callable[[], float] = time.time
 
 
 def _stamp(now_ns: int) -> str:
@@ -84,16 +87,21 @@ class Dispatcher:
         self.platform = platform
         self.settings = settings
 
-    def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str:
-        """The HTTP body in, the response body (JSON text) out."""
-        return self._answer(body, headers, path_infno, allow_raw=False)
+    def handle_bytes(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None,
+                     client_host: str | None = None) -> str:
+        """The HTTP body in, the response body (JSON text) out. ``path_infno``: the infno the
+        path names (callService/{infno}, hsa/hgs/{infno}, a per-service alias); ``client_host``:
+        the peer's address (auth_mode "none" is accepted from trusted networks only)."""
+        return self._answer(body, headers, path_infno, client_host, allow_raw=False)
 
-    def handle_http(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None) -> str | RawAnswer:
+    def handle_http(self, body: bytes, headers: Mapping[str, str], path_infno: str | None = None,
+                    client_host: str | None = None) -> str | RawAnswer:
         """``handle_bytes``, except that a transaction answering a file (9102) answers its
         bytes when it succeeds (nhsa-interface §1.1); a refusal is the JSON envelope as ever."""
-        return self._answer(body, headers, path_infno, allow_raw=True)
+        return self._answer(body, headers, path_infno, client_host, allow_raw=True)
 
-    def _answer(self, body: bytes, headers: Mapping[str, str], path_infno: str | None, *, allow_raw: bool) -> str | RawAnswer:
+    def _answer(self, body: bytes, headers: Mapping[str, str], path_infno: str | None, client_host: str | None, *,
+                allow_raw: bool) -> str | RawAnswer:
         from .json_input import MAX_JSON_DEPTH, load_json
 
         received_ns = time.time_ns()
@@ -108,7 +116,7 @@ class Dispatcher:
             return dumps(envelope(-1, None, f"请求体嵌套过深（超过 {MAX_JSON_DEPTH} 层）", receiver, received_ns), indent=None)
         except ValueError:  # not JSON, or not UTF-8/16/32 text
             return dumps(envelope(-1, None, "request body is not valid JSON", receiver, received_ns), indent=None)
-        result = self._handle(message, headers, received_ns, path_infno)
+        result = self._handle(message, headers, received_ns, path_infno, client_host)
         if allow_raw and result["infcode"] == 0:
             raw = self._raw_answer(message, path_infno, result, receiver, received_ns)
             if raw is not None:
@@ -136,14 +144,16 @@ class Dispatcher:
         except GatewayError as refusal:
             return dumps(envelope(-1, None, refusal.message[:2000], receiver, received_ns), indent=None)
 
-    def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
+    def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None,
+               client_host: str | None = None) -> dict:
         """The envelope as a dict (tests and in-process callers)."""
-        result = self._handle(message, headers, received_ns, path_infno)
+        result = self._handle(message, headers, received_ns, path_infno, client_host)
         if isinstance(result["output"], OutputText):
             result["output"] = json.loads(result["output"], parse_float=Decimal)
         return result
 
-    def _handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None) -> dict:
+    def _handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None,
+                client_host: str | None = None) -> dict:
         from .json_input import check_json, parse_json
 
         receiver = self.settings.receiver_admdvs or "000000"
@@ -183,7 +193,7 @@ class Dispatcher:
                 raise GatewayError("input must be an object (or a JSON string of one)")
             if _contains_psn_no(raw_input) and not message.get("insuplc_admdvs") and infno not in ("9001", "9002"):
                 raise GatewayError("insuplc_admdvs is required when the input names a psn_no (obtain it with 1101)")
-            output, warnings = self._run(spec, infno, msgid, code, message, raw_input, headers)
+            output, warnings = self._run(spec, infno, msgid, code, message, raw_input, headers, client_host)
             result = envelope(0, output, "", receiver, received_ns, "；".join(warnings)[:2000])
         except GatewayError as refusal:
             result = envelope(-1, None, refusal.message[:2000], receiver, received_ns)
@@ -200,50 +210,69 @@ class Dispatcher:
                  (time.perf_counter() - started) * 1000)
         return result
 
-    def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str) -> dict:
+    def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str,
+                      client_host: str | None) -> tuple[dict, auth.SignedRequest | None]:
         # Security decisions are read from the database in the request's own transaction, never
-        # from a per-process cache: a sign-out or a new secret holds at once on every worker.
+        # from a per-process cache: a sign-out, a new secret or a new mode holds at once on every worker.
         sign_no = _field(message, "sign_no") if infno != "9001" else ""
         institution, signed_in, versions = repo.institution_and_sign_in(conn, code, sign_no)
         # The request's cache versions, read with its authentication (one round trip): the
         # worker's cached catalogue entries and policies are used only while they are current.
         repo.current_cache_versions.set(versions)
         if institution is None:
-            raise GatewayError(f"unknown institution {code}")
+            raise GatewayError(f"未知的定点医药机构 {code[:30]} (unknown institution)", "forbidden",
+                               code="AUTH_UNKNOWN_INSTITUTION")
         if self.settings.insecure_demo:
-            return institution
-        paasid = headers.get("x-tif-paasid", "")
-        secret = headers.get("apikey", "")
-        if paasid != code or not secret or not hmac.compare_digest(
-                hash_secret(secret, institution["secret_salt"]), institution["secret_hash"]):
-            raise GatewayError("not authenticated: send x-tif-paasid (= fixmedins_code) and the institution's apikey")
+            return institution, None
+        signed = auth.authenticate(institution, headers, infno=infno, client_host=client_host,
+                                   now=self.settings.wall_clock(), policy=self.settings.auth_policy)
         if infno != "9001" and not (sign_no and signed_in):
-            raise GatewayError("sign_no is missing or not an open sign-in of this institution (sign in with 9001)")
-        return institution
+            raise GatewayError("sign_no 缺失或不是本机构当前有效的签到流水号，请先用 9001 签到 "
+                               "(sign_no is missing or not an open sign-in of this institution)", "forbidden",
+                               code="AUTH_NOT_SIGNED_IN")
+        return institution, signed
 
-    def _run(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
+    def _record_signed(self, conn, code: str, infno: str, signed: auth.SignedRequest | None) -> None:
+        """The replay key joins the request's other inserts (one statement at the end on
+        PostgreSQL); a second use of it fails on the table's key and the request is refused.
+        A sign-in also lets the institution's keys whose window has passed go."""
+        if signed is None:
+            return
+        if infno == "9001":
+            repo.forget_expired_signed_requests(conn, code, int(self.settings.wall_clock()))
+        repo.record_signed_request(conn, code, signed.stamp, signed.nonce, signed.signature, signed.expires_at)
+
+    def _run(self, spec, infno, msgid, code, message, raw_input, headers, client_host) -> Any:
         token = repo.current_cache_versions.set(None)  # set by _authenticate
         try:
-            return self._run_in_transaction(spec, infno, msgid, code, message, raw_input, headers)
+            return self._run_in_transaction(spec, infno, msgid, code, message, raw_input, headers, client_host)
         finally:
             repo.current_cache_versions.reset(token)
 
-    def _run_in_transaction(self, spec, infno, msgid, code, message, raw_input, headers) -> Any:
+    def _run_in_transaction(self, spec, infno, msgid, code, message, raw_input, headers, client_host) -> Any:
         database = self.platform.database
-        if not spec.writes:
+        if not spec.writes and not auth.carries_signature(headers):
             with database.read() as conn:
-                institution = self._authenticate(conn, code, message, headers, infno)
+                institution, _ = self._authenticate(conn, code, message, headers, infno, client_host)
                 request = self._request(conn, infno, msgid, message, raw_input, institution)
                 return spec.handler(self.platform, conn, request), request.warnings
+        # Writes, and signed reads: a signed request records its replay key, so it needs a
+        # write transaction (on SQLite a read transaction cannot safely turn into a write).
         fingerprint = request_fingerprint(infno, raw_input)
-        authenticated = False  # a stored answer goes only to its own, authenticated institution
         for attempt in range(3):
+            authenticated = False  # a stored answer goes only to its own, authenticated institution
+            signed = None
             try:
                 with database.write() as conn, write_batch.deferred(conn):
-                    institution = self._authenticate(conn, code, message, headers, infno)
+                    institution, signed = self._authenticate(conn, code, message, headers, infno, client_host)
                     authenticated = True
                     request = self._request(conn, infno, msgid, message, raw_input, institution)
                     output = spec.handler(self.platform, conn, request)
+                    # After the handler: a deferred row is sent before the next statement, so
+                    # recorded earlier it would cost a round trip of its own.
+                    self._record_signed(conn, code, infno, signed)
+                    if not spec.writes:
+                        return output, request.warnings  # the replay key is sent as the batch closes
                     output_json = dumps(output, indent=None)
                     # The request log's key (institution, msgid) decides between a request and
                     # its retries (docs/locking.md, "msgid"): a second insert fails and rolls back.
@@ -252,19 +281,31 @@ class Dispatcher:
             except GatewayError:
                 # Refused, and rolled back: a retry of a request that succeeded before is refused
                 # by its own effects ("visit is settled"), so it answers what was stored instead.
-                stored = self._stored_answer(code, msgid, infno, fingerprint) if authenticated else None
+                self._refuse_replay(code, signed)
+                stored = self._stored_answer(code, msgid, infno, fingerprint) if authenticated and spec.writes else None
                 if stored is None:
                     raise
                 return stored, []
             except IntegrityError:
                 # The request log already holds this msgid (a retry, or a concurrent twin that
-                # committed first), or a rare id collision: everything was rolled back.
-                stored = self._stored_answer(code, msgid, infno, fingerprint) if authenticated else None
+                # committed first), the replay key was used before, or a rare id collision:
+                # everything was rolled back.
+                self._refuse_replay(code, signed)
+                stored = self._stored_answer(code, msgid, infno, fingerprint) if authenticated and spec.writes else None
                 if stored is not None:
                     return stored, []
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _refuse_replay(self, code: str, signed: auth.SignedRequest | None) -> None:
+        """A signed request whose replay key is already stored is a replay: refused, whatever
+        else went wrong (it must not get a stored answer either)."""
+        if signed is None:
+            return
+        with self.platform.database.read() as conn:
+            if repo.signed_request_seen(conn, code, signed.stamp, signed.nonce, signed.signature):
+                raise auth.replay_refusal()
 
     def _request(self, conn, infno: str, msgid: str, message: dict, raw_input: dict, institution: dict) -> Request:
         request = Request(infno, msgid, message, raw_input, institution, self.platform.clock())

@@ -25,7 +25,7 @@ import httpx
 
 from yibao.documents.render import dumps
 
-from .his import DISPATCH_PATH, HisClient
+from .his import HisClient
 
 
 @dataclass
@@ -63,10 +63,11 @@ class Step:
 class Pack:
     """The pack's state while it runs: the client, what earlier steps answered, the exchanges."""
 
-    def __init__(self, http: httpx.Client, subject: Subject, now: Callable[[], dt.datetime] = dt.datetime.now):
+    def __init__(self, http: httpx.Client, subject: Subject, now: Callable[[], dt.datetime] = dt.datetime.now, *,
+                 signing: str = "apikey", path_style: str = "callService"):
         self.http = http
         self.subject = subject
-        self.client = HisClient(http, subject.institution)
+        self.client = HisClient(http, subject.institution, signing=signing, path_style=path_style)
         self.context: dict[str, Any] = {}
         self.exchange: dict = {}
         self.now = now
@@ -74,8 +75,9 @@ class Pack:
     def send(self, infno: str, input_: dict, *, msgid: str | None = None, headers: dict | None = None) -> dict:
         """One exchange, kept; the response body (whatever its infcode)."""
         envelope = self.client.envelope(infno, input_, insuplc_admdvs=self.context.get("insuplc_admdvs", ""), msgid=msgid)
-        sent = dict(self.client.headers(), **(headers or {}))
-        response = self.http.post(DISPATCH_PATH, content=dumps(envelope, indent=None).encode(), headers=sent)
+        sent = dict(self.client.headers(infno), **(headers or {}))
+        response = self.http.post(self.client.path.format(infno=infno), content=dumps(envelope, indent=None).encode(),
+                                  headers=sent)
         try:
             body = response.json()
         except ValueError:
@@ -299,7 +301,7 @@ def unknown_transaction(pack: Pack) -> str | None:
 
 def wrong_credential(pack: Pack) -> str | None:
     return pack.refused("5201", {"data": {"psn_no": pack.context["psn_no"]}},
-                        headers={"apikey": "0" * 32, "x-tif-signature": "0" * 64})
+                        headers={"apikey": "0" * 32, "x-tif-signature": "0" * 64, "_api_signature": "A" * 28})
 
 
 def sign_out(pack: Pack) -> str | None:
@@ -331,9 +333,12 @@ def outpatient_pack() -> list[Step]:
     ]
 
 
-def run_pack(base_url: str, subject: Subject, *, timeout: float = 30) -> list[Outcome]:
+def run_pack(base_url: str, subject: Subject, *, timeout: float = 30, signing: str = "apikey",
+             path_style: str = "callService") -> list[Outcome]:
+    """``signing``: apikey | x-tif | api | none (sim/his.py SIGNINGS); ``path_style``: callService |
+    infno | hgs (the URL forms of docs/his/paths.md)."""
     with httpx.Client(base_url=base_url, timeout=timeout) as http:
-        return Pack(http, subject).run(outpatient_pack())
+        return Pack(http, subject, signing=signing, path_style=path_style).run(outpatient_pack())
 
 
 def subject_from_demo(data_dir: Path, fixmedins_code: str = "", secret: str = "", certno: str = "") -> Subject:

@@ -7,13 +7,23 @@ gateway over HTTP, the way a HIS does (nhsa-interface.md §7.5):
 
 It reads the demo world's files (institutions with their credentials, persons, catalogue
 with reference prices) and prints a summary. Used by the demo and the tests.
+
+It authenticates with the ``apikey`` header by default, or signs like a provincial proxy
+(``signing="x-tif"``: the Guangdong gateway's headers with a nonce of 1–10 random digits;
+``"api"``: the Jiangxi-style ``_api_*`` HMAC; ``"none"``: no header, a front-end processor),
+and posts to ``callService``, ``callService/{infno}`` or ``/hsa/hgs/{infno}`` (``path_style``).
+The signatures are computed here from nhsa-interface.md §1.1, as the proxy does, not with the
+gateway's code.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import functools
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import random
 import threading
@@ -30,6 +40,28 @@ import httpx
 from yibao.documents.render import dumps
 
 DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
+SIGNINGS = ("apikey", "x-tif", "api", "none")
+PATH_STYLES = {"callService": DISPATCH_PATH, "infno": DISPATCH_PATH + "/{infno}", "hgs": "/hsa/hgs/{infno}"}
+
+
+def tif_headers(code: str, secret: str, now: float | None = None, nonce: str | None = None) -> dict:
+    """What the Guangdong proxy sends: x-tif-signature = sha256_hex(timestamp + secret + nonce + timestamp).
+    The proxy's nonces are 1–10 random digits; here at least 6, so that two calls of one second
+    almost never share a nonce (the gateway would take the second for a replay of the first)."""
+    timestamp = str(int(time.time() if now is None else now))
+    if nonce is None:
+        nonce = str(random.SystemRandom().randrange(10 ** random.randint(6, 10)))
+    signature = hashlib.sha256(f"{timestamp}{secret}{nonce}{timestamp}".encode()).hexdigest()
+    return {"x-tif-paasid": code, "x-tif-timestamp": timestamp, "x-tif-nonce": nonce, "x-tif-signature": signature}
+
+
+def api_headers(code: str, secret: str, infno: str, now: float | None = None) -> dict:
+    """The Jiangxi-style headers: Base64(HMAC-SHA1(secret, the _api_ headers as name=value&…, sorted))."""
+    values = {"_api_access_key": code, "_api_name": infno, "_api_timestamp": str(int((time.time() if now is None else now) * 1000)),
+              "_api_version": "1.0.0"}
+    text = "&".join(f"{name}={values[name]}" for name in sorted(values))
+    digest = hmac.new(secret.encode(), text.encode(), hashlib.sha1).digest()
+    return dict(values, _api_signature=base64.b64encode(digest).decode())
 
 
 class TransactionFailed(Exception):
@@ -93,13 +125,23 @@ def _sequence_for(code: str) -> itertools.count:
 class HisClient:
     """One institution's connection: credentials, sign-in, msgid sequence."""
 
-    def __init__(self, http: httpx.Client, institution: dict, *, operator: str = "0001"):
+    def __init__(self, http: httpx.Client, institution: dict, *, operator: str = "0001", signing: str = "apikey",
+                 path_style: str = "callService"):
+        assert signing in SIGNINGS and path_style in PATH_STYLES, (signing, path_style)
         self.http = http
         self.institution = institution
         self.code = institution["fixmedins_code"]
         self.operator = operator
+        self.signing, self.path = signing, PATH_STYLES[path_style]
         self.sign_no = ""
         self._sequence = _sequence_for(self.code)
+
+    def headers(self, infno: str) -> dict:
+        secret = self.institution.get("secret", "")
+        signed = {"apikey": lambda: {"x-tif-paasid": self.code, "apikey": secret},
+                  "x-tif": lambda: tif_headers(self.code, secret),
+                  "api": lambda: api_headers(self.code, secret, infno), "none": dict}[self.signing]()
+        return {"content-type": "application/json", **signed}
 
     def msgid(self) -> str:
         with _SEQUENCES_LOCK:
@@ -116,10 +158,6 @@ class HisClient:
             "fixmedins_code": self.code, "fixmedins_name": self.institution["fixmedins_name"],
             "sign_no": self.sign_no, "input": input_,
         }
-
-    def headers(self) -> dict:
-        """The HTTP headers of one call (nhsa-interface.md §1.1)."""
-        return {"content-type": "application/json", "x-tif-paasid": self.code, "apikey": self.institution.get("secret", "")}
 
     def call(self, infno: str, input_: dict, *, insuplc_admdvs: str = "", msgid: str | None = None) -> dict:
         response = self.post(infno, input_, insuplc_admdvs=insuplc_admdvs, msgid=msgid)
@@ -139,7 +177,8 @@ class HisClient:
 
     def post(self, infno: str, input_: dict, *, insuplc_admdvs: str = "", msgid: str | None = None) -> httpx.Response:
         envelope = self.envelope(infno, input_, insuplc_admdvs=insuplc_admdvs, msgid=msgid)
-        response = self.http.post(DISPATCH_PATH, content=dumps(envelope, indent=None).encode(), headers=self.headers())
+        response = self.http.post(self.path.format(infno=infno), content=dumps(envelope, indent=None).encode(),
+                                  headers=self.headers(infno))
         response.raise_for_status()
         return response
 
@@ -194,8 +233,10 @@ class Summary:
 
 
 class Simulator:
-    def __init__(self, base_url: str, world: World, *, seed: int = 1, reverse_share: float = 0.08, timeout: float = 30):
+    def __init__(self, base_url: str, world: World, *, seed: int = 1, reverse_share: float = 0.08, timeout: float = 30,
+                 signing: str = "apikey", path_style: str = "callService"):
         self.world = world
+        self.signing, self.path_style = signing, path_style
         self.random = random.Random(seed)
         self.random_lock = threading.Lock()
         self.reverse_share = reverse_share
@@ -218,7 +259,8 @@ class Simulator:
         with self.random_lock:
             client = self.clients.get(code)
             if client is None:
-                client = self.clients[code] = HisClient(self.http, institution)
+                client = self.clients[code] = HisClient(self.http, institution, signing=self.signing,
+                                                        path_style=self.path_style)
         if not client.sign_no:
             client.sign_in()
         return client

@@ -117,6 +117,27 @@ institutions = Table(
     Column("admdvs", String(6), nullable=False),
     Column("secret_salt", String(32), nullable=False),
     Column("secret_hash", String(64), nullable=False),
+    # How the institution authenticates at the gateway (migration 0009, gateway/auth.py); the
+    # signature modes keep the secret sealed under the platform key (app/secret_box.py).
+    Column("auth_mode", String(8), nullable=False, server_default="apikey"),
+    Column("secret_sealed", String(255)),
+    CheckConstraint("auth_mode IN ('apikey', 'x-tif', 'api', 'none')", name="ck_institutions_auth_mode"),
+    CheckConstraint("auth_mode NOT IN ('x-tif', 'api') OR secret_sealed IS NOT NULL",
+                    name="ck_institutions_sealed_secret"),
+)
+
+# Every accepted signed request's (timestamp, nonce, signature): the same three again within
+# the timestamp window is a replay, refused by this key (gateway/dispatch.py). Rows past
+# ``expires_at`` can go: their timestamp is refused as stale anyway.
+auth_nonces = Table(
+    "auth_nonces",
+    metadata,
+    Column("fixmedins_code", String(30), ForeignKey("institutions.fixmedins_code"), primary_key=True),
+    Column("stamp", BigInteger, primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("signature", String(128), primary_key=True),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_auth_nonces_expires_at", "fixmedins_code", "expires_at"),
 )
 
 persons = Table(

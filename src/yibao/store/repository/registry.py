@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import Connection, and_, bindparam, select, text
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, text
 
+from .. import write_batch
 
 from .. import tables as t
 from .caches import CACHED, _version_query
@@ -36,6 +37,26 @@ def _authentication_query():
         t.sign_ins.c.sign_out_time.is_(None)).exists().label("signed_in"))
     versions = [_version_query(name).scalar_subquery().label(f"version_{name}") for name in CACHED]
     return select(t.institutions, open_sign_in, *versions).where(t.institutions.c.fixmedins_code == bindparam("code"))
+
+
+def record_signed_request(conn: Connection, code: str, stamp: int, nonce: str, signature: str, expires_at: int) -> None:
+    """An accepted signed request's replay key, with the request's other inserts (write batch);
+    the key of ``auth_nonces`` refuses the same one twice."""
+    row = {"fixmedins_code": code, "stamp": stamp, "nonce": nonce, "signature": signature, "expires_at": expires_at}
+    if not write_batch.defer(conn, t.auth_nonces, [row]):
+        conn.execute(_RECORD_SIGNED, row)
+
+
+def signed_request_seen(conn: Connection, code: str, stamp: int, nonce: str, signature: str) -> bool:
+    n = t.auth_nonces.c
+    return conn.execute(select(n.stamp).where(n.fixmedins_code == code, n.stamp == stamp, n.nonce == nonce,
+                                              n.signature == signature)).first() is not None
+
+
+def forget_expired_signed_requests(conn: Connection, code: str, now_seconds: int) -> None:
+    """Replay keys whose timestamp is outside the window now: such a request is refused as stale."""
+    n = t.auth_nonces.c
+    conn.execute(delete(t.auth_nonces).where(n.fixmedins_code == code, n.expires_at < now_seconds))
 
 
 def sign_in_valid(conn: Connection, sign_no: str, fixmedins_code: str) -> bool:
@@ -151,3 +172,4 @@ def insurance(conn: Connection, psn_no: str, insutype: str) -> dict | None:
 
 # Statements of the hot path built once (SQLAlchemy then reuses their compiled form and cache key).
 _AUTHENTICATION = _authentication_query()
+_RECORD_SIGNED = insert(t.auth_nonces)

@@ -1,7 +1,7 @@
 """exchanged files, catalogue row versions, national code lists, institutions' list mappings
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-10 10:00:00
 
 - ``exchange_files``: what 9101 uploads and 13xx downloads produce, fetched once with 9102
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
