@@ -154,7 +154,7 @@ def test_carries_signature_tells_a_signed_request():
 
 def test_a_sealed_secret_opens_only_under_its_key_and_for_its_institution():
     sealed = BOX.seal(SECRET, CODE)
-    assert SECRET not in sealed and sealed.startswith("y1.")
+    assert SECRET not in sealed and sealed.startswith("g1.")
     assert BOX.open(sealed, CODE) == SECRET
     assert BOX.seal(SECRET, CODE) != sealed  # a fresh nonce each time
     with pytest.raises(SecretBoxError):

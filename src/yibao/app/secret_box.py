@@ -1,33 +1,28 @@
 """Institution secrets kept encrypted under the platform key (YIBAO_SECRET_KEY).
 
 The signature modes (x-tif, ``_api_*``) never send the secret, so the server must know it to
-recompute a signature: it is stored encrypted, not hashed. The ``cryptography`` package is not
-among the platform's dependencies, so the box is built from the standard library only, from
-HMAC-SHA256 used as a pseudo-random function:
+recompute a signature: it is stored encrypted, not hashed, with AES-256-GCM from the
+``cryptography`` package (authenticated encryption: a tampered or foreign value does not open).
+A fresh 12-byte random nonce per secret; the institution's code is the associated data, so a
+sealed secret copied onto another institution's row does not open.
 
-- two keys derived from the platform key (one to encrypt, one to authenticate);
-- a fresh 16-byte random nonce per secret; the keystream is HMAC(enc_key, nonce || counter)
-  (counter mode over a PRF), XORed with the secret's UTF-8 bytes;
-- encrypt-then-MAC: HMAC(mac_key, version || nonce || context || ciphertext), checked in
-  constant time before anything is decrypted. The context is the institution's code, so a
-  sealed secret copied onto another institution's row does not open.
-
-A sealed secret is the text ``y1.`` + base64url(nonce || ciphertext || tag); the version prefix
-leaves room for another construction (e.g. AES-GCM) beside this one.
+A sealed secret is the text ``g1.`` + base64url(nonce || ciphertext-with-tag); the version
+prefix leaves room for another construction beside this one.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import secrets
 
-VERSION = b"y1"
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+VERSION = b"g1"
 KEY_BYTES = 32
-NONCE_BYTES = 16
-TAG_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
 
 
 class SecretBoxError(ValueError):
@@ -48,8 +43,7 @@ class SecretBox:
     def __init__(self, key: bytes):
         if len(key) < KEY_BYTES:
             raise SecretBoxError(f"平台密钥至少 {KEY_BYTES} 字节 (the platform key needs {KEY_BYTES} bytes)")
-        self._enc_key = hmac.new(key, b"yibao secret box: encryption", hashlib.sha256).digest()
-        self._mac_key = hmac.new(key, b"yibao secret box: authentication", hashlib.sha256).digest()
+        self._aead = AESGCM(key[:KEY_BYTES])
 
     @classmethod
     def from_text(cls, text: str) -> "SecretBox":
@@ -63,10 +57,8 @@ class SecretBox:
 
     def seal(self, secret: str, context: str) -> str:
         nonce = secrets.token_bytes(NONCE_BYTES)
-        plain = secret.encode("utf-8")
-        cipher = bytes(a ^ b for a, b in zip(plain, self._keystream(nonce, len(plain))))
-        tag = self._tag(nonce, context, cipher)
-        return VERSION.decode() + "." + base64.urlsafe_b64encode(nonce + cipher + tag).decode()
+        cipher = self._aead.encrypt(nonce, secret.encode("utf-8"), VERSION + context.encode("utf-8"))
+        return VERSION.decode() + "." + base64.urlsafe_b64encode(nonce + cipher).decode()
 
     def open(self, sealed: str, context: str) -> str:
         prefix, _, body = (sealed or "").partition(".")
@@ -76,17 +68,8 @@ class SecretBox:
             raw = b""
         if prefix.encode() != VERSION or len(raw) < NONCE_BYTES + TAG_BYTES:
             raise SecretBoxError("sealed secret is malformed")
-        nonce, cipher, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-        if not hmac.compare_digest(tag, self._tag(nonce, context, cipher)):
-            raise SecretBoxError("sealed secret does not open under this platform key")
-        return bytes(a ^ b for a, b in zip(cipher, self._keystream(nonce, len(cipher)))).decode("utf-8")
-
-    def _keystream(self, nonce: bytes, length: int) -> bytes:
-        blocks = (hmac.new(self._enc_key, nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
-                  for counter in range((length + 31) // 32))
-        return b"".join(blocks)[:length]
-
-    def _tag(self, nonce: bytes, context: str, cipher: bytes) -> bytes:
-        context_bytes = context.encode("utf-8")
-        message = VERSION + nonce + len(context_bytes).to_bytes(2, "big") + context_bytes + cipher
-        return hmac.new(self._mac_key, message, hashlib.sha256).digest()
+        try:
+            plain = self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], VERSION + context.encode("utf-8"))
+        except InvalidTag:
+            raise SecretBoxError("sealed secret does not open under this platform key") from None
+        return plain.decode("utf-8")
