@@ -82,7 +82,7 @@ class Repository:
     def payments(self, claim_id: str) -> list[dict]:
         p = t.claim_payments
         return [dict(row) for row in self.conn.execute(
-            select(p).where(p.c.claim_id == claim_id).order_by(p.c.paid_at, p.c.kind)).mappings()]
+            select(p).where(p.c.claim_id == claim_id).order_by(p.c.kind, p.c.paid_at)).mappings()]  # payment, then its reversal
 
     # --- duplicates and the treatment place ------------------------------------------------------
     def live_claim_of_invoice(self, issuer: str, invoice_no: str) -> dict | None:
