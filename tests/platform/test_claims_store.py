@@ -33,10 +33,13 @@ NOW = dt.datetime(2026, 12, 1, 9, 0)
 AGENCY = actors.agency(INSURED, "0badc0de")
 
 
-def load_world(database, work) -> None:
+def load_world(database, work, valid_from: str = "2025-01-01") -> None:
+    """Linyi's employee policy of domain-rules Example 3 (unfiled visits rejected at the counter),
+    Beijing 朝阳's catalogue and one tertiary hospital there, three Linyi employees; the
+    institutions and persons are also left in ``work`` as JSON for the HIS simulator."""
     case = json.loads((VENDORED_GOLDEN / "ex3d_unfiled_cross_province.case.json").read_text(encoding="utf-8"))
     policy = copy.deepcopy(case["policy"])
-    policy.update(valid_from="2025-01-01", valid_to=None)
+    policy.update(valid_from=valid_from, valid_to=None)
     (work / "policy.json").write_text(json.dumps(policy, ensure_ascii=False), encoding="utf-8")
     import_file(database, "policy", work / "policy.json", now=NOW)
     hilist = [{"hilist_code": e["code"], "hilist_name": e["name"], "insu_admdvs": TREATED, "begndate": "2000-01-01",
@@ -54,6 +57,8 @@ def load_world(database, work) -> None:
     for kind, rows in (("hilist", hilist), ("lmtpric", lmtpric), ("selfpay", selfpay),
                        ("institutions", institutions), ("persons", persons)):
         import_file(database, kind, write_csv(work / f"{kind}.csv", rows), now=NOW)
+    for name, rows in (("institutions", institutions), ("persons", persons)):
+        (work / f"{name}.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
 
 
 def form(psn_no="LY0001", invoice_no="FP-0001", **changes) -> claims.ClaimForm:
