@@ -3,80 +3,14 @@ statistics with paid claims in the direct-settlement rate's denominator."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, Field
 
 from yibao.app import agencies, claims
-from yibao.domain.claims import REASONS
+from yibao.documents.claim_document import ClaimIn, ReasonIn, ReviewIn, plain
 
 from .common import AdminContext, Day
-
-Reason = Literal[REASONS]  # type: ignore[valid-type]
-
-
-class ClaimLineIn(BaseModel):
-    med_list_codg: str = Field(min_length=1, max_length=50, description="national catalogue code")
-    cnt: Decimal = Field(gt=0, max_digits=16, decimal_places=6)
-    pric: Decimal = Field(ge=0, max_digits=16, decimal_places=6)
-    det_item_fee_sumamt: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2,
-                                                description="when given, must be round(cnt × pric)")
-
-
-class ClaimIn(BaseModel):
-    psn_no: str = Field(min_length=1, max_length=30)
-    insutype: str = Field(pattern=r"^\d{3}$")
-    fixmedins_code: str | None = Field(default=None, max_length=30, description="an institution of the register")
-    fixmedins_name: str | None = Field(default=None, max_length=200, description="else: a non-networked institution")
-    mdtrtarea_admvs: str | None = Field(default=None, pattern=r"^\d{6}$")
-    medins_lv: str | None = Field(default=None, pattern=r"^[0-3]$")
-    med_type: str = Field(pattern=r"^\d{2,6}$")
-    begndate: Day
-    enddate: Day
-    dise_codg: str = Field(default="", max_length=30)
-    invoice_no: str = Field(min_length=1, max_length=60)
-    mdtrt_id: str | None = Field(default=None, max_length=30, description="the visit registered at the counter, if any")
-    reason: Reason = Field(description="why direct settlement did not happen")
-    reason_text: str = Field(default="", max_length=200)
-    lines: list[ClaimLineIn] = Field(min_length=1, max_length=2000)
-
-
-class DecisionIn(BaseModel):
-    line_no: int = Field(ge=1, le=100_000)
-    decision: Literal["approve", "reduce", "reject"]
-    approved_amt: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    reason: str = Field(default="", max_length=200)
-
-
-class ReviewIn(BaseModel):
-    decisions: list[DecisionIn] = Field(min_length=1, max_length=2000)
-
-
-class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=200)
-
-
-def plain(value):
-    """A view as JSON: exact decimal text for money, ISO dates."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    if isinstance(value, Decimal):
-        return f"{value}"
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
-
-
-def form_of(body: ClaimIn) -> claims.ClaimForm:
-    fields = body.model_dump()
-    fields["lines"] = tuple(fields["lines"])
-    return claims.ClaimForm(**fields)
-
 
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     agency = ctx.agency
@@ -91,7 +25,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def submit(body: ClaimIn, who: dict = Depends(agency)) -> dict:
         def action(uow):
             ctx.person_region(uow, who, body.psn_no)
-            return claims.submit_claim(uow, form_of(body))
+            return claims.submit_claim(uow, claims.ClaimForm.from_fields(body.model_dump()))
         return plain(ctx.run(who, action))
 
     @router.get("/claims", summary="The claims queue of this agency's insured, newest first")

@@ -122,6 +122,11 @@ class ClaimForm:
     mdtrt_id: str | None = None
     reason_text: str = ""
 
+    @classmethod
+    def from_fields(cls, fields: dict) -> "ClaimForm":
+        """From a validated claim document (documents/claim_document.ClaimIn.model_dump())."""
+        return cls(**dict(fields, lines=tuple(fields["lines"])))
+
 
 def submit_claim(uow: UnitOfWork, form: ClaimForm) -> dict:
     """Take a claim: check the person, the place, the dates and the lines, refuse a duplicate,
