@@ -96,6 +96,7 @@ class FakeConsistency:
     applications: list[tuple] = field(default_factory=list)
     fund_paid: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
+    claim_payment_rows: list[dict] = field(default_factory=list)
 
     def settlements(self):
         return [dict(row) for row in self.settlement_rows]
@@ -123,6 +124,9 @@ class FakeConsistency:
 
     def fund_paid_by_region(self):
         return dict(self.fund_paid)
+
+    def claim_payments(self):
+        return [dict(row) for row in self.claim_payment_rows]
 
     def account_totals(self):
         return dict(self.totals)

@@ -1,4 +1,4 @@
-"""Admin API for agencies: filings (备案), 门慢特 qualifications, statistics.
+"""Admin API for agencies: filings (备案), 门慢特 qualifications, manual claims (零星报销), statistics.
 
 Authentication: ``Authorization: Bearer <agency_code>:<token>``. An agency acts only for
 persons insured in a region it administers. Clearing, prepayment and supervision actions
@@ -13,8 +13,8 @@ from yibao.app import actors, agencies
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
-from . import filings_routes, fund_flow_routes, supervision_routes
-from .common import AdminContext
+from . import claims_routes, filings_routes, fund_flow_routes, supervision_routes
+from .common import REFUSAL_CODE_HEADER, AdminContext
 
 
 def build_router(platform: Platform) -> APIRouter:
@@ -32,14 +32,16 @@ def build_router(platform: Platform) -> APIRouter:
         return found
 
     context = AdminContext(platform, agency)
-    for subject in (filings_routes, fund_flow_routes, supervision_routes):
+    for subject in (filings_routes, fund_flow_routes, supervision_routes, claims_routes):
         subject.add_routes(router, context)
     return router
 
 
 def mount(app: FastAPI, platform: Platform) -> None:
     from fastapi import Request
+    from fastapi.exception_handlers import http_exception_handler
     from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
     from sqlalchemy.exc import DataError
 
     app.include_router(build_router(platform))
@@ -47,7 +49,18 @@ def mount(app: FastAPI, platform: Platform) -> None:
     @app.exception_handler(GatewayError)
     async def refused(request: Request, exc: GatewayError) -> JSONResponse:
         # A refusal that no route translated: its kind decides the status (app/errors.py).
-        return JSONResponse({"detail": exc.message, "kind": exc.kind}, status_code=exc.http_status)
+        body = {"detail": exc.message, "kind": exc.kind}
+        if exc.code:
+            body["code"] = exc.code
+        return JSONResponse(body, status_code=exc.http_status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_refusal(request: Request, exc: StarletteHTTPException):
+        # A refusal with a stable code (common.refusal) carries it in the body too, for programs.
+        code = (exc.headers or {}).get(REFUSAL_CODE_HEADER)
+        if code is None:
+            return await http_exception_handler(request, exc)
+        return JSONResponse({"detail": exc.detail, "code": code}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(DataError)
     async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:

@@ -59,6 +59,16 @@ def decimals_as_text(row: dict) -> dict:
     return jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()})
 
 
+REFUSAL_CODE_HEADER = "X-Refusal-Code"
+
+
+def refusal(exc: GatewayError) -> HTTPException:
+    """A refusal as HTTP: its kind's status, the Chinese message as ``detail``; its stable code,
+    when it has one, in a header that api.py also copies into the body as ``code``."""
+    headers = {REFUSAL_CODE_HEADER: exc.code} if exc.code else None
+    return HTTPException(exc.http_status, exc.message, headers=headers)
+
+
 @dataclass
 class AdminContext:
     """Handed to each subject's ``add_routes``: ``agency`` is the FastAPI dependency that
@@ -80,7 +90,7 @@ class AdminContext:
             with self.platform.unit_of_work(agencies.actor(who), write=write) as uow:
                 return action(uow)
         except GatewayError as exc:
-            raise HTTPException(exc.http_status, exc.message) from None
+            raise refusal(exc) from None
 
     def person_region(self, uow, who: dict, psn_no: str) -> str:
         """The person's insured region, refused unless this agency administers it (404 unknown, 403 not ours)."""

@@ -49,7 +49,11 @@ class ConsistencyRepository(Protocol):
     def open_clearing_applications(self) -> list[tuple]:
         """(id, fixmedins_code, clr_type, begndate, enddate) of applied ones, by code, type, begndate."""
 
-    def fund_paid_by_region(self) -> dict[str, int]: ...
+    def fund_paid_by_region(self) -> dict[str, int]:
+        """Insured region → what its settlements and manual claim payments paid from the funds."""
+
+    def claim_payments(self) -> list[dict]:
+        """Every manual claim payment and correction row (app/claims.py)."""
 
     def account_totals(self) -> dict[str, int]: ...
 
@@ -166,7 +170,8 @@ def account_movements_match(uow: UnitOfWork, stored: Stored) -> list[Problem]:
 
 
 def accumulators_match(uow: UnitOfWork, stored: Stored) -> list[Problem]:
-    """Year-to-date accumulators = the sum of what the non-reversed settlements booked."""
+    """Year-to-date accumulators = the sum of what the non-reversed settlements and paid manual
+    claims booked."""
     expected: dict[tuple, int] = defaultdict(int)
     for row in stored.settlements:
         effect = stored.effect(row)
@@ -178,6 +183,15 @@ def accumulators_match(uow: UnitOfWork, stored: Stored) -> list[Problem]:
                 amount = int(value) if category == "visits" else repo.to_fen(Decimal(value))
                 if amount:
                     expected[(row["setl_id"], row["psn_no"], row["insutype"], row["year"], category, key)] += sign * amount
+    for row in uow.consistency.claim_payments():
+        # a paid manual claim books its accumulators exactly like a direct settlement; its
+        # correction books the opposite of the same delta
+        sign = -1 if row["kind"] == "reversal" else 1
+        for category, values in json.loads(row["detail"])["delta"].items():
+            for key, value in values.items():
+                amount = int(value) if category == "visits" else repo.to_fen(Decimal(value))
+                if amount:
+                    expected[(row["payment_id"], row["psn_no"], row["insutype"], row["year"], category, key)] += sign * amount
     actual = uow.consistency.accumulators_by_settlement()
     return [Problem("C_ACCUMULATOR", f"结算 {key[0]} 的累计值 {key[4]}.{key[5]} 为 {actual.get(key, 0)}，"
                                      f"结算记载应为 {expected.get(key, 0)}")

@@ -112,37 +112,21 @@ class Platform:
         if not lines:
             raise GatewayError(f"visit {visit['mdtrt_id']} has no uploaded fee lines to settle")
         catalog = settlements.catalogue(institution["admdvs"], {line.code for line in lines}, day)
-        filing, filing_no = None, None
-        if insurance["insuplc_admdvs"] != institution["admdvs"]:
-            # The filing must cover the treatment region on the admission date; emergency
-            # rescue is treated as filed (22号 第8条).
-            found = filings.filing_for_visit(uow, visit["psn_no"], institution["admdvs"], visit["begntime"].date())
-            if found is not None:
-                filing, filing_no = found.filing_type, found.filing_no
-            elif visit.get("emergency"):
-                filing = "emergency"
+        filing, filing_no = visit_filing(uow, visit["psn_no"], insurance["insuplc_admdvs"], institution["admdvs"],
+                                         visit["begntime"].date(), emergency=bool(visit.get("emergency")))
         year = day.year
         family = person.get("family_psn_no")
         tips, ytd = settlements.tips_and_year_to_date([visit["psn_no"]] + ([family] if family else []), visit["psn_no"],
                                                       visit["insutype"], year)
         balance = repo.from_fen(tips.get(visit["psn_no"], (0, 0))[1])
         mutual_aid_balance = repo.from_fen(tips.get(family, (0, 0))[1]) if family else Decimal(0)
-        needs_qualification = any(b.diseases is not None and med_type in b.med_types for b in policy.benefits)
+        qualified = (filings.qualified_diseases(uow, visit["psn_no"], visit["insutype"], day)
+                     if needs_qualification(policy, med_type) else None)
         case = SettlementCase(
             policy=policy,
             catalog=catalog,
-            person=Person(
-                psn_no=person["psn_no"],
-                insutype=insurance["insutype"],
-                psn_type=insurance["psn_type"],
-                retired=codes.psn_type_is_retired(insurance["psn_type"]),
-                cvlserv_flag=bool(insurance["cvlserv_flag"]),
-                assistance_group=insurance["assistance_group"] or None,
-                acct_balance=balance,
-                mutual_aid_balance=mutual_aid_balance,
-                qualified_diseases=filings.qualified_diseases(uow, visit["psn_no"], visit["insutype"], day)
-                if needs_qualification else None,
-            ),
+            person=case_person(person, insurance, balance=balance, mutual_aid_balance=mutual_aid_balance,
+                               qualified=qualified),
             ytd=ytd,
             visit=Visit(
                 med_type=med_type,
@@ -257,6 +241,41 @@ class Platform:
         settlements.add_accumulators(original["psn_no"], original["insutype"], original["year"], delta, setl_id, sign=-1)
         uow.ledger.post(ledger.settlement_entry_for(row))
         return row
+
+
+def visit_filing(uow: UnitOfWork, psn_no: str, insured: str, treated: str, begndate: dt.date, *,
+                 emergency: bool) -> tuple[str | None, str | None]:
+    """The filing type and number a cross-region visit settles under: the filing that covers the
+    treatment region on the admission date; emergency rescue is treated as filed (22号 第8条);
+    (None, None) for a local visit or an unfiled one."""
+    if insured == treated:
+        return None, None
+    found = filings.filing_for_visit(uow, psn_no, treated, begndate)
+    if found is not None:
+        return found.filing_type, found.filing_no
+    return ("emergency", None) if emergency else (None, None)
+
+
+def needs_qualification(policy: Policy, med_type: str) -> bool:
+    """Whether the benefit of ``med_type`` is a disease benefit (门慢特): then the person's
+    qualifications are read."""
+    return any(b.diseases is not None and med_type in b.med_types for b in policy.benefits)
+
+
+def case_person(person: dict, insurance: dict, *, balance: Decimal, mutual_aid_balance: Decimal,
+                qualified: frozenset[str] | None) -> Person:
+    """The engine's person from the stored person and insurance rows."""
+    return Person(
+        psn_no=person["psn_no"],
+        insutype=insurance["insutype"],
+        psn_type=insurance["psn_type"],
+        retired=codes.psn_type_is_retired(insurance["psn_type"]),
+        cvlserv_flag=bool(insurance["cvlserv_flag"]),
+        assistance_group=insurance["assistance_group"] or None,
+        acct_balance=balance,
+        mutual_aid_balance=mutual_aid_balance,
+        qualified_diseases=qualified,
+    )
 
 
 def lock_person_and_family(uow: UnitOfWork, psn_no: str, insutype: str,

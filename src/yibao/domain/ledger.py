@@ -13,6 +13,8 @@ sum of an account's postings. Accounts (by name):
 - ``prepay_advance:{insured}>{province}`` — prepayment paid out by the insured region (debit)
 - ``prepay_held:{province}<{insured}`` — prepayment received by the treatment province (credit)
 - ``bank:{region}`` — an agency's bank account
+- ``claimant:{psn_no}`` — what the insured region reimbursed a person by manual claim (零星报销),
+  credit = paid to the person; no region owes another for it, so clearing never sees it
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class Posting:
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # settlement | reversal | account_opening | prepay_approved | prepay_paid | prepay_received | clearing_paid | institution_paid
+    kind: str  # settlement | reversal | claim_payment | claim_reversal | account_opening | prepay_approved | prepay_paid | prepay_received | clearing_paid | institution_paid
     ref: str
     postings: tuple[Posting, ...]
 
@@ -59,6 +61,10 @@ def due_from(treated: str, insured: str) -> str:
     return f"due_from:{treated}<{insured}"
 
 
+def claimant(psn_no: str) -> str:
+    return f"claimant:{psn_no}"
+
+
 def province(admdvs: str) -> str:
     return admdvs[:2] + "0000"
 
@@ -82,6 +88,19 @@ def settlement_entry(
             postings.append(Posting(due_from(treated, insured), total))
         postings.append(Posting(payable(fixmedins_code), -total))
     return Entry("settlement", setl_id, tuple(postings))
+
+
+def claim_payment_entry(*, payment_id: str, insured: str, psn_no: str,
+                        fund_payments: Iterable[tuple[str, int]], kind: str = "claim_payment") -> Entry:
+    """A manual claim paid by the insured region to the person: its funds pay, the person is
+    paid. No ``due_to``/``payable`` posting: the treatment place was paid by the person at the
+    counter, so nothing is cleared between regions. A correction (``claim_reversal``) posts the
+    same accounts with the opposite amounts (``fund_payments`` already negated)."""
+    postings = [Posting(fund(insured, fund_pay_type), amount) for fund_pay_type, amount in fund_payments if amount]
+    total = sum(p.amount_fen for p in postings)
+    if total:
+        postings.append(Posting(claimant(psn_no), -total))
+    return Entry(kind, payment_id, tuple(postings))
 
 
 def check(entries: Iterable[Entry]) -> list[str]:

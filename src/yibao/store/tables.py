@@ -899,3 +899,131 @@ coded_operations = Table(
     Index("ix_coded_operations_doc", "doc_id"),
     Index("ix_coded_operations_code", "oprn_oprt_code"),
 )
+
+
+# --- manual claims (零星报销 / 手工报销): visits the insured paid in full and claim afterwards ------
+# A claim is taken, reviewed line by line and paid by the agency of the insured place. Its payment
+# is a settlement computed by the same engine but kept in ``claim_payments``, not ``settlements``:
+# the insured place pays the person, so clearing between regions (which reads ``settlements``)
+# never sees it (docs/architecture-notes.md, "Manual claims").
+claims = Table(
+    "claims",
+    metadata,
+    Column("claim_id", String(30), primary_key=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),  # the insured place, read at intake
+    Column("fixmedins_code", String(30)),  # None for an institution not in the register
+    Column("fixmedins_name", String(200), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("medins_lv", String(1), nullable=False, server_default=""),
+    Column("catalogue_admdvs", String(6), nullable=False),  # whose catalogue classifies the lines
+    Column("med_type", String(6), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date, nullable=False),
+    Column("dise_codg", String(30), nullable=False, server_default=""),
+    Column("invoice_issuer", String(240), nullable=False),  # fixmedins_code, or "admdvs:name" off the register
+    Column("invoice_no", String(60), nullable=False),
+    Column("mdtrt_id", String(30)),  # the visit registered at the counter, when there was one
+    Column("reason", String(20), nullable=False),  # not_filed | not_networked | outage | emergency | other
+    Column("reason_text", String(200), nullable=False, server_default=""),
+    Column("medfee_sumamt_fen", BigInteger, nullable=False),  # what the invoice billed
+    Column("status", String(12), nullable=False),  # submitted | reviewed | paid | rejected | reversed
+    Column("review_round", Integer, nullable=False, server_default="0"),
+    Column("precheck", Text, nullable=False),  # the automatic pre-check at intake (JSON)
+    Column("review", Text, nullable=False, server_default=""),  # the settlement computed at review (JSON)
+    Column("submitted_at", DateTime, nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Column("closed_at", DateTime),  # paid, rejected or reversed
+    Column("closed_by", String(200), nullable=False, server_default=""),
+    Column("close_reason", String(200), nullable=False, server_default=""),
+    CheckConstraint("status IN ('submitted', 'reviewed', 'paid', 'rejected', 'reversed')", name="ck_claims_status"),
+    CheckConstraint("enddate >= begndate", name="ck_claims_dates"),
+    CheckConstraint("medfee_sumamt_fen > 0", name="ck_claims_amount"),
+    # An invoice and a registered visit are claimed once while a claim of them is alive.
+    Index("uq_claims_invoice_live", "invoice_issuer", "invoice_no", unique=True,
+          sqlite_where=text("status NOT IN ('rejected', 'reversed')"),
+          postgresql_where=text("status NOT IN ('rejected', 'reversed')")),
+    Index("uq_claims_visit_live", "mdtrt_id", unique=True,
+          sqlite_where=text("mdtrt_id IS NOT NULL AND status NOT IN ('rejected', 'reversed')"),
+          postgresql_where=text("mdtrt_id IS NOT NULL AND status NOT IN ('rejected', 'reversed')")),
+    Index("ix_claims_psn", "psn_no"),
+    Index("ix_claims_status", "insuplc_admdvs", "status", "submitted_at"),
+)
+
+claim_lines = Table(  # the invoice's fee lines as billed, never changed
+    "claim_lines",
+    metadata,
+    Column("claim_id", String(30), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("med_list_codg", String(50), nullable=False),
+    Column("cnt", String(24), nullable=False),  # exact decimal text
+    Column("pric", String(24), nullable=False),
+    Column("det_item_fee_sumamt_fen", BigInteger, nullable=False),
+    CheckConstraint("det_item_fee_sumamt_fen > 0", name="ck_claim_lines_amount"),
+)
+
+claim_decisions = Table(  # the reviewer's line decisions, one round per review, append-only
+    "claim_decisions",
+    metadata,
+    Column("claim_id", String(30), primary_key=True),
+    Column("review_round", Integer, primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("decision", String(8), nullable=False),  # approve | reduce | reject
+    Column("approved_amt_fen", BigInteger, nullable=False),
+    Column("billed_amt_fen", BigInteger, nullable=False),
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+    CheckConstraint("decision IN ('approve', 'reduce', 'reject')", name="ck_claim_decisions_decision"),
+    # the reviewer cannot approve more than was billed
+    CheckConstraint("approved_amt_fen >= 0 AND approved_amt_fen <= billed_amt_fen", name="ck_claim_decisions_billed"),
+)
+
+claim_payments = Table(  # a paid claim's settlement, and its correction as an opposite row
+    "claim_payments",
+    metadata,
+    Column("payment_id", String(30), primary_key=True),
+    Column("claim_id", String(30), nullable=False),
+    Column("kind", String(12), nullable=False),  # payment | reversal
+    Column("reverses_payment_id", String(30), unique=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("policy_id", Integer, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("filing", String(20)),
+    Column("adjustment", String(40), nullable=False, server_default=""),
+    Column("medfee_sumamt_fen", BigInteger, nullable=False),
+    Column("fulamt_ownpay_amt_fen", BigInteger, nullable=False),
+    Column("overlmt_selfpay_fen", BigInteger, nullable=False),
+    Column("preselfpay_amt_fen", BigInteger, nullable=False),
+    Column("inscp_scp_amt_fen", BigInteger, nullable=False),
+    Column("act_pay_dedc_fen", BigInteger, nullable=False),
+    Column("hifp_pay_fen", BigInteger, nullable=False),
+    Column("pool_prop_selfpay", String(12), nullable=False),
+    Column("cvlserv_pay_fen", BigInteger, nullable=False),
+    Column("hifes_pay_fen", BigInteger, nullable=False),
+    Column("hifmi_pay_fen", BigInteger, nullable=False),
+    Column("hifob_pay_fen", BigInteger, nullable=False),
+    Column("maf_pay_fen", BigInteger, nullable=False),
+    Column("oth_pay_fen", BigInteger, nullable=False),
+    Column("fund_pay_sumamt_fen", BigInteger, nullable=False),
+    Column("psn_part_amt_fen", BigInteger, nullable=False),
+    Column("acct_pay_fen", BigInteger, nullable=False),
+    Column("acct_mulaid_pay_fen", BigInteger, nullable=False),
+    Column("psn_cash_pay_fen", BigInteger, nullable=False),
+    Column("hosp_part_amt_fen", BigInteger, nullable=False),
+    Column("balc_fen", BigInteger, nullable=False),
+    Column("detail", Text, nullable=False),  # setldetail, line split, accumulator delta (JSON)
+    Column("trace", Text, nullable=False),
+    Column("paid_at", DateTime, nullable=False),
+    Column("paid_by", String(200), nullable=False),
+    CheckConstraint("kind IN ('payment', 'reversal')", name="ck_claim_payments_kind"),
+    # a claim is paid once (its correction is the reversal row, which names the payment)
+    Index("uq_claim_payments_paid_once", "claim_id", unique=True,
+          sqlite_where=text("kind = 'payment'"), postgresql_where=text("kind = 'payment'")),
+    Index("ix_claim_payments_paid_at", "paid_at"),
+)

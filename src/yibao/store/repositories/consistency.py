@@ -70,10 +70,18 @@ class Repository:
             .where(a.c.status == "applied").order_by(a.c.fixmedins_code, a.c.clr_type, a.c.begndate))]
 
     def fund_paid_by_region(self) -> dict[str, int]:
-        """Insured region → the fund payments its settlements and reversals add up to (fen)."""
-        s = t.settlements
-        return {region: int(total) for region, total in self.conn.execute(
-            select(s.c.insuplc_admdvs, func.sum(s.c.fund_pay_sumamt_fen)).group_by(s.c.insuplc_admdvs))}
+        """Insured region → the fund payments its settlements, reversals and manual claim payments
+        add up to (fen)."""
+        totals: dict[str, int] = {}
+        for table in (t.settlements, t.claim_payments):
+            for region, total in self.conn.execute(
+                    select(table.c.insuplc_admdvs, func.sum(table.c.fund_pay_sumamt_fen)).group_by(table.c.insuplc_admdvs)):
+                totals[region] = totals.get(region, 0) + int(total)
+        return totals
+
+    def claim_payments(self) -> list[dict]:
+        """Every manual claim payment and correction row."""
+        return [dict(row) for row in self.conn.execute(select(t.claim_payments)).mappings()]
 
     def account_totals(self) -> dict[str, int]:
         """psn_no → the sum of the person's account movements (fen)."""

@@ -1,0 +1,132 @@
+"""Manual claims end to end over HTTP against the real server, on both backends: a cross-province
+visit refused at the counter (unfiled, E_NOT_FILED) is claimed at the insured place, reviewed line
+by line, paid, and then shows in the person's accumulators, the ledger and the direct-settlement
+rate; a second claim of the same invoice is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from yibao.app.actors import SYSTEM
+from yibao.app.agencies import add_agency
+from yibao.sim.his import TransactionFailed
+from yibao.store import repository as repo
+from yibao.store.database import Database
+from yibao.store.migrate import upgrade
+from yibao.store.repositories.ledger import balances as ledger_balances
+from yibao.store.unit_of_work import SqlUnitOfWork
+
+from ..server import Server
+from .conftest import new_database_url
+from .test_cross_region import INSURED, LINES, NOW, TODAY, TREATED, admin, file_for, visit
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request, tmp_path_factory):
+    from .test_claims_store import load_world  # the same Linyi/Beijing world as the store tests
+
+    url = new_database_url(request.param, request, tmp_path_factory)
+    database = Database(url)
+    upgrade(database)
+    work = tmp_path_factory.mktemp("claims")
+    load_world(database, work, valid_from=f"{TODAY.year - 1}-01-01")
+    with SqlUnitOfWork(database, SYSTEM, NOW) as uow:
+        token = add_agency(uow, INSURED, "临沂市医疗保障事务中心")
+        beijing = add_agency(uow, "110000", "北京市医疗保障事务中心")
+    server = Server(url, log_path=work / "server.log").start()
+    institutions = json.loads((work / "institutions.json").read_text(encoding="utf-8"))
+    persons = json.loads((work / "persons.json").read_text(encoding="utf-8"))
+    yield {"url": server.url, "database": database, "institutions": {i["admdvs"]: i for i in institutions},
+           "persons": {p["psn_no"]: p for p in persons}, "token": f"{INSURED}:{token}", "beijing": f"110000:{beijing}"}
+    server.stop()
+    database.dispose()
+
+
+@pytest.fixture
+def http(world):
+    with httpx.Client(base_url=world["url"], timeout=30) as client:
+        yield client
+
+
+def claim_body(mdtrt_id: str, invoice_no: str) -> dict:
+    return {"psn_no": "LY0001", "insutype": "310", "fixmedins_code": f"H{TREATED}00001", "med_type": "21",
+            "begndate": NOW.date().isoformat(), "enddate": NOW.date().isoformat(), "dise_codg": "I21.900",
+            "invoice_no": invoice_no, "mdtrt_id": mdtrt_id, "reason": "not_filed",
+            "lines": [{"med_list_codg": code, "cnt": "1", "pric": amount} for code, amount in LINES]}
+
+
+def test_a_refused_cross_province_visit_is_claimed_reviewed_paid_and_counted(world, http):
+    refused = visit(http, world, "LY0001", settle=False)
+    with pytest.raises(TransactionFailed, match="E_NOT_FILED"):
+        refused["client"].call("2303", {"data": refused["data"]}, insuplc_admdvs=INSURED)
+    file_for(http, world, "LY0002", "long_term", subtype="resettled_retiree")
+    direct = visit(http, world, "LY0002")  # settled at the counter: the rate's numerator
+
+    status, claim = admin(http, world, "POST", "/claims", claim_body(refused["mdtrt_id"], "FP-2026-0001"))
+    assert status == 201, claim
+    assert claim["status"] == "submitted" and claim["medfee_sumamt"] == "50000.00"
+    assert [line["precheck"]["in_catalogue"] for line in claim["lines"]] == [True, True, True, True]
+    status, queue = admin(http, world, "GET", "/claims?status=submitted")
+    assert status == 200 and [row["claim_id"] for row in queue] == [claim["claim_id"]]
+
+    decisions = [{"line_no": 1, "decision": "approve"}, {"line_no": 2, "decision": "approve"},
+                 {"line_no": 3, "decision": "reduce", "approved_amt": "5000.00", "reason": "超过限价部分不予核准"},
+                 {"line_no": 4, "decision": "reject", "reason": "丙类项目"}]
+    status, reviewed = admin(http, world, "POST", f"/claims/{claim['claim_id']}/review", {"decisions": decisions})
+    assert status == 200, reviewed
+    setlinfo = reviewed["review"]["setlinfo"]
+    # the cut 1,000 was over the ceiling anyway: (42,500 − 800) × 60 % as a filed temporary visit
+    assert (setlinfo["hifp_pay"], setlinfo["inscp_scp_amt"], setlinfo["psn_cash_pay"]) == ("25020.00", "42500.00", "24980.00")
+    assert reviewed["review"]["filing"] == "temporary_other"
+    assert reviewed["lines"][2]["decision"]["decided_by"].startswith(f"agency:{INSURED}/token:")
+
+    status, paid = admin(http, world, "POST", f"/claims/{claim['claim_id']}/pay")
+    assert status == 200 and paid["status"] == "paid" and paid["payments"][0]["fund_pay_sumamt"] == "25020.00"
+    with world["database"].read() as conn:
+        ytd = repo.year_to_date(conn, "LY0001", "310", NOW.year)
+        ledger = ledger_balances(conn, "claimant:")
+    assert (ytd.visits, ytd.fund_paid) == ({"inpatient": 1}, {"basic": Decimal("25020.00")})
+    assert ledger == {"claimant:LY0001": -2_502_000}
+
+    today = TODAY.isoformat()
+    status, stats = admin(http, world, "GET", f"/stats/settlements?from={today}&to={today}&role=insured")
+    assert status == 200
+    assert [(r["mdtrtarea_admvs"], r["direct_cnt"], r["manual_cnt"], r["direct_rate"]) for r in stats["rows"]] == [
+        (TREATED, 1, 1, "0.5000")]
+    # 垫资 avoided: what funds (33,360) and the personal account (its 100) paid at the counter
+    assert Decimal(stats["rows"][0]["advance_avoided"]) == sum(
+        Decimal(str(direct["setlinfo"][name])) for name in ("fund_pay_sumamt", "acct_pay", "acct_mulaid_pay")) == Decimal("33460")
+    assert stats["rows"][0]["manual_reimbursed"] == "25020.00"
+    status, seen_by_treatment = admin(http, world, "GET", f"/stats/settlements?from={today}&to={today}&role=treatment",
+                                      token=world["beijing"])
+    assert [(r["insuplc_admdvs"], r["direct_rate"]) for r in seen_by_treatment["rows"]] == [(INSURED, "0.5000")]
+
+    status, again = admin(http, world, "POST", "/claims", claim_body(refused["mdtrt_id"], "FP-2026-0001"))
+    assert (status, again["code"]) == (409, "CLAIM_DUPLICATE_INVOICE") and "已由报销申请" in again["detail"]
+    status, _ = admin(http, world, "GET", f"/claims/{claim['claim_id']}", token=world["beijing"])
+    assert status == 403
+
+
+def test_a_settled_visit_cannot_be_claimed_and_a_reviewer_cannot_approve_above_the_bill(world, http):
+    file_for(http, world, "LY0003", "long_term", subtype="resettled_retiree")
+    settled = visit(http, world, "LY0003")
+    body = dict(claim_body(settled["mdtrt_id"], "FP-2026-0003"), psn_no="LY0003")
+    status, refused = admin(http, world, "POST", "/claims", body)
+    assert (status, refused["code"]) == (409, "CLAIM_ALREADY_SETTLED")
+    status, claim = admin(http, world, "POST", "/claims", dict(body, mdtrt_id=None, begndate=(TODAY - dt.timedelta(days=40)).isoformat(),
+                                                               enddate=(TODAY - dt.timedelta(days=40)).isoformat(),
+                                                               reason="outage"))
+    assert status == 201, claim
+    decisions = [{"line_no": n, "decision": "approve"} for n in (2, 3, 4)] + [
+        {"line_no": 1, "decision": "reduce", "approved_amt": "25000.01", "reason": "x"}]
+    status, refused = admin(http, world, "POST", f"/claims/{claim['claim_id']}/review", {"decisions": decisions})
+    assert (status, refused["code"]) == (422, "CLAIM_OVER_BILLED")
+    status, rejected = admin(http, world, "POST", f"/claims/{claim['claim_id']}/reject", {"reason": "发票不清"})
+    assert (status, rejected["status"], rejected["close_reason"]) == (200, "rejected", "发票不清")
