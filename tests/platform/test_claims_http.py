@@ -110,6 +110,10 @@ def test_a_refused_cross_province_visit_is_claimed_reviewed_paid_and_counted(wor
 
     status, again = admin(http, world, "POST", "/claims", claim_body(refused["mdtrt_id"], "FP-2026-0001"))
     assert (status, again["code"]) == (409, "CLAIM_DUPLICATE_INVOICE") and "已由报销申请" in again["detail"]
+    # the claimed visit is not settled at the counter too, even once a filing would allow it
+    file_for(http, world, "LY0001", "long_term", subtype="resettled_retiree")
+    with pytest.raises(TransactionFailed, match="已提交零星报销申请"):
+        refused["client"].call("2304", {"data": refused["data"]}, insuplc_admdvs=INSURED)
     status, _ = admin(http, world, "GET", f"/claims/{claim['claim_id']}", token=world["beijing"])
     assert status == 403
 

@@ -116,3 +116,24 @@ def test_an_active_settlement_and_a_visit_without_lines(database):
         if conn.dialect.name == "postgresql":
             assert empty == lock_for_settlement_separately(conn, mdtrt_id="V8", psn_no="P1", family_psn_no="P0",
                                                            insutype="310", history_since=None)
+
+
+def test_a_visit_named_by_a_live_manual_claim_is_claimed(database):
+    """A visit a manual claim names (not rejected or reversed) is not settled at the counter too."""
+    with database.write() as conn:
+        world(conn)
+        repository = Repository(conn, NOW)
+
+        def claimed(mdtrt_id: str) -> bool:
+            found = repository.lock_for_settlement(mdtrt_id=mdtrt_id, psn_no="P1", family_psn_no=None, insutype="310",
+                                                   history_since=None)
+            if conn.dialect.name == "postgresql":
+                assert found == lock_for_settlement_separately(conn, mdtrt_id=mdtrt_id, psn_no="P1", family_psn_no=None,
+                                                               insutype="310", history_since=None)
+            return found["claimed"]
+
+        assert not claimed("V9")
+        for claim_id, mdtrt_id, status in (("C1", "V9", "rejected"), ("C2", "V1", "submitted")):
+            conn.execute(insert(t.claims).values(row(t.claims, claim_id=claim_id, mdtrt_id=mdtrt_id, status=status,
+                                                     invoice_no=claim_id, psn_no="P1", medfee_sumamt_fen=100)))
+        assert not claimed("V9") and claimed("V1")

@@ -14,7 +14,7 @@ from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
 from . import claims_routes, filings_routes, fund_flow_routes, supervision_routes
-from .common import REFUSAL_CODE_HEADER, AdminContext
+from .common import AdminContext, http_refusal_response
 
 
 def build_router(platform: Platform) -> APIRouter:
@@ -39,7 +39,6 @@ def build_router(platform: Platform) -> APIRouter:
 
 def mount(app: FastAPI, platform: Platform) -> None:
     from fastapi import Request
-    from fastapi.exception_handlers import http_exception_handler
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
     from sqlalchemy.exc import DataError
@@ -56,11 +55,7 @@ def mount(app: FastAPI, platform: Platform) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_refusal(request: Request, exc: StarletteHTTPException):
-        # A refusal with a stable code (common.refusal) carries it in the body too, for programs.
-        code = (exc.headers or {}).get(REFUSAL_CODE_HEADER)
-        if code is None:
-            return await http_exception_handler(request, exc)
-        return JSONResponse({"detail": exc.detail, "code": code}, status_code=exc.status_code, headers=exc.headers)
+        return await http_refusal_response(request, exc)
 
     @app.exception_handler(DataError)
     async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:

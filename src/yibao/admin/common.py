@@ -114,3 +114,17 @@ class AdminContext:
         if region is None:
             raise HTTPException(404, f"person {subject_id} not found or not insured")
         return region
+
+
+async def http_refusal_response(request, exc):
+    """An HTTPException as the admin API answers it: a refusal with a stable code (``refusal``
+    above) carries it in the body too, for programs; anything else as FastAPI answers it. Every
+    app that mounts the admin API answers its HTTPExceptions through this (the gateway's own
+    handler for unknown national paths included)."""
+    from fastapi.exception_handlers import http_exception_handler
+    from fastapi.responses import JSONResponse
+
+    code = (exc.headers or {}).get(REFUSAL_CODE_HEADER)
+    if code is None:
+        return await http_exception_handler(request, exc)
+    return JSONResponse({"detail": exc.detail, "code": code}, status_code=exc.status_code, headers=exc.headers)

@@ -54,6 +54,9 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
             mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"], family_psn_no=family_link, insutype=visit["insutype"],
             history_since=audit.history_since(visit) if wants_history else None)
         lines, active, follows_reversal_id, history = read["lines"], read["active"], read["follows"], read["history"]
+        if read["claimed"]:
+            raise GatewayError(f"就诊 {visit['mdtrt_id']} 已提交零星报销申请，不能再直接结算"
+                               f"（visit {visit['mdtrt_id']} is claimed manually）", code="SETTLE_VISIT_CLAIMED")
     else:
         together = repo.fee_lines_and_chain(conn, visit["mdtrt_id"])
         if together is None:

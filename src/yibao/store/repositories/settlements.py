@@ -42,7 +42,8 @@ class Repository:
         for the in-event audit; one round trip on PostgreSQL
         (``repository.lock_for_settlement_postgresql`` says why that is safe), the same answer
         from separate statements on SQLite, whose writers are serialized anyway. Keys: person,
-        insurance, locked, lines, active, follows, history."""
+        insurance, locked, lines, active, follows, history, claimed (a manual claim that is not
+        rejected or reversed names the visit)."""
         fold = repo.lock_for_settlement_postgresql if self.conn.dialect.name == "postgresql" else lock_for_settlement_separately
         return fold(self.conn, mdtrt_id=mdtrt_id, psn_no=psn_no, family_psn_no=family_psn_no, insutype=insutype,
                     history_since=history_since)
@@ -102,4 +103,4 @@ def lock_for_settlement_separately(conn, *, mdtrt_id: str, psn_no: str, family_p
         history = visits, diagnoses, audit.uploaded_lines([visit["mdtrt_id"] for visit in visits])
     lines, active, follows = together
     return {"person": person, "insurance": insurance, "locked": locked, "lines": lines, "active": active,
-            "follows": follows, "history": history}
+            "follows": follows, "history": history, "claimed": repo.visit_claimed(conn, mdtrt_id)}

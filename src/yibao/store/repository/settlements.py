@@ -171,7 +171,7 @@ def lock_for_settlement_postgresql(conn: Connection, *, mdtrt_id: str, psn_no: s
     }).mappings().all()
     locked: dict[str, dict] = {}
     found: dict = {"person": None, "insurance": None, "locked": locked, "lines": [], "active": False,
-                   "follows": None, "history": None}
+                   "follows": None, "history": None, "claimed": False}
     for row in rows:
         locked[row["psn_no"]] = {c.name: row[c.name] for c in t.persons.c}
         if row["psn_no"] != psn_no:
@@ -182,7 +182,7 @@ def lock_for_settlement_postgresql(conn: Connection, *, mdtrt_id: str, psn_no: s
             found["insurance"] = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c}
         assert row["chain_open_reversals"] <= 1, f"visit {mdtrt_id}: settlement chain forks"
         found.update(lines=[_from_json(t.fee_lines, line) for line in row["lines_json"]], active=bool(row["chain_active"]),
-                     follows=row["chain_open_reversal"])
+                     follows=row["chain_open_reversal"], claimed=bool(row["claimed"]))
         if history_since is not None:
             found["history"] = _history_from_json(mdtrt_id, row["history_json"])
     return found
@@ -245,6 +245,7 @@ SELECT {person_columns}, {insurance_columns}, d.die_date AS death_die_date,
   CASE WHEN p.psn_no = %(psn_no)s THEN (SELECT j FROM lines) END AS lines_json,
   (SELECT active FROM chain) AS chain_active, (SELECT open_reversal FROM chain) AS chain_open_reversal,
   (SELECT open_reversals FROM chain) AS chain_open_reversals,
+  EXISTS (SELECT 1 FROM claims c WHERE c.mdtrt_id = %(mdtrt_id)s AND c.status NOT IN ('rejected', 'reversed')) AS claimed,
   CASE WHEN p.psn_no = %(psn_no)s AND %(with_history)s THEN (SELECT j FROM history) END AS history_json
 FROM persons p
 LEFT JOIN insurances i ON i.psn_no = p.psn_no AND i.psn_no = %(psn_no)s AND i.insutype = %(insutype)s
@@ -255,3 +256,11 @@ FOR UPDATE OF p"""
 
 
 _LOCK_FOR_SETTLEMENT_SQL = _lock_for_settlement_sql()
+
+
+def visit_claimed(conn: Connection, mdtrt_id: str) -> bool:
+    """Whether a manual claim that is not rejected or reversed names the visit (零星报销: the visit
+    is then paid by the claim, never also at the counter)."""
+    c = t.claims
+    return conn.execute(select(c.c.claim_id).where(c.c.mdtrt_id == mdtrt_id, c.c.status.not_in(("rejected", "reversed")))
+                        .limit(1)).first() is not None
