@@ -7,9 +7,10 @@ record one action-log row naming the agency and its token's fingerprint (app/act
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException
+from fastapi import APIRouter, FastAPI, Header
 
 from yibao.app import actors, agencies
+from yibao.app.error_codes import CODES, refusal
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
@@ -24,11 +25,11 @@ def build_router(platform: Platform) -> APIRouter:
         scheme, _, credential = authorization.partition(" ")
         code, _, token = credential.partition(":")
         if scheme.lower() != "bearer" or not code or not token:
-            raise HTTPException(401, "send Authorization: Bearer <agency_code>:<token>")
+            raise refusal("ADMIN_AUTH_REQUIRED")
         with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
             found = agencies.authenticate(uow, code, token)
         if found is None or found["role"] != "agency":
-            raise HTTPException(401, "unknown agency or wrong token")
+            raise refusal("ADMIN_AUTH_FAILED")
         return found
 
     context = AdminContext(platform, agency)
@@ -46,12 +47,13 @@ def mount(app: FastAPI, platform: Platform) -> None:
 
     @app.exception_handler(GatewayError)
     async def refused(request: Request, exc: GatewayError) -> JSONResponse:
-        # A refusal that no route translated: its kind decides the status (app/errors.py).
-        return JSONResponse({"detail": exc.message, "kind": exc.kind}, status_code=exc.http_status)
+        # Every refusal: its kind decides the status (app/errors.py), its code is for programs
+        # (docs/his/error-codes.md), the detail for people.
+        return JSONResponse({"code": exc.code, "detail": exc.message, "kind": exc.kind}, status_code=exc.http_status)
 
     @app.exception_handler(DataError)
     async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:
         # e.g. a NUL character or an out-of-range number that PostgreSQL will not store or compare
-        return JSONResponse({"detail": "a value in the request cannot be stored or compared (invalid characters or out of range)"},
-                            status_code=422)
+        code = "ENVELOPE_VALUE_NOT_STORABLE"
+        return JSONResponse({"code": code, "detail": CODES[code].text(), "kind": CODES[code].kind}, status_code=422)
 

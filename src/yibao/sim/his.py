@@ -16,6 +16,7 @@ import functools
 import datetime as dt
 import itertools
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -32,11 +33,21 @@ from yibao.documents.render import dumps
 DISPATCH_PATH = "/fsi/api/rsfComIfsService/callService"
 
 
+def err_msg_code(err_msg: str) -> str:
+    found = re.match(r"\[([A-Z][A-Z0-9_]*)\] ", err_msg or "")
+    return found.group(1) if found else ""
+
+
 class TransactionFailed(Exception):
     def __init__(self, infno: str, err_msg: str):
         super().__init__(f"{infno}: {err_msg}")
         self.infno = infno
         self.err_msg = err_msg
+
+    @property
+    def code(self) -> str:
+        """The refusal's stable code, ``[CODE]`` at the start of err_msg (docs/his/error-codes.md)."""
+        return err_msg_code(self.err_msg)
 
 
 def read_csv(path: Path) -> list[dict]:

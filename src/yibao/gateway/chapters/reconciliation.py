@@ -9,7 +9,8 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError, new_id
+from yibao.app.error_codes import refusal
+from yibao.app.errors import new_id
 from yibao.app.platform import Platform
 from ..readers import EARLIEST, LATEST, YEAR_MONTH, amount, moment, node, number, text
 from ..registry import Request, transaction
@@ -30,9 +31,9 @@ def period(data: dict, where: str) -> tuple[dt.date, dt.date]:
     begin = moment(data, "stmt_begndate", where, required=False) or moment(data, "begndate", where)
     end = moment(data, "stmt_enddate", where, required=False) or moment(data, "enddate", where)
     if end < begin:
-        raise GatewayError(f"{where}: the end date is before the begin date")
+        raise refusal("INPUT_END_BEFORE_BEGIN", field=f"{where}：")
     if (end - begin).days > 366:
-        raise GatewayError(f"{where}: a period is at most one year")
+        raise refusal("INPUT_PERIOD_TOO_LONG", field=where)
     return begin.date(), end.date()
 
 
@@ -40,7 +41,7 @@ def differences(ours: dict, theirs: dict[str, Decimal | int | None]) -> list[str
     found = []
     for name, value in theirs.items():
         if value is not None and Decimal(str(ours[name])) != Decimal(str(value)):
-            found.append(f"{name}: platform {ours[name]}, institution {value}")
+            found.append(f"{name}：平台 {ours[name]}，机构 {value}")
     return found
 
 
@@ -70,13 +71,13 @@ def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> 
     begin, end = period(data, where)
     lines = data.get("detail")
     if not isinstance(lines, list):
-        raise GatewayError("input.data.detail must list the institution's settlements (file exchange by 9101 is not offered)")
+        raise refusal("INPUT_DETAIL_REQUIRED")
     ours = request.uow.reconciliation.settlements_in_period(request.institution["fixmedins_code"], begin, end)
     result, seen = [], set()
     for index, line in enumerate(lines):
         w = f"input.data.detail[{index}]"
         if not isinstance(line, dict):
-            raise GatewayError(f"{w} must be an object")
+            raise refusal("INPUT_NOT_OBJECT", field=w)
         setl_id = text(line, "setl_id", w)
         seen.add(setl_id)
         theirs = {"medfee_sumamt": amount(line, "medfee_sumamt", w, allow_negative=True),
@@ -116,10 +117,11 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
     setlym = text(data, "setlym", where, required=False)
     if setlym and not data.get("begndate"):
         if not YEAR_MONTH.fullmatch(setlym):  # text() refuses these already
-            raise GatewayError(f"input.data.setlym 应为 yyyyMM（月份 01–12），收到 {setlym!r}")
+            raise refusal("INPUT_BAD_YEAR_MONTH", field="input.data.setlym", value=repr(setlym))
         year, month = int(setlym[:4]), int(setlym[4:])
         if not EARLIEST.year <= year <= LATEST.year:
-            raise GatewayError(f"input.data.setlym 年份超出范围（{EARLIEST.year}–{LATEST.year}），收到 {setlym!r}")
+            raise refusal("INPUT_YEAR_OUT_OF_RANGE", field="input.data.setlym", first=EARLIEST.year, last=LATEST.year,
+                          value=repr(setlym))
         first = dt.date(year, month, 1)
         last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
         begin, end = first, last
@@ -134,14 +136,14 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
         "cash_payamt": amount(data, "cash_payamt", where, required=False, allow_negative=True),
     })
     if diff:
-        raise GatewayError("the application does not match the platform's settlements: " + "; ".join(diff))
+        raise refusal("RECON_MISMATCH", differences="；".join(diff))
     applications = request.uow.reconciliation
     # One institution's applications of a clearing type queue here, then the overlap check
     # reads what the earlier ones committed (docs/locking.md, rank 4).
     applications.lock_applications_of(request.institution["fixmedins_code"], clr_type)
     overlap = applications.overlapping_application(request.institution["fixmedins_code"], clr_type, begin, end)
     if overlap:
-        raise GatewayError(f"application {overlap} already covers part of {begin}..{end}; cancel it (3204) first")
+        raise refusal("RECON_APPLICATION_OVERLAP", overlap=overlap, begin=begin, end=end)
     evt = new_id("CA")
     applications.add_application(dict(
         clr_appy_evt_id=evt, fixmedins_code=request.institution["fixmedins_code"], clr_type=clr_type, begndate=begin,
@@ -157,9 +159,9 @@ def clearing_application_cancel(platform: Platform, conn: Connection, request: R
     evt = text(data, "clr_appy_evt_id", "input.data")
     row = request.uow.reconciliation.lock_application(evt)
     if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
-        raise GatewayError(f"clearing application {evt} not found for this institution")
+        raise refusal("RECON_APPLICATION_NOT_FOUND", evt=evt)
     if row["status"] != "applied":
-        raise GatewayError(f"clearing application {evt} is {row['status']}")
+        raise refusal("RECON_APPLICATION_STATUS", evt=evt, status=row["status"])
     request.uow.reconciliation.cancel_application(evt, request.now)
     return {}
 
