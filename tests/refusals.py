@@ -18,3 +18,15 @@ def refused(code: str, *words: str):
     assert caught.value.code == code, (caught.value.code, caught.value.message)
     for word in words:
         assert word in caught.value.message, (word, caught.value.message)
+
+
+@contextmanager
+def answered_refusal(code: str, *words: str):
+    """The block's gateway call is answered infcode -1 with ``[code] …`` in err_msg holding each of ``words``."""
+    from yibao.sim.his import TransactionFailed
+
+    with pytest.raises(TransactionFailed) as caught:
+        yield caught
+    assert caught.value.code == code, caught.value.err_msg
+    for word in words:
+        assert word in caught.value.err_msg, (word, caught.value.err_msg)

@@ -14,9 +14,10 @@ import pytest
 from yibao.app import actors, audit
 from yibao.domain.audit import KnowledgeBase, export_package
 from yibao.domain.audit.knowledge import PriceCeiling, Restriction
-from yibao.sim.his import DISPATCH_PATH, HisClient, TransactionFailed
+from yibao.sim.his import DISPATCH_PATH, HisClient
 from yibao.store.unit_of_work import SqlUnitOfWork
 
+from ..refusals import answered_refusal
 from .snapshot import snapshot
 from .walk import walk_golden
 
@@ -78,7 +79,7 @@ def test_settlement_warns_then_refuses_when_the_region_says_so(platform_world, a
                                       refuse_definite=True)
         second = walk_golden(http, setup, settle=False, suffix="-aud2")
         before = snapshot(database)
-        with pytest.raises(TransactionFailed, match="refused by in-event audit.*限性别"):
+        with answered_refusal("SETTLE_AUDIT_REFUSED", "事中审核拒绝结算", "限性别"):
             second["client"].call("2304", {"data": second["data"]}, insuplc_admdvs=insuplc)
         assert snapshot(database) == before
         with SqlUnitOfWork(database, actors.SYSTEM, NOW) as uow:

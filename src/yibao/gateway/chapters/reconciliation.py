@@ -59,7 +59,7 @@ def reconcile_totals(platform: Platform, conn: Connection, request: Request) -> 
         "setl_cnt": number(data, "fixmedins_setl_cnt", where, required=False, allow_negative=True),
     })
     return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if diff else "0",
-                         "stmt_rslt_dscr": "; ".join(diff) if diff else "平帐 (totals agree)"}}
+                         "stmt_rslt_dscr": "；".join(diff) if diff else "平帐（totals agree）"}}
 
 
 @transaction("3202", "医药机构费用结算对明细账", writes=False)
@@ -85,7 +85,7 @@ def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> 
                   "acct_pay": amount(line, "acct_pay", w, required=False, allow_negative=True)}
         row = ours.get(setl_id)
         if row is None:
-            memo = "not a settlement of this institution in the period on the platform"
+            memo = "平台上本期没有本机构的这笔结算"
             values = {key: value or Decimal(0) for key, value in theirs.items()}
             result.append({"psn_no": text(line, "psn_no", w, required=False), "mdtrt_id": text(line, "mdtrt_id", w, required=False),
                            "setl_id": setl_id, "msgid": "", "stmt_rslt": "1", "refd_setl_flag": "0", "memo": memo, **values})
@@ -95,17 +95,18 @@ def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> 
         diff = differences(platform_values, theirs)
         result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
                        "stmt_rslt": "1" if diff else "0", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
-                       "memo": "; ".join(diff) if diff else "", **platform_values})
+                       "memo": "；".join(diff) if diff else "", **platform_values})
     for setl_id, row in sorted(ours.items()):
         if setl_id not in seen:
             result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
                            "stmt_rslt": "1", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
-                           "memo": "settled on the platform but missing from the institution's detail",
+                           "memo": "平台已结算，机构明细中缺少这笔结算",
                            "medfee_sumamt": repo.from_fen(row["medfee_sumamt_fen"]),
                            "fund_pay_sumamt": repo.from_fen(row["fund_pay_sumamt_fen"]), "acct_pay": repo.from_fen(row["acct_pay_fen"])})
     mismatches = sum(1 for row in result if row["stmt_rslt"] == "1")
     return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if mismatches else "0",
-                         "stmt_rslt_dscr": f"{mismatches} of {len(result)} lines differ" if mismatches else "平帐 (every line agrees)"},
+                         "stmt_rslt_dscr": f"{len(result)} 笔中 {mismatches} 笔不一致（{mismatches} of {len(result)} lines differ）" if mismatches
+                         else "平帐（every line agrees）"},
             "result": result}
 
 

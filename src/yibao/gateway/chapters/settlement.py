@@ -47,11 +47,11 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     # after the visit's lock: its lines and its settlement chain, read in one statement
     together = repo.fee_lines_and_chain(conn, visit["mdtrt_id"])
     if together is None:
-        follows_reversal_id, lines = ensure_unsettled(conn, visit, "再次结算"), []
+        follows_reversal_id, lines = ensure_unsettled(conn, visit, "重新结算"), []
     else:
         lines, active, follows_reversal_id = together
         if active:
-            raise refusal("VISIT_SETTLED", mdtrt_id=visit["mdtrt_id"], action="再次结算")
+            raise refusal("VISIT_SETTLED", mdtrt_id=visit["mdtrt_id"], action="重新结算")
     chrg_bchno = text(data, "chrg_bchno", where, required=False)
     if kind == "outpatient" and chrg_bchno and chrg_bchno != "0000":
         lines = [line for line in lines if line["chrg_bchno"] == chrg_bchno]
