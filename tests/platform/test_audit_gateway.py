@@ -68,6 +68,8 @@ def test_settlement_warns_then_refuses_when_the_region_says_so(platform_world, a
         body = http.post(DISPATCH_PATH, content=json.dumps(message), headers=headers).json()
         assert body["infcode"] == 0
         assert "限性别" in body["warn_msg"] and "超标准收费" in body["warn_msg"]
+        # each warning carries its code (docs/his/error-codes.md), one per finding
+        assert body["warn_msg"].startswith("[AUDIT_FINDING] 事中审核提示 [") and body["warn_msg"].count("[AUDIT_FINDING] ") >= 2
         with database.read() as conn:
             stored = {row[0] for row in conn.exec_driver_sql(
                 "SELECT rule_type FROM audit_findings WHERE stage = '事中' AND mdtrt_id = ?" if database.is_sqlite else
