@@ -168,15 +168,16 @@ def test_cli_adjust_and_show(tmp_path):
     assert "100.00 → 79.50" in done.stdout
 
     below = yibao("account", "adjust", psn_no, "-79.51", "--reason", "x", "--operator", "y", "--db", url)
-    assert below.returncode == 2 and "小于零" in below.stderr and "Traceback" not in below.stderr
+    assert below.returncode == 2 and "error: [ACCOUNT_BELOW_ZERO] 调整后个人账户余额将小于零" in below.stderr
+    assert "Traceback" not in below.stderr
     zero = yibao("account", "adjust", psn_no, "0", "--reason", "x", "--operator", "y", "--db", url)
     assert zero.returncode == 2 and "不能为零" in zero.stderr
     unknown = yibao("account", "adjust", "NOBODY", "5", "--reason", "x", "--operator", "y", "--db", url)
-    assert unknown.returncode == 2 and "参保人 NOBODY 不存在" in unknown.stderr
+    assert unknown.returncode == 2 and "error: [PERSON_NOT_FOUND] 参保人 NOBODY 不存在" in unknown.stderr
     bad = yibao("account", "adjust", psn_no, "1.005", "--reason", "x", "--operator", "y", "--db", url)
     assert bad.returncode == 2 and "两位小数" in bad.stderr
     missing = yibao("account", "adjust", psn_no, "5", "--operator", "y", "--db", url)
-    assert missing.returncode == 2 and "--reason" in missing.stderr
+    assert missing.returncode == 2 and "--reason" in missing.stderr  # a usage error of the command line
 
     shown = yibao("account", "show", psn_no, "--db", url, "--format", "json")
     assert shown.returncode == 0, shown.stderr

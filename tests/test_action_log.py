@@ -257,7 +257,7 @@ def test_a_refusal_answers_the_status_of_its_kind_and_logs_nothing(world):
     """One refusal type, mapped mechanically by its kind (app/errors.py): an unknown statement
     or prepayment is 404, a statement not yet confirmed is 422; none leaves an action-log row."""
     status, body = call(world, "440300", "/clearing/statements/CS0000000000/confirm")
-    assert status == 404 and "not found" in body["detail"]
+    assert status == 404 and body["code"] == "CLEARING_STATEMENT_NOT_FOUND" and "CS0000000000" in body["detail"]
     status, _ = call(world, "440300", "/prepayments/PP0000000000/pay")
     assert status == 404
     with SqlUnitOfWork(world["database"], SYSTEM, NOW, write=False) as uow:

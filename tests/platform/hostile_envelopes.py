@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from yibao.app.error_codes import code_of
 from yibao.gateway.dispatch import Dispatcher
 from yibao.gateway.registry import TRANSACTIONS
 
@@ -307,10 +308,11 @@ def classify(text: str, logged_error: bool) -> str:
         return "broken answer (not an envelope)"
     if answer["infcode"] == 0:
         return "answered (infcode 0)"
-    if "internal error" in answer.get("err_msg", ""):
+    code = code_of(answer.get("err_msg", ""))
+    if code == "SYSTEM_INTERNAL_ERROR":
         return "internal error"
     if logged_error:
         return "refused, but an error was logged"
-    if "cannot be stored or compared" in answer.get("err_msg", ""):
+    if code == "ENVELOPE_VALUE_NOT_STORABLE":
         return "refused by the database (DataError)"
     return "refused (infcode -1, clear message)"

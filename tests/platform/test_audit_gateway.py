@@ -14,9 +14,10 @@ import pytest
 from yibao.app import actors, audit
 from yibao.domain.audit import KnowledgeBase, export_package
 from yibao.domain.audit.knowledge import PriceCeiling, Restriction
-from yibao.sim.his import DISPATCH_PATH, HisClient, TransactionFailed
+from yibao.sim.his import DISPATCH_PATH, HisClient
 from yibao.store.unit_of_work import SqlUnitOfWork
 
+from ..refusals import answered_refusal
 from .snapshot import snapshot
 from .walk import walk_golden
 
@@ -67,6 +68,8 @@ def test_settlement_warns_then_refuses_when_the_region_says_so(platform_world, a
         body = http.post(DISPATCH_PATH, content=json.dumps(message), headers=headers).json()
         assert body["infcode"] == 0
         assert "限性别" in body["warn_msg"] and "超标准收费" in body["warn_msg"]
+        # each warning carries its code (docs/his/error-codes.md), one per finding
+        assert body["warn_msg"].startswith("[AUDIT_FINDING] 事中审核提示 [") and body["warn_msg"].count("[AUDIT_FINDING] ") >= 2
         with database.read() as conn:
             stored = {row[0] for row in conn.exec_driver_sql(
                 "SELECT rule_type FROM audit_findings WHERE stage = '事中' AND mdtrt_id = ?" if database.is_sqlite else
@@ -78,7 +81,7 @@ def test_settlement_warns_then_refuses_when_the_region_says_so(platform_world, a
                                       refuse_definite=True)
         second = walk_golden(http, setup, settle=False, suffix="-aud2")
         before = snapshot(database)
-        with pytest.raises(TransactionFailed, match="refused by in-event audit.*限性别"):
+        with answered_refusal("SETTLE_AUDIT_REFUSED", "事中审核拒绝结算", "限性别"):
             second["client"].call("2304", {"data": second["data"]}, insuplc_admdvs=insuplc)
         assert snapshot(database) == before
         with SqlUnitOfWork(database, actors.SYSTEM, NOW) as uow:

@@ -98,7 +98,7 @@ def verify(database: Database, load: Load, url: str) -> None:
             except TransactionFailed as refused:
                 # the request never reached the database; its visit may since have been settled by
                 # nobody else, so the only acceptable refusal is a visible, explained one
-                assert "settled" in refused.err_msg or "not found" in refused.err_msg, refused.err_msg
+                assert refused.code in ("VISIT_SETTLED", "VISIT_NOT_FOUND"), refused.err_msg
     with SqlUnitOfWork(database, SYSTEM, dt.datetime.now(), write=False) as uow:
         assert check_database(uow) == []
     with database.read() as conn:

@@ -17,13 +17,14 @@ import pytest
 from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.app.importing import import_file
-from yibao.sim.his import HisClient, TransactionFailed
+from yibao.sim.his import HisClient
 from yibao.sim.idnumbers import make_certno
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
 from yibao.store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import VENDORED_GOLDEN
+from ..refusals import answered_refusal
 from ..server import Server
 from .conftest import new_database_url
 from .golden_world import write_csv
@@ -167,7 +168,7 @@ def settlement_row(world, setl_id):
 
 
 def test_unfiled_cross_province_visit_is_refused(world, http):
-    with pytest.raises(TransactionFailed, match="E_NOT_FILED"):
+    with answered_refusal("E_NOT_FILED"):
         visit(http, world, "LY0001")
 
 
@@ -196,12 +197,12 @@ def test_back_filing_before_discharge_then_settles(world, http):
     admitted = NOW - dt.timedelta(days=3)
     state = visit(http, world, "LY0006", admitted=admitted, settle=False)
     client, data = state["client"], state["data"]
-    with pytest.raises(TransactionFailed, match="E_NOT_FILED"):
+    with answered_refusal("E_NOT_FILED"):
         client.call("2303", {"data": data}, insuplc_admdvs=INSURED)
     # a filing from before the admission covers no open visit: refused; from the admission date: 补办备案
     status, body = admin(http, world, "POST", "/filings", {"psn_no": "LY0006", "filing_type": "temporary_other",
                                                            "dest_admdvs": TREATED, "begndate": (admitted - dt.timedelta(days=5)).date().isoformat()})
-    assert status == 422 and "补办备案" in body["detail"]
+    assert status == 422 and body["code"] == "FILING_START_IN_PAST" and "补办备案" in body["detail"]
     file_for(http, world, "LY0006", "temporary_other", begndate=admitted.date().isoformat())
     settled = client.call("2304", {"data": data}, insuplc_admdvs=INSURED)["setlinfo"]
     assert Decimal(str(settled["hifp_pay"])) == Decimal("25020.00")
@@ -212,7 +213,7 @@ def test_expired_filing_does_not_cover(world, http):
     rows = [{"psn_no": "LY0007", "filing_type": "referral", "dest_admdvs": TREATED, "begndate": old.isoformat(),
              "enddate": (old + dt.timedelta(days=200)).isoformat()}]
     import_file(world["database"], "filings", write_csv(world["work"] / "expired.csv", rows), now=NOW)
-    with pytest.raises(TransactionFailed, match="E_NOT_FILED"):
+    with answered_refusal("E_NOT_FILED"):
         visit(http, world, "LY0007")
 
 
@@ -220,16 +221,16 @@ def test_cancelled_filing_does_not_cover_and_commitment_filings_are_locked(world
     filing = file_for(http, world, "LY0008", "referral")
     status, body = admin(http, world, "POST", f"/filings/{filing['filing_no']}/cancel", {"reason": "trip cancelled"})
     assert status == 200 and body["status"] == "cancelled"
-    with pytest.raises(TransactionFailed, match="E_NOT_FILED"):
+    with answered_refusal("E_NOT_FILED"):
         visit(http, world, "LY0008")
     locked = file_for(http, world, "LY0009", "long_term", commitment_letter=True)
     status, body = admin(http, world, "POST", f"/filings/{locked['filing_no']}/cancel", {"reason": "x"})
-    assert status == 422 and "personal commitment" in body["detail"]
+    assert status == 422 and body["code"] == "FILING_COMMITMENT_LOCKED" and "前不能撤销" in body["detail"]
 
 
 def test_wrong_destination_does_not_cover_and_change_moves_it(world, http):
     filing = file_for(http, world, "LY0010", "long_term", dest="310000")  # filed for Shanghai
-    with pytest.raises(TransactionFailed, match="E_NOT_FILED"):
+    with answered_refusal("E_NOT_FILED"):
         visit(http, world, "LY0010")
     status, changed = admin(http, world, "POST", f"/filings/{filing['filing_no']}/change", {"dest_admdvs": "110000"})
     assert status == 201 and changed["replaces_filing_no"] == filing["filing_no"]
@@ -239,12 +240,12 @@ def test_wrong_destination_does_not_cover_and_change_moves_it(world, http):
 
 
 def test_agency_acts_only_for_its_insured_and_needs_a_token(world, http):
-    status, _ = admin(http, world, "POST", "/filings", {"psn_no": "LY0011", "filing_type": "referral",
-                                                        "dest_admdvs": TREATED, "begndate": TODAY.isoformat()},
-                      token=world["other_token"])
-    assert status == 403
-    status, _ = admin(http, world, "GET", "/persons/LY0011/filings", token=f"{INSURED}:wrong")
-    assert status == 401
+    status, body = admin(http, world, "POST", "/filings", {"psn_no": "LY0011", "filing_type": "referral",
+                                                           "dest_admdvs": TREATED, "begndate": TODAY.isoformat()},
+                         token=world["other_token"])
+    assert status == 403 and body["code"] == "ADMIN_PERSON_NOT_ADMINISTERED"
+    status, body = admin(http, world, "GET", "/persons/LY0011/filings", token=f"{INSURED}:wrong")
+    assert status == 401 and body["code"] == "ADMIN_AUTH_FAILED"
     assert http.get("/admin/api/persons/LY0011/filings").status_code == 401
     assert "/admin/api/filings" in http.get("/admin/api/openapi.json").json()["paths"]
 
@@ -262,7 +263,7 @@ def test_referral_filing_by_the_insured_province_hospital(world, http):
     assert listed[0]["trt_dcla_detl_sn"] == result["trt_dcla_detl_sn"] and listed[0]["vali_flag"] == "1"
     beijing = HisClient(http, world["institutions"][TREATED])
     beijing.sign_in()
-    with pytest.raises(TransactionFailed, match="insured province"):
+    with answered_refusal("PERSON_INSURED_ELSEWHERE", f"参保地为 {INSURED}"):
         beijing.call("2501", {"refmedin": {"psn_no": "LY0013", "diag_code": "I21", "diag_name": "x",
                                            "reflin_medins_no": "H", "mdtrtarea_admdvs": "310000", "refl_date": TODAY.isoformat()}},
                      insuplc_admdvs=INSURED)
@@ -273,7 +274,7 @@ def test_cross_province_chronic_disease_visit(world, http):
     benefit (90 %, no deductible), the treatment place's catalogue (丙类 stays self-paid)."""
     lines = [("JIA", "5000.00"), ("BING", "300.00")]
     file_for(http, world, "LY0014", "long_term")
-    with pytest.raises(TransactionFailed, match="E_NOT_QUALIFIED"):
+    with answered_refusal("E_NOT_QUALIFIED"):
         visit(http, world, "LY0014", med_type="14", dise_codg="M07800", lines=lines)
     status, qualification = admin(http, world, "POST", "/qualifications", {
         "psn_no": "LY0014", "insutype": "310", "opsp_dise_code": "M07800", "begndate": TODAY.replace(month=1, day=1).isoformat()})
@@ -284,5 +285,5 @@ def test_cross_province_chronic_disease_visit(world, http):
     client = state["client"]
     listed = client.call("5301", {"data": {"psn_no": "LY0014"}}, insuplc_admdvs=INSURED)["feedetail"]
     assert listed[0]["opsp_dise_code"] == "M07800"
-    with pytest.raises(TransactionFailed, match="E_NO_BENEFIT"):
+    with answered_refusal("E_NO_BENEFIT"):
         visit(http, world, "LY0014", med_type="14", dise_codg="M03900", lines=lines)

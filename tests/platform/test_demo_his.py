@@ -109,9 +109,9 @@ def test_filing_cli_for_agencies(demo_server, tmp_path):
     filing_no = [r for r in json.loads(listed.stdout) if r["dest_admdvs"] == "440600"][-1]["filing_no"]
     assert yibao("filing", "cancel", filing_no, "--reason", "trip cancelled").returncode == 0
     again = yibao("filing", "cancel", filing_no)
-    assert again.returncode == 2 and "is cancelled" in again.stderr
+    assert again.returncode == 2 and f"error: [FILING_NOT_ACTIVE] 备案 {filing_no} 的状态为 cancelled" in again.stderr
     bad = yibao("filing", "create", "--psn-no", psn_no, "--type", "referral", "--dest", "441500")
-    assert bad.returncode == 2 and "includes the insured region" in bad.stderr
+    assert bad.returncode == 2 and "error: [FILING_DESTINATION_IS_HOME] 备案就医地 441500 包含参保地 441500" in bad.stderr
 
 
 def test_clearing_statements_equal_the_month_cross_region_payments_and_ledger_balances(demo_server):

@@ -6,16 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
 
 from yibao.app import clearing, prepayment
 from yibao.app.actors import operator
 from yibao.store.repositories.ledger import balance, check_ledger
 from yibao.domain import ledger as accounts
-from yibao.sim.his import TransactionFailed
 from yibao.store import repository as repo
 from yibao.store.unit_of_work import SqlUnitOfWork
 
+from ..refusals import answered_refusal, refused
 from .conftest import named
 from .walk import walk_golden
 
@@ -38,7 +37,7 @@ def test_clearing_workflow_with_prepayment_offset(platform_world, http):
         assert clearing.run_clearing(uow, MONTH) == rows
     prov = accounts.province(treated)
     with SqlUnitOfWork(database, ACTOR, NOW) as uow:
-        with pytest.raises(Exception, match="both sides must confirm"):
+        with refused("CLEARING_NOT_CONFIRMED", "须双方确认后才能支付"):
             clearing.pay(uow, statement["statement_id"])
     with SqlUnitOfWork(database, ACTOR, NOW) as uow:
         top_up = prepayment.approve(uow, year=NOW.year, insured=insured, prov=prov, amount_fen=2_000_000, kind="top_up",
@@ -61,7 +60,7 @@ def test_clearing_workflow_with_prepayment_offset(platform_world, http):
         usage = {(u["insured_admdvs"], u["treatment_prov"]): u for u in prepayment.usage(uow, NOW.year)}
     assert usage[(insured, prov)]["prepaid"] == Decimal("20000.00")
     with SqlUnitOfWork(database, ACTOR, NOW) as uow:
-        with pytest.raises(Exception, match="already paid"):
+        with refused("CLEARING_ALREADY_PAID", statement["statement_id"]):
             clearing.confirm(uow, statement["statement_id"], "insured")
 
 
@@ -77,21 +76,21 @@ def test_institution_reconciliation_and_clearing_application(platform_world, htt
     agree = client.call("3201", {"data": {**period, **totals}}, insuplc_admdvs=insuplc)["stmtinfo"]
     assert agree["stmt_rslt"] == "0"
     differ = client.call("3201", {"data": {**period, **totals, "fund_pay_sumamt": "1.00"}}, insuplc_admdvs=insuplc)["stmtinfo"]
-    assert differ["stmt_rslt"] == "1" and "fund_pay_sumamt: platform" in differ["stmt_rslt_dscr"]
+    assert differ["stmt_rslt"] == "1" and "fund_pay_sumamt：平台" in differ["stmt_rslt_dscr"]
     detail = client.call("3202", {"data": {**period, "detail": [
         {"setl_id": settled["setl_id"], "medfee_sumamt": settled["medfee_sumamt"], "fund_pay_sumamt": "0.01", "acct_pay": settled["acct_pay"]},
         {"setl_id": "309999999999", "medfee_sumamt": "10", "fund_pay_sumamt": "5"}]}}, insuplc_admdvs=insuplc)
     memos = {row["setl_id"]: row["memo"] for row in detail["result"]}
-    assert "fund_pay_sumamt: platform" in memos[settled["setl_id"]]
-    assert "not a settlement of this institution" in memos["309999999999"]
+    assert "fund_pay_sumamt：平台" in memos[settled["setl_id"]]
+    assert memos["309999999999"] == "平台上本期没有本机构的这笔结算"
     assert detail["stmtinfo"]["stmt_rslt"] == "1"
     application = {"clr_type": "11", "begndate": today, "enddate": today, "psntime": 1, **{
         "medfee_sumamt": settled["medfee_sumamt"], "fund_appy_sum": settled["fund_pay_sumamt"], "acct_pay": settled["acct_pay"],
         "cash_payamt": settled["psn_cash_pay"]}}
-    with pytest.raises(TransactionFailed, match="does not match the platform"):
+    with answered_refusal("RECON_MISMATCH", "fund_pay_sumamt：平台"):
         client.call("3203", {"data": dict(application, fund_appy_sum="0.01")}, insuplc_admdvs=insuplc)
     evt = client.call("3203", {"data": application}, insuplc_admdvs=insuplc)["result"]["clr_appy_evt_id"]
-    with pytest.raises(TransactionFailed, match="already covers"):
+    with answered_refusal("RECON_APPLICATION_OVERLAP", evt):
         client.call("3203", {"data": application}, insuplc_admdvs=insuplc)
     client.call("3204", {"data": {"clr_appy_evt_id": evt}}, insuplc_admdvs=insuplc)
     assert client.call("3203", {"data": application}, insuplc_admdvs=insuplc)["result"]["clr_appy_evt_id"] != evt

@@ -13,6 +13,7 @@ import pytest
 from yibao.sim.his import DISPATCH_PATH, HisClient, TransactionFailed
 from yibao.store import repository as repo
 
+from ..refusals import answered_refusal
 from .snapshot import snapshot
 from .conftest import named
 from .walk import walk_golden
@@ -56,24 +57,24 @@ def test_bad_requests_are_refused_and_change_nothing(platform_world, http):
     client.sign_in()
     hdr = headers_for(client)
     send = lambda message: post_raw(http, json.dumps(message), hdr)  # noqa: E731
-    assert_refused_and_unchanged(platform_world, lambda: post_raw(http, b'{"infno": "2207", "msgid": ', hdr), "not valid JSON")
-    assert_refused_and_unchanged(platform_world, lambda: post_raw(http, b"[1, 2]", hdr), "JSON object")
-    assert_refused_and_unchanged(platform_world, lambda: send(envelope_for(client, "9999", {})), "unknown or unsupported infno 9999")
+    assert_refused_and_unchanged(platform_world, lambda: post_raw(http, b'{"infno": "2207", "msgid": ', hdr), "[ENVELOPE_NOT_JSON] 请求体不是有效的 JSON")
+    assert_refused_and_unchanged(platform_world, lambda: post_raw(http, b"[1, 2]", hdr), "[ENVELOPE_NOT_OBJECT] 请求体应为 JSON 对象")
+    assert_refused_and_unchanged(platform_world, lambda: send(envelope_for(client, "9999", {})), "[ENVELOPE_INFNO_UNKNOWN] 未知或不支持的交易编号 infno 9999")
     assert_refused_and_unchanged(
         platform_world, lambda: send(envelope_for(client, "2201", {"data": {"psn_no": setup.person["psn_no"]}})),
-        "input.data.ipt_otp_no is required")
+        "[INPUT_REQUIRED] input.data.ipt_otp_no 为必填项")
     assert_refused_and_unchanged(
         platform_world, lambda: send(envelope_for(client, "2207", {"data": {
             "psn_no": setup.person["psn_no"], "mdtrt_id": "319999999999", "medfee_sumamt": "1"}})),
-        "visit 319999999999 not found")
+        "[VISIT_NOT_FOUND] 就诊 319999999999 不存在或不属于本机构")
     assert_refused_and_unchanged(
         platform_world, lambda: send(envelope_for(client, "2204", {"feedetail": [{"feedetl_sn": "1"}]})),
-        "input.feedetail[0].mdtrt_id is required")
+        "[INPUT_REQUIRED] input.feedetail[0].mdtrt_id 为必填项")
     assert_refused_and_unchanged(
         platform_world, lambda: send(envelope_for(client, "2201", {"data": {"psn_no": "P"}}, insuplc_admdvs="")),
-        "insuplc_admdvs is required")
+        "[ENVELOPE_INSUPLC_REQUIRED] ")
     assert_refused_and_unchanged(
-        platform_world, lambda: send(envelope_for(client, "1101", "{not json")), "input is a string but not valid JSON")
+        platform_world, lambda: send(envelope_for(client, "1101", "{not json")), "[ENVELOPE_INPUT_NOT_JSON] input 是字符串但不是有效的 JSON")
     # numbers given as strings and input as a JSON string are accepted
     body = send(envelope_for(client, "1101", json.dumps({"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": setup.person["certno"]}})))
     assert body["infcode"] == 0 and body["output"]["baseinfo"]["psn_no"] == setup.person["psn_no"]
@@ -87,7 +88,7 @@ def test_settling_twice_and_refused_settlement_change_nothing(platform_world, ht
         platform_world, lambda: post_raw(http, json.dumps(envelope_for(client, "2207", {"data": data},
                                                                          insuplc_admdvs=setup.case["visit"]["insuplc_admdvs"])),
                                          headers_for(client)),
-        "is settled; reverse the settlement before settling again")
+        "[VISIT_SETTLED] 就诊 ")
     unsettled = walk_golden(http, setup, settle=False, suffix="-total")
     client = unsettled["client"]
     wrong_total = dict(unsettled["data"], medfee_sumamt="1.00")
@@ -95,7 +96,7 @@ def test_settling_twice_and_refused_settlement_change_nothing(platform_world, ht
         platform_world, lambda: post_raw(http, json.dumps(envelope_for(client, "2207", {"data": wrong_total},
                                                                          insuplc_admdvs=setup.case["visit"]["insuplc_admdvs"])),
                                          headers_for(client)),
-        "does not match the uploaded fee lines")
+        "[FEE_SUM_MISMATCH] input.data.medfee_sumamt 1.00 与费用明细合计")
 
 
 def test_retry_with_the_same_msgid_returns_the_stored_answer(platform_world, http):
@@ -115,7 +116,7 @@ def test_retry_with_the_same_msgid_returns_the_stored_answer(platform_world, htt
     assert post_raw(http, json.dumps(other), headers_for(client))["infcode"] == -1
     changed = dict(message, input={"data": dict(data, acct_used_flag="0")})
     body = post_raw(http, json.dumps(changed), headers_for(client))
-    assert body["infcode"] == -1 and "already used for a different 2207 request" in body["err_msg"]
+    assert body["infcode"] == -1 and body["err_msg"].startswith("[ENVELOPE_MSGID_REUSED_INPUT] ") and "2207" in body["err_msg"]
     # the stored answer goes to its institution only: a retry without its secret is refused
     stolen = post_raw(http, json.dumps(message), dict(headers_for(client), apikey="not-the-secret"))
     assert stolen["infcode"] == -1 and "not authenticated" in stolen["err_msg"] and stolen["output"] is None
@@ -147,7 +148,7 @@ def test_reversal_restores_accumulators_and_account_exactly(platform_world, http
     assert {k: v for k, v in after.inscp.items() if v} == {k: v for k, v in ytd_before.inscp.items() if v}
     assert after.visits.get("inpatient", 0) == ytd_before.visits.get("inpatient", 0)
     assert {k: v for k, v in after.fund_paid.items() if v} == {k: v for k, v in ytd_before.fund_paid.items() if v}
-    with pytest.raises(TransactionFailed, match="already reversed"):
+    with answered_refusal("REVERSAL_ALREADY_REVERSED", settled["setl_id"]):
         client.call("2305", {"data": {"setl_id": settled["setl_id"], "mdtrt_id": settled["mdtrt_id"],
                                       "psn_no": psn_no}}, insuplc_admdvs=insuplc)
     # the visit can be settled again after the reversal, with the same amounts as before
@@ -186,11 +187,11 @@ def test_authentication_and_institution_isolation(platform_world, http):
     query = envelope_for(client, "5203", {"data": {"psn_no": other.person["psn_no"], "setl_id": setl_id}},
                          insuplc_admdvs=other.case["visit"]["insuplc_admdvs"])
     body = post_raw(http, json.dumps(query), headers_for(client))
-    assert body["infcode"] == -1 and "not found for institution" in body["err_msg"]
+    assert body["infcode"] == -1 and body["err_msg"].startswith(f"[SETTLE_NOT_FOUND] 结算 {setl_id} 不存在或不属于本机构")
     reverse = envelope_for(client, "2305", {"data": {"psn_no": other.person["psn_no"], "setl_id": setl_id,
                                                       "mdtrt_id": outputs["settle"]["setlinfo"]["mdtrt_id"]}},
                            insuplc_admdvs=other.case["visit"]["insuplc_admdvs"])
-    assert_refused_and_unchanged(platform_world, lambda: post_raw(http, json.dumps(reverse), headers_for(client)), "not found")
+    assert_refused_and_unchanged(platform_world, lambda: post_raw(http, json.dumps(reverse), headers_for(client)), "[SETTLE_NOT_FOUND] ")
 
 
 def test_concurrent_settlements_of_one_person_serialize(platform_world, http):

@@ -11,9 +11,9 @@ import pytest
 from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
 from yibao.app.consistency import check_database
-from yibao.sim.his import TransactionFailed
 from yibao.store.unit_of_work import SqlUnitOfWork
 
+from ..refusals import answered_refusal
 from .conftest import named
 from .walk import walk_golden
 
@@ -44,7 +44,7 @@ def test_suspended_institution_cannot_settle_until_lifted(platform_world, agenci
         "subject_type": "institution", "subject_id": setup.institution["fixmedins_code"], "kind": "suspend",
         "begndate": TODAY.isoformat(), "enddate": (TODAY + dt.timedelta(days=90)).isoformat(), "reason": "分解住院 confirmed"})
     assert status == 201, held
-    with pytest.raises(TransactionFailed, match="agreement is suspended"):
+    with answered_refusal("SUPERVISION_INSTITUTION_SANCTIONED", "医保协议已暂停至"):
         walk_golden(http, setup, suffix="-sus")
     status, _ = admin(http, token, "POST", f"/sanctions/{held['sanction_id']}/lift")
     assert status == 200
@@ -64,7 +64,7 @@ def test_suspended_person_cannot_settle_directly(platform_world, agencies, http)
         "subject_type": "person", "subject_id": setup.person["psn_no"], "kind": "suspend",
         "begndate": TODAY.isoformat(), "enddate": (TODAY + dt.timedelta(days=30)).isoformat(), "reason": "冒名就医"})
     assert status == 201
-    with pytest.raises(TransactionFailed, match="direct settlement is suspended"):
+    with answered_refusal("SUPERVISION_PERSON_SUSPENDED", "直接结算已暂停至"):
         outputs["client"].call("2304", {"data": outputs["data"]}, insuplc_admdvs=setup.case["visit"]["insuplc_admdvs"])
 
 

@@ -79,7 +79,7 @@ def test_two_lifts_of_one_sanction_at_once_lift_it_once(database):
                 supervision.lift(uow, sanction_id)
             outcomes.append("lifted")
         except GatewayError as refusal:
-            outcomes.append(refusal.message)
+            outcomes.append(refusal.code)
 
     # The first lift is made but not committed when the second starts: the second waits for the
     # row (PostgreSQL) or the write lock (SQLite), then reads the lift the first committed.
@@ -90,6 +90,6 @@ def test_two_lifts_of_one_sanction_at_once_lift_it_once(database):
         second.join(timeout=0.5)
         assert second.is_alive(), "the second lift did not wait for the first"
     second.join()
-    assert outcomes == [f"sanction {sanction_id} is already lifted"]
+    assert outcomes == ["SUPERVISION_SANCTION_LIFTED"]
     with SqlUnitOfWork(database, operator("reader"), NOW, write=False) as uow:
         assert len(uow.action_log.entries(action="sanction.lift")) == 1

@@ -8,9 +8,9 @@ import pytest
 
 from yibao.app import actors
 from yibao.app.accounts import adjust
-from yibao.app.errors import GatewayError
 from yibao.domain.ledger import psn_acct
 
+from ..refusals import refused
 from .fakes import FakeUnitOfWork
 
 
@@ -49,16 +49,16 @@ def test_an_account_with_no_entries_can_be_opened_by_an_adjustment():
     assert result.balance_after == Decimal("5.00") and uow.accounts.entries[-1]["seq"] == 1
 
 
-@pytest.mark.parametrize("psn_no, amount, reason, message", [
-    ("P1", Decimal("-100.01"), "x", "小于零"),
-    ("P1", Decimal("0"), "x", "不能为零"),
-    ("P1", Decimal("1.001"), "x", "两位小数"),
-    ("P1", Decimal("1"), "  ", "原因"),
-    ("P9", Decimal("1"), "x", "不存在"),
+@pytest.mark.parametrize("psn_no, amount, reason, code, words", [
+    ("P1", Decimal("-100.01"), "x", "ACCOUNT_BELOW_ZERO", ["当前余额 100.00 元，调整 -100.01 元"]),
+    ("P1", Decimal("0"), "x", "ACCOUNT_ZERO_AMOUNT", []),
+    ("P1", Decimal("1.001"), "x", "ACCOUNT_BAD_AMOUNT", ["1.001"]),
+    ("P1", Decimal("1"), "  ", "ACCOUNT_REASON_REQUIRED", []),
+    ("P9", Decimal("1"), "x", "PERSON_NOT_FOUND", ["参保人 P9 不存在"]),
 ])
-def test_refusals_write_nothing(psn_no, amount, reason, message):
+def test_refusals_write_nothing(psn_no, amount, reason, code, words):
     uow = world()
-    with pytest.raises(GatewayError, match=message):
+    with refused(code, *words):
         with uow:
             adjust(uow, psn_no, amount, reason)
     assert len(uow.accounts.entries) == 1 and uow.ledger.entries == [] and uow.actions.rows == []
@@ -69,6 +69,6 @@ def test_the_whole_balance_can_be_taken_out_but_not_a_fen_more():
     uow = world()
     with uow:
         assert adjust(uow, "P1", Decimal("-100.00"), "清零").balance_after == Decimal("0.00")
-    with pytest.raises(GatewayError):
+    with refused("ACCOUNT_BELOW_ZERO", "最多可减少 0.00 元"):
         with uow:
             adjust(uow, "P1", Decimal("-0.01"), "再减")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 
 from yibao.app import actors, audit
-from yibao.app.errors import GatewayError
 from yibao.domain.audit import export_package
 
+from ..refusals import refused
 from .fake_audit import FakeAudit
 from .fakes import FakeUnitOfWork
 
@@ -45,9 +44,9 @@ def test_a_package_is_stored_once_and_a_new_setting_is_a_new_revision():
 
 def test_a_bad_package_or_a_region_without_one_is_refused_and_nothing_is_stored():
     uow = world()
-    with pytest.raises(GatewayError):
+    with refused("AUDIT_PACKAGE_INVALID"):
         audit.import_rule_package(uow, "{not json", admdvs="440300", source="file")
-    with pytest.raises(GatewayError, match="region 440300 has no rule package"):
+    with refused("AUDIT_NO_PACKAGE", "统筹区 440300"):
         audit.export_rule_package(uow, "440300")
     assert uow.audit.packages == []
 
@@ -74,7 +73,7 @@ def test_deaths_replace_the_registered_date_and_a_bad_file_imports_nothing(tmp_p
     assert uow.audit.deaths() == {"110101199001011234": dt.date(2024, 2, 1)}
     bad = tmp_path / "bad.csv"
     bad.write_text("certno,die_date\n110101199001019999,yesterday\n", encoding="utf-8")
-    with pytest.raises(GatewayError, match="die_date"):
+    with refused("AUDIT_DEATHS_INVALID", "die_date"):
         audit.import_deaths(uow, bad)
     assert list(uow.audit.deaths()) == ["110101199001011234"]
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from yibao.app import actors, clearing, prepayment
-from yibao.app.errors import GatewayError
 
+from ..refusals import refused
 from .fake_fund_flows import FundFlowsUnitOfWork
 
 INSURED, TREATED, PROV = "440300", "110105", "110000"
@@ -64,11 +64,11 @@ def test_a_prepayment_larger_than_the_statement_pays_it_all_and_moves_no_cash():
     assert uow.ledger.balance(ADVANCE) == 20_000
 
 
-@pytest.mark.parametrize("status, message", [("generated", "both sides must confirm"), ("paid", "is paid")])
-def test_paying_an_unconfirmed_or_paid_statement_is_refused_and_changes_nothing(status, message):
+@pytest.mark.parametrize("status", ["generated", "paid"])
+def test_paying_an_unconfirmed_or_paid_statement_is_refused_and_changes_nothing(status):
     row = statement(status=status)
     uow = world(row, prepaid_fen=20_000)
-    with pytest.raises(GatewayError, match=message):
+    with refused("CLEARING_NOT_CONFIRMED", "CS0000000001", f"状态为 {status}"):
         with uow:
             clearing.pay(uow, "CS0000000001")
     assert uow.clearing.statements["CS0000000001"] == row
@@ -78,10 +78,10 @@ def test_paying_an_unconfirmed_or_paid_statement_is_refused_and_changes_nothing(
 
 def test_paying_an_unknown_statement_is_not_found():
     uow = world()
-    with pytest.raises(GatewayError, match="not found") as refused:
+    with refused("CLEARING_STATEMENT_NOT_FOUND", "CS9") as caught:
         with uow:
             clearing.pay(uow, "CS9")
-    assert refused.value.http_status == 404
+    assert caught.value.http_status == 404
 
 
 def test_confirm_records_the_agency_and_both_sides_make_it_confirmed():
@@ -100,15 +100,15 @@ def test_confirm_records_the_agency_and_both_sides_make_it_confirmed():
     assert uow.clearing.locks == ["statement/CS0000000001"] * 2
 
 
-@pytest.mark.parametrize("status, side, message", [
-    ("paid", "insured", "already paid"),
-    ("generated", "both", "side must be insured or treatment"),
-    ("confirmed", "treatment", "already confirmed by the treatment side"),
+@pytest.mark.parametrize("status, side, code, words", [
+    ("paid", "insured", "CLEARING_ALREADY_PAID", ["CS0000000001"]),
+    ("generated", "both", "CLEARING_BAD_SIDE", []),
+    ("confirmed", "treatment", "CLEARING_ALREADY_CONFIRMED", ["已由就医地方确认"]),
 ])
-def test_confirm_refusals_change_nothing(status, side, message):
+def test_confirm_refusals_change_nothing(status, side, code, words):
     row = statement(status=status)
     uow = world(row)
-    with pytest.raises(GatewayError, match=message):
+    with refused(code, *words):
         with uow:
             clearing.confirm(uow, "CS0000000001", side)
     assert uow.clearing.statements["CS0000000001"] == row and uow.actions.rows == []
@@ -133,7 +133,7 @@ def test_new_settlements_for_a_confirmed_statement_are_refused():
     uow = world(row)
     uow.clearing.totals["2026-10"] = [dict(insuplc_admdvs=INSURED, mdtrtarea_admvs=TREATED, setl_cnt=3,
                                            medfee_sumamt_fen=1, fund_pay_sumamt_fen=1, acct_pay_fen=1, psn_cash_pay_fen=1)]
-    with pytest.raises(GatewayError, match="supplementary statement"):
+    with refused("CLEARING_NEEDS_SUPPLEMENT", "CS0000000001", "已确认"):
         with uow:
             clearing.run_clearing(uow, "2026-10")
     assert uow.clearing.statements["CS0000000001"] == row and uow.actions.rows == []
@@ -149,12 +149,12 @@ def test_prepayment_paid_then_received_move_the_status_once_each():
     prepay_id = approved(uow)
     with uow:
         assert prepayment.mark_paid(uow, prepay_id)["status"] == "paid"
-    with pytest.raises(GatewayError, match="is paid, not approved"):
+    with refused("PREPAYMENT_NOT_APPROVED", prepay_id, "状态为 paid"):
         with uow:
             prepayment.mark_paid(uow, prepay_id)
     with uow:
         assert prepayment.mark_received(uow, prepay_id)["status"] == "received"
-    with pytest.raises(GatewayError, match="is received: it is received after it is paid"):
+    with refused("PREPAYMENT_NOT_PAID", prepay_id, "状态为 received"):
         with uow:
             prepayment.mark_received(uow, prepay_id)
     stored = uow.prepayments.rows[prepay_id]
@@ -170,7 +170,7 @@ def test_prepayment_paid_then_received_move_the_status_once_each():
 def test_receiving_an_approved_prepayment_is_refused_and_changes_nothing():
     uow = world()
     prepay_id = approved(uow)
-    with pytest.raises(GatewayError, match="is approved: it is received after it is paid"):
+    with refused("PREPAYMENT_NOT_PAID", prepay_id, "状态为 approved"):
         with uow:
             prepayment.mark_received(uow, prepay_id)
     assert uow.prepayments.rows[prepay_id]["status"] == "approved" and len(uow.ledger.entries) == 1
@@ -195,7 +195,7 @@ def test_plan_year_sizes_two_months_of_the_prior_year_and_skips_planned_pairs():
 
 def test_a_non_positive_top_up_is_refused():
     uow = world()
-    with pytest.raises(GatewayError, match="must be positive"):
+    with refused("PREPAYMENT_NOT_POSITIVE"):
         approved(uow, amount_fen=0)
     assert uow.prepayments.rows == {} and uow.ledger.entries == [] and uow.actions.rows == []
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from yibao.app import actors
-from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform, Priced
 from yibao.documents.case_document import load_case
 from yibao.domain.settle import settle
 from yibao.store.repository import to_fen
 
+from ..refusals import refused
 from .fake_settlements import FakeSettlements
 from .fakes import FakeUnitOfWork
 
@@ -78,9 +78,9 @@ def test_a_settlement_is_reversed_once_and_a_second_reversal_changes_nothing():
         stored = platform.store_settlement(uow, priced, visit, {"fixmedins_code": "H00000000001"}, msgid="M1", infno="2207")
         platform.reverse_settlement(uow, stored, msgid="M2", infno="2208")
     entries, rows = list(uow.accounts.entries), list(uow.settlements.rows)
-    with pytest.raises(GatewayError, match="already reversed"):
+    with refused("REVERSAL_ALREADY_REVERSED", stored["setl_id"]):
         with uow:
             platform.reverse_settlement(uow, stored, msgid="M3", infno="2208")
     assert uow.accounts.entries == entries and uow.settlements.rows == rows
-    with pytest.raises(GatewayError, match="itself a reversal"):
+    with refused("REVERSAL_OF_REVERSAL", rows[-1]["setl_id"]):
         platform.reverse_settlement(uow, rows[-1], msgid="M4", infno="2208")

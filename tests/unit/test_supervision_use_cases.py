@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from yibao.app import actors, supervision
-from yibao.app.errors import GatewayError
 
+from ..refusals import refused
 from .fake_supervision import FakeSupervision
 from .fakes import FakeUnitOfWork
 
@@ -71,7 +71,7 @@ def test_a_wrong_move_is_refused_and_changes_nothing(path, wrong):
         with uow:
             supervision.move(uow, case_id, status)
     before = (dict(uow.supervision.cases[case_id]), len(uow.supervision.events), len(uow.actions.rows))
-    with pytest.raises(GatewayError, match=f"cannot go from .* to {wrong}"):
+    with refused("SUPERVISION_CASE_TRANSITION", f"变为 {wrong}"):
         with uow:
             supervision.move(uow, case_id, wrong)
     assert (uow.supervision.cases[case_id], len(uow.supervision.events), len(uow.actions.rows)) == before
@@ -79,9 +79,9 @@ def test_a_wrong_move_is_refused_and_changes_nothing(path, wrong):
 
 def test_an_unknown_case_is_not_found():
     uow = world()
-    with pytest.raises(GatewayError) as refused:
+    with refused("SUPERVISION_CASE_NOT_FOUND", "CA0000000000") as caught:
         supervision.move(uow, "CA0000000000", "investigating")
-    assert refused.value.http_status == 404
+    assert caught.value.http_status == 404
 
 
 def test_recovered_money_posts_one_balanced_entry_and_one_row_naming_the_agency():
@@ -102,21 +102,21 @@ def test_recovered_money_posts_one_balanced_entry_and_one_row_naming_the_agency(
         "at": uow.now}
 
 
-@pytest.mark.parametrize("moves, kind, amount, message", [
-    ((), "recovery", "10", "needs a confirmed case"),
-    ((), "penalty", "10", "needs a confirmed case"),
-    (("dismissed",), "refund", "10", "is dismissed"),
-    (("investigating", "confirmed"), "recovery", "0", "must be positive"),
-    (("investigating", "confirmed"), "bonus", "10", "kind is one of"),
+@pytest.mark.parametrize("moves, kind, amount, code", [
+    ((), "recovery", "10", "SUPERVISION_CASE_NOT_CONFIRMED"),
+    ((), "penalty", "10", "SUPERVISION_CASE_NOT_CONFIRMED"),
+    (("dismissed",), "refund", "10", "SUPERVISION_CASE_DISMISSED"),
+    (("investigating", "confirmed"), "recovery", "0", "SUPERVISION_AMOUNT_NOT_POSITIVE"),
+    (("investigating", "confirmed"), "bonus", "10", "SUPERVISION_BAD_MONEY_KIND"),
 ])
-def test_refused_money_posts_nothing(moves, kind, amount, message):
+def test_refused_money_posts_nothing(moves, kind, amount, code):
     uow = world()
     case_id = opened(uow)
     for status in moves:
         with uow:
             supervision.move(uow, case_id, status)
     before = (len(uow.supervision.events), len(uow.actions.rows))
-    with pytest.raises(GatewayError, match=message):
+    with refused(code):
         with uow:
             supervision.record_money(uow, case_id, kind, Decimal(amount))
     assert uow.ledger.entries == [] and (len(uow.supervision.events), len(uow.actions.rows)) == before
@@ -149,7 +149,7 @@ def test_a_sanction_is_recorded_and_lifted_once():
     with later:
         lifted = supervision.lift(later, sanction_id)
     assert lifted["lifted_at"] == later.supervision.sanctions[sanction_id]["lifted_at"] == dt.datetime(2026, 12, 20, 15, 0)
-    with pytest.raises(GatewayError, match="already lifted"):
+    with refused("SUPERVISION_SANCTION_LIFTED", sanction_id):
         with later:
             supervision.lift(later, sanction_id)
     assert later.supervision.sanctions[sanction_id]["lifted_at"] == dt.datetime(2026, 12, 20, 15, 0)
@@ -159,20 +159,20 @@ def test_a_sanction_is_recorded_and_lifted_once():
     assert uow.actions.rows[-1][1:3] == ("sanction.add", sanction_id)
 
 
-@pytest.mark.parametrize("subject_type, subject_id, kind, enddate, message, status", [
-    ("institution", "H00000000000", "suspend", dt.date(2027, 1, 1), "not found", 404),
-    ("person", "P9", "suspend", dt.date(2027, 1, 1), "not found", 404),
-    ("person", "P1", "terminate", None, "can be suspended", 422),
-    ("institution", HOSPITAL, "suspend", None, "needs an end date", 422),
-    ("institution", HOSPITAL, "suspend", dt.date(2026, 11, 30), "before begndate", 422),
+@pytest.mark.parametrize("subject_type, subject_id, kind, enddate, code, status", [
+    ("institution", "H00000000000", "suspend", dt.date(2027, 1, 1), "SUPERVISION_INSTITUTION_NOT_FOUND", 404),
+    ("person", "P9", "suspend", dt.date(2027, 1, 1), "PERSON_UNKNOWN", 404),
+    ("person", "P1", "terminate", None, "SUPERVISION_PERSON_SUSPEND_ONLY", 422),
+    ("institution", HOSPITAL, "suspend", None, "SUPERVISION_SUSPENSION_NEEDS_END", 422),
+    ("institution", HOSPITAL, "suspend", dt.date(2026, 11, 30), "INPUT_END_BEFORE_BEGIN", 422),
 ])
-def test_refused_sanctions_write_nothing(subject_type, subject_id, kind, enddate, message, status):
+def test_refused_sanctions_write_nothing(subject_type, subject_id, kind, enddate, code, status):
     uow = world()
-    with pytest.raises(GatewayError, match=message) as refused:
+    with refused(code) as caught:
         with uow:
             supervision.sanction(uow, subject_type=subject_type, subject_id=subject_id, kind=kind,
                                  begndate=dt.date(2026, 12, 1), enddate=enddate, reason="x", case_id=None)
-    assert refused.value.http_status == status
+    assert caught.value.http_status == status
     assert uow.supervision.sanctions == {} and uow.actions.rows == []
 
 
@@ -205,9 +205,9 @@ def test_an_imported_notice_becomes_a_suspected_case_of_the_importing_agency():
 
 def test_a_notice_in_another_format_is_refused():
     uow = world()
-    with pytest.raises(GatewayError, match="not a case notice"):
+    with refused("SUPERVISION_NOT_A_NOTICE"):
         supervision.import_notice(uow, {"format": "other"}, admdvs="440300")
-    with pytest.raises(GatewayError, match="lacks the case's subject"):
+    with refused("SUPERVISION_NOTICE_NO_SUBJECT"):
         supervision.import_notice(uow, {"format": supervision.NOTICE_FORMAT, "case": {"subject_id": "x"}}, admdvs="440300")
     assert uow.supervision.cases == {} and uow.actions.rows == []
 
@@ -222,8 +222,8 @@ def test_a_case_from_findings_sums_them_and_names_one_institution():
     assert (case["subject_id"], case["amount_fen"], case["source"]) == (HOSPITAL, 12_550, "audit")
     assert case["summary"] == "2 findings (限性别), 125.50 yuan at stake"
     assert uow.actions.rows[-1][3]["findings"] == 2
-    with pytest.raises(GatewayError, match="several"):
+    with refused("SUPERVISION_FINDINGS_SEVERAL_INSTITUTIONS"):
         supervision.case_from_findings(uow, ["FD0", "FD2"], admdvs="440300")
-    with pytest.raises(GatewayError, match="not found"):
+    with refused("SUPERVISION_FINDINGS_NOT_FOUND"):
         supervision.case_from_findings(uow, ["FD0", "FD9"], admdvs="440300")
     assert len(uow.supervision.cases) == 1

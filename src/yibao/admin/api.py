@@ -7,14 +7,15 @@ record one action-log row naming the agency and its token's fingerprint (app/act
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException
+from fastapi import APIRouter, FastAPI, Header
 
 from yibao.app import actors, agencies
+from yibao.app.error_codes import CODES, refusal
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
 from . import claims_routes, filings_routes, fund_flow_routes, supervision_routes
-from .common import AdminContext, http_refusal_response
+from .common import AdminContext
 
 
 def build_router(platform: Platform) -> APIRouter:
@@ -24,11 +25,11 @@ def build_router(platform: Platform) -> APIRouter:
         scheme, _, credential = authorization.partition(" ")
         code, _, token = credential.partition(":")
         if scheme.lower() != "bearer" or not code or not token:
-            raise HTTPException(401, "send Authorization: Bearer <agency_code>:<token>")
+            raise refusal("ADMIN_AUTH_REQUIRED")
         with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
             found = agencies.authenticate(uow, code, token)
         if found is None or found["role"] != "agency":
-            raise HTTPException(401, "unknown agency or wrong token")
+            raise refusal("ADMIN_AUTH_FAILED")
         return found
 
     context = AdminContext(platform, agency)
@@ -40,26 +41,19 @@ def build_router(platform: Platform) -> APIRouter:
 def mount(app: FastAPI, platform: Platform) -> None:
     from fastapi import Request
     from fastapi.responses import JSONResponse
-    from starlette.exceptions import HTTPException as StarletteHTTPException
     from sqlalchemy.exc import DataError
 
     app.include_router(build_router(platform))
 
     @app.exception_handler(GatewayError)
     async def refused(request: Request, exc: GatewayError) -> JSONResponse:
-        # A refusal that no route translated: its kind decides the status (app/errors.py).
-        body = {"detail": exc.message, "kind": exc.kind}
-        if exc.code:
-            body["code"] = exc.code
-        return JSONResponse(body, status_code=exc.http_status)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_refusal(request: Request, exc: StarletteHTTPException):
-        return await http_refusal_response(request, exc)
+        # Every refusal: its kind decides the status (app/errors.py), its code is for programs
+        # (docs/his/error-codes.md), the detail for people.
+        return JSONResponse({"code": exc.code, "detail": exc.message, "kind": exc.kind}, status_code=exc.http_status)
 
     @app.exception_handler(DataError)
     async def value_the_database_refuses(request: Request, exc: DataError) -> JSONResponse:
         # e.g. a NUL character or an out-of-range number that PostgreSQL will not store or compare
-        return JSONResponse({"detail": "a value in the request cannot be stored or compared (invalid characters or out of range)"},
-                            status_code=422)
+        code = "ENVELOPE_VALUE_NOT_STORABLE"
+        return JSONResponse({"code": code, "detail": CODES[code].text(), "kind": CODES[code].kind}, status_code=422)
 

@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Callable
 
-from fastapi import HTTPException
 from pydantic import AfterValidator
 
+from yibao.app.error_codes import refusal
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 from yibao.store.repository import from_fen as repo_from_fen
@@ -25,7 +25,7 @@ _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 def checked_month(month: str) -> str:
     if not _MONTH.fullmatch(month) or not FIRST_MONTH <= month <= LAST_MONTH:
-        raise HTTPException(422, f"月份应为 YYYY-MM，在 {FIRST_MONTH} 至 {LAST_MONTH} 之间，收到 {month[:20]!r}")
+        raise refusal("ADMIN_BAD_MONTH", first=FIRST_MONTH, last=LAST_MONTH, value=repr(month[:20]))
     return month
 
 
@@ -42,7 +42,7 @@ def found_or_404(getter, conn, key: str) -> dict:
     try:
         return getter(conn, key)
     except GatewayError as exc:
-        raise HTTPException(404, exc.message) from None
+        raise GatewayError(exc.message, "not_found", code=exc.code) from None
 
 
 def jsonable(row: dict) -> dict:
@@ -57,16 +57,6 @@ def fen_view(row: dict) -> dict:
 
 def decimals_as_text(row: dict) -> dict:
     return jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()})
-
-
-REFUSAL_CODE_HEADER = "X-Refusal-Code"
-
-
-def refusal(exc: GatewayError) -> HTTPException:
-    """A refusal as HTTP: its kind's status, the Chinese message as ``detail``; its stable code,
-    when it has one, in a header that api.py also copies into the body as ``code``."""
-    headers = {REFUSAL_CODE_HEADER: exc.code} if exc.code else None
-    return HTTPException(exc.http_status, exc.message, headers=headers)
 
 
 @dataclass
@@ -86,11 +76,9 @@ class AdminContext:
     def run(self, who: dict, action: Callable, *, write: bool = True):
         from yibao.app import agencies
 
-        try:
-            with self.platform.unit_of_work(agencies.actor(who), write=write) as uow:
-                return action(uow)
-        except GatewayError as exc:
-            raise refusal(exc) from None
+        # a refusal (GatewayError) rolls the unit back and reaches the app's handler (api.py)
+        with self.platform.unit_of_work(agencies.actor(who), write=write) as uow:
+            return action(uow)
 
     def person_region(self, uow, who: dict, psn_no: str) -> str:
         """The person's insured region, refused unless this agency administers it (404 unknown, 403 not ours)."""
@@ -98,9 +86,9 @@ class AdminContext:
 
         region = uow.registry.insured_region(psn_no)
         if region is None:
-            raise HTTPException(404, f"person {psn_no} not found or not insured")
+            raise refusal("ADMIN_PERSON_NOT_FOUND", psn_no=psn_no)
         if not agencies.administers(who, region):
-            raise HTTPException(403, f"person {psn_no} is insured in {region}, not administered by agency {who['agency_code']}")
+            raise refusal("ADMIN_PERSON_NOT_ADMINISTERED", psn_no=psn_no, region=region, agency=who["agency_code"])
         return region
 
     def subject_region(self, uow, subject_type: str, subject_id: str) -> str:
@@ -108,23 +96,10 @@ class AdminContext:
         if subject_type == "institution":
             found = uow.registry.institution(subject_id)
             if found is None:
-                raise HTTPException(404, f"institution {subject_id} not found")
+                raise refusal("ADMIN_INSTITUTION_NOT_FOUND", fixmedins_code=subject_id)
             return found["admdvs"]
         region = uow.registry.insured_region(subject_id)
         if region is None:
-            raise HTTPException(404, f"person {subject_id} not found or not insured")
+            raise refusal("ADMIN_PERSON_NOT_FOUND", psn_no=subject_id)
         return region
 
-
-async def http_refusal_response(request, exc):
-    """An HTTPException as the admin API answers it: a refusal with a stable code (``refusal``
-    above) carries it in the body too, for programs; anything else as FastAPI answers it. Every
-    app that mounts the admin API answers its HTTPExceptions through this (the gateway's own
-    handler for unknown national paths included)."""
-    from fastapi.exception_handlers import http_exception_handler
-    from fastapi.responses import JSONResponse
-
-    code = (exc.headers or {}).get(REFUSAL_CODE_HEADER)
-    if code is None:
-        return await http_exception_handler(request, exc)
-    return JSONResponse({"detail": exc.detail, "code": code}, status_code=exc.status_code, headers=exc.headers)

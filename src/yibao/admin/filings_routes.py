@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from yibao.app import agencies, filings
+from yibao.app.error_codes import refusal
 
 from .common import AdminContext, Day, checked_month, found_or_404, jsonable as _jsonable
 
@@ -111,6 +112,6 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             with database.read() as conn:
                 rows = flows_for_month(conn, month)
         except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise refusal("ADMIN_BAD_REQUEST", detail=str(exc)) from None
         return [_jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in row.items()}) for row in rows
                 if agencies.administers(who, row["insuplc_admdvs"]) or agencies.administers(who, row["mdtrtarea_admvs"])]

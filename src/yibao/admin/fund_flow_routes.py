@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from yibao.app import agencies, clearing, prepayment
+from yibao.app.error_codes import refusal
 
 from .common import AdminContext, checked_month, fen_view, jsonable as _jsonable
 
@@ -20,7 +21,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         try:
             rows = ctx.run(who, lambda uow: clearing.run_clearing(uow, month))
         except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise refusal("ADMIN_BAD_REQUEST", detail=str(exc)) from None
         return [fen_view(row) for row in rows if agencies.administers(who, row["insuplc_admdvs"])
                 or agencies.administers(who, row["mdtrtarea_admvs"])]
 
@@ -45,7 +46,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             elif agencies.administers(who, row["insuplc_admdvs"]):
                 side = "insured"
             else:
-                raise HTTPException(403, f"agency {who['agency_code']} is neither side of statement {statement_id}")
+                raise refusal("ADMIN_NOT_STATEMENT_SIDE", agency=who["agency_code"], statement_id=statement_id)
             return clearing.confirm(uow, statement_id, side)
         return fen_view(ctx.run(who, action))
 
@@ -54,7 +55,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         def action(uow):
             row = clearing.get_statement(uow, statement_id)
             if not agencies.administers(who, row["insuplc_admdvs"]):
-                raise HTTPException(403, "only the insured region's agency pays a statement")
+                raise refusal("ADMIN_ONLY_INSURED_PAYS", what="清算单")
             return clearing.pay(uow, statement_id)
         return fen_view(ctx.run(who, action))
 
@@ -73,7 +74,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def prepay_pay(prepay_id: str, who: dict = Depends(agency)) -> dict:
         def action(uow):
             if not agencies.administers(who, prepayment.get(uow, prepay_id)["insured_admdvs"]):
-                raise HTTPException(403, "only the insured region's agency pays its prepayment")
+                raise refusal("ADMIN_ONLY_INSURED_PAYS", what="预付金")
             return prepayment.mark_paid(uow, prepay_id)
         return fen_view(ctx.run(who, action))
 
@@ -81,6 +82,6 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def prepay_receive(prepay_id: str, who: dict = Depends(agency)) -> dict:
         def action(uow):
             if who["agency_code"][:2] != prepayment.get(uow, prepay_id)["treatment_prov"][:2]:
-                raise HTTPException(403, "only an agency of the treatment province records receipt")
+                raise refusal("ADMIN_ONLY_TREATMENT_RECEIVES")
             return prepayment.mark_received(uow, prepay_id)
         return fen_view(ctx.run(who, action))

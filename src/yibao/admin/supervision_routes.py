@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from yibao.app import agencies, supervision
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.domain.money import to_fen
 
 from .common import EARLIEST, LATEST, AdminContext, Day, fen_view, found_or_404, jsonable as _jsonable
@@ -49,22 +49,19 @@ def checked_notice(notice: dict) -> None:
     so SQLite and PostgreSQL store or refuse the same notices (and nothing is a 500)."""
     from yibao.gateway.json_input import check_json
 
-    try:
-        check_json(notice, "notice")  # nesting, NUL, lone surrogates
-    except GatewayError as exc:
-        raise HTTPException(422, exc.message) from None
+    check_json(notice, "notice")  # nesting, NUL, lone surrogates: refused with their INPUT_ code (422)
     case = notice.get("case")
     if not isinstance(case, dict):
         return  # refused by import_notice ("lacks the case's subject")
     subject_id, amount, origin = case.get("subject_id"), case.get("amount_fen", 0), notice.get("from_admdvs", "")
     if not isinstance(subject_id, str) or not 0 < len(subject_id) <= 30:
-        raise HTTPException(422, "notice.case.subject_id 应为不超过 30 个字符的字符串")
+        raise refusal("ADMIN_BAD_NOTICE_FIELD", field="notice.case.subject_id", expected="不超过 30 个字符的字符串")
     if isinstance(amount, bool) or not (isinstance(amount, int) or (isinstance(amount, str) and amount.isascii()
                                                                     and amount.isdigit() and len(amount) <= 16)) \
             or not 0 <= int(amount) < 10 ** 15:
-        raise HTTPException(422, "notice.case.amount_fen 应为 0 至 10^15 之间的整数（分）")
+        raise refusal("ADMIN_BAD_NOTICE_FIELD", field="notice.case.amount_fen", expected="0 至 10^15 之间的整数（分）")
     if not isinstance(origin, str) or len(origin) > 6:
-        raise HTTPException(422, "notice.from_admdvs 应为六位行政区划代码")
+        raise refusal("ADMIN_BAD_NOTICE_FIELD", field="notice.from_admdvs", expected="六位行政区划代码")
 
 
 
@@ -74,7 +71,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def own_case(uow, who, case_id: str) -> dict:
         case = found_or_404(supervision.get_case, uow, case_id)
         if case["admdvs"] != who["agency_code"]:
-            raise HTTPException(403, f"case {case_id} belongs to agency {case['admdvs']}")
+            raise refusal("ADMIN_NOT_OUR_CASE", case_id=case_id, owner=case["admdvs"])
         return case
 
     @router.post("/cases", status_code=201, summary="Open a supervision case")
@@ -121,7 +118,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def add_sanction(body: SanctionIn, who: dict = Depends(agency)) -> dict:
         def action(uow):
             if not agencies.administers(who, ctx.subject_region(uow, body.subject_type, body.subject_id)):
-                raise HTTPException(403, f"{body.subject_id} is not administered by agency {who['agency_code']}")
+                raise refusal("ADMIN_SUBJECT_NOT_ADMINISTERED", subject_id=body.subject_id, agency=who["agency_code"])
             return supervision.sanction(uow, **body.model_dump())
         return _jsonable(ctx.run(who, action))
 
@@ -130,17 +127,15 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         def action(uow):
             row = found_or_404(supervision.get_sanction, uow, sanction_id)
             if not agencies.administers(who, ctx.subject_region(uow, row["subject_type"], row["subject_id"])):
-                raise HTTPException(403, "not this agency's sanction")
+                raise refusal("ADMIN_NOT_OUR_SANCTION")
             return supervision.lift(uow, sanction_id)
         return _jsonable(ctx.run(who, action))
 
     @router.get("/stats/supervision", summary="Cases, recoveries, penalties, suspensions, terminations")
     def supervision_stats(begin: dt.date = Query(alias="from"), end: dt.date = Query(alias="to"),
                           who: dict = Depends(agency)) -> dict:
-        if not (EARLIEST <= begin <= LATEST and EARLIEST <= end <= LATEST):
-            raise HTTPException(422, f"from 与 to 应在 {EARLIEST} 至 {LATEST} 之间")
-        if end < begin or (end - begin).days > 3660:
-            raise HTTPException(422, "to must be after from, within ten years")
+        if not (EARLIEST <= begin <= LATEST and EARLIEST <= end <= LATEST) or end < begin or (end - begin).days > 3660:
+            raise refusal("ADMIN_BAD_PERIOD", earliest=EARLIEST, latest=LATEST)
         stats = ctx.run(who, lambda uow: supervision.supervision_stats(uow, begin=begin, end=end,
                                                                        admdvs=who["agency_code"]), write=False)
         return {k: (str(v) if hasattr(v, "quantize") else v) for k, v in stats.items()}

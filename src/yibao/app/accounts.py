@@ -23,7 +23,7 @@ from yibao.store import repository as repo
 from yibao.store.database import Database
 
 from . import actors, ledger
-from .errors import GatewayError
+from .error_codes import refusal
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger("yibao.accounts")
@@ -68,7 +68,7 @@ def parse_amount(text: str) -> Decimal:
     except (InvalidOperation, AttributeError):
         amount = None
     if amount is None:
-        raise GatewayError(f"金额必须是以元为单位的数字，最多两位小数，绝对值小于 {LIMIT:,} 元：{text!r}")
+        raise refusal("ACCOUNT_BAD_AMOUNT", limit=f"{LIMIT:,}", value=repr(text))
     return amount
 
 
@@ -84,9 +84,9 @@ def adjust_account(database: Database, psn_no: str, amount: Decimal, reason: str
 
     operator = (operator or "").strip()
     if len(operator) > actors.PARTY_MAX:
-        raise GatewayError(f"经办人名称过长（最多 {actors.PARTY_MAX} 个字符）")
+        raise refusal("ACCOUNT_OPERATOR_TOO_LONG", limit=actors.PARTY_MAX)
     if not operator:
-        raise GatewayError("必须注明经办人（--operator）")
+        raise refusal("ACCOUNT_OPERATOR_REQUIRED")
     with SqlUnitOfWork(database, actors.operator(operator), now) as uow:
         result = adjust(uow, psn_no, amount, reason)
     # The person number masked, and the free text run through the ID-number mask.
@@ -98,9 +98,9 @@ def adjust_account(database: Database, psn_no: str, amount: Decimal, reason: str
 def _checked_amount(amount: Decimal) -> Decimal:
     cents = _cents(amount) if isinstance(amount, Decimal) else None
     if cents is None:
-        raise GatewayError(f"金额必须是以元为单位的数字，最多两位小数，绝对值小于 {LIMIT:,} 元：{amount}")
+        raise refusal("ACCOUNT_BAD_AMOUNT", limit=f"{LIMIT:,}", value=amount)
     if cents == 0:
-        raise GatewayError("调整金额不能为零")
+        raise refusal("ACCOUNT_ZERO_AMOUNT")
     return cents
 
 
@@ -108,23 +108,23 @@ def adjust(uow: UnitOfWork, psn_no: str, amount: Decimal, reason: str) -> Adjust
     """The use case: lock the person (docs/locking.md, rank 3), re-read the balance, refuse a
     result below zero, append the adjustment entry, post the ledger, record the action.
 
-    Refused (GatewayError, nothing written): a zero amount, more than two decimals, an empty
+    Refused (GatewayError with an ACCOUNT_ code, nothing written): a zero amount, more than two decimals, an empty
     reason or operator, an unknown person, a result below zero."""
     amount = _checked_amount(amount)
     reason = (reason or "").strip()
     if not reason:
-        raise GatewayError("必须说明调整原因（--reason）")
+        raise refusal("ACCOUNT_REASON_REQUIRED")
     actor = adjustment_actor(uow.actor.party, reason)
     if len(actor) > ACTOR_MAX:
-        raise GatewayError(f"经办人和调整原因合计过长（最多 {ACTOR_MAX - len(adjustment_actor('', ''))} 个字符）")
+        raise refusal("ACCOUNT_ACTOR_TOO_LONG", limit=ACTOR_MAX - len(adjustment_actor("", "")))
     if psn_no not in uow.persons.lock([psn_no]):
-        raise GatewayError(f"参保人 {psn_no} 不存在")
+        raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
     region = _account_region(uow.persons.insurances(psn_no), psn_no)
     tip = uow.accounts.tips([psn_no]).get(psn_no, (0, 0))  # read under the lock
     before_fen, amount_fen = tip[1], repo.to_fen(amount)
     if before_fen + amount_fen < 0:
         before = repo.from_fen(before_fen)
-        raise GatewayError(f"调整后个人账户余额将小于零：当前余额 {before} 元，调整 {amount} 元；最多可减少 {before} 元")
+        raise refusal("ACCOUNT_BELOW_ZERO", before=before, amount=amount)
     after_fen = uow.accounts.append(psn_no, amount_fen, ADJUSTMENT, setl_id=None, actor=actor, tip=tip)
     entry_id = uow.ledger.post(ledger.account_movement_entry(psn_no, region, amount_fen, f"adjust:{psn_no}"))
     uow.actions.record("account.adjust", psn_no, {"amount_fen": amount_fen, "balance_before_fen": before_fen,
@@ -136,7 +136,7 @@ def _account_region(insurances: list[dict], psn_no: str) -> str:
     """The insured region whose account-funding ledger account the money comes from: the
     employee insurance's (personal accounts are employees'), else the person's first."""
     if not insurances:
-        raise GatewayError(f"参保人 {psn_no} 没有参保记录，无法调整个人账户")
+        raise refusal("ACCOUNT_NOT_INSURED", psn_no=psn_no)
     chosen = next((row for row in insurances if row["insutype"] == "310"), insurances[0])
     return chosen["insuplc_admdvs"]
 
@@ -145,7 +145,7 @@ def account_view(uow: UnitOfWork, psn_no: str) -> dict:
     """The balance and every movement in chain order, with the balance after each (stored with
     the entry, migration 0005); the balance is the last entry's, as a settlement reads it."""
     if uow.persons.get(psn_no) is None:
-        raise GatewayError(f"参保人 {psn_no} 不存在")
+        raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
     rows = uow.account_book.movements_of(psn_no)
     movements = [{
         "entry_id": row["entry_id"], "created_at": row["created_at"], "kind": row["kind"],

@@ -9,7 +9,7 @@ from typing import Protocol
 from yibao.domain.filing import covers
 
 from . import actors
-from .errors import GatewayError
+from .error_codes import refusal
 from .importing import hash_secret
 from .unit_of_work import UnitOfWork
 
@@ -26,7 +26,7 @@ class AgencyRepository(Protocol):
 def add_agency(uow: UnitOfWork, agency_code: str, agency_name: str, token: str | None = None) -> str:
     """Create (or re-key) an agency; returns the token, which is stored only as a hash."""
     if len(agency_code) != 6 or not agency_code.isdigit():
-        raise GatewayError("agency code is the 6-digit region it administers")
+        raise refusal("ADMIN_BAD_AGENCY_CODE")
     token = token or secrets.token_urlsafe(24)
     salt = secrets.token_hex(8)
     uow.agencies.save(agency_code, agency_name=agency_name, token_salt=salt, token_hash=hash_secret(token, salt),

@@ -24,7 +24,8 @@ from yibao.domain.audit.package import package_from_dict
 from yibao.store import repository as repo
 
 from . import supervision
-from .errors import GatewayError, new_id
+from .error_codes import refusal
+from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 
@@ -89,7 +90,7 @@ def import_rule_package(uow: UnitOfWork, document: str | dict, *, admdvs: str, s
     try:
         package, diff = import_package(document, current[1] if current else None)
     except ValueError as exc:
-        raise GatewayError(str(exc)) from None
+        raise refusal("AUDIT_PACKAGE_INVALID", detail=str(exc)) from None
     text = export_package(package)
     if current is not None and current[0]["document"] == text and refuse_definite in (None, current[0]["refuse_definite"]):
         return {"changed": False, "diff": diff.describe(), "version": current[0]["version"]}
@@ -107,7 +108,7 @@ def import_rule_package(uow: UnitOfWork, document: str | dict, *, admdvs: str, s
 def export_rule_package(uow: UnitOfWork, admdvs: str) -> str:
     found = current_package(uow, admdvs)
     if found is None:
-        raise GatewayError(f"region {admdvs} has no rule package")
+        raise refusal("AUDIT_NO_PACKAGE", admdvs=admdvs)
     return export_package(found[1])
 
 
@@ -218,7 +219,7 @@ def run_post_audit(units: Callable[..., UnitOfWork], *, begin: dt.date, end: dt.
     with units(write=False) as uow:
         found = current_package(uow, region)
         if found is None:
-            raise GatewayError(f"region {region} has no rule package (yibao rules import)")
+            raise refusal("AUDIT_NO_PACKAGE", admdvs=region)
         rows = export_claim_rows(uow, begin, end, region)
         deaths = uow.audit.deaths()
     findings = run_batch_audit(engine, rows, found[1], deaths, progress=progress) if rows else []
@@ -237,7 +238,7 @@ def import_deaths(uow: UnitOfWork, path: Path) -> int:
     try:
         deaths = load_deaths(path)
     except ValueError as exc:
-        raise GatewayError(str(exc)) from None
+        raise refusal("AUDIT_DEATHS_INVALID", detail=str(exc)) from None
     for certno, day in deaths.items():
         uow.audit.replace_death(certno, day)
     return len(deaths)
@@ -263,7 +264,7 @@ def import_knowledge_file(uow: UnitOfWork, table: str, path: Path) -> list[dict]
     try:
         rows = load_table(table, path)
     except KnowledgeError as exc:
-        raise GatewayError(str(exc)) from None
+        raise refusal("AUDIT_KNOWLEDGE_INVALID", detail=str(exc)) from None
     by_region: dict[str, list] = {}
     for row in rows:
         by_region.setdefault(row.insu_admdvs, []).append(row)

@@ -18,9 +18,13 @@ from yibao.analytics.flows import month_bounds
 from yibao.domain import ledger as rules
 from yibao.store.repository import from_fen
 
-from .errors import GatewayError, new_id
+from .error_codes import refusal
+from .errors import new_id
 from .unit_of_work import UnitOfWork
 
+# Words of the cashier's language for a statement's side and status in refusals.
+SIDE_WORDS = {"insured": "参保地", "treatment": "就医地"}
+STATUS_WORDS = {"generated": "生成", "confirmed": "确认", "paid": "支付"}
 STATEMENT_AMOUNTS = ("medfee_sumamt_fen", "fund_pay_sumamt_fen", "acct_pay_fen", "psn_cash_pay_fen", "clearing_amount_fen")
 TOTALS = ("setl_cnt", "medfee_sumamt_fen", "fund_pay_sumamt_fen", "acct_pay_fen", "psn_cash_pay_fen")
 
@@ -80,9 +84,8 @@ def run_clearing(uow: UnitOfWork, month: str, *, progress: Callable[[str], None]
                 status="generated", generated_at=uow.now, **values))
         elif any(old[key] != value for key, value in values.items()):
             if old["status"] != "generated":
-                raise GatewayError(
-                    f"statement {old['statement_id']} ({insured}→{treated}, {month}) is {old['status']} but new "
-                    "settlements of the month appeared; they need a supplementary statement")
+                raise refusal("CLEARING_NEEDS_SUPPLEMENT", statement_id=old["statement_id"], insured=insured, treated=treated,
+                              month=month, status=STATUS_WORDS.get(old["status"], old["status"]))
             uow.clearing.update_statement(old["statement_id"], dict(values, generated_at=uow.now))
     rows = uow.clearing.statements_of_month(month)
     # a re-run that changes nothing is still an action someone took: it gets its row too
@@ -107,7 +110,7 @@ def get_statement(uow: UnitOfWork, statement_id: str, *, lock: bool = False) -> 
     the lock (docs/locking.md), so two confirmations both count and a statement is paid once."""
     row = uow.clearing.lock_statement(statement_id) if lock else uow.clearing.statement(statement_id)
     if row is None:
-        raise GatewayError(f"statement {statement_id} not found", "not_found")
+        raise refusal("CLEARING_STATEMENT_NOT_FOUND", statement_id=statement_id)
     return row
 
 
@@ -115,12 +118,12 @@ def confirm(uow: UnitOfWork, statement_id: str, side: str) -> dict:
     """The insured and the treatment region's agency each confirm; both → confirmed."""
     row = get_statement(uow, statement_id, lock=True)
     if row["status"] == "paid":
-        raise GatewayError(f"statement {statement_id} is already paid")
+        raise refusal("CLEARING_ALREADY_PAID", statement_id=statement_id)
     column = {"insured": "insured_confirmed_at", "treatment": "treatment_confirmed_at"}.get(side)
     if column is None:
-        raise GatewayError("side must be insured or treatment")
+        raise refusal("CLEARING_BAD_SIDE")
     if row[column] is not None:
-        raise GatewayError(f"statement {statement_id} is already confirmed by the {side} side")
+        raise refusal("CLEARING_ALREADY_CONFIRMED", statement_id=statement_id, side=SIDE_WORDS[side])
     row[column] = uow.now
     status = "confirmed" if row["insured_confirmed_at"] and row["treatment_confirmed_at"] else "generated"
     uow.clearing.update_statement(statement_id, {column: uow.now, "status": status})
@@ -139,7 +142,7 @@ def pay(uow: UnitOfWork, statement_id: str) -> dict:
     province, the rest in cash; the treatment region's claim is settled."""
     row = get_statement(uow, statement_id, lock=True)
     if row["status"] != "confirmed":
-        raise GatewayError(f"statement {statement_id} is {row['status']}: both sides must confirm before payment")
+        raise refusal("CLEARING_NOT_CONFIRMED", statement_id=statement_id, status=row["status"])
     insured, treated, amount = row["insuplc_admdvs"], row["mdtrtarea_admvs"], row["clearing_amount_fen"]
     treatment_prov = rules.province(treated)
     # Two statements of one pair paid at once must not both draw the same prepayment.

@@ -7,8 +7,10 @@ import secrets
 
 # What kind of refusal it is; each channel maps the kind mechanically: the national gateway
 # answers infcode -1 whatever the kind, the admin API answers the HTTP status below, the CLI
-# exits 2.
-REFUSAL_KINDS = {"refused": 422, "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409}
+# exits 2. Every refusal has a stable code and a Chinese message: raise them with
+# ``error_codes.refusal(CODE, …)`` (the registry of docs/his/error-codes.md).
+REFUSAL_KINDS = {"refused": 422, "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409,
+                 "unauthenticated": 401}
 
 
 class GatewayError(Exception):
@@ -16,7 +18,8 @@ class GatewayError(Exception):
 
     The one refusal type of every use case (``Refusal``); ``kind`` is one of REFUSAL_KINDS.
     ``code`` is the refusal's stable code (upper-case, e.g. ``AUTH_BAD_SIGNATURE``): programs
-    match on it, the message (Chinese, for the cashier) may change."""
+    match on it, the message (Chinese, for the cashier) may change. The gateway answers
+    ``err_msg`` = ``[code] message`` (app/error_codes.py)."""
 
     def __init__(self, message: str, kind: str = "refused", code: str = ""):
         assert kind in REFUSAL_KINDS, kind
@@ -31,10 +34,6 @@ class GatewayError(Exception):
 
 
 Refusal = GatewayError
-
-
-def not_found(message: str) -> GatewayError:
-    return GatewayError(message, "not_found")
 
 
 def new_id(prefix: str) -> str:

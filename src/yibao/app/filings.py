@@ -13,7 +13,8 @@ from typing import Protocol
 
 from yibao.domain import filing as rules
 
-from .errors import GatewayError, new_id
+from .error_codes import refusal
+from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 
@@ -85,7 +86,7 @@ def filing_from_row(row: dict) -> rules.Filing:
 def _insured_region(filings: FilingRepository, psn_no: str) -> str:
     region = filings.insured_region(psn_no)
     if region is None:
-        raise GatewayError(f"person {psn_no} not found or not insured")
+        raise refusal("PERSON_NOT_INSURED", psn_no=psn_no)
     return region
 
 
@@ -115,8 +116,8 @@ def create_filing(
     try:
         filing = rules.open_filing(application, filing_no=new_id("FL"), today=now.date(), active=active,
                                    open_visit_starts=open_visit_starts(uow, psn_no, dest_admdvs))
-    except rules.FilingRefused as refusal:
-        raise GatewayError(refusal.message) from None
+    except rules.FilingRefused as refused:
+        raise refusal(refused.code, **refused.params) from None
     row = dict(
         filing_no=filing.filing_no, psn_no=psn_no, filing_type=filing.filing_type, subtype=filing.subtype,
         dest_admdvs=filing.dest_admdvs, begndate=filing.begndate, enddate=filing.enddate,
@@ -130,7 +131,7 @@ def create_filing(
 def get_filing(uow: UnitOfWork, filing_no: str) -> dict:
     row = uow.filings.filing(filing_no)
     if row is None:
-        raise GatewayError(f"filing {filing_no} not found", "not_found")
+        raise refusal("FILING_NOT_FOUND", filing_no=filing_no)
     return row
 
 
@@ -138,8 +139,8 @@ def end_filing(uow: UnitOfWork, filing_no: str, *, reason: str, action: str = "c
     row = get_filing(uow, filing_no)
     try:
         rules.check_can_end(filing_from_row(row), uow.now.date(), action)
-    except rules.FilingRefused as refusal:
-        raise GatewayError(refusal.message) from None
+    except rules.FilingRefused as refused:
+        raise refusal(refused.code, **refused.params) from None
     uow.filings.end_filing(filing_no, ended_at=uow.now, end_reason=reason[:200])
     row.update(status="cancelled", ended_at=uow.now, end_reason=reason)
     return row
@@ -171,12 +172,12 @@ def grant_qualification(
     begndate: dt.date, enddate: dt.date | None = None, source: str, created_by: str,
 ) -> dict:
     if uow.filings.insurance(psn_no, insutype) is None:
-        raise GatewayError(f"person {psn_no} has no insurance of type {insutype}")
+        raise refusal("PERSON_NO_INSURANCE", psn_no=psn_no, insutype=insutype)
     if enddate is not None and enddate < begndate:
-        raise GatewayError("enddate is before begndate")
+        raise refusal("INPUT_END_BEFORE_BEGIN", field="门慢特资格")
     for row in uow.filings.qualifications_of(psn_no):
         if row["status"] == "active" and row["opsp_dise_code"] == dise_code and (row["enddate"] is None or row["enddate"] >= begndate):
-            raise GatewayError(f"person {psn_no} already holds qualification {row['qual_no']} for {dise_code}")
+            raise refusal("QUALIFICATION_HELD", psn_no=psn_no, qual_no=row["qual_no"], dise_code=dise_code)
     row = dict(qual_no=new_id("QL"), psn_no=psn_no, insutype=insutype, opsp_dise_code=dise_code,
                opsp_dise_name=dise_name or CROSS_PROVINCE_CHRONIC_DISEASES.get(dise_code, ""), begndate=begndate,
                enddate=enddate, status="active", source=source, created_by=created_by, created_at=uow.now)
@@ -191,14 +192,14 @@ def person_qualifications(uow: UnitOfWork, psn_no: str) -> list[dict]:
 def get_qualification(uow: UnitOfWork, qual_no: str) -> dict:
     row = uow.filings.qualification(qual_no)
     if row is None:
-        raise GatewayError(f"qualification {qual_no} not found", "not_found")
+        raise refusal("QUALIFICATION_NOT_FOUND", qual_no=qual_no)
     return row
 
 
 def cancel_qualification(uow: UnitOfWork, qual_no: str) -> dict:
     row = get_qualification(uow, qual_no)
     if row["status"] != "active":
-        raise GatewayError(f"qualification {qual_no} is {row['status']}")
+        raise refusal("QUALIFICATION_NOT_ACTIVE", qual_no=qual_no, status=row["status"])
     uow.filings.cancel_qualification(qual_no, ended_at=uow.now)
     row.update(status="cancelled", ended_at=uow.now)
     return row

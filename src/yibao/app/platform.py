@@ -27,7 +27,8 @@ from yibao.store.database import Database
 
 from . import filings, ledger
 from .clock import Clock, system_clock
-from .errors import GatewayError, new_id
+from .error_codes import refusal
+from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 CLR_TYPE = {"outpatient": "11", "inpatient": "21", "pharmacy": "41"}
@@ -98,19 +99,17 @@ class Platform:
         else:
             person, insurance = settlements.person(visit["psn_no"]), settlements.insurance(visit["psn_no"], visit["insutype"])
         if person is None:
-            raise GatewayError(f"person {visit['psn_no']} not found")
+            raise refusal("PERSON_NOT_FOUND", psn_no=visit["psn_no"])
         if insurance is None or insurance["psn_insu_stas"] != "1":
-            raise GatewayError(f"person {visit['psn_no']} has no active insurance of type {visit['insutype']}")
+            raise refusal("PERSON_NO_ACTIVE_INSURANCE", psn_no=visit["psn_no"], insutype=visit["insutype"])
         day = (visit["endtime"] or visit["begntime"]).date()
         policy_row = settlements.policy_in_force(insurance["insuplc_admdvs"], visit["insutype"], day)
         if policy_row is None:
-            raise GatewayError(
-                f"no policy of insured region {insurance['insuplc_admdvs']} for insutype {visit['insutype']} on {day}"
-            )
+            raise refusal("SETTLE_NO_POLICY", insured=insurance["insuplc_admdvs"], insutype=visit["insutype"], day=day)
         policy = self.policy(policy_row)
         lines = net_fee_lines(line_rows)
         if not lines:
-            raise GatewayError(f"visit {visit['mdtrt_id']} has no uploaded fee lines to settle")
+            raise refusal("FEE_NONE_UPLOADED", mdtrt_id=visit["mdtrt_id"])
         catalog = settlements.catalogue(institution["admdvs"], {line.code for line in lines}, day)
         filing, filing_no = visit_filing(uow, visit["psn_no"], insurance["insuplc_admdvs"], institution["admdvs"],
                                          visit["begntime"].date(), emergency=bool(visit.get("emergency")))
@@ -143,8 +142,9 @@ class Platform:
         )
         try:
             settlement = settle(case)
-        except SettlementRefused as refusal:
-            raise GatewayError(f"[{refusal.code}] {refusal.message}") from None
+        except SettlementRefused as refused:
+            # the spec's code (E_NOT_FILED…) is the gateway's code; the text from its templates
+            raise refusal(refused.code, **refused.params) from None
         return Priced(settlement, case, policy_row["policy_id"], person, insurance, year, family, filing, filing_no,
                       tips if lock else None)
 
@@ -211,12 +211,12 @@ class Platform:
         The caller holds the visit's lock; this locks the person and the family account owner
         whose money comes back (docs/locking.md) and then re-reads whether it is reversed."""
         if original["kind"] != "settlement":
-            raise GatewayError(f"{original['setl_id']} is itself a reversal")
+            raise refusal("REVERSAL_OF_REVERSAL", setl_id=original["setl_id"])
         detail = json.loads(original["detail"])
         settlements = uow.settlements
         settlements.lock_persons([original["psn_no"], detail.get("family_psn_no")])
         if settlements.reversal_of(original["setl_id"]) is not None:
-            raise GatewayError(f"settlement {original['setl_id']} is already reversed")
+            raise refusal("REVERSAL_ALREADY_REVERSED", setl_id=original["setl_id"])
         now = uow.now
         setl_id = new_id("30")
         row = dict(original)
@@ -296,7 +296,7 @@ def checked_family_link(person: dict | None, insurance: dict | None, family_link
     """The persons were locked by the family link read before the lock: it must still be the
     person's link after it."""
     if person is not None and person.get("family_psn_no") != family_link:
-        raise GatewayError(f"person {person['psn_no']}'s family account link changed during the settlement; retry")
+        raise refusal("SETTLE_FAMILY_LINK_CHANGED", psn_no=person['psn_no'])
     return person, insurance
 
 
@@ -348,7 +348,7 @@ def net_fee_lines(rows: list[dict]) -> list[FeeLine]:
         target = row.get("init_feedetl_sn") or ""
         if cnt < 0 or amount < 0:
             if target not in by_sn:
-                raise GatewayError(f"refund line {row['feedetl_sn']} names no uploaded original (init_feedetl_sn)")
+                raise refusal("FEE_REFUND_ORIGINAL_MISSING", feedetl_sn=row["feedetl_sn"])
             by_sn[target]["cnt"] += cnt
             by_sn[target]["amount"] += amount
             continue

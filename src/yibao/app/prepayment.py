@@ -14,7 +14,8 @@ from typing import Protocol
 from yibao.domain import ledger as rules
 from yibao.store.repository import from_fen
 
-from .errors import GatewayError, new_id
+from .error_codes import refusal
+from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 DEFAULT_MONTHS = Decimal(2)
@@ -62,7 +63,7 @@ def approve(uow: UnitOfWork, *, year: int, insured: str, prov: str, amount_fen: 
             months: Decimal) -> dict:
     """A step of ``plan_year`` and ``top_up``, which record the action (one row per action, not per pair)."""
     if amount_fen <= 0:
-        raise GatewayError("a prepayment amount must be positive")
+        raise refusal("PREPAYMENT_NOT_POSITIVE")
     row = dict(prepay_id=new_id("PP"), year=year, insured_admdvs=insured, treatment_prov=prov, kind=kind,
                amount_fen=amount_fen, basis_fen=basis_fen, months=f"{months}", status="approved", approved_at=uow.now)
     uow.prepayments.add(row)
@@ -104,14 +105,14 @@ def get(uow: UnitOfWork, prepay_id: str, *, lock: bool = False) -> dict:
     after the lock (docs/locking.md), so a prepayment is paid or received once."""
     row = uow.prepayments.lock(prepay_id) if lock else uow.prepayments.get(prepay_id)
     if row is None:
-        raise GatewayError(f"prepayment {prepay_id} not found", "not_found")
+        raise refusal("PREPAYMENT_NOT_FOUND", prepay_id=prepay_id)
     return row
 
 
 def mark_paid(uow: UnitOfWork, prepay_id: str) -> dict:
     row = get(uow, prepay_id, lock=True)
     if row["status"] != "approved":
-        raise GatewayError(f"prepayment {prepay_id} is {row['status']}, not approved")
+        raise refusal("PREPAYMENT_NOT_APPROVED", prepay_id=prepay_id, status=row["status"])
     commitment, budget, advance, _ = _pair_accounts(row["insured_admdvs"], row["treatment_prov"])
     amount = row["amount_fen"]
     uow.ledger.post(rules.Entry("prepay_paid", prepay_id, (
@@ -125,7 +126,7 @@ def mark_paid(uow: UnitOfWork, prepay_id: str) -> dict:
 def mark_received(uow: UnitOfWork, prepay_id: str) -> dict:
     row = get(uow, prepay_id, lock=True)
     if row["status"] != "paid":
-        raise GatewayError(f"prepayment {prepay_id} is {row['status']}: it is received after it is paid")
+        raise refusal("PREPAYMENT_NOT_PAID", prepay_id=prepay_id, status=row["status"])
     _, _, _, held = _pair_accounts(row["insured_admdvs"], row["treatment_prov"])
     amount = row["amount_fen"]
     uow.ledger.post(rules.Entry("prepay_received", prepay_id, (

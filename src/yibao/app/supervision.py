@@ -19,7 +19,8 @@ from typing import Protocol
 from yibao.domain import ledger as accounts
 from yibao.store import repository as repo
 
-from .errors import GatewayError, new_id
+from .error_codes import refusal
+from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 TRANSITIONS = {
@@ -97,7 +98,7 @@ def _record_case(uow: UnitOfWork, row: dict, **extra) -> None:
 def _open_case(uow: UnitOfWork, *, admdvs: str, subject_type: str, subject_id: str, summary: str, amount_fen: int,
                source: str, finding_ids: list[str] = ()) -> dict:
     if subject_type not in ("institution", "person"):
-        raise GatewayError("subject_type is institution or person")
+        raise refusal("SUPERVISION_BAD_SUBJECT_TYPE")
     row = dict(case_id=new_id("CA"), admdvs=admdvs, subject_type=subject_type, subject_id=subject_id,
                status="suspected", summary=summary[:4000], amount_fen=amount_fen, source=source, opened_at=uow.now)
     uow.supervision.add_case(row)
@@ -111,10 +112,10 @@ def case_from_findings(uow: UnitOfWork, finding_ids: list[str], *, admdvs: str) 
     """One case for the institution the findings are about."""
     rows = uow.supervision.findings(finding_ids)
     if len(rows) != len(set(finding_ids)):
-        raise GatewayError("some findings were not found")
+        raise refusal("SUPERVISION_FINDINGS_NOT_FOUND")
     institutions = {row["fixmedins_code"] for row in rows}
     if len(institutions) != 1:
-        raise GatewayError("a case is about one institution: the findings name several")
+        raise refusal("SUPERVISION_FINDINGS_SEVERAL_INSTITUTIONS")
     types = sorted({row["rule_type"] for row in rows})
     amount = sum(row["vola_amt_fen"] for row in rows)
     row = _open_case(uow, admdvs=admdvs, subject_type="institution", subject_id=institutions.pop(),
@@ -129,14 +130,14 @@ def get_case(uow: UnitOfWork, case_id: str, *, lock: bool = False) -> dict:
     lock (docs/locking.md, rank 8), so two moves or a move and a recovery never both pass."""
     row = uow.supervision.case(case_id, lock=lock)
     if row is None:
-        raise GatewayError(f"case {case_id} not found", "not_found")
+        raise refusal("SUPERVISION_CASE_NOT_FOUND", case_id=case_id)
     return row
 
 
 def move(uow: UnitOfWork, case_id: str, status: str, *, note: str = "") -> dict:
     case = get_case(uow, case_id, lock=True)
     if status not in TRANSITIONS.get(case["status"], set()):
-        raise GatewayError(f"case {case_id} cannot go from {case['status']} to {status}")
+        raise refusal("SUPERVISION_CASE_TRANSITION", case_id=case_id, current=case["status"], status=status)
     values = {"status": status}
     if status in ("confirmed", "dismissed"):
         values["closed_at"] = uow.now
@@ -151,15 +152,15 @@ def record_money(uow: UnitOfWork, case_id: str, kind: str, amount: Decimal, *, n
     """Money back to the fund: recovered (confirmed cases), refunded on self-inspection, or a penalty.
     Posted to the ledger: the region's bank against its fund-recovery income."""
     if kind not in MONEY_KINDS:
-        raise GatewayError(f"kind is one of {', '.join(MONEY_KINDS)}")
+        raise refusal("SUPERVISION_BAD_MONEY_KIND", kinds="、".join(MONEY_KINDS))
     case = get_case(uow, case_id, lock=True)
     if case["status"] == "dismissed":
-        raise GatewayError(f"case {case_id} is dismissed")
+        raise refusal("SUPERVISION_CASE_DISMISSED", case_id=case_id)
     if kind in ("recovery", "penalty") and case["status"] != "confirmed":
-        raise GatewayError(f"a {kind} needs a confirmed case; {case_id} is {case['status']}")
+        raise refusal("SUPERVISION_CASE_NOT_CONFIRMED", kind=kind, case_id=case_id, status=case["status"])
     fen = repo.to_fen(amount)
     if fen <= 0:
-        raise GatewayError("the amount must be positive")
+        raise refusal("SUPERVISION_AMOUNT_NOT_POSITIVE")
     _event(uow, case_id, kind, note or kind, fen)
     region = case["admdvs"]
     uow.ledger.post(accounts.Entry(f"supervision_{kind}", case_id, (
@@ -173,22 +174,22 @@ def _checked_sanction(uow: UnitOfWork, subject_type: str, subject_id: str, kind:
     """The sanction's end date once its subject and kind are checked (a termination has none)."""
     if subject_type == "institution":
         if uow.supervision.institution(subject_id) is None:
-            raise GatewayError(f"institution {subject_id} not found", "not_found")
+            raise refusal("SUPERVISION_INSTITUTION_NOT_FOUND", fixmedins_code=subject_id)
         if kind not in ("suspend", "terminate"):
-            raise GatewayError("an agreement action is suspend or terminate")
+            raise refusal("SUPERVISION_BAD_AGREEMENT_ACTION")
     elif subject_type == "person":
         if uow.persons.get(subject_id) is None:
-            raise GatewayError(f"person {subject_id} not found", "not_found")
+            raise refusal("PERSON_UNKNOWN", psn_no=subject_id)
         if kind != "suspend":
-            raise GatewayError("a person's direct settlement can be suspended (kind suspend)")
+            raise refusal("SUPERVISION_PERSON_SUSPEND_ONLY")
     else:
-        raise GatewayError("subject_type is institution or person")
+        raise refusal("SUPERVISION_BAD_SUBJECT_TYPE")
     if kind == "suspend" and enddate is None:
-        raise GatewayError("a suspension needs an end date")
+        raise refusal("SUPERVISION_SUSPENSION_NEEDS_END")
     if kind == "terminate":
         enddate = None
     if enddate is not None and enddate < begndate:
-        raise GatewayError("enddate is before begndate")
+        raise refusal("INPUT_END_BEFORE_BEGIN", field="处理决定")
     return enddate
 
 
@@ -209,14 +210,14 @@ def sanction(uow: UnitOfWork, *, subject_type: str, subject_id: str, kind: str, 
 def get_sanction(uow: UnitOfWork, sanction_id: str, *, lock: bool = False) -> dict:
     row = uow.supervision.sanction(sanction_id, lock=lock)
     if row is None:
-        raise GatewayError(f"sanction {sanction_id} not found")
+        raise refusal("SUPERVISION_SANCTION_NOT_FOUND", sanction_id=sanction_id)
     return row
 
 
 def lift(uow: UnitOfWork, sanction_id: str) -> dict:
     row = get_sanction(uow, sanction_id, lock=True)  # two lifts at once: the second sees the first
     if row["lifted_at"] is not None:
-        raise GatewayError(f"sanction {sanction_id} is already lifted")
+        raise refusal("SUPERVISION_SANCTION_LIFTED", sanction_id=sanction_id)
     uow.supervision.mark_lifted(sanction_id)
     uow.actions.record("sanction.lift", sanction_id, {"subject_type": row["subject_type"], "subject_id": row["subject_id"]})
     return dict(row, lifted_at=uow.now)
@@ -250,13 +251,13 @@ def export_notice(uow: UnitOfWork, case_id: str) -> dict:
 def import_notice(uow: UnitOfWork, notice: dict, *, admdvs: str) -> dict:
     """A notice from another region becomes a suspected case here, its findings kept as evidence."""
     if not isinstance(notice, dict) or notice.get("format") != NOTICE_FORMAT:
-        raise GatewayError(f"not a case notice (format {NOTICE_FORMAT})")
+        raise refusal("SUPERVISION_NOT_A_NOTICE", format=NOTICE_FORMAT)
     case = notice.get("case") or {}
     try:
         subject_type, subject_id = case["subject_type"], case["subject_id"]
         amount_fen = int(case.get("amount_fen", 0))
     except (KeyError, TypeError, ValueError):
-        raise GatewayError("the notice lacks the case's subject") from None
+        raise refusal("SUPERVISION_NOTICE_NO_SUBJECT") from None
     summary = f"notice from {notice.get('from_admdvs', '?')}: {case.get('summary', '')}"
     row = _open_case(uow, admdvs=admdvs, subject_type=subject_type, subject_id=subject_id, summary=summary,
                      amount_fen=amount_fen, source=f"notice:{notice.get('from_admdvs', '')}")

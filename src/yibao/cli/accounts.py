@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from .common import DB_OPTION, NOW_OPTION, OPERATOR_OPTION, _fail, _operator, _print_rows, _setup, app
+from .common import DB_OPTION, NOW_OPTION, OPERATOR_OPTION, _refused, _operator, _print_rows, _setup, app
 
 
 account_app = typer.Typer(help="Personal accounts (个人账户): balance, movements, explicit adjustments.",
@@ -29,7 +29,7 @@ def account_adjust(
     try:
         result = adjust_account(database, psn_no, parse_amount(amount), reason, actor.party, clock())
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
     typer.echo(f"参保人 {psn_no} 个人账户调整 {result.amount:+} 元："
                f"{result.balance_before} → {result.balance_after} 元（经办人 {actor.party}）")
 
@@ -48,7 +48,7 @@ def account_show(psn_no: str = typer.Argument(...), db: str = DB_OPTION,
         with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
             view = account_view(uow, psn_no)
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
     if fmt == "json":
         from yibao.documents.render import dumps
 

@@ -33,6 +33,13 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _refused(exc) -> None:
+    """A refusal of a use case: ``error: [CODE] 中文…（gloss）`` on stderr, exit 2 (docs/his/error-codes.md)."""
+    from yibao.app.error_codes import coded_text
+
+    _fail(coded_text(exc), EXIT_REFUSED)
+
+
 FORMAT_OPTION = typer.Option("table", "--format", help="table | csv | json")
 
 
@@ -92,7 +99,7 @@ def _write(database, action):
         with database.write() as conn:
             return action(conn)
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
 
 
 def _print_rows(rows: list[dict], fmt: str, title: str = "") -> None:

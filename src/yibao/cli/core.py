@@ -35,6 +35,22 @@ def settle(
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+docs_app = typer.Typer(help="Documents generated from the code.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.command("error-codes")
+def docs_error_codes(output: Path = typer.Option(None, "--output", help="Write here (else stdout), "
+                                                                      "e.g. docs/his/error-codes.md.")) -> None:
+    """The table of every refusal and warning code (docs/his/error-codes.md)."""
+    from yibao.app.error_codes import markdown
+
+    text = markdown()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{output}: {text.count(chr(10))} lines")
 
 @db_app.command("upgrade")
 def db_upgrade(db: str = DB_OPTION) -> None:
@@ -60,6 +76,7 @@ def import_command(
     database, clock = _open(settings), settings.clock()
     if kind in ("restrictions", "price_ceilings", "bundles", "exclusive_pairs", "frequency_limits", "deaths"):
         from yibao.app import actors, audit
+        from yibao.app.error_codes import coded_text
         from yibao.app.errors import GatewayError
         from yibao.store.unit_of_work import SqlUnitOfWork
 
@@ -75,7 +92,7 @@ def import_command(
                 typer.echo(f"{kind}: {result['rows']} rows for region {result['region']} → rule package {result['version']}")
                 typer.echo(result["diff"])
         except GatewayError as exc:
-            _fail(f"{exc.message} (nothing imported)", 2)
+            _fail(f"{coded_text(exc)}（未导入任何数据）", EXIT_REFUSED)
         return
 
     from rich.progress import Progress

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, OPERATOR_OPTION, _fail, _operator, _print_rows, _setup, app
+from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, OPERATOR_OPTION, _fail, _refused, _operator, _print_rows, _setup, app
 
 
 clearing_app = typer.Typer(help="Clearing statements: confirm and pay.", no_args_is_help=True)
@@ -21,7 +21,7 @@ def _run(database, actor, now, action, *, write: bool = True):
         with SqlUnitOfWork(database, actor, now, write=write) as uow:
             return action(uow)
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
 
 
 @app.command()
@@ -44,7 +44,7 @@ def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = D
     except ValueError as exc:
         _fail(str(exc), 2)
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
     _print_rows([statement_view(row) for row in rows], fmt, f"clearing statements {month}")
     if fmt == "table":
         with SqlUnitOfWork(database, actor, clock(), write=False) as uow:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _database, _date, _fail, _print_rows, _setup, app
+from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _database, _date, _fail, _refused, _print_rows, _setup, app
 
 
 filing_app = typer.Typer(help="Cross-region filings (备案) for agencies.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def _unit(database, now, action, *, write: bool = True):
         with SqlUnitOfWork(database, actors.SYSTEM, now, write=write) as uow:
             return action(uow)
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
 
 
 FILING_COLUMNS = ("filing_no", "psn_no", "filing_type", "subtype", "dest_admdvs", "begndate", "enddate", "status",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _date, _fail, _print_rows, _setup, app
+from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _date, _fail, _refused, _print_rows, _setup, app
 from .registry import stats_app
 
 
@@ -20,7 +20,7 @@ def _run(database, now, action):
         with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
             return action(uow)
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
 
 
 @stats_app.command("supervision")
@@ -97,7 +97,7 @@ def rules_export(region: str = typer.Option(..., "--region"), db: str = DB_OPTIO
         with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
             typer.echo(audit.export_rule_package(uow, region))
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
 
 
 @app.command()
@@ -125,7 +125,7 @@ def audit(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str 
                 begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine, store=store,
                 progress=lambda p: status.update(f"auditing: {getattr(p, 'rule_id', '')} {getattr(p, 'done', '')}/{getattr(p, 'total', '')}"))
     except GatewayError as exc:
-        _fail(exc.message, 2)
+        _refused(exc)
     rows = [{"rule_id": f.rule_id, "rule_type": f.rule_type, "result_type": f.result_type, "sev_deg": f.sev_deg,
              "mdtrt_id": f.mdtrt_id, "setl_id": f.setl_id, "feedetl_sn": f.feedetl_sn, "psn_no": f.psn_no,
              "vola_amt": f.vola_amt, "vola_cont": f.vola_cont} for f in findings]

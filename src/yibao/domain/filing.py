@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from .errors import render
+
 LONG_TERM = "long_term"
 TEMPORARY_TYPES = ("referral", "emergency", "temporary_other")
 FILING_TYPES = (LONG_TERM, *TEMPORARY_TYPES)
@@ -35,9 +37,46 @@ DEFAULT_SUBTYPE = {LONG_TERM: "long_term_residence", "referral": "referral", "em
 PREFERENCE = {LONG_TERM: 0, "referral": 1, "emergency": 2, "temporary_other": 3}
 
 
+# The filing rules' refusals: (Chinese template, English gloss, when), by stable code; listed
+# with every other refusal in app/error_codes.py (docs/his/error-codes.md).
+FILING_MESSAGES = {
+    "FILING_BAD_TYPE": ("备案类型 filing_type 应为 {types} 之一", "filing_type must be one of {types}",
+                        "An application of an unknown filing type."),
+    "FILING_BAD_SUBTYPE": ("备案子类型 {subtype} 不属于 {filing_type}，可选：{allowed}",
+                           "subtype does not belong to the filing type", "A subtype of another filing type."),
+    "FILING_BAD_DESTINATION": ("备案就医地 dest_admdvs 应为六位医保区划代码：省 xx0000 或市",
+                               "dest_admdvs must be a 6-digit region code", "A destination that is not a region code."),
+    "FILING_DESTINATION_IS_HOME": ("备案就医地 {dest_admdvs} 包含参保地 {insured_admdvs}：在该地就医无需备案",
+                                   "the destination includes the insured region: no filing is needed there",
+                                   "A filing for the person's own insured region."),
+    "FILING_START_IN_PAST": ("备案开始日期 {begndate} 不能早于今天，除非从 {dest_admdvs} 尚未结算的就诊的入院日期开始，即出院前补办备案",
+                             "a filing cannot start in the past except from the admission of a visit not yet settled",
+                             "A backdated filing that no unsettled visit of the destination justifies (补办备案)."),
+    "FILING_LONG_TERM_HAS_END": ("长期备案长期有效：结束日期 enddate 应留空", "a long-term filing is open-ended: leave enddate empty",
+                                 "A long-term filing with an end date."),
+    "FILING_LONG_TERM_EXISTS": ("参保人已有有效的长期备案：请变更该备案，而不是新增", "the person already has an active long-term filing",
+                                "A second active long-term filing."),
+    "FILING_TEMPORARY_TOO_SHORT": ("临时外出备案有效期至少六个月：结束日期应不早于 {minimum_end}",
+                                   "a temporary filing is valid at least six months", "A temporary filing ending too early."),
+    "FILING_END_BEFORE_BEGIN": ("备案结束日期早于开始日期", "enddate is before begndate", "A filing that ends before it begins."),
+    "FILING_NOT_ACTIVE": ("备案 {filing_no} 的状态为 {status}", "the filing is not active",
+                          "Cancelling or changing a filing that is already cancelled."),
+    "FILING_COMMITMENT_LOCKED": ("备案 {filing_no} 为承诺制备案，{locked_until} 前不能{action}",
+                                 "a filing made on a personal commitment cannot be ended before {locked_until}",
+                                 "Ending a 承诺制 filing within its six months."),
+}
+_ACTIONS = {"cancelled": "撤销", "changed": "变更"}
+
+
 class FilingRefused(Exception):
-    def __init__(self, message: str):
+    """A filing rule refuses: ``code`` is a key of FILING_MESSAGES, ``params`` fill its templates."""
+
+    def __init__(self, code: str, **params):
+        chinese, english, _ = FILING_MESSAGES[code]
+        message = render(chinese, english, **params)
         super().__init__(message)
+        self.code = code
+        self.params = params
         self.message = message
 
 
@@ -102,36 +141,33 @@ def open_filing(
     """
     a = application
     if a.filing_type not in FILING_TYPES:
-        raise FilingRefused(f"filing_type must be one of {', '.join(FILING_TYPES)}")
+        raise FilingRefused("FILING_BAD_TYPE", types=", ".join(FILING_TYPES))
     subtype = a.subtype or DEFAULT_SUBTYPE[a.filing_type]
     if subtype not in SUBTYPES or SUBTYPES[subtype][0] != a.filing_type:
         allowed = [name for name, (kind, _) in SUBTYPES.items() if kind == a.filing_type]
-        raise FilingRefused(f"subtype {subtype} does not belong to {a.filing_type} (use {', '.join(allowed)})")
+        raise FilingRefused("FILING_BAD_SUBTYPE", subtype=subtype, filing_type=a.filing_type, allowed="、".join(allowed))
     if len(a.dest_admdvs) != 6 or not a.dest_admdvs.isdigit():
-        raise FilingRefused("dest_admdvs must be a 6-digit region code (a province xx0000 or a city)")
+        raise FilingRefused("FILING_BAD_DESTINATION")
     if covers(a.dest_admdvs, a.insured_admdvs) or a.dest_admdvs == a.insured_admdvs:
-        raise FilingRefused(f"destination {a.dest_admdvs} includes the insured region {a.insured_admdvs}: no filing is needed there")
+        raise FilingRefused("FILING_DESTINATION_IS_HOME", dest_admdvs=a.dest_admdvs, insured_admdvs=a.insured_admdvs)
     if a.begndate < today:
         # 补办备案: back to the admission of a visit not yet settled, and no further.
         if not open_visit_starts or not min(open_visit_starts) <= a.begndate <= max(open_visit_starts):
-            raise FilingRefused(
-                f"a filing cannot start in the past ({a.begndate}) except from the admission date of a visit in "
-                f"{a.dest_admdvs} that is not yet settled (补办备案 before discharge)"
-            )
+            raise FilingRefused("FILING_START_IN_PAST", begndate=a.begndate, dest_admdvs=a.dest_admdvs)
     enddate = a.enddate
     if a.filing_type == LONG_TERM:
         if enddate is not None:
-            raise FilingRefused("a long-term filing is open-ended (长期有效): leave enddate empty")
+            raise FilingRefused("FILING_LONG_TERM_HAS_END")
         if any(f.filing_type == LONG_TERM and f.status == "active" for f in active):
-            raise FilingRefused("the person already has an active long-term filing: change it instead of adding one")
+            raise FilingRefused("FILING_LONG_TERM_EXISTS")
     else:
         minimum_end = add_months(a.begndate, 6) - dt.timedelta(days=1)
         if enddate is None:
             enddate = minimum_end
         elif enddate < minimum_end:
-            raise FilingRefused(f"a temporary filing is valid at least six months: enddate must be on or after {minimum_end}")
+            raise FilingRefused("FILING_TEMPORARY_TOO_SHORT", minimum_end=minimum_end)
     if enddate is not None and enddate < a.begndate:
-        raise FilingRefused("enddate is before begndate")
+        raise FilingRefused("FILING_END_BEFORE_BEGIN")
     locked_until = add_months(a.begndate, 6) if a.commitment_letter else None
     return Filing(filing_no, a.psn_no, a.filing_type, subtype, a.dest_admdvs, a.begndate, enddate,
                   a.commitment_letter, locked_until)
@@ -139,12 +175,10 @@ def open_filing(
 
 def check_can_end(filing: Filing, today: dt.date, action: str) -> None:
     if filing.status != "active":
-        raise FilingRefused(f"filing {filing.filing_no} is {filing.status}")
+        raise FilingRefused("FILING_NOT_ACTIVE", filing_no=filing.filing_no, status=filing.status)
     if filing.locked_until is not None and today < filing.locked_until:
-        raise FilingRefused(
-            f"filing {filing.filing_no} was made on a personal commitment (承诺制) and cannot be {action} "
-            f"before {filing.locked_until}"
-        )
+        raise FilingRefused("FILING_COMMITMENT_LOCKED", filing_no=filing.filing_no, locked_until=filing.locked_until,
+                            action=_ACTIONS.get(action, action))
 
 
 def cancel(filing: Filing, today: dt.date) -> Filing:

@@ -34,14 +34,14 @@ def lookup(table: Table, path: str, person_key: str, level: str) -> Decimal:
         elif FALLBACK in value:
             value, path = value[FALLBACK], f"{path}.{FALLBACK}"
         else:
-            raise bad_input(path, f"no entry for person class '{person_key}' and no '*'")
+            raise bad_input(path, f"没有人员类别 '{person_key}' 的条目，也没有 '*'（no entry for person class '{person_key}' and no '*'）")
     if isinstance(value, dict):
         if level in value:
             value = value[level]
         elif FALLBACK in value:
             value = value[FALLBACK]
         else:
-            raise bad_input(path, f"no entry for hospital level '{level}' and no '*'")
+            raise bad_input(path, f"没有医院等级 '{level}' 的条目，也没有 '*'（no entry for hospital level '{level}' and no '*'）")
     return value
 
 

@@ -20,7 +20,7 @@ from .errors import (
     E_NOT_QUALIFIED,
     E_NOT_FILED,
     E_POLICY_NOT_EFFECTIVE,
-    SettlementRefused,
+    refused,
 )
 from .money import FEN, ONE, ZERO, clamp_ratio, round_fen, show_ratio
 from .policy import NO_ADJUSTMENT, Adjustment, Band, Benefit, Cap, Policy, lookup
@@ -29,6 +29,7 @@ from .trace import Percent, Trace
 
 LOCAL, IN_PROVINCE, CROSS_PROVINCE = "local", "in_province", "cross_province"
 SCOPE_NAMES = {LOCAL: "local", IN_PROVINCE: "in-province 异地", CROSS_PROVINCE: "cross-province 异地"}
+SCOPE_CHINESE = {LOCAL: "本地", IN_PROVINCE: "省内异地", CROSS_PROVINCE: "跨省异地"}
 
 # setlinfo's fund fields in the order of the spec's identity.
 FUND_FIELDS = ("hifp_pay", "hifob_pay", "hifmi_pay", "hifes_pay", "oth_pay", "cvlserv_pay", "maf_pay")
@@ -138,12 +139,7 @@ def cross_region_adjustment(policy: Policy, scope: str, filing: str | None) -> t
         return LOCAL, NO_ADJUSTMENT
     if filing is None:
         if rules.unfiled is None:
-            raise SettlementRefused(
-                E_NOT_FILED,
-                f"{SCOPE_NAMES[scope]} visit without a filing (备案): the insured place's policy "
-                f"'{policy.name}' allows no direct settlement unfiled; file (补办备案) before "
-                "discharge or claim afterwards at the insured place",
-            )
+            raise refused(E_NOT_FILED, scope=SCOPE_CHINESE[scope], policy=policy.name)
         return scope, rules.unfiled
     # A filing type the block does not name gets no reduction.
     return scope, rules.by_filing.get(filing, NO_ADJUSTMENT)
@@ -233,27 +229,18 @@ def settle(case: SettlementCase) -> Settlement:
     # §5.1 benefit and validity
     benefit = policy.benefit_for(visit.med_type, visit.dise_codg)
     if benefit is None:
-        disease = f" and disease {visit.dise_codg or '(none given)'}" if any(
+        disease = f"、病种 {visit.dise_codg or '（未填写）'} " if any(
             visit.med_type in b.med_types for b in policy.benefits) else ""
-        raise SettlementRefused(
-            E_NO_BENEFIT,
-            f"policy '{policy.name}' has no benefit for med_type {visit.med_type} "
-            f"({codes.MED_TYPE.get(visit.med_type, 'unknown')}){disease}",
-        )
+        raise refused(E_NO_BENEFIT, policy=policy.name, med_type=visit.med_type,
+                      med_type_name=codes.MED_TYPE.get(visit.med_type, "未知"), disease=disease)
     if not policy.is_valid_on(visit.enddate):
-        raise SettlementRefused(
-            E_POLICY_NOT_EFFECTIVE,
-            f"policy '{policy.name}' is valid {policy.valid_from}..{policy.valid_to or 'open'}; "
-            f"the visit ends {visit.enddate}",
-        )
+        raise refused(E_POLICY_NOT_EFFECTIVE, policy=policy.name, valid_from=policy.valid_from,
+                      valid_to=policy.valid_to or "长期", enddate=visit.enddate)
     if benefit.diseases is not None and person.qualified_diseases is not None and not any(
         visit.dise_codg.startswith(code) for code in person.qualified_diseases
     ):
-        raise SettlementRefused(
-            E_NOT_QUALIFIED,
-            f"benefit '{benefit.name}' needs the insured place's qualification (门慢特资格认定) for disease "
-            f"{visit.dise_codg}; person {person.psn_no} has none valid on {visit.enddate}",
-        )
+        raise refused(E_NOT_QUALIFIED, benefit=benefit.name, psn_no=person.psn_no, enddate=visit.enddate,
+                      disease=visit.dise_codg)
     trace.add(
         "policy '{}' ({}, insutype {}), benefit '{}' for med_type {}; person {}, level {}",
         policy.name, policy.admdvs, policy.insutype, benefit.name, visit.med_type, person.class_key,

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from .registry import Request
 
 
@@ -32,16 +32,16 @@ def own_visit_to_settle(conn: Connection, request: Request, mdtrt_id: str, psn_n
 
 def _owned(request: Request, visit: dict | None, mdtrt_id: str, psn_no: str | None) -> dict:
     if visit is None or visit["fixmedins_code"] != request.institution["fixmedins_code"]:
-        raise GatewayError(f"visit {mdtrt_id} not found for institution {request.institution['fixmedins_code']}")
+        raise refusal("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id, fixmedins_code=request.institution["fixmedins_code"])
     if psn_no is not None and visit["psn_no"] != psn_no:
-        raise GatewayError(f"visit {mdtrt_id} does not belong to person {psn_no}")
+        raise refusal("VISIT_OTHER_PERSON", mdtrt_id=mdtrt_id, psn_no=psn_no)
     return visit
 
 
 def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:
     row = repo.settlement(conn, setl_id)
     if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
-        raise GatewayError(f"settlement {setl_id} not found for institution {request.institution['fixmedins_code']}")
+        raise refusal("SETTLE_NOT_FOUND", setl_id=setl_id, fixmedins_code=request.institution["fixmedins_code"])
     return row
 
 
@@ -50,21 +50,18 @@ def check_sanctions(conn: Connection, request: Request, psn_no: str, day: dt.dat
     sanctions = repo.sanctions_in_force(conn, day)
     held = sanctions.get(("institution", request.institution["fixmedins_code"]))
     if held is not None:
-        until = f" until {held['enddate']}" if held["enddate"] else ""
-        word = "terminated" if held["kind"] == "terminate" else "suspended"
-        raise GatewayError(f"institution {request.institution['fixmedins_code']}'s agreement is {word}{until} "
-                           f"(fund supervision: {held['reason'][:80]}); it cannot settle")
+        terminated = held["kind"] == "terminate"
+        raise refusal("SUPERVISION_INSTITUTION_SANCTIONED", fixmedins_code=request.institution["fixmedins_code"],
+                      action="解除" if terminated else "暂停", action_en="terminated" if terminated else "suspended",
+                      until=f"至 {held['enddate']}" if held["enddate"] else "", reason=held["reason"][:80])
     held = sanctions.get(("person", psn_no))
     if held is not None:
-        raise GatewayError(f"person {psn_no}'s direct settlement is suspended until {held['enddate']} "
-                           f"(fund supervision: {held['reason'][:80]}); pay and claim at the insured place")
+        raise refusal("SUPERVISION_PERSON_SUSPENDED", psn_no=psn_no, enddate=held["enddate"], reason=held["reason"][:80])
 
 
 def check_envelope_region(request: Request, insurance: dict) -> None:
     claimed = request.envelope.get("insuplc_admdvs")
     if claimed and claimed != insurance["insuplc_admdvs"]:
-        raise GatewayError(
-            f"insuplc_admdvs {claimed} does not match the person's insured region {insurance['insuplc_admdvs']} (see 1101)"
-        )
+        raise refusal("ENVELOPE_INSUPLC_MISMATCH", claimed=claimed, actual=insurance["insuplc_admdvs"])
 
 

@@ -228,13 +228,13 @@ def _answer_unknown_paths_nationally(app: FastAPI, receiver: str) -> None:
     err_msg naming the accepted paths) with HTTP 404 or 405, not FastAPI's {"detail": …}; the
     agencies' API and the dashboard keep their own answers."""
     from starlette.exceptions import HTTPException as StarletteHTTPException
-    from yibao.admin.common import http_refusal_response
+    from fastapi.exception_handlers import http_exception_handler
 
     @app.exception_handler(StarletteHTTPException)
     async def national_not_found(request: Request, exc: StarletteHTTPException) -> Response:
         path = request.url.path
         if exc.status_code not in (404, 405) or has_other_owner(path):
-            return await http_refusal_response(request, exc)
+            return await http_exception_handler(request, exc)
         what = "不支持该请求方法，国家接口只接受 POST" if exc.status_code == 405 else "未知的接口路径"
         message = (f"{what}：{path[:100]}；请使用 POST {DISPATCH_PATH}（或 …/callService/{{infno}}、"
                    f"…/hsa/hgs/{{infno}}）(unknown path or method)")

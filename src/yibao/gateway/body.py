@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from .dispatch import MAX_BODY_BYTES
+from .dispatch import MAX_BODY_BYTES, TOO_LARGE
 
-TOO_LARGE = f"请求体过大（超过 {MAX_BODY_BYTES // (1024 * 1024)} MB）"
+__all__ = ["TOO_LARGE", "BodyTooLarge", "read_limited"]
 
 
 class BodyTooLarge(Exception):

@@ -25,6 +25,7 @@ from yibao.store import write_batch
 from yibao.store.unit_of_work import SqlUnitOfWork
 
 from yibao.app import actors
+from yibao.app.error_codes import CODES, coded_text, refusal
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 from . import auth
@@ -34,6 +35,9 @@ from .registry import TRANSACTIONS, RawAnswer, Request
 log = logging.getLogger("yibao.gateway")
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_MSGID = 40  # request_log.msgid
+# The answer to a body over the limit, here and in gateway/app.py (before any JSON is read).
+TOO_LARGE = coded_text(refusal("ENVELOPE_BODY_TOO_LARGE", limit_mb=MAX_BODY_BYTES // (1024 * 1024)))
 _serial = itertools.count(1)
 
 
@@ -74,6 +78,11 @@ def envelope(infcode: int, output: Any, err_msg: str, receiver: str, received_ns
     }
 
 
+def _answer(code: str) -> str:
+    """The err_msg of a failure that is not a refusal of the request (a database or internal error)."""
+    return f"[{code}] {CODES[code].text()}"
+
+
 def _contains_psn_no(value: Any) -> bool:
     if isinstance(value, dict):
         return "psn_no" in value or any(_contains_psn_no(item) for item in value.values())
@@ -107,15 +116,15 @@ class Dispatcher:
         received_ns = time.time_ns()
         receiver = self.settings.receiver_admdvs or "000000"
         if len(body) > MAX_BODY_BYTES:
-            return dumps(envelope(-1, None, f"请求体过大（超过 {MAX_BODY_BYTES // (1024 * 1024)} MB）", receiver, received_ns),
-                         indent=None)
+            return dumps(envelope(-1, None, TOO_LARGE, receiver, received_ns), indent=None)
         try:
             # numbers as Decimal, >4300-digit integers and absurd exponents kept safe (transactions.load_json)
             message = load_json(body)
         except RecursionError:
-            return dumps(envelope(-1, None, f"请求体嵌套过深（超过 {MAX_JSON_DEPTH} 层）", receiver, received_ns), indent=None)
+            too_deep = coded_text(refusal("INPUT_TOO_DEEP", field="请求体", limit=MAX_JSON_DEPTH))
+            return dumps(envelope(-1, None, too_deep, receiver, received_ns), indent=None)
         except ValueError:  # not JSON, or not UTF-8/16/32 text
-            return dumps(envelope(-1, None, "request body is not valid JSON", receiver, received_ns), indent=None)
+            return dumps(envelope(-1, None, coded_text(refusal("ENVELOPE_NOT_JSON")), receiver, received_ns), indent=None)
         result = self._handle(message, headers, received_ns, path_infno, client_host)
         if allow_raw and result["infcode"] == 0:
             raw = self._raw_answer(message, path_infno, result, receiver, received_ns)
@@ -161,51 +170,50 @@ class Dispatcher:
         infno = msgid = code = ""
         try:
             if not isinstance(message, dict):
-                raise GatewayError("request body must be a JSON object (the national envelope)")
+                raise refusal("ENVELOPE_NOT_OBJECT")
             # nesting, NUL and lone surrogates anywhere: refused before any field is read or logged
             check_json(message)
             if path_infno is not None:
                 check_json(path_infno, "infno")
             infno = _field(message, "infno") or (path_infno or "")
             if not infno:
-                raise GatewayError("infno is required")
+                raise refusal("ENVELOPE_INFNO_REQUIRED")
             if path_infno and infno != path_infno:
-                raise GatewayError(f"infno {infno[:30]} does not match the path's {path_infno[:30]}")
+                raise refusal("ENVELOPE_INFNO_MISMATCH", infno=infno[:30], path_infno=path_infno[:30])
             mdtrtarea = str(message.get("mdtrtarea_admvs") or "")
             receiver = self.settings.receiver_admdvs or (mdtrtarea[:2] + "0000" if len(mdtrtarea) == 6 and mdtrtarea.isdigit() else receiver)
             spec = TRANSACTIONS.get(infno)
             if spec is None:
-                raise GatewayError(f"unknown or unsupported infno {infno[:30]}")
+                raise refusal("ENVELOPE_INFNO_UNKNOWN", infno=infno[:30])
             msgid = _field(message, "msgid")
             if not msgid:
-                raise GatewayError("msgid is required")
-            if len(msgid) > 40:
-                raise GatewayError("msgid is longer than 40 characters")
+                raise refusal("ENVELOPE_MSGID_REQUIRED")
+            if len(msgid) > MAX_MSGID:
+                raise refusal("ENVELOPE_MSGID_TOO_LONG", limit=MAX_MSGID)
             code = _field(message, "fixmedins_code")
             if not code:
-                raise GatewayError("fixmedins_code is required")
+                raise refusal("ENVELOPE_FIXMEDINS_CODE_REQUIRED")
             raw_input = message.get("input", {})
             if isinstance(raw_input, str):
-                raw_input = parse_json(raw_input, "input", "input is a string but not valid JSON") if raw_input.strip() else {}
+                raw_input = parse_json(raw_input, "input", refusal("ENVELOPE_INPUT_NOT_JSON")) if raw_input.strip() else {}
             if raw_input is None:
                 raw_input = {}
             if not isinstance(raw_input, dict):
-                raise GatewayError("input must be an object (or a JSON string of one)")
+                raise refusal("ENVELOPE_INPUT_NOT_OBJECT")
             if _contains_psn_no(raw_input) and not message.get("insuplc_admdvs") and infno not in ("9001", "9002"):
-                raise GatewayError("insuplc_admdvs is required when the input names a psn_no (obtain it with 1101)")
+                raise refusal("ENVELOPE_INSUPLC_REQUIRED")
             output, warnings = self._run(spec, infno, msgid, code, message, raw_input, headers, client_host)
             result = envelope(0, output, "", receiver, received_ns, "；".join(warnings)[:2000])
-        except GatewayError as refusal:
-            result = envelope(-1, None, refusal.message[:2000], receiver, received_ns)
+        except GatewayError as refused:
+            result = envelope(-1, None, coded_text(refused)[:2000], receiver, received_ns)
         except DataError:
-            result = envelope(-1, None, "a value in the request cannot be stored or compared (invalid characters or out of range)",
-                              receiver, received_ns)
+            result = envelope(-1, None, _answer("ENVELOPE_VALUE_NOT_STORABLE"), receiver, received_ns)
         except OperationalError:
             log.exception("database unavailable for infno=%s msgid=%s", infno, msgid)
-            result = envelope(-1, None, "the settlement database is unavailable; retry with the same msgid", receiver, received_ns)
+            result = envelope(-1, None, _answer("SYSTEM_DATABASE_UNAVAILABLE"), receiver, received_ns)
         except Exception:  # never a traceback on the wire
             log.exception("internal error for infno=%s msgid=%s", infno, msgid)
-            result = envelope(-1, None, "internal error; retry with the same msgid or report inf_refmsgid", receiver, received_ns)
+            result = envelope(-1, None, _answer("SYSTEM_INTERNAL_ERROR"), receiver, received_ns)
         log.info("infno=%s msgid=%s fixmedins_code=%s infcode=%s %.1fms", infno[:30], msgid[:60], code[:60], result["infcode"],
                  (time.perf_counter() - started) * 1000)
         return result
@@ -319,9 +327,9 @@ class Dispatcher:
         if logged is None:
             return None
         if logged["infno"] != infno:
-            raise GatewayError(f"msgid {msgid} was already used for transaction {logged['infno']}")
+            raise refusal("ENVELOPE_MSGID_REUSED", msgid=msgid, infno=logged["infno"])
         if logged["request_sha256"] != fingerprint:
-            raise GatewayError(f"msgid {msgid} was already used for a different {infno} request")
+            raise refusal("ENVELOPE_MSGID_REUSED_INPUT", msgid=msgid, infno=infno)
         return OutputText(logged["output"])
 
 
@@ -337,5 +345,5 @@ def _field(message: dict, name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list, bool)):
-        raise GatewayError(f"{name} must be a string")
+        raise refusal("ENVELOPE_FIELD_NOT_STRING", field=name)
     return str(value).strip()

@@ -9,6 +9,7 @@ from typing import Any
 
 
 
+from yibao.app.error_codes import refusal
 from yibao.app.errors import GatewayError
 
 
@@ -58,8 +59,8 @@ def _has_bad_character(value: str) -> bool:
 def _bad_character(value: str, path: str) -> GatewayError:
     found = _BAD_CHARACTER.search(value)
     if found.group() == "\x00":
-        return GatewayError(f"{_shown(path)} 含 NUL 字符（不允许）")
-    return GatewayError(f"{_shown(path)} 含孤立的 UTF-16 代理项 U+{ord(found.group()):04X}（无效的 Unicode 字符）")
+        return refusal("INPUT_NUL_CHARACTER", field=_shown(path))
+    return refusal("INPUT_LONE_SURROGATE", field=_shown(path), point=f"{ord(found.group()):04X}")
 
 
 def check_json(value: Any, where: str = "") -> None:
@@ -75,7 +76,7 @@ def check_json(value: Any, where: str = "") -> None:
         if not isinstance(item, (dict, list)):
             continue
         if depth > MAX_JSON_DEPTH:
-            raise GatewayError(f"{_shown(path)} 嵌套过深（超过 {MAX_JSON_DEPTH} 层）")
+            raise refusal("INPUT_TOO_DEEP", field=_shown(path), limit=MAX_JSON_DEPTH)
         children = item.items() if isinstance(item, dict) else enumerate(item)
         for key, child in children:
             if isinstance(key, str) and _has_bad_character(key):
@@ -87,15 +88,15 @@ def check_json(value: Any, where: str = "") -> None:
                 stack.append((child, _path(path, key) if isinstance(key, str) else f"{path}[{key}]", depth + 1))
 
 
-def parse_json(text: str, where: str, invalid: str) -> Any:
+def parse_json(text: str, where: str, invalid: GatewayError) -> Any:
     """A JSON string inside the request (``input``, a node, an extension field), parsed and
     checked like the envelope; ``invalid`` is the refusal when it is not JSON."""
     try:
         value = load_json(text)
     except RecursionError:
-        raise GatewayError(f"{_shown(where)} 嵌套过深（超过 {MAX_JSON_DEPTH} 层）") from None
+        raise refusal("INPUT_TOO_DEEP", field=_shown(where), limit=MAX_JSON_DEPTH) from None
     except ValueError:
-        raise GatewayError(invalid) from None
+        raise invalid from None
     check_json(value, where)
     return value
 

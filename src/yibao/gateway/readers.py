@@ -9,7 +9,7 @@ from typing import Any
 
 
 
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from .json_input import MAX_JSON_DEPTH, _bad_character, _has_bad_character, _path, _shown, check_json, load_json, parse_json
 from .registry import Request
 
@@ -33,7 +33,7 @@ def _checked_object(item: dict, where: str) -> dict:
         try:
             value = load_json(item[name])
         except RecursionError:
-            raise GatewayError(f"{_shown(_path(where, name))} 嵌套过深（超过 {MAX_JSON_DEPTH} 层）") from None
+            raise refusal("INPUT_TOO_DEEP", field=_shown(_path(where, name)), limit=MAX_JSON_DEPTH) from None
         except ValueError:
             item[name] = None  # not JSON: no extension (lenient), never re-parsed by a handler
             continue
@@ -46,18 +46,18 @@ def node(request: Request, name: str, *, required: bool = True, many: bool = Fal
     value = request.input.get(name)
     if value is None:
         if required:
-            raise GatewayError(f"input.{name} is required")
+            raise refusal("INPUT_REQUIRED", field=f"input.{name}")
         return [] if many else {}
     if isinstance(value, str):
-        value = parse_json(value, f"input.{name}", f"input.{name} is not valid JSON")
+        value = parse_json(value, f"input.{name}", refusal("INPUT_NOT_JSON", field=f"input.{name}"))
     if many:
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            raise GatewayError(f"input.{name} must be an array of objects")
+            raise refusal("INPUT_NOT_OBJECT_ARRAY", field=f"input.{name}")
         return [_checked_object(item, f"input.{name}[{index}]") for index, item in enumerate(value)]
     if not isinstance(value, dict):
-        raise GatewayError(f"input.{name} must be an object")
+        raise refusal("INPUT_NOT_OBJECT", field=f"input.{name}")
     return _checked_object(value, f"input.{name}")
 
 
@@ -94,7 +94,7 @@ FIELD_FORMATS = {"cum_ym": YEAR_MONTH, "setlym": YEAR_MONTH}  # yyyyMM, ASCII di
 def _fields(data: Any, where: str) -> dict:
     """The object a reader reads a field of; a list, string or number there is refused."""
     if not isinstance(data, dict):
-        raise GatewayError(f"{_shown(where)} 应为对象")
+        raise refusal("INPUT_NOT_OBJECT", field=_shown(where))
     return data
 
 
@@ -102,21 +102,21 @@ def text(data: dict, field: str, where: str, *, required: bool = True, default: 
     value = _fields(data, where).get(field)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if required:
-            raise GatewayError(f"{_path(where, field)} is required")
+            raise refusal("INPUT_REQUIRED", field=_path(where, field))
         return default
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise GatewayError(f"{_path(where, field)} must be a string")
+        raise refusal("INPUT_NOT_STRING", field=_path(where, field))
     value = str(value).strip()
     if "\x00" in value:
-        raise GatewayError(f"{_path(where, field)} contains a NUL character")
+        raise refusal("INPUT_NUL_CHARACTER", field=_path(where, field))
     if _has_bad_character(value):
         raise _bad_character(value, _path(where, field))
     limit = FIELD_LENGTHS.get(field, 200)
     if len(value) > limit:
-        raise GatewayError(f"{_path(where, field)} is longer than {limit} characters")
+        raise refusal("INPUT_TOO_LONG", field=_path(where, field), limit=limit)
     pattern = FIELD_FORMATS.get(field)
     if pattern is not None and not pattern.fullmatch(value):
-        raise GatewayError(f"{_path(where, field)} 应为 yyyyMM（月份 01–12），收到 {value!r}")
+        raise refusal("INPUT_BAD_YEAR_MONTH", field=_path(where, field), value=repr(value[:30]))
     return value
 
 
@@ -129,25 +129,25 @@ def number(data: dict, field: str, where: str, *, required: bool = True, allow_n
     value = _fields(data, where).get(field)
     if value is None or value == "":
         if required:
-            raise GatewayError(f"{where}.{field} is required")
+            raise refusal("INPUT_REQUIRED", field=f"{where}.{field}")
         return None
     if isinstance(value, bool):
-        raise GatewayError(f"{where}.{field} must be a number")
+        raise refusal("INPUT_NOT_NUMBER", field=f"{where}.{field}", value=repr(value))
     if isinstance(value, str) and len(value) > 100:
-        raise GatewayError(f"{where}.{field} is out of range")
+        raise refusal("INPUT_OUT_OF_RANGE", field=f"{where}.{field}")
     try:
         result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError):
-        raise GatewayError(f"{where}.{field} must be a number, got {str(value)[:30]!r}") from None
+        raise refusal("INPUT_NOT_NUMBER", field=f"{where}.{field}", value=repr(str(value)[:30])) from None
     # compared, not abs(): abs() rounds to the context and overflows on an exponent like 1e999999999
     if not result.is_finite() or result > NUMBER_LIMIT or result < -NUMBER_LIMIT:
-        raise GatewayError(f"{where}.{field} is out of range")
+        raise refusal("INPUT_OUT_OF_RANGE", field=f"{where}.{field}")
     if result < 0 and not allow_negative:
-        raise GatewayError(f"{where}.{field} must not be negative")
+        raise refusal("INPUT_NEGATIVE", field=f"{where}.{field}")
     if result.as_tuple().exponent < -NUMBER_DECIMALS:
         shorter = result.quantize(_NUMBER_QUANTUM)
         if shorter != result:
-            raise GatewayError(f"{where}.{field} 小数位数过多（最多 {NUMBER_DECIMALS} 位）")
+            raise refusal("INPUT_TOO_MANY_DECIMALS", field=f"{where}.{field}", limit=NUMBER_DECIMALS)
         result = shorter
     return result
 
@@ -155,7 +155,7 @@ def number(data: dict, field: str, where: str, *, required: bool = True, allow_n
 def amount(data: dict, field: str, where: str, **kwargs) -> Decimal | None:
     value = number(data, field, where, **kwargs)
     if value is not None and value != value.quantize(Decimal("0.01")):
-        raise GatewayError(f"{where}.{field} has more than two decimals")
+        raise refusal("INPUT_TOO_MANY_DECIMALS", field=f"{where}.{field}", limit=2)
     return value
 
 
@@ -167,7 +167,7 @@ def moment(data: dict, field: str, where: str, *, required: bool = True, default
     value = _fields(data, where).get(field)
     if value in (None, ""):
         if required:
-            raise GatewayError(f"{where}.{field} is required")
+            raise refusal("INPUT_REQUIRED", field=f"{where}.{field}")
         return default
     shown = str(value).strip()[:64]
     for pattern in DATETIME_FORMATS:
@@ -177,9 +177,10 @@ def moment(data: dict, field: str, where: str, *, required: bool = True, default
             continue
         if not EARLIEST <= found <= LATEST:
             # dates far out overflow the platform's date arithmetic (a day after, a year before)
-            raise GatewayError(f"{where}.{field} 超出范围（应在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间），收到 {shown[:30]!r}")
+            raise refusal("INPUT_DATE_OUT_OF_RANGE", field=f"{where}.{field}", earliest=f"{EARLIEST:%Y-%m-%d}",
+                          latest=f"{LATEST:%Y-%m-%d}", value=repr(shown[:30]))
         return found
-    raise GatewayError(f"{where}.{field} is not a date-time (yyyy-MM-dd HH:mm:ss): {str(value)[:30]!r}")
+    raise refusal("INPUT_NOT_DATETIME", field=f"{where}.{field}", value=repr(str(value)[:30]))
 
 
 def flag(data: dict, field: str, default: bool) -> bool:

@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import itertools
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -64,11 +65,21 @@ def api_headers(code: str, secret: str, infno: str, now: float | None = None) ->
     return dict(values, _api_signature=base64.b64encode(digest).decode())
 
 
+def err_msg_code(err_msg: str) -> str:
+    found = re.match(r"\[([A-Z][A-Z0-9_]*)\] ", err_msg or "")
+    return found.group(1) if found else ""
+
+
 class TransactionFailed(Exception):
     def __init__(self, infno: str, err_msg: str):
         super().__init__(f"{infno}: {err_msg}")
         self.infno = infno
         self.err_msg = err_msg
+
+    @property
+    def code(self) -> str:
+        """The refusal's stable code, ``[CODE]`` at the start of err_msg (docs/his/error-codes.md)."""
+        return err_msg_code(self.err_msg)
 
 
 def read_csv(path: Path) -> list[dict]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from yibao.app import audit
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..readers import amount, moment, node, number, text
 from ..registry import Request, transaction
@@ -21,41 +21,41 @@ def claims_from_patient_dtos(uow, request: Request, data: dict) -> list[tuple[An
 
     patients = data.get("patient_dtos")
     if not isinstance(patients, list) or not patients:
-        raise GatewayError("input.data.patient_dtos must list the patients to audit")
+        raise refusal("INPUT_LIST_EMPTY", field="input.data.patient_dtos")
     claims = []
     for p_index, patient in enumerate(patients[:50]):
         where = f"input.data.patient_dtos[{p_index}]"
         if not isinstance(patient, dict):
-            raise GatewayError(f"{where} must be an object")
+            raise refusal("INPUT_NOT_OBJECT", field=where)
         psn_no = text(patient, "patn_id", where)
         person = uow.persons.get(psn_no)
         if person is None:
-            raise GatewayError(f"{where}.patn_id: person {psn_no} not found")
+            raise refusal("AUDIT_PATIENT_NOT_FOUND", field=f"{where}.patn_id", psn_no=psn_no)
         insurances = uow.persons.insurances(psn_no)
         encounters = patient.get("fsi_encounter_dtos")
         if not isinstance(encounters, list) or not encounters:
-            raise GatewayError(f"{where}.fsi_encounter_dtos must list the encounters")
+            raise refusal("INPUT_LIST_EMPTY", field=f"{where}.fsi_encounter_dtos")
         for e_index, encounter in enumerate(encounters[:20]):
             w = f"{where}.fsi_encounter_dtos[{e_index}]"
             if not isinstance(encounter, dict):
-                raise GatewayError(f"{w} must be an object")
+                raise refusal("INPUT_NOT_OBJECT", field=w)
             admitted = moment(encounter, "adm_date", w)
             discharged = moment(encounter, "dscg_date", w, required=False)
             diagnoses = encounter.get("fsi_diagnose_dtos") or []
             if not isinstance(diagnoses, list):
-                raise GatewayError(f"{w}.fsi_diagnose_dtos must be an array")
+                raise refusal("INPUT_NOT_ARRAY", field=f"{w}.fsi_diagnose_dtos")
             codes = [text(d, "dise_codg", f"{w}.fsi_diagnose_dtos[{i}]") for i, d in enumerate(diagnoses) if isinstance(d, dict)]
             main = text(encounter, "dscg_main_dise_codg", w, required=False) or next(
                 (text(d, "dise_codg", w) for d in diagnoses if isinstance(d, dict) and str(d.get("maindise_flag")) == "1"),
                 codes[0] if codes else "")
             orders = encounter.get("fsi_order_dtos") or []
             if not isinstance(orders, list):
-                raise GatewayError(f"{w}.fsi_order_dtos must be an array")
+                raise refusal("INPUT_NOT_ARRAY", field=f"{w}.fsi_order_dtos")
             lines = []
             for o_index, order in enumerate(orders[:2000]):
                 ow = f"{w}.fsi_order_dtos[{o_index}]"
                 if not isinstance(order, dict):
-                    raise GatewayError(f"{ow} must be an object")
+                    raise refusal("INPUT_NOT_OBJECT", field=ow)
                 cnt, pric = number(order, "cnt", ow), number(order, "pric", ow)
                 total = amount(order, "sumamt", ow, required=False)
                 begin = moment(order, "drord_begn_date", ow, required=False) or admitted
@@ -90,7 +90,7 @@ def _smart_audit(uow, request: Request, stage: str) -> dict:
     if isinstance(wanted, str):
         wanted = [part for part in wanted.replace(";", ",").split(",") if part]
     elif wanted is not None and not (isinstance(wanted, list) and all(isinstance(part, str) for part in wanted)):
-        raise GatewayError("input.data.rule_ids 应为规则编号的字符串或字符串数组")
+        raise refusal("INPUT_BAD_RULE_IDS")
     findings = []
     for claim, person in claims_from_patient_dtos(uow, request, data):
         findings += [f for f in audit.claim_findings(uow, claim, person, package, stage) if not wanted or f.rule_id in wanted]

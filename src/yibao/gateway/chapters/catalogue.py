@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from yibao.domain import codes
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..readers import node, number, text
 from ..registry import Request, transaction
@@ -23,7 +23,7 @@ def catalogue_query(platform: Platform, conn: Connection, request: Request) -> d
     page_num = int(number(data, "page_num", "input.data", required=False) or 1)
     page_size = int(number(data, "page_size", "input.data", required=False) or 100)
     if page_num < 1 or not 1 <= page_size <= 1000:
-        raise GatewayError("input.data.page_num must be ≥ 1 and page_size 1..1000")
+        raise refusal("INPUT_PAGE_RANGE")
     filters = {
         "hilist_code": text(data, "hilist_code", "input.data", required=False),
         "insu_admdvs": text(data, "insu_admdvs", "input.data", required=False),
@@ -55,7 +55,7 @@ def dictionary_query(platform: Platform, conn: Connection, request: Request) -> 
     wanted = text(data, "type", "input.data", required=False)
     types = [wanted] if wanted else sorted(DICTIONARIES)
     if wanted and wanted not in DICTIONARIES:
-        raise GatewayError(f"unknown dictionary type {wanted} (known: {', '.join(sorted(DICTIONARIES))})")
+        raise refusal("INPUT_UNKNOWN_DICTIONARY", wanted=wanted, known="、".join(sorted(DICTIONARIES)))
     return {"list": [
         {"type": kind, "label": label, "value": value, "parent_value": "", "sort": index + 1, "vali_flag": "1",
          "create_user": "", "create_date": "", "version": "1"}

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..access import own_visit
 from ..chapters.mapping import fill_mapped_codes
@@ -17,15 +17,17 @@ from ..outputs import split_output
 from ..readers import amount, moment, node, number, text
 from ..registry import Request, transaction
 
+MAX_LINES = 2000  # fee lines in one upload (nhsa-interface §3: larger uploads go in batches)
+
 
 # --- fee lines: 2204/2205 outpatient, 2301/2302 inpatient ----------------------------------------------------
 
 def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
     rows = node(request, "feedetail", many=True)
     if not rows:
-        raise GatewayError("input.feedetail is empty")
-    if len(rows) > 2000:
-        raise GatewayError("input.feedetail has more than 2000 lines; upload in batches")
+        raise refusal("INPUT_LIST_EMPTY", field="input.feedetail")
+    if len(rows) > MAX_LINES:
+        raise refusal("INPUT_TOO_MANY_LINES", field="input.feedetail", limit=MAX_LINES)
     stored = []
     visits: dict[str, dict] = {}
     locked = lock_visits(conn, request, [text(row, "mdtrt_id", f"input.feedetail[{index}]")
@@ -36,27 +38,27 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         if mdtrt_id not in visits:
             visit = locked[mdtrt_id]
             if visit["psn_no"] != text(row, "psn_no", where):
-                raise GatewayError(f"visit {mdtrt_id} does not belong to person {text(row, 'psn_no', where)}")
+                raise refusal("VISIT_OTHER_PERSON", mdtrt_id=mdtrt_id, psn_no=text(row, "psn_no", where))
             if visit["kind"] != kind:
-                raise GatewayError(f"visit {mdtrt_id} is {visit['kind']}, not {kind}")
+                raise refusal("VISIT_WRONG_KIND", mdtrt_id=mdtrt_id, actual=visit["kind"], expected=kind)
             if visit["status"] == "cancelled":
-                raise GatewayError(f"visit {mdtrt_id} is cancelled")
+                raise refusal("VISIT_CANCELLED", mdtrt_id=mdtrt_id)
             active, _, numbers = repo.settlement_chain_and_line_numbers(conn, mdtrt_id)
             if active is not None:
-                raise GatewayError(f"visit {mdtrt_id} is settled; reverse the settlement before uploading more fee lines")
+                raise refusal("VISIT_SETTLED", mdtrt_id=mdtrt_id, action="上传费用明细")
             visits[mdtrt_id] = dict(visit, stored_line_numbers=numbers)
         elif text(row, "psn_no", where) != visits[mdtrt_id]["psn_no"]:
             # Every line of a visit belongs to the visit's person, not only the first one.
-            raise GatewayError(f"{where}.psn_no 与就诊 {mdtrt_id} 的参保人不一致")
+            raise refusal("VISIT_LINE_OTHER_PERSON", field=f"{where}.psn_no", mdtrt_id=mdtrt_id)
         cnt = number(row, "cnt", where, allow_negative=kind == "inpatient")
         pric = number(row, "pric", where)
         total = amount(row, "det_item_fee_sumamt", where, allow_negative=kind == "inpatient")
         init_sn = text(row, "init_feedetl_sn", where, required=False)
         if (cnt < 0 or total < 0) and not init_sn:
-            raise GatewayError(f"{where}: a negative line is a refund and needs init_feedetl_sn")
+            raise refusal("FEE_REFUND_NEEDS_ORIGINAL", field=where)
         expected = (cnt * pric).quantize(Decimal("0.01"))
         if abs(expected - total) > Decimal("0.01"):
-            raise GatewayError(f"{where}.det_item_fee_sumamt {total} is not cnt × pric = {expected}")
+            raise refusal("FEE_LINE_TOTAL_MISMATCH", field=f"{where}.det_item_fee_sumamt", total=total, expected=expected)
         stored.append(dict(
             mdtrt_id=mdtrt_id, feedetl_sn=text(row, "feedetl_sn", where), init_feedetl_sn=init_sn, psn_no=visits[mdtrt_id]["psn_no"],
             chrg_bchno=text(row, "chrg_bchno", where, required=kind == "outpatient"),
@@ -68,11 +70,11 @@ def upload_lines(conn: Connection, request: Request, *, kind: str) -> dict:
         ))
     keys = [(line["mdtrt_id"], line["feedetl_sn"]) for line in stored]
     if len(set(keys)) != len(keys):
-        raise GatewayError("input.feedetail repeats a feedetl_sn")
+        raise refusal("FEE_SN_REPEATED", field="input.feedetail")
     for mdtrt_id, visit in visits.items():
         taken = sorted(sn for visit_id, sn in keys if visit_id == mdtrt_id and sn in visit["stored_line_numbers"])
         if taken:
-            raise GatewayError(f"feedetl_sn {taken[0]} is already uploaded for visit {mdtrt_id}")
+            raise refusal("FEE_SN_TAKEN", feedetl_sn=taken[0], mdtrt_id=mdtrt_id)
     fill_mapped_codes(request, stored)
     any_visit = next(iter(visits.values()))
     # read before the insert, which is then sent with the request log (store/write_batch.py)
@@ -90,12 +92,12 @@ def lock_visits(conn: Connection, request: Request, mdtrt_ids: list[str]) -> dic
 
 def cancel_lines(conn: Connection, request: Request, data: dict, where: str, *, key: str) -> None:
     visit = own_visit(conn, request, text(data, "mdtrt_id", where), text(data, "psn_no", where, required=False) or None, lock=True)
-    ensure_unsettled(conn, visit, "cancelling fee lines")
+    ensure_unsettled(conn, visit, "撤销费用明细")
     value = text(data, key, where)
     # "0000" cancels every unsettled line of the visit
     cancelled = repo.cancel_fee_lines(conn, visit["mdtrt_id"], **({} if value == "0000" else {"key": key, "value": value}))
     if cancelled == 0:
-        raise GatewayError(f"no uploaded fee lines of visit {visit['mdtrt_id']} match {key} {value}")
+        raise refusal("FEE_NO_MATCH", mdtrt_id=visit["mdtrt_id"], key=key, value=value)
 
 
 @transaction("2204", "门诊费用明细信息上传", writes=True)

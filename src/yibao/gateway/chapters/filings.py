@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from yibao.store import repository as repo
 
 from yibao.app import filings
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..access import check_envelope_region
 from ..readers import moment, node, text
@@ -33,13 +33,10 @@ def insured_here(conn: Connection, request: Request, psn_no: str) -> dict:
     be in the person's insured province (nhsa-interface §6.2 item 9)."""
     insurances = repo.insurances_of(conn, psn_no)
     if not insurances:
-        raise GatewayError(f"person {psn_no} not found or not insured")
+        raise refusal("PERSON_NOT_INSURED", psn_no=psn_no)
     insurance = insurances[0]
     if insurance["insuplc_admdvs"][:2] != request.institution["admdvs"][:2]:
-        raise GatewayError(
-            f"person {psn_no} is insured in {insurance['insuplc_admdvs']}: only the insured province's institutions "
-            "or agency can file for them"
-        )
+        raise refusal("PERSON_INSURED_ELSEWHERE", psn_no=psn_no, insured=insurance["insuplc_admdvs"])
     check_envelope_region(request, insurance)
     return insurance
 
@@ -74,7 +71,7 @@ def referral_filing_cancel(platform: Platform, conn: Connection, request: Reques
     with unit(conn, request) as uow:
         row = filings.get_filing(uow, filing_no)
         if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
-            raise GatewayError(f"filing {filing_no} was not made by this institution for this person")
+            raise refusal("FILING_NOT_OURS", filing_no=filing_no)
         filings.end_filing(uow, filing_no, reason=text(data, "memo", "input.data", required=False) or "cancelled by HIS")
     return {}
 
@@ -102,7 +99,7 @@ def chronic_filing_cancel(platform: Platform, conn: Connection, request: Request
     with unit(conn, request) as uow:
         row = filings.get_qualification(uow, qual_no)
         if row["created_by"] != request.institution["fixmedins_code"] or row["psn_no"] != text(data, "psn_no", "input.data"):
-            raise GatewayError(f"qualification {qual_no} was not filed by this institution for this person")
+            raise refusal("QUALIFICATION_NOT_OURS", qual_no=qual_no)
         filings.cancel_qualification(uow, qual_no)
     return {}
 
@@ -131,7 +128,7 @@ def referral_query(platform: Platform, conn: Connection, request: Request) -> di
     psn_no = text(data, "psn_no", "input.data")
     person = repo.person(conn, psn_no)
     if person is None:
-        raise GatewayError(f"person {psn_no} not found")
+        raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
     rows = []
     with unit(conn, request) as uow:
         filed = filings.person_filings(uow, psn_no)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from yibao.domain import codes
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform, age_on
 from ..readers import moment, node, text
 from ..registry import Request, transaction
@@ -29,9 +29,9 @@ def find_person(conn: Connection, data: dict) -> dict:
         # connected, the token is the person number itself.
         person = repo.person(conn, cert_no)
     else:
-        raise GatewayError(f"input.data.mdtrt_cert_type {cert_type} is not 01, 02 or 03")
+        raise refusal("INPUT_BAD_CERT_TYPE", cert_type=cert_type)
     if person is None:
-        raise GatewayError(f"no insured person for mdtrt_cert_type {cert_type} and this certificate number")
+        raise refusal("PERSON_CERT_NOT_FOUND", cert_type=cert_type)
     return person
 
 
@@ -70,7 +70,7 @@ def benefit_check(platform: Platform, conn: Connection, request: Request) -> dic
     day = (moment(data, "begntime", "input.data", required=False) or request.now).date()
     insurance = repo.insurance(conn, psn_no, insutype)
     if insurance is None:
-        raise GatewayError(f"person {psn_no} has no insurance of type {insutype}")
+        raise refusal("PERSON_NO_INSURANCE", psn_no=psn_no, insutype=insutype)
     enjoys, reason = "1", ""
     if insurance["psn_insu_stas"] != "1":
         enjoys, reason = "0", "参保状态非正常"

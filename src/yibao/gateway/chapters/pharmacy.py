@@ -8,7 +8,8 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError, new_id
+from yibao.app.error_codes import refusal
+from yibao.app.errors import new_id
 from yibao.app.platform import Platform, Priced
 from ..access import check_envelope_region, check_sanctions
 from ..chapters.settlement import in_event_audit, reverse_request
@@ -24,12 +25,12 @@ def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool)
     details = node(request, "drugdetail", many=True)
     where = "input.druginfo"
     if not details:
-        raise GatewayError("input.drugdetail is empty")
+        raise refusal("INPUT_LIST_EMPTY", field="input.drugdetail")
     psn_no = text(info, "psn_no", where)
     insutype = text(info, "insutype", where)
     insurance = repo.insurance(conn, psn_no, insutype)
     if repo.person(conn, psn_no) is None or insurance is None:
-        raise GatewayError(f"person {psn_no} has no insurance of type {insutype}")
+        raise refusal("PERSON_NO_INSURANCE", psn_no=psn_no, insutype=insutype)
     check_envelope_region(request, insurance)
     begntime = moment(info, "begntime", where, required=False, default=request.now)
     visit = dict(
@@ -44,8 +45,9 @@ def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool)
         w = f"input.drugdetail[{index}]"
         cnt, pric = number(row, "cnt", w), number(row, "pric", w)
         total = amount(row, "det_item_fee_sumamt", w)
-        if abs((cnt * pric).quantize(Decimal("0.01")) - total) > Decimal("0.01"):
-            raise GatewayError(f"{w}.det_item_fee_sumamt {total} is not cnt × pric")
+        expected = (cnt * pric).quantize(Decimal("0.01"))
+        if abs(expected - total) > Decimal("0.01"):
+            raise refusal("FEE_LINE_TOTAL_MISMATCH", field=f"{w}.det_item_fee_sumamt", total=total, expected=expected)
         lines.append(dict(
             mdtrt_id=visit["mdtrt_id"], feedetl_sn=text(row, "feedetl_sn", w), init_feedetl_sn="", psn_no=psn_no,
             chrg_bchno="", med_list_codg=text(row, "med_list_codg", w),
@@ -54,11 +56,11 @@ def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool)
             status="uploaded", upload_msgid=request.msgid, created_at=request.now,
         ))
     if len({line["feedetl_sn"] for line in lines}) != len(lines):
-        raise GatewayError("input.drugdetail has a repeated feedetl_sn")
+        raise refusal("FEE_SN_REPEATED", field="input.drugdetail")
     medfee = amount(info, "medfee_sumamt", where)
     uploaded = repo.from_fen(sum(line["det_item_fee_sumamt_fen"] for line in lines))
     if medfee != uploaded:
-        raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the drug lines ({uploaded})")
+        raise refusal("FEE_SUM_MISMATCH", field=f"{where}.medfee_sumamt", medfee=medfee, uploaded=uploaded)
     if store:
         repo.insert_visit(conn, visit)
         repo.insert_fee_lines(conn, lines)

@@ -21,7 +21,7 @@ from yibao.documents.render import fen
 from yibao.store import repository as repo
 
 from yibao.app import visit_records
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..access import own_settlement, own_visit
 from ..outputs import settlement_output, split_output
@@ -57,7 +57,7 @@ def settlement_query(platform: Platform, conn: Connection, request: Request) -> 
     row = own_settlement(conn, request, text(data, "setl_id", "input.data"))
     psn_no = text(data, "psn_no", "input.data")
     if row["psn_no"] != psn_no:
-        raise GatewayError(f"settlement {row['setl_id']} is not of person {psn_no}")
+        raise refusal("SETTLE_NOT_OF_PERSON", setl_id=row["setl_id"], psn_no=psn_no)
     visit = repo.visit(conn, row["mdtrt_id"])
     person = repo.person(conn, psn_no)
     insurance = repo.insurance(conn, psn_no, row["insutype"])
@@ -93,9 +93,9 @@ def accumulation_query(platform: Platform, conn: Connection, request: Request) -
     psn_no = text(data, "psn_no", "input.data")
     cum_ym = text(data, "cum_ym", "input.data", required=False, default=request.now.strftime("%Y%m"))
     if len(cum_ym) != 6 or not cum_ym.isdigit():
-        raise GatewayError("input.data.cum_ym must be yyyyMM")
+        raise refusal("INPUT_BAD_YEAR_MONTH", field="input.data.cum_ym", value=repr(cum_ym[:30]))
     if repo.person(conn, psn_no) is None:
-        raise GatewayError(f"person {psn_no} not found")
+        raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
     rows = []
     for insurance in repo.insurances_of(conn, psn_no):
         ytd = repo.year_to_date(conn, psn_no, insurance["insutype"], int(cum_ym[:4]))

@@ -9,7 +9,8 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError, new_id
+from yibao.app.error_codes import refusal
+from yibao.app.errors import new_id
 from yibao.app.platform import Platform
 from ..readers import EARLIEST, LATEST, YEAR_MONTH, amount, moment, node, number, text
 from ..registry import Request, transaction
@@ -30,9 +31,9 @@ def period(data: dict, where: str) -> tuple[dt.date, dt.date]:
     begin = moment(data, "stmt_begndate", where, required=False) or moment(data, "begndate", where)
     end = moment(data, "stmt_enddate", where, required=False) or moment(data, "enddate", where)
     if end < begin:
-        raise GatewayError(f"{where}: the end date is before the begin date")
+        raise refusal("INPUT_END_BEFORE_BEGIN", field=f"{where}：")
     if (end - begin).days > 366:
-        raise GatewayError(f"{where}: a period is at most one year")
+        raise refusal("INPUT_PERIOD_TOO_LONG", field=where)
     return begin.date(), end.date()
 
 
@@ -40,7 +41,7 @@ def differences(ours: dict, theirs: dict[str, Decimal | int | None]) -> list[str
     found = []
     for name, value in theirs.items():
         if value is not None and Decimal(str(ours[name])) != Decimal(str(value)):
-            found.append(f"{name}: platform {ours[name]}, institution {value}")
+            found.append(f"{name}：平台 {ours[name]}，机构 {value}")
     return found
 
 
@@ -58,7 +59,7 @@ def reconcile_totals(platform: Platform, conn: Connection, request: Request) -> 
         "setl_cnt": number(data, "fixmedins_setl_cnt", where, required=False, allow_negative=True),
     })
     return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if diff else "0",
-                         "stmt_rslt_dscr": "; ".join(diff) if diff else "平帐 (totals agree)"}}
+                         "stmt_rslt_dscr": "；".join(diff) if diff else "平帐（totals agree）"}}
 
 
 @transaction("3202", "医药机构费用结算对明细账", writes=False)
@@ -70,13 +71,13 @@ def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> 
     begin, end = period(data, where)
     lines = data.get("detail")
     if not isinstance(lines, list):
-        raise GatewayError("input.data.detail must list the institution's settlements (file exchange by 9101 is not offered)")
+        raise refusal("INPUT_DETAIL_REQUIRED")
     ours = request.uow.reconciliation.settlements_in_period(request.institution["fixmedins_code"], begin, end)
     result, seen = [], set()
     for index, line in enumerate(lines):
         w = f"input.data.detail[{index}]"
         if not isinstance(line, dict):
-            raise GatewayError(f"{w} must be an object")
+            raise refusal("INPUT_NOT_OBJECT", field=w)
         setl_id = text(line, "setl_id", w)
         seen.add(setl_id)
         theirs = {"medfee_sumamt": amount(line, "medfee_sumamt", w, allow_negative=True),
@@ -84,7 +85,7 @@ def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> 
                   "acct_pay": amount(line, "acct_pay", w, required=False, allow_negative=True)}
         row = ours.get(setl_id)
         if row is None:
-            memo = "not a settlement of this institution in the period on the platform"
+            memo = "平台上本期没有本机构的这笔结算"
             values = {key: value or Decimal(0) for key, value in theirs.items()}
             result.append({"psn_no": text(line, "psn_no", w, required=False), "mdtrt_id": text(line, "mdtrt_id", w, required=False),
                            "setl_id": setl_id, "msgid": "", "stmt_rslt": "1", "refd_setl_flag": "0", "memo": memo, **values})
@@ -94,17 +95,18 @@ def reconcile_detail(platform: Platform, conn: Connection, request: Request) -> 
         diff = differences(platform_values, theirs)
         result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
                        "stmt_rslt": "1" if diff else "0", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
-                       "memo": "; ".join(diff) if diff else "", **platform_values})
+                       "memo": "；".join(diff) if diff else "", **platform_values})
     for setl_id, row in sorted(ours.items()):
         if setl_id not in seen:
             result.append({"psn_no": row["psn_no"], "mdtrt_id": row["mdtrt_id"], "setl_id": setl_id, "msgid": row["medins_setl_id"],
                            "stmt_rslt": "1", "refd_setl_flag": "1" if row["kind"] == "reversal" else "0",
-                           "memo": "settled on the platform but missing from the institution's detail",
+                           "memo": "平台已结算，机构明细中缺少这笔结算",
                            "medfee_sumamt": repo.from_fen(row["medfee_sumamt_fen"]),
                            "fund_pay_sumamt": repo.from_fen(row["fund_pay_sumamt_fen"]), "acct_pay": repo.from_fen(row["acct_pay_fen"])})
     mismatches = sum(1 for row in result if row["stmt_rslt"] == "1")
     return {"stmtinfo": {"setl_optins": request.institution["admdvs"], "stmt_rslt": "1" if mismatches else "0",
-                         "stmt_rslt_dscr": f"{mismatches} of {len(result)} lines differ" if mismatches else "平帐 (every line agrees)"},
+                         "stmt_rslt_dscr": f"{len(result)} 笔中 {mismatches} 笔不一致（{mismatches} of {len(result)} lines differ）" if mismatches
+                         else "平帐（every line agrees）"},
             "result": result}
 
 
@@ -116,10 +118,11 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
     setlym = text(data, "setlym", where, required=False)
     if setlym and not data.get("begndate"):
         if not YEAR_MONTH.fullmatch(setlym):  # text() refuses these already
-            raise GatewayError(f"input.data.setlym 应为 yyyyMM（月份 01–12），收到 {setlym!r}")
+            raise refusal("INPUT_BAD_YEAR_MONTH", field="input.data.setlym", value=repr(setlym))
         year, month = int(setlym[:4]), int(setlym[4:])
         if not EARLIEST.year <= year <= LATEST.year:
-            raise GatewayError(f"input.data.setlym 年份超出范围（{EARLIEST.year}–{LATEST.year}），收到 {setlym!r}")
+            raise refusal("INPUT_YEAR_OUT_OF_RANGE", field="input.data.setlym", first=EARLIEST.year, last=LATEST.year,
+                          value=repr(setlym))
         first = dt.date(year, month, 1)
         last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
         begin, end = first, last
@@ -134,14 +137,14 @@ def clearing_application(platform: Platform, conn: Connection, request: Request)
         "cash_payamt": amount(data, "cash_payamt", where, required=False, allow_negative=True),
     })
     if diff:
-        raise GatewayError("the application does not match the platform's settlements: " + "; ".join(diff))
+        raise refusal("RECON_MISMATCH", differences="；".join(diff))
     applications = request.uow.reconciliation
     # One institution's applications of a clearing type queue here, then the overlap check
     # reads what the earlier ones committed (docs/locking.md, rank 4).
     applications.lock_applications_of(request.institution["fixmedins_code"], clr_type)
     overlap = applications.overlapping_application(request.institution["fixmedins_code"], clr_type, begin, end)
     if overlap:
-        raise GatewayError(f"application {overlap} already covers part of {begin}..{end}; cancel it (3204) first")
+        raise refusal("RECON_APPLICATION_OVERLAP", overlap=overlap, begin=begin, end=end)
     evt = new_id("CA")
     applications.add_application(dict(
         clr_appy_evt_id=evt, fixmedins_code=request.institution["fixmedins_code"], clr_type=clr_type, begndate=begin,
@@ -157,9 +160,9 @@ def clearing_application_cancel(platform: Platform, conn: Connection, request: R
     evt = text(data, "clr_appy_evt_id", "input.data")
     row = request.uow.reconciliation.lock_application(evt)
     if row is None or row["fixmedins_code"] != request.institution["fixmedins_code"]:
-        raise GatewayError(f"clearing application {evt} not found for this institution")
+        raise refusal("RECON_APPLICATION_NOT_FOUND", evt=evt)
     if row["status"] != "applied":
-        raise GatewayError(f"clearing application {evt} is {row['status']}")
+        raise refusal("RECON_APPLICATION_STATUS", evt=evt, status=row["status"])
     request.uow.reconciliation.cancel_application(evt, request.now)
     return {}
 

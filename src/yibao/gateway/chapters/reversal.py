@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..access import own_visit
 from ..chapters.settlement import reversal_output
@@ -30,21 +30,21 @@ def reverse_by_msgid(platform: Platform, conn: Connection, request: Request) -> 
     psn_no = text(data, "psn_no", "input.data")
     code = request.institution["fixmedins_code"]
     if oinfno not in REVERSIBLE:
-        raise GatewayError(f"transaction {oinfno} cannot be reversed by 2601 (reversible: {', '.join(sorted(REVERSIBLE))})")
+        raise refusal("REVERSAL_NOT_REVERSIBLE", oinfno=oinfno, reversible="、".join(sorted(REVERSIBLE)))
     original = repo.logged_request(conn, code, omsgid)
     if original is None or original["infno"] != oinfno:
-        raise GatewayError(f"no {oinfno} request with msgid {omsgid} from this institution")
+        raise refusal("REVERSAL_ORIGINAL_NOT_FOUND", oinfno=oinfno, omsgid=omsgid)
     if oinfno in ("2207", "2304", "2102"):
         settlement = repo.settlement_by_msgid(conn, code, omsgid)
         if settlement is None or settlement["psn_no"] != psn_no:
-            raise GatewayError(f"no settlement of person {psn_no} for msgid {omsgid}")
+            raise refusal("REVERSAL_NO_SETTLEMENT", psn_no=psn_no, omsgid=omsgid)
         visit = repo.lock_visit(conn, settlement["mdtrt_id"])
         return reversal_output(platform, conn, request, settlement, visit)
     mdtrt_id = json.loads(original["output"]).get("data", json.loads(original["output"]).get("result", {})).get("mdtrt_id")
     visit = own_visit(conn, request, mdtrt_id, psn_no, lock=True)
     if visit["status"] == "cancelled":
-        raise GatewayError(f"visit {mdtrt_id} is already cancelled")
-    ensure_unsettled(conn, visit, "reversing the registration")
+        raise refusal("VISIT_CANCELLED", mdtrt_id=mdtrt_id)
+    ensure_unsettled(conn, visit, "冲正挂号")
     repo.update_visit(conn, mdtrt_id, status="cancelled")
     return {}
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from yibao.store import repository as repo
 
 from yibao.app import audit, supervision
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal, warning
 from yibao.app.platform import Platform, Priced
 from ..access import check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
 from ..chapters.visits import ensure_unsettled
@@ -36,14 +36,14 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     else:
         visit, family_link = own_visit(conn, request, mdtrt_id, psn_no), None
     if visit["kind"] != kind:
-        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
+        raise refusal("VISIT_WRONG_KIND", mdtrt_id=visit["mdtrt_id"], actual=visit["kind"], expected=kind)
     if visit["status"] == "cancelled":
-        raise GatewayError(f"visit {visit['mdtrt_id']} is cancelled")
+        raise refusal("VISIT_CANCELLED", mdtrt_id=visit["mdtrt_id"])
     if kind == "inpatient" and visit["status"] != "discharged":
-        raise GatewayError(f"visit {visit['mdtrt_id']} is not discharged: discharge (2402) before settling")
+        raise refusal("VISIT_NOT_DISCHARGED", mdtrt_id=visit["mdtrt_id"])
     insutype = text(data, "insutype", where, required=False, default=visit["insutype"])
     if insutype != visit["insutype"]:
-        raise GatewayError(f"{where}.insutype {insutype} differs from the visit's {visit['insutype']}")
+        raise refusal("VISIT_INSUTYPE_MISMATCH", field=f"{where}.insutype", insutype=insutype, visit_insutype=visit["insutype"])
     check_sanctions(conn, request, psn_no, request.now.date())
     read, history = None, None
     if lock:
@@ -55,24 +55,23 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
             history_since=audit.history_since(visit) if wants_history else None)
         lines, active, follows_reversal_id, history = read["lines"], read["active"], read["follows"], read["history"]
         if read["claimed"]:
-            raise GatewayError(f"就诊 {visit['mdtrt_id']} 已提交零星报销申请，不能再直接结算"
-                               f"（visit {visit['mdtrt_id']} is claimed manually）", code="SETTLE_VISIT_CLAIMED")
+            raise refusal("SETTLE_VISIT_CLAIMED", mdtrt_id=visit["mdtrt_id"])
     else:
         together = repo.fee_lines_and_chain(conn, visit["mdtrt_id"])
         if together is None:
-            active, follows_reversal_id = False, ensure_unsettled(conn, visit, "settling again")
+            active, follows_reversal_id = False, ensure_unsettled(conn, visit, "重新结算")
             lines = []
         else:
             lines, active, follows_reversal_id = together
     if active:
-        raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before settling again")
+        raise refusal("VISIT_SETTLED", mdtrt_id=visit["mdtrt_id"], action="重新结算")
     chrg_bchno = text(data, "chrg_bchno", where, required=False)
     if kind == "outpatient" and chrg_bchno and chrg_bchno != "0000":
         lines = [line for line in lines if line["chrg_bchno"] == chrg_bchno]
     medfee = amount(data, "medfee_sumamt", where)
     uploaded = repo.from_fen(sum(line["det_item_fee_sumamt_fen"] for line in lines))
     if medfee != uploaded:
-        raise GatewayError(f"{where}.medfee_sumamt {medfee} does not match the uploaded fee lines ({uploaded})")
+        raise refusal("FEE_SUM_MISMATCH", field=f"{where}.medfee_sumamt", medfee=medfee, uploaded=uploaded)
     med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
     priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=med_type,
                                   acct_used_flag=flag(data, "acct_used_flag", True), lock=lock,
@@ -95,11 +94,12 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
         return
     definite = [f for f in findings if f.result_type == audit.DEFINITE]
     if definite and package_row["refuse_definite"]:
-        raise GatewayError("refused by in-event audit (事中审核): " + "；".join(
+        raise refusal("SETTLE_AUDIT_REFUSED", findings="；".join(
             f"[{f.rule_id} {f.rule_type}] {f.vola_cont}" for f in definite[:5]))
     supervision.record_findings(uow, findings, stage="事中", run_id=request.msgid,
                                 context={"psn_no": visit["psn_no"], "fixmedins_code": visit["fixmedins_code"]})
-    request.warnings += [f"[{f.rule_id} {f.rule_type} {f.result_type}] {f.vola_cont}" for f in findings[:10]]
+    request.warnings += [warning("AUDIT_FINDING", rule_id=f.rule_id, rule_type=f.rule_type, result_type=f.result_type,
+                                 content=f.vola_cont) for f in findings[:10]]
 
 
 def settle_request(platform: Platform, conn: Connection, request: Request, *, kind: str) -> dict:
@@ -117,9 +117,9 @@ def reverse_request(platform: Platform, conn: Connection, request: Request, *, k
     original = own_settlement(conn, request, text(data, "setl_id", "input.data"))
     visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if original["mdtrt_id"] != visit["mdtrt_id"]:
-        raise GatewayError(f"settlement {original['setl_id']} is not of visit {visit['mdtrt_id']}")
+        raise refusal("SETTLE_NOT_OF_VISIT", setl_id=original["setl_id"], mdtrt_id=visit["mdtrt_id"])
     if visit["kind"] != kind:
-        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['kind']}, not {kind}")
+        raise refusal("VISIT_WRONG_KIND", mdtrt_id=visit["mdtrt_id"], actual=visit["kind"], expected=kind)
     return reversal_output(platform, conn, request, original, visit)
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
-from yibao.app.errors import GatewayError, new_id
+from yibao.app.error_codes import refusal
+from yibao.app.errors import new_id
 from yibao.app.platform import Platform
 from ..access import check_envelope_region, check_sanctions, own_visit
 from ..readers import moment, node, text
@@ -40,13 +41,13 @@ def register_visit(conn: Connection, request: Request, data: dict, where: str, *
     code = request.institution["fixmedins_code"]
     person, insurance, number_taken = repo.registration_facts(conn, psn_no, insutype, code, ipt_otp_no)
     if person is None:
-        raise GatewayError(f"person {psn_no} not found")
+        raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
     if insurance is None or insurance["psn_insu_stas"] != "1":
-        raise GatewayError(f"person {psn_no} has no active insurance of type {insutype}")
+        raise refusal("PERSON_NO_ACTIVE_INSURANCE", psn_no=psn_no, insutype=insutype)
     check_envelope_region(request, insurance)
     check_sanctions(conn, request, psn_no, begntime.date())
     if number_taken:
-        raise GatewayError(f"visit number (ipt_otp_no / ipt_no) {ipt_otp_no} is already used by another visit of this institution")
+        raise refusal("VISIT_NUMBER_TAKEN", ipt_otp_no=ipt_otp_no)
     mdtrt_id = new_id("31")
     repo.insert_visit(conn, dict(
         mdtrt_id=mdtrt_id, fixmedins_code=code, psn_no=psn_no, insutype=insutype, med_type=med_type, kind=kind,
@@ -72,11 +73,12 @@ def store_diagnoses(conn: Connection, mdtrt_id: str, rows: list[dict], stage: st
 
 
 def ensure_unsettled(conn: Connection, visit: dict, action: str) -> str | None:
-    """Refuse if the visit has an active settlement; else return what a new settlement of the
-    visit would follow in its settlement chain (docs/locking.md)."""
+    """Refuse if the visit has an active settlement (``action``: what the cashier tried, in
+    Chinese, for VISIT_SETTLED); else return what a new settlement of the visit would follow in
+    its settlement chain (docs/locking.md)."""
     active, follows_reversal_id = repo.settlement_chain(conn, visit["mdtrt_id"])
     if active is not None:
-        raise GatewayError(f"visit {visit['mdtrt_id']} is settled; reverse the settlement before {action}")
+        raise refusal("VISIT_SETTLED", mdtrt_id=visit["mdtrt_id"], action=action)
     return follows_reversal_id
 
 
@@ -95,8 +97,8 @@ def outpatient_register_cancel(platform: Platform, conn: Connection, request: Re
     data = node(request, "data")
     visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if visit["status"] == "cancelled":
-        raise GatewayError(f"visit {visit['mdtrt_id']} is already cancelled")
-    ensure_unsettled(conn, visit, "cancelling the registration")
+        raise refusal("VISIT_CANCELLED", mdtrt_id=visit["mdtrt_id"])
+    ensure_unsettled(conn, visit, "撤销挂号")
     repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
     return {}
 
@@ -106,8 +108,8 @@ def outpatient_visit_info(platform: Platform, conn: Connection, request: Request
     info = node(request, "mdtrtinfo")
     visit = own_visit(conn, request, text(info, "mdtrt_id", "input.mdtrtinfo"), text(info, "psn_no", "input.mdtrtinfo"), lock=True)
     if visit["status"] != "registered":
-        raise GatewayError(f"visit {visit['mdtrt_id']} is {visit['status']}")
-    ensure_unsettled(conn, visit, "changing the visit")
+        raise refusal("VISIT_STATUS", mdtrt_id=visit["mdtrt_id"], status=visit["status"])
+    ensure_unsettled(conn, visit, "修改就诊信息")
     med_type = text(info, "med_type", "input.mdtrtinfo")
     repo.update_visit(
         conn, visit["mdtrt_id"], med_type=med_type,
@@ -134,10 +136,10 @@ def discharge(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "dscginfo")
     visit = own_visit(conn, request, text(info, "mdtrt_id", "input.dscginfo"), text(info, "psn_no", "input.dscginfo"), lock=True)
     if visit["kind"] != "inpatient" or visit["status"] != "registered":
-        raise GatewayError(f"visit {visit['mdtrt_id']} is not an open admission ({visit['kind']}, {visit['status']})")
+        raise refusal("VISIT_NOT_OPEN_ADMISSION", mdtrt_id=visit["mdtrt_id"], kind=visit["kind"], status=visit["status"])
     endtime = moment(info, "endtime", "input.dscginfo")
     if endtime < visit["begntime"]:
-        raise GatewayError("input.dscginfo.endtime is before the admission time")
+        raise refusal("VISIT_DISCHARGE_BEFORE_ADMISSION")
     repo.update_visit(conn, visit["mdtrt_id"], endtime=endtime, status="discharged",
                       dise_codg=text(info, "dise_codg", "input.dscginfo", required=False, default=visit["dise_codg"]))
     store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "dscg")
@@ -148,7 +150,7 @@ def discharge(platform: Platform, conn: Connection, request: Request) -> dict:
 def admission_change(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "adminfo")
     visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"), lock=True)
-    ensure_unsettled(conn, visit, "changing the admission")
+    ensure_unsettled(conn, visit, "修改住院信息")
     changes = {}
     for name in ("med_type", "dise_codg", "dise_name"):
         if info.get(name) not in (None, ""):
@@ -165,8 +167,8 @@ def admission_cancel(platform: Platform, conn: Connection, request: Request) -> 
     data = node(request, "data")
     visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if visit["kind"] != "inpatient" or visit["status"] == "cancelled":
-        raise GatewayError(f"visit {visit['mdtrt_id']} is not an admission that can be cancelled")
-    ensure_unsettled(conn, visit, "cancelling the admission")
+        raise refusal("VISIT_ADMISSION_NOT_CANCELLABLE", mdtrt_id=visit["mdtrt_id"])
+    ensure_unsettled(conn, visit, "撤销入院登记")
     repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
     return {}
 
@@ -176,8 +178,8 @@ def discharge_cancel(platform: Platform, conn: Connection, request: Request) -> 
     data = node(request, "data")
     visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
     if visit["status"] != "discharged":
-        raise GatewayError(f"visit {visit['mdtrt_id']} is not discharged")
-    ensure_unsettled(conn, visit, "cancelling the discharge")
+        raise refusal("VISIT_NOT_DISCHARGED", mdtrt_id=visit["mdtrt_id"])
+    ensure_unsettled(conn, visit, "撤销出院")
     repo.update_visit(conn, visit["mdtrt_id"], status="registered", endtime=None)
     return {}
 

@@ -1,0 +1,505 @@
+"""Every refusal and warning the platform answers, by stable code (docs/his/error-codes.md).
+
+A code is upper-case with an area prefix (``VISIT_NOT_FOUND``, ``FEE_SUM_MISMATCH``); programs
+match on it, never on the text. The text is Chinese, for the cashier who reads it on screen as
+national gateways answer, and an English gloss follows in parentheses. The settlement engine's
+codes (``E_NOT_FILED``… settlement-spec §3) and the filing rules' codes are defined next to the
+rules in ``domain/`` and listed here with the rest.
+
+On the national gateway a refusal is ``infcode`` -1 with ``err_msg`` =
+``[CODE] 中文说明（English gloss）``: the code in square brackets first, so a program finds it
+without parsing prose (``code_of``). A warning in ``warn_msg`` has the same shape; several are
+joined with ``；``. The admin API answers ``{"code", "detail", "kind"}`` with the kind's HTTP
+status, the CLI prints ``error: [CODE] …`` and exits 2.
+
+A call site reads ``raise refusal("VISIT_NOT_FOUND", mdtrt_id=…, fixmedins_code=…)``; the
+parameters fill the templates' ``{names}``. ``python -m yibao.app.error_codes`` (or
+``yibao docs error-codes``) writes docs/his/error-codes.md from this table.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+
+from yibao.domain.errors import SETTLEMENT_MESSAGES
+from yibao.domain.filing import FILING_MESSAGES
+
+from .errors import REFUSAL_KINDS, GatewayError
+
+WARNING = "warning"
+CODE_PATTERN = re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+")
+_LEADING_CODE = re.compile(r"^\[([A-Z][A-Z0-9_]*)\] ")
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    kind: str  # a key of REFUSAL_KINDS, or WARNING for warn_msg
+    chinese: str  # the message template the cashier reads
+    english: str  # the gloss that follows in parentheses
+    when: str  # when it happens (for the table of docs/his/error-codes.md)
+
+    def placeholders(self) -> set[str]:
+        return {name for text in (self.chinese, self.english)
+                for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    def text(self, **params) -> str:
+        chinese, english = self.chinese.format(**params), self.english.format(**params)
+        return f"{chinese}（{english}）" if english else chinese
+
+
+# (code, kind, Chinese, English gloss, when) by area; kinds as REFUSAL_KINDS (HTTP status in admin).
+_ENVELOPE = [
+    ("ENVELOPE_NOT_OBJECT", "invalid", "请求体应为 JSON 对象，即国家接口报文", "request body must be a JSON object",
+     "The body is JSON but not an object."),
+    ("ENVELOPE_NOT_JSON", "invalid", "请求体不是有效的 JSON", "request body is not valid JSON",
+     "The body is not JSON, or not UTF-8/16/32 text."),
+    ("ENVELOPE_BODY_TOO_LARGE", "invalid", "请求体过大，超过 {limit_mb} MB", "request body too large",
+     "The body is larger than 2 MB."),
+    ("ENVELOPE_INFNO_REQUIRED", "invalid", "缺少交易编号 infno", "infno is required", "The envelope has no infno."),
+    ("ENVELOPE_INFNO_MISMATCH", "invalid", "报文 infno {infno} 与路径中的交易编号 {path_infno} 不一致",
+     "infno does not match the path's", "The URL names another transaction than the envelope."),
+    ("ENVELOPE_INFNO_UNKNOWN", "invalid", "未知或不支持的交易编号 infno {infno}", "unknown or unsupported infno",
+     "The transaction is not offered (docs/his-integration.md lists those that are)."),
+    ("ENVELOPE_MSGID_REQUIRED", "invalid", "缺少报文ID msgid", "msgid is required", "The envelope has no msgid."),
+    ("ENVELOPE_MSGID_TOO_LONG", "invalid", "报文ID msgid 超过 {limit} 个字符", "msgid is longer than {limit} characters",
+     "msgid is longer than 40 characters."),
+    ("ENVELOPE_FIXMEDINS_CODE_REQUIRED", "invalid", "缺少定点医药机构编号 fixmedins_code", "fixmedins_code is required",
+     "The envelope has no fixmedins_code."),
+    ("ENVELOPE_INPUT_NOT_OBJECT", "invalid", "input 应为对象或对象的 JSON 字符串",
+     "input must be an object (or a JSON string of one)", "input is a list, a number or another scalar."),
+    ("ENVELOPE_INPUT_NOT_JSON", "invalid", "input 是字符串但不是有效的 JSON", "input is a string but not valid JSON",
+     "input is given as text that does not parse."),
+    ("ENVELOPE_INSUPLC_REQUIRED", "invalid", "input 含 psn_no 时必须填写参保地医保区划 insuplc_admdvs，可由 1101 获得",
+     "insuplc_admdvs is required when the input names a psn_no", "A transaction about a person without insuplc_admdvs."),
+    ("ENVELOPE_INSUPLC_MISMATCH", "refused", "insuplc_admdvs {claimed} 与参保人的参保地 {actual} 不一致，以 1101 为准",
+     "insuplc_admdvs does not match the person's insured region", "The envelope names another insured region."),
+    ("ENVELOPE_FIELD_NOT_STRING", "invalid", "{field} 必须是字符串", "{field} must be a string",
+     "An envelope field (infno, msgid, fixmedins_code, sign_no) is an object, list or boolean."),
+    ("ENVELOPE_MSGID_REUSED", "conflict", "报文ID msgid {msgid} 已用于交易 {infno}", "msgid was already used for another transaction",
+     "A msgid comes back with another infno."),
+    ("ENVELOPE_MSGID_REUSED_INPUT", "conflict", "报文ID msgid {msgid} 已用于另一笔不同的 {infno} 请求",
+     "msgid was already used for a different request", "A msgid comes back with another input (a retry repeats its input exactly)."),
+    ("ENVELOPE_VALUE_NOT_STORABLE", "invalid", "请求中有无法保存或比较的值：非法字符或超出范围",
+     "a value cannot be stored or compared", "The database refuses a value (e.g. a character or number out of its range)."),
+    ("SYSTEM_DATABASE_UNAVAILABLE", "refused", "结算数据库暂不可用，请用同一 msgid 重试",
+     "database unavailable; retry with the same msgid", "The database connection failed; nothing was changed."),
+    ("SYSTEM_INTERNAL_ERROR", "refused", "系统内部错误，请用同一 msgid 重试或报告 inf_refmsgid",
+     "internal error; retry with the same msgid or report inf_refmsgid", "An unexpected failure; it is logged, nothing was changed."),
+    ("SIGNIN_NOT_OPEN", "refused", "签到编号 sign_no {sign_no} 不是本机构有效的签到", "sign_no is not an open sign-in of this institution",
+     "9002 names a sign-in that is not open."),
+]
+
+_INPUT = [
+    ("INPUT_REQUIRED", "invalid", "{field} 为必填项", "{field} is required", "A required node or field is missing or empty."),
+    ("INPUT_NOT_OBJECT", "invalid", "{field} 应为对象", "{field} must be an object", "A node that must be an object is not."),
+    ("INPUT_NOT_OBJECT_ARRAY", "invalid", "{field} 应为对象数组", "{field} must be an array of objects",
+     "A list node holds something other than objects."),
+    ("INPUT_NOT_ARRAY", "invalid", "{field} 应为数组", "{field} must be an array", "A list field is not a list."),
+    ("INPUT_NOT_JSON", "invalid", "{field} 是字符串但不是有效的 JSON", "{field} is not valid JSON",
+     "A node given as a JSON string does not parse."),
+    ("INPUT_TOO_DEEP", "invalid", "{field} 嵌套过深，超过 {limit} 层", "nested deeper than {limit} levels",
+     "Objects or arrays nested deeper than 64 levels."),
+    ("INPUT_NUL_CHARACTER", "invalid", "{field} 含 NUL 字符，不允许", "{field} contains a NUL character",
+     "A string or key holds U+0000."),
+    ("INPUT_LONE_SURROGATE", "invalid", "{field} 含孤立的 UTF-16 代理项 U+{point}，不是有效的 Unicode 字符",
+     "{field} contains a lone surrogate", "A string or key holds half of a UTF-16 pair."),
+    ("INPUT_NOT_STRING", "invalid", "{field} 必须是字符串", "{field} must be a string", "A text field is an object, list or boolean."),
+    ("INPUT_TOO_LONG", "invalid", "{field} 超过 {limit} 个字符", "{field} is longer than {limit} characters",
+     "A text field is longer than its stored column (gateway/readers.py FIELD_LENGTHS)."),
+    ("INPUT_BAD_YEAR_MONTH", "invalid", "{field} 应为 yyyyMM，月份 01–12，收到 {value}", "{field} must be yyyyMM",
+     "cum_ym or setlym is not a year and month."),
+    ("INPUT_YEAR_OUT_OF_RANGE", "invalid", "{field} 年份超出范围 {first}–{last}，收到 {value}", "{field} year out of range",
+     "A year-month outside the platform's dates."),
+    ("INPUT_NOT_NUMBER", "invalid", "{field} 必须是数字，收到 {value}", "{field} must be a number",
+     "A number field holds text that is not a number, or a boolean."),
+    ("INPUT_OUT_OF_RANGE", "invalid", "{field} 超出范围", "{field} is out of range",
+     "A number beyond ±10^12, not finite, or of more than 100 characters."),
+    ("INPUT_NEGATIVE", "invalid", "{field} 不能为负数", "{field} must not be negative",
+     "A negative number where only refunds (inpatient lines, totals of reconciliation) may be negative."),
+    ("INPUT_TOO_MANY_DECIMALS", "invalid", "{field} 小数位数过多，最多 {limit} 位", "{field} has more than {limit} decimals",
+     "An amount with more than two decimals, or a quantity or price with more than eight."),
+    ("INPUT_NOT_DATETIME", "invalid", "{field} 不是日期时间 yyyy-MM-dd HH:mm:ss，收到 {value}",
+     "{field} is not a date-time", "A date or time in none of the accepted forms."),
+    ("INPUT_DATE_OUT_OF_RANGE", "invalid", "{field} 超出范围，应在 {earliest} 至 {latest} 之间，收到 {value}",
+     "{field} is out of range", "A date before 1900 or after 2999."),
+    ("INPUT_END_BEFORE_BEGIN", "refused", "{field}结束日期早于开始日期", "enddate is before begndate",
+     "A period, filing, qualification or sanction ends before it begins."),
+    ("INPUT_PERIOD_TOO_LONG", "invalid", "{field}：期间最长一年", "a period is at most one year",
+     "A reconciliation period longer than 366 days."),
+    ("INPUT_LIST_EMPTY", "invalid", "{field} 不能为空", "{field} must list at least one item",
+     "feedetail, drugdetail, patient_dtos or fsi_encounter_dtos is empty."),
+    ("INPUT_TOO_MANY_LINES", "invalid", "{field} 超过 {limit} 条，请分批上传", "more than {limit} lines; upload in batches",
+     "A fee upload of more than 2,000 lines."),
+    ("INPUT_PAGE_RANGE", "invalid", "input.data.page_num 应不小于 1，page_size 应在 1 至 1000 之间",
+     "page_num must be at least 1 and page_size 1..1000", "1312 asks for a page out of range."),
+    ("INPUT_BAD_CERT_TYPE", "invalid", "就诊凭证类型 mdtrt_cert_type {cert_type} 应为 01、02 或 03",
+     "mdtrt_cert_type must be 01, 02 or 03", "1101 with another certificate type."),
+    ("INPUT_UNKNOWN_DICTIONARY", "invalid", "未知的字典类型 {wanted}，可选：{known}", "unknown dictionary type",
+     "1901 asks for a dictionary the platform does not keep."),
+    ("INPUT_BAD_RULE_IDS", "invalid", "input.data.rule_ids 应为规则编号的字符串或字符串数组",
+     "rule_ids must be a string or an array of strings", "3101/3102 with rule_ids of another shape."),
+    ("INPUT_DETAIL_REQUIRED", "invalid", "input.data.detail 应列出本机构的结算明细，本平台不提供 9101 文件交换",
+     "detail must list the institution's settlements", "3202 without its inline detail lines."),
+]
+
+_PERSON = [
+    ("PERSON_NOT_FOUND", "refused", "参保人 {psn_no} 不存在", "person not found", "No insured person has this psn_no."),
+    ("PERSON_NOT_INSURED", "refused", "参保人 {psn_no} 不存在或未参保", "person not found or not insured",
+     "A filing or an agency action for a person without insurance."),
+    ("PERSON_UNKNOWN", "not_found", "参保人 {psn_no} 不存在", "person not found", "A sanction names an unknown person (admin: 404)."),
+    ("PERSON_NO_INSURANCE", "refused", "参保人 {psn_no} 没有险种 {insutype} 的参保记录", "person has no insurance of this type",
+     "The person is not insured under this insutype."),
+    ("PERSON_NO_ACTIVE_INSURANCE", "refused", "参保人 {psn_no} 没有险种 {insutype} 的有效参保",
+     "person has no active insurance of this type", "Registration or settlement for a lapsed or missing insurance."),
+    ("PERSON_CERT_NOT_FOUND", "refused", "未找到就诊凭证类型 {cert_type} 及该凭证号对应的参保人",
+     "no insured person for this certificate", "1101 with a certificate number the platform does not know."),
+    ("PERSON_INSURED_ELSEWHERE", "refused", "参保人 {psn_no} 的参保地为 {insured}：只有参保省的医药机构或经办机构可以为其备案",
+     "only the insured province may file for this person", "A referral or 门慢特 filing from outside the insured province."),
+]
+
+_VISIT = [
+    ("VISIT_NOT_FOUND", "refused", "就诊 {mdtrt_id} 不存在或不属于本机构 {fixmedins_code}",
+     "visit not found for this institution", "An institution sees only its own visits."),
+    ("VISIT_OTHER_PERSON", "refused", "就诊 {mdtrt_id} 不属于参保人 {psn_no}", "visit does not belong to this person",
+     "The psn_no given with a visit is not its person."),
+    ("VISIT_LINE_OTHER_PERSON", "refused", "{field} 与就诊 {mdtrt_id} 的参保人不一致", "the line's psn_no is not the visit's person",
+     "A later fee line of a visit names another person."),
+    ("VISIT_WRONG_KIND", "refused", "就诊 {mdtrt_id} 为{actual}就诊，不是{expected}就诊", "visit is of another kind",
+     "An outpatient transaction on an inpatient visit or the reverse (kinds: outpatient, inpatient, pharmacy)."),
+    ("VISIT_CANCELLED", "refused", "就诊 {mdtrt_id} 已撤销", "visit is cancelled", "The visit's registration was cancelled."),
+    ("VISIT_SETTLED", "refused", "就诊 {mdtrt_id} 已结算，请先冲销结算再{action}", "visit is settled; reverse the settlement first",
+     "A change to a visit with an active settlement (fee lines, cancellation, a second settlement)."),
+    ("VISIT_NUMBER_TAKEN", "refused", "就诊号 ipt_otp_no / ipt_no {ipt_otp_no} 已被本机构另一次就诊使用",
+     "visit number already used by another visit", "Registration with a visit number in use."),
+    ("VISIT_STATUS", "refused", "就诊 {mdtrt_id} 状态为 {status}，不能修改就诊信息", "visit is not registered",
+     "2203 on a visit that is no longer registered."),
+    ("VISIT_NOT_OPEN_ADMISSION", "refused", "就诊 {mdtrt_id} 不是在院的住院就诊（{kind}，{status}）",
+     "visit is not an open admission", "Discharge or admission change on a visit that is not an open admission."),
+    ("VISIT_DISCHARGE_BEFORE_ADMISSION", "refused", "出院时间 input.dscginfo.endtime 早于入院时间",
+     "discharge time is before the admission time", "2402 with an end time before the admission."),
+    ("VISIT_ADMISSION_NOT_CANCELLABLE", "refused", "就诊 {mdtrt_id} 不是可以撤销的住院登记",
+     "visit is not an admission that can be cancelled", "2404 on a visit that is not an admission in hospital."),
+    ("VISIT_NOT_DISCHARGED", "refused", "就诊 {mdtrt_id} 尚未出院，请先办理出院 2402", "visit is not discharged",
+     "Inpatient settlement or 2405 before discharge."),
+    ("VISIT_INSUTYPE_MISMATCH", "refused", "{field} {insutype} 与就诊的险种 {visit_insutype} 不一致",
+     "insutype differs from the visit's", "Settlement under another insurance type than the registration."),
+]
+
+_FEE = [
+    ("FEE_REFUND_NEEDS_ORIGINAL", "refused", "{field}：负数明细为退费，须填写原明细流水号 init_feedetl_sn",
+     "a negative line is a refund and needs init_feedetl_sn", "An inpatient refund line without the line it refunds."),
+    ("FEE_LINE_TOTAL_MISMATCH", "refused", "{field} {total} 不等于 数量 × 单价 = {expected}",
+     "det_item_fee_sumamt is not cnt × pric", "A line's amount differs from cnt × pric by more than 0.01."),
+    ("FEE_SN_REPEATED", "refused", "{field} 中费用明细流水号 feedetl_sn 重复", "a feedetl_sn is repeated",
+     "One upload repeats a line number."),
+    ("FEE_SN_TAKEN", "refused", "费用明细流水号 feedetl_sn {feedetl_sn} 已为就诊 {mdtrt_id} 上传过",
+     "feedetl_sn already uploaded for this visit", "A line number uploaded before for the visit."),
+    ("FEE_NO_MATCH", "refused", "就诊 {mdtrt_id} 没有与 {key} {value} 匹配的已上传费用明细",
+     "no uploaded fee lines match", "2205/2302 names lines that are not uploaded (or already cancelled)."),
+    ("FEE_SUM_MISMATCH", "refused", "{field} {medfee} 与费用明细合计（{uploaded}）不一致",
+     "medfee_sumamt does not match the fee lines", "The settlement's total differs from the uploaded (or sold) lines."),
+    ("FEE_NONE_UPLOADED", "refused", "就诊 {mdtrt_id} 没有可结算的已上传费用明细", "no uploaded fee lines to settle",
+     "Settlement of a visit without lines."),
+    ("FEE_REFUND_ORIGINAL_MISSING", "refused", "退费明细 {feedetl_sn} 的原明细（init_feedetl_sn）未上传",
+     "refund line names no uploaded original", "A refund line whose original is not among the visit's lines."),
+]
+
+_SETTLE = [
+    ("SETTLE_NO_POLICY", "refused", "参保地 {insured} 在 {day} 没有险种 {insutype} 的有效待遇政策",
+     "no policy of the insured region in force", "The insured region has no policy in force on the visit's end date."),
+    ("SETTLE_AUDIT_REFUSED", "refused", "事中审核拒绝结算：{findings}", "refused by in-event audit",
+     "The treatment region's rule package refuses definite violations (事中审核)."),
+    ("SETTLE_FAMILY_LINK_CHANGED", "conflict", "结算期间参保人 {psn_no} 的家庭共济关系发生变化，请重试",
+     "family account link changed during the settlement; retry", "A family link changed between reading and locking."),
+    ("SETTLE_NOT_FOUND", "refused", "结算 {setl_id} 不存在或不属于本机构 {fixmedins_code}",
+     "settlement not found for this institution", "An institution sees only its own settlements."),
+    ("SETTLE_NOT_OF_PERSON", "refused", "结算 {setl_id} 不属于参保人 {psn_no}", "settlement is not of this person",
+     "A query names a settlement of another person."),
+    ("SETTLE_NOT_OF_VISIT", "refused", "结算 {setl_id} 不属于就诊 {mdtrt_id}", "settlement is not of this visit",
+     "A reversal names a settlement of another visit."),
+]
+
+_REVERSAL = [
+    ("REVERSAL_OF_REVERSAL", "refused", "{setl_id} 本身是冲销记录，不能再冲销", "it is itself a reversal",
+     "A reversal of a reversal."),
+    ("REVERSAL_ALREADY_REVERSED", "refused", "结算 {setl_id} 已冲销", "settlement is already reversed",
+     "A second reversal of a settlement."),
+    ("REVERSAL_NOT_REVERSIBLE", "refused", "交易 {oinfno} 不能通过 2601 冲正，可冲正的交易：{reversible}",
+     "transaction cannot be reversed by 2601", "2601 names a transaction that is not reversible."),
+    ("REVERSAL_ORIGINAL_NOT_FOUND", "refused", "本机构没有报文ID msgid 为 {omsgid} 的 {oinfno} 请求",
+     "no such request from this institution", "2601's omsgid names no request of this institution."),
+    ("REVERSAL_NO_SETTLEMENT", "refused", "参保人 {psn_no} 没有报文ID {omsgid} 对应的结算", "no settlement for this msgid",
+     "2601 names a settlement request that left no settlement of this person."),
+]
+
+_FILING = [
+    ("FILING_NOT_FOUND", "not_found", "备案 {filing_no} 不存在", "filing not found", "No filing has this number."),
+    ("FILING_NOT_OURS", "refused", "备案 {filing_no} 不是本机构为该参保人办理的", "filing was not made by this institution for this person",
+     "A filing cancellation or change by another institution."),
+    ("QUALIFICATION_NOT_FOUND", "not_found", "门慢特资格 {qual_no} 不存在", "qualification not found",
+     "No qualification has this number."),
+    ("QUALIFICATION_NOT_OURS", "refused", "门慢特资格 {qual_no} 不是本机构为该参保人申报的",
+     "qualification was not filed by this institution for this person", "A cancellation by another institution."),
+    ("QUALIFICATION_HELD", "refused", "参保人 {psn_no} 已有病种 {dise_code} 的门慢特资格 {qual_no}",
+     "person already holds a qualification for this disease", "A second qualification for one disease overlapping in time."),
+    ("QUALIFICATION_NOT_ACTIVE", "refused", "门慢特资格 {qual_no} 的状态为 {status}", "qualification is not active",
+     "Cancelling a qualification that is already cancelled."),
+]
+
+_AUDIT = [
+    ("AUDIT_PACKAGE_INVALID", "refused", "规则包无效：{detail}", "invalid rule package", "An imported rule package breaks its format."),
+    ("AUDIT_NO_PACKAGE", "refused", "统筹区 {admdvs} 没有审核规则包，请先用 yibao rules import 导入", "region has no rule package",
+     "Export of a region without a package."),
+    ("AUDIT_DEATHS_INVALID", "refused", "死亡名单文件无效：{detail}", "invalid death registry file", "A bad row in a death list."),
+    ("AUDIT_KNOWLEDGE_INVALID", "refused", "知识库文件无效：{detail}", "invalid knowledge file",
+     "A bad row in a restrictions (or other knowledge) file."),
+    ("AUDIT_PATIENT_NOT_FOUND", "refused", "{field}：参保人 {psn_no} 不存在", "patient not found",
+     "3101/3102 names a patient the platform does not know."),
+]
+
+_RECON = [
+    ("RECON_MISMATCH", "refused", "清算申请与平台结算数据不一致：{differences}",
+     "the application does not match the platform's settlements", "3203 totals differ from the platform's."),
+    ("RECON_APPLICATION_OVERLAP", "conflict", "清算申请 {overlap} 已覆盖 {begin} 至 {end} 的部分期间，请先用 3204 撤销",
+     "an application already covers part of the period", "3203 overlapping an open application."),
+    ("RECON_APPLICATION_NOT_FOUND", "refused", "本机构没有清算申请 {evt}", "clearing application not found for this institution",
+     "3204 names an unknown or another institution's application."),
+    ("RECON_APPLICATION_STATUS", "refused", "清算申请 {evt} 的状态为 {status}，不能撤销", "clearing application is not open",
+     "3204 on an application that is no longer applied."),
+]
+
+_CLEARING = [
+    ("CLEARING_NEEDS_SUPPLEMENT", "refused",
+     "清算单 {statement_id}（{insured}→{treated}，{month}）已{status}，但本月又有新的结算，需要补充清算单",
+     "statement is no longer generated but new settlements appeared; a supplementary statement is needed",
+     "A clearing re-run finds new settlements of a confirmed or paid month."),
+    ("CLEARING_STATEMENT_NOT_FOUND", "not_found", "清算单 {statement_id} 不存在", "statement not found",
+     "No statement has this id."),
+    ("CLEARING_ALREADY_PAID", "refused", "清算单 {statement_id} 已支付", "statement is already paid", "Confirm or pay a paid statement."),
+    ("CLEARING_BAD_SIDE", "invalid", "确认方 side 应为 insured（参保地）或 treatment（就医地）", "side must be insured or treatment",
+     "A confirmation naming neither side."),
+    ("CLEARING_ALREADY_CONFIRMED", "refused", "清算单 {statement_id} 已由{side}方确认", "statement is already confirmed by this side",
+     "A second confirmation by the same side."),
+    ("CLEARING_NOT_CONFIRMED", "refused", "清算单 {statement_id} 状态为 {status}：须双方确认后才能支付",
+     "both sides must confirm before payment", "Payment before both confirmations."),
+    ("PREPAYMENT_NOT_POSITIVE", "invalid", "预付金额必须大于零", "a prepayment amount must be positive",
+     "A prepayment plan or top-up of zero or less."),
+    ("PREPAYMENT_NOT_FOUND", "not_found", "预付金 {prepay_id} 不存在", "prepayment not found", "No prepayment has this id."),
+    ("PREPAYMENT_NOT_APPROVED", "refused", "预付金 {prepay_id} 状态为 {status}，不是已核定 approved",
+     "prepayment is not approved", "Paying a prepayment twice or before approval."),
+    ("PREPAYMENT_NOT_PAID", "refused", "预付金 {prepay_id} 状态为 {status}：须先支付才能确认到账",
+     "a prepayment is received after it is paid", "Recording receipt before payment (or twice)."),
+]
+
+_ACCOUNT = [
+    ("ACCOUNT_BAD_AMOUNT", "invalid", "金额必须是以元为单位的数字，最多两位小数，绝对值小于 {limit} 元：{value}",
+     "amount must be yuan with at most two decimals", "An adjustment amount that is not a valid yuan amount."),
+    ("ACCOUNT_ZERO_AMOUNT", "invalid", "调整金额不能为零", "the adjustment cannot be zero", "An adjustment of 0."),
+    ("ACCOUNT_OPERATOR_REQUIRED", "invalid", "必须用 --operator 注明经办人", "an operator is required",
+     "No operator named."),
+    ("ACCOUNT_OPERATOR_TOO_LONG", "invalid", "经办人名称过长，最多 {limit} 个字符", "operator name too long",
+     "An operator name longer than the action log keeps."),
+    ("ACCOUNT_REASON_REQUIRED", "invalid", "必须用 --reason 说明调整原因", "a reason is required", "No reason given."),
+    ("ACCOUNT_ACTOR_TOO_LONG", "invalid", "经办人和调整原因合计过长，最多 {limit} 个字符", "operator and reason too long",
+     "Operator and reason together longer than the ledger keeps."),
+    ("ACCOUNT_BELOW_ZERO", "refused", "调整后个人账户余额将小于零：当前余额 {before} 元，调整 {amount} 元；最多可减少 {before} 元",
+     "the balance would go below zero", "A debit larger than the balance."),
+    ("ACCOUNT_NOT_INSURED", "refused", "参保人 {psn_no} 没有参保记录，无法调整个人账户", "person has no insurance",
+     "Adjusting the account of a person without insurance."),
+]
+
+_SUPERVISION = [
+    ("SUPERVISION_INSTITUTION_SANCTIONED", "forbidden",
+     "医药机构 {fixmedins_code} 的医保协议已{action}{until}（基金监管：{reason}），不能结算",
+     "institution's agreement is {action_en}; it cannot settle", "Settlement by an institution under an agreement action."),
+    ("SUPERVISION_PERSON_SUSPENDED", "forbidden",
+     "参保人 {psn_no} 的直接结算已暂停至 {enddate}（基金监管：{reason}），请先自付再回参保地报销",
+     "person's direct settlement is suspended", "Settlement for a person whose direct settlement is suspended."),
+    ("SUPERVISION_BAD_SUBJECT_TYPE", "invalid", "subject_type 应为 institution（机构）或 person（个人）",
+     "subject_type is institution or person", "A case or sanction about another kind of subject."),
+    ("SUPERVISION_FINDINGS_NOT_FOUND", "refused", "部分审核结果不存在", "some findings were not found",
+     "A case from findings that do not exist."),
+    ("SUPERVISION_FINDINGS_SEVERAL_INSTITUTIONS", "refused", "一个案件只涉及一家机构，这些审核结果涉及多家",
+     "a case is about one institution: the findings name several", "A case from findings of several institutions."),
+    ("SUPERVISION_CASE_NOT_FOUND", "not_found", "案件 {case_id} 不存在", "case not found", "No case has this id."),
+    ("SUPERVISION_CASE_TRANSITION", "refused", "案件 {case_id} 不能从 {current} 变为 {status}", "case cannot make this move",
+     "A status change the case workflow does not allow."),
+    ("SUPERVISION_BAD_MONEY_KIND", "invalid", "款项类型 kind 应为 {kinds} 之一", "kind is not a money kind",
+     "Recording money of an unknown kind."),
+    ("SUPERVISION_CASE_DISMISSED", "refused", "案件 {case_id} 已撤销", "case is dismissed",
+     "Recording money on a dismissed case."),
+    ("SUPERVISION_CASE_NOT_CONFIRMED", "refused", "{kind} 须在案件确认后记录；案件 {case_id} 状态为 {status}",
+     "needs a confirmed case", "A recovery or penalty before the case is confirmed."),
+    ("SUPERVISION_AMOUNT_NOT_POSITIVE", "invalid", "金额必须大于零", "the amount must be positive", "Money of zero or less."),
+    ("SUPERVISION_INSTITUTION_NOT_FOUND", "not_found", "医药机构 {fixmedins_code} 不存在", "institution not found",
+     "A sanction names an unknown institution."),
+    ("SUPERVISION_BAD_AGREEMENT_ACTION", "invalid", "协议处理只能是 suspend（暂停）或 terminate（解除）",
+     "an agreement action is suspend or terminate", "Another kind of sanction of an institution."),
+    ("SUPERVISION_PERSON_SUSPEND_ONLY", "invalid", "对个人只能暂停直接结算，kind 应为 suspend",
+     "a person's direct settlement can only be suspended", "Another kind of sanction of a person."),
+    ("SUPERVISION_SUSPENSION_NEEDS_END", "invalid", "暂停须有结束日期", "a suspension needs an end date",
+     "A suspension without enddate."),
+    ("SUPERVISION_SANCTION_NOT_FOUND", "refused", "处理决定 {sanction_id} 不存在", "sanction not found",
+     "No sanction has this id."),
+    ("SUPERVISION_SANCTION_LIFTED", "refused", "处理决定 {sanction_id} 已解除", "sanction is already lifted",
+     "A second lift."),
+    ("SUPERVISION_NOT_A_NOTICE", "invalid", "不是案件线索通报，格式应为 {format}", "not a case notice",
+     "An imported notice of another format."),
+    ("SUPERVISION_NOTICE_NO_SUBJECT", "invalid", "案件线索通报缺少案件对象", "the notice lacks the case's subject",
+     "A notice without subject_type and subject_id."),
+]
+
+_ADMIN = [
+    ("ADMIN_AUTH_REQUIRED", "unauthenticated", "请发送 Authorization: Bearer <经办机构编码>:<令牌>",
+     "send Authorization: Bearer <agency_code>:<token>", "An admin request without credentials."),
+    ("ADMIN_AUTH_FAILED", "unauthenticated", "经办机构不存在或令牌错误", "unknown agency or wrong token",
+     "An admin request with wrong credentials."),
+    ("ADMIN_BAD_AGENCY_CODE", "invalid", "经办机构编码应为其管辖的六位医保区划代码", "agency code is the 6-digit region it administers",
+     "yibao agency add with another code."),
+    ("ADMIN_BAD_MONTH", "invalid", "月份应为 YYYY-MM，在 {first} 至 {last} 之间，收到 {value}", "month must be YYYY-MM",
+     "A month out of shape or range."),
+    ("ADMIN_BAD_PERIOD", "invalid", "from 与 to 应在 {earliest} 至 {latest} 之间，且 to 晚于 from、跨度不超过十年",
+     "to must be after from, within ten years", "A statistics period out of range."),
+    ("ADMIN_BAD_REQUEST", "invalid", "请求无效：{detail}", "invalid request", "A value the use case cannot work with."),
+    ("ADMIN_BAD_NOTICE_FIELD", "invalid", "通报字段 {field} 无效：应为{expected}", "invalid notice field",
+     "An imported notice with a field out of shape."),
+    ("ADMIN_PERSON_NOT_FOUND", "not_found", "参保人 {psn_no} 不存在或未参保", "person not found or not insured",
+     "An agency names an unknown person."),
+    ("ADMIN_INSTITUTION_NOT_FOUND", "not_found", "医药机构 {fixmedins_code} 不存在", "institution not found",
+     "An agency names an unknown institution."),
+    ("ADMIN_PERSON_NOT_ADMINISTERED", "forbidden", "参保人 {psn_no} 的参保地为 {region}，不由经办机构 {agency} 管辖",
+     "person is not administered by this agency", "An agency acting for a person insured elsewhere."),
+    ("ADMIN_SUBJECT_NOT_ADMINISTERED", "forbidden", "{subject_id} 不由经办机构 {agency} 管辖",
+     "subject is not administered by this agency", "A sanction of a subject outside the agency's regions."),
+    ("ADMIN_NOT_OUR_CASE", "forbidden", "案件 {case_id} 属于经办机构 {owner}", "case belongs to another agency",
+     "Moving another agency's case."),
+    ("ADMIN_NOT_OUR_SANCTION", "forbidden", "不是本经办机构的处理决定", "not this agency's sanction",
+     "Lifting another agency's sanction."),
+    ("ADMIN_NOT_STATEMENT_SIDE", "forbidden", "经办机构 {agency} 不是清算单 {statement_id} 的任何一方",
+     "agency is neither side of the statement", "Confirming a statement of other regions."),
+    ("ADMIN_ONLY_INSURED_PAYS", "forbidden", "只有参保地经办机构可以支付{what}", "only the insured region's agency pays",
+     "Paying a statement or prepayment as the treatment side."),
+    ("ADMIN_ONLY_TREATMENT_RECEIVES", "forbidden", "只有就医省的经办机构可以确认预付金到账",
+     "only an agency of the treatment province records receipt", "Recording receipt as the insured side."),
+]
+
+_WARNINGS = [
+    ("AUDIT_FINDING", WARNING, "事中审核提示 [{rule_id} {rule_type} {result_type}] {content}", "",
+     "warn_msg of a settlement with in-event audit findings that do not refuse it (up to 10, joined with ；)."),
+]
+
+
+def _settlement_codes() -> list[tuple]:
+    return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
+
+
+def _filing_rule_codes() -> list[tuple]:
+    return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in FILING_MESSAGES.items()]
+
+
+def _build() -> dict[str, ErrorCode]:
+    table: dict[str, ErrorCode] = {}
+    for rows in (_ENVELOPE, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
+                 _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _SUPERVISION, _ADMIN, _WARNINGS):
+        for code, kind, chinese, english, when in rows:
+            assert code not in table, f"{code} twice"
+            assert CODE_PATTERN.fullmatch(code), code
+            assert kind in REFUSAL_KINDS or kind == WARNING, (code, kind)
+            table[code] = ErrorCode(code, kind, chinese, english, when)
+    return table
+
+
+CODES: dict[str, ErrorCode] = _build()
+
+
+def refusal(code: str, **params) -> GatewayError:
+    """The refusal of ``code`` with its templates filled: ``raise refusal("VISIT_CANCELLED", mdtrt_id=…)``."""
+    entry = CODES[code]
+    assert entry.kind != WARNING, code
+    return GatewayError(entry.text(**params), entry.kind, code=code)
+
+
+def warning(code: str, **params) -> str:
+    """A warning for warn_msg: ``[CODE] 中文…``."""
+    entry = CODES[code]
+    assert entry.kind == WARNING, code
+    return f"[{code}] {entry.text(**params)}"
+
+
+def coded_text(error: GatewayError) -> str:
+    """The refusal as err_msg (and the CLI's error line): ``[CODE] message``."""
+    return f"[{error.code}] {error.message}" if error.code else error.message
+
+
+def code_of(err_msg: str) -> str:
+    """The code at the start of an err_msg or warning, "" if there is none."""
+    found = _LEADING_CODE.match(err_msg or "")
+    return found.group(1) if found else ""
+
+
+# --- docs/his/error-codes.md ------------------------------------------------------------------
+
+AREA_TITLES = {
+    "ENVELOPE": "Envelope (报文)", "SYSTEM": "System (系统)", "SIGNIN": "Sign-in (签到)", "INPUT": "Input fields (入参)",
+    "PERSON": "Persons (参保人)", "VISIT": "Visits (就诊)", "FEE": "Fee lines (费用明细)", "SETTLE": "Settlement (结算)",
+    "E": "Settlement engine (结算引擎, settlement-spec §3)", "REVERSAL": "Reversal (冲销与冲正)",
+    "FILING": "Filings (备案)", "QUALIFICATION": "门慢特 qualifications (资格认定)", "AUDIT": "Audit (审核)",
+    "RECON": "Reconciliation and clearing applications (对账与清算申请)", "CLEARING": "Clearing between regions (清算)",
+    "PREPAYMENT": "Prepayments (预付金)", "ACCOUNT": "Personal accounts (个人账户)", "SUPERVISION": "Fund supervision (基金监管)",
+    "ADMIN": "Agencies' admin API (经办机构接口)",
+}
+
+_DOC_HEAD = """# Error codes (错误代码)
+
+<!-- Generated from src/yibao/app/error_codes.py by `yibao docs error-codes --output docs/his/error-codes.md`;
+     do not edit by hand (tests/unit/test_error_codes.py fails when this file is stale). -->
+
+Every refusal has a stable code and a Chinese message; programs match on the code, the
+message may be reworded.
+
+- **National gateway**: `infcode` -1 and `err_msg` = `[CODE] 中文说明（English gloss）`, the code
+  in square brackets at the very start (match `^\\[([A-Z0-9_]+)\\] `). Whatever the kind, the
+  gateway answers infcode -1 (HTTP 200); nothing was changed.
+- **Warnings**: `infcode` 0 and `warn_msg` holds one or more `[CODE] 中文说明` joined with `；`.
+- **Admin API** (`/admin/api`): the HTTP status of the kind below and the body
+  `{"code": "...", "detail": "中文说明（English gloss）", "kind": "..."}`.
+- **CLI**: `error: [CODE] 中文说明（English gloss）` on stderr, exit 2.
+
+`{name}` in a message is filled with the request's values (field paths are the national
+field names, e.g. `input.data.psn_no`). Kinds: refused, invalid (HTTP 422), not_found (404),
+forbidden (403), conflict (409), unauthenticated (401); warning (warn_msg, infcode 0).
+"""
+
+
+def area_of(code: str) -> str:
+    return code.split("_", 1)[0]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "\\<").replace("\n", " ") if text else "—"
+
+
+def _kind_cell(kind: str) -> str:
+    if kind == WARNING:
+        return "warn_msg (infcode 0)"
+    return f"{kind} (infcode -1 / HTTP {REFUSAL_KINDS[kind]})"
+
+
+def markdown() -> str:
+    """docs/his/error-codes.md: one table per area, the codes in registry order."""
+    areas: dict[str, list[ErrorCode]] = {}
+    for entry in CODES.values():
+        areas.setdefault(area_of(entry.code), []).append(entry)
+    parts = [_DOC_HEAD]
+    for area, entries in areas.items():
+        parts.append(f"\n## {AREA_TITLES.get(area, area)}\n\n| code | kind | 中文 | English | when |\n|---|---|---|---|---|\n")
+        parts.extend(f"| `{e.code}` | {_kind_cell(e.kind)} | {_cell(e.chinese)} | {_cell(e.english)} | {_cell(e.when)} |\n"
+                     for e in entries)
+    return "".join(parts)
+
+
+if __name__ == "__main__":  # python -m yibao.app.error_codes > docs/his/error-codes.md
+    print(markdown(), end="")
