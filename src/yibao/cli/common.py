@@ -16,8 +16,20 @@ app = typer.Typer(
 EXIT_REFUSED = 2
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"yibao {version('yibao')}")
+        except PackageNotFoundError:  # run from a source tree without installing
+            typer.echo("yibao (not installed)")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(show_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                             help="Print the version and exit.")) -> None:
     """yibao: settle visits under the national rule 就医地目录、参保地政策、就医地管理."""
 
 

@@ -167,6 +167,11 @@ def serve(
     typer.echo(f"yibao gateway on http://{host}:{port}  (POST /fsi/api/rsfComIfsService/callService; "
                f"database {mask_url(database.url)}{'; INSECURE DEMO MODE' if insecure_demo else ''})")
     typer.echo(f"agencies' admin API: http://{host}:{port}/admin/api/docs")
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # one /metrics over every worker (gateway/metrics.py): the workers count into files here
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yibao-metrics-")
     uvicorn.run("yibao.gateway.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level.lower(), access_log=False)
 
@@ -224,8 +229,15 @@ def check(db: str = DB_OPTION) -> None:
 
 
 def main() -> None:
+    from sqlalchemy.exc import OperationalError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except OperationalError as exc:
+        # an unreachable database is one line for the operator, not a traceback
+        reason = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else type(exc).__name__
+        typer.echo(f"error: [SYSTEM_DATABASE_UNAVAILABLE] 数据库不可达 (database unreachable): {reason}", err=True)
+        sys.exit(1)
 

@@ -29,6 +29,7 @@ from yibao.store.database import Database
 
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
 from yibao.gateway.paths import DISPATCH_PATH, has_other_owner, national_infno
+from yibao.gateway import metrics
 
 
 class BodyLimit:
@@ -205,6 +206,25 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
             conn.exec_driver_sql("SELECT 1")
         return JSONResponse({"status": "ok"})
 
+    @app.get("/health/live", include_in_schema=False)
+    def live() -> JSONResponse:
+        """The process answers (a liveness probe: no database)."""
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/health/ready", include_in_schema=False)
+    def ready() -> JSONResponse:
+        """Ready for traffic: the database answers and its schema is at this code's revision
+        (a gateway started before `yibao db upgrade` ran is not ready)."""
+        problem = readiness_problem(platform.database)
+        if problem:
+            return JSONResponse({"status": "not ready", "reason": problem}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(content=body, media_type=content_type)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:
         rows = "".join(f"<tr><td>{code}</td><td>{spec.name}</td></tr>" for code, spec in sorted(TRANSACTIONS.items()))
@@ -240,6 +260,21 @@ def _answer_unknown_paths_nationally(app: FastAPI, receiver: str) -> None:
                    f"…/hsa/hgs/{{infno}}）(unknown path or method)")
         content = dumps(envelope(-1, None, message, receiver, time.time_ns()), indent=None).encode()
         return Response(content=content, status_code=exc.status_code, media_type="application/json; charset=utf-8")
+
+
+def readiness_problem(database: Database) -> str:
+    """Why the gateway should not take traffic ("" = it may): the database unreachable, or its
+    schema not at the revision this code migrates to."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from yibao.store.migrate import current_revision, head_revision
+
+    try:
+        current = current_revision(database)
+    except SQLAlchemyError as exc:
+        return f"database unreachable: {type(exc).__name__}"
+    expected = head_revision()
+    return "" if current == expected else f"schema at revision {current}, expected {expected} (run yibao db upgrade)"
 
 
 def app_from_environment() -> FastAPI:

@@ -30,6 +30,7 @@ from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 from . import auth
 from . import chapters  # noqa: F401  (registers every handler)
+from . import metrics
 from .registry import TRANSACTIONS, RawAnswer, Request
 
 log = logging.getLogger("yibao.gateway")
@@ -214,8 +215,11 @@ class Dispatcher:
         except Exception:  # never a traceback on the wire
             log.exception("internal error for infno=%s msgid=%s", infno, msgid)
             result = envelope(-1, None, _answer("SYSTEM_INTERNAL_ERROR"), receiver, received_ns)
+        elapsed = time.perf_counter() - started
         log.info("infno=%s msgid=%s fixmedins_code=%s infcode=%s %.1fms", infno[:30], msgid[:60], code[:60], result["infcode"],
-                 (time.perf_counter() - started) * 1000)
+                 elapsed * 1000)
+        pool = self.platform.database.engine.pool if self.platform is not None else None
+        metrics.observe(infno, result["infcode"], elapsed, result["output"], pool)
         return result
 
     def _authenticate(self, conn, code: str, message: dict, headers: Mapping[str, str], infno: str,
