@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from yibao.app.clearing import FIGURES
+
 from .fakes import FakeLedger, FakeUnitOfWork
 
 
@@ -27,6 +29,7 @@ class FakeClearing:
     payments: dict[tuple[str, str], dict] = field(default_factory=dict)
     marked: list[str] = field(default_factory=list)
     locks: list[str] = field(default_factory=list)
+    ledger: FakeLedgerWithBalances | None = None  # drawn_from_prepayment reads its entries
 
     def lock_month(self, month):
         self.locks.append(f"clearing-month/{month}")
@@ -37,16 +40,20 @@ class FakeClearing:
     def month_totals(self, month):
         return [dict(row) for row in self.totals.get(month, [])]
 
-    def statements_of_month(self, month):
-        rows = [dict(row) for row in self.statements.values() if row["month"] == month]
-        return sorted(rows, key=lambda row: (row["insuplc_admdvs"], row["mdtrtarea_admvs"]))
+    def statements_of_month(self, month, *, superseded=False):
+        rows = [dict(row) for row in self.statements.values() if row["month"] == month
+                and (superseded or row["status"] != "superseded")]
+        return sorted(rows, key=lambda row: (row["insuplc_admdvs"], row["mdtrtarea_admvs"], row["sequence"], row["version"]))
 
     def add_statement(self, row):
         assert row["statement_id"] not in self.statements
         self.statements[row["statement_id"]] = dict(row, insured_confirmed_at=None, treatment_confirmed_at=None,
-                                                    paid_at=None)
+                                                    paid_at=None, superseded_at=None, insured_confirmed_by=None,
+                                                    treatment_confirmed_by=None, paid_by=None)
 
     def update_statement(self, statement_id, values):
+        # the figures are fixed (the triggers of migration 0016)
+        assert not set(values) & set(FIGURES), values
         self.statements[statement_id].update(values)
 
     def statement(self, statement_id):
@@ -59,6 +66,12 @@ class FakeClearing:
 
     def lock_prepayment_pair(self, insured, treatment_prov):
         self.locks.append(f"prepayment-pair/{insured}>{treatment_prov}")
+
+    def drawn_from_prepayment(self, insured, treatment_prov, year):
+        account = f"prepay_advance:{insured}>{treatment_prov}"
+        months = {sid for sid, row in self.statements.items() if row["month"].startswith(f"{year}-")}
+        return -sum(p.amount_fen for e in self.ledger.entries if e.kind == "clearing_paid" and e.ref in months
+                    for p in e.postings if p.account == account)
 
     def cross_region_payments(self, start, end):
         return dict(self.payments)
@@ -110,7 +123,7 @@ class FundFlowsUnitOfWork(FakeUnitOfWork):
     def __init__(self, actor, **kwargs):
         super().__init__(actor, **kwargs)
         self.ledger = FakeLedgerWithBalances()
-        self.clearing, self.prepayments = FakeClearing(), FakePrepayments()
+        self.clearing, self.prepayments = FakeClearing(ledger=self.ledger), FakePrepayments()
 
     def __enter__(self):
         self._fund_flows = copy.deepcopy((self.clearing.statements, self.prepayments.rows))

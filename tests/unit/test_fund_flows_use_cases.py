@@ -24,14 +24,22 @@ def statement(status="confirmed", amount_fen=30_000, statement_id="CS0000000001"
                 setl_cnt=2, medfee_sumamt_fen=amount_fen + 5_000, fund_pay_sumamt_fen=amount_fen - 1_000,
                 acct_pay_fen=1_000, psn_cash_pay_fen=5_000, clearing_amount_fen=amount_fen, status=status,
                 generated_at=GENERATED_AT, insured_confirmed_at=confirmed, treatment_confirmed_at=confirmed,
-                paid_at=GENERATED_AT if status == "paid" else None)
+                paid_at=GENERATED_AT if status == "paid" else None, sequence=0, version=1, supersedes=None,
+                provisional=False, superseded_at=None, insured_confirmed_by=None, treatment_confirmed_by=None,
+                paid_by=None)
 
 
-def world(*rows: dict, prepaid_fen: int = 0, actor=AGENCY) -> FundFlowsUnitOfWork:
+def world(*rows: dict, prepaid_fen: int = 0, prepaid_year: int = 2026, actor=AGENCY) -> FundFlowsUnitOfWork:
+    """Statements, and ``prepaid_fen`` the pair received as its prepayment of ``prepaid_year``."""
     uow = FundFlowsUnitOfWork(actor)
     for row in rows:
         uow.clearing.statements[row["statement_id"]] = dict(row)
     uow.ledger.opening[ADVANCE] = prepaid_fen
+    if prepaid_fen:
+        uow.prepayments.rows["PP-OPENING"] = dict(
+            prepay_id="PP-OPENING", year=prepaid_year, insured_admdvs=INSURED, treatment_prov=PROV, kind="annual",
+            amount_fen=prepaid_fen, basis_fen=0, months="2", status="received", approved_at=GENERATED_AT,
+            paid_at=GENERATED_AT, received_at=GENERATED_AT)
     return uow
 
 
@@ -128,17 +136,6 @@ def test_run_clearing_writes_a_statement_per_pair_and_a_rerun_changes_nothing_bu
     assert [r[1:] for r in uow.actions.rows] == [("clearing.run", "2026-10", {"statements": 1})] * 2
 
 
-def test_new_settlements_for_a_confirmed_statement_are_refused():
-    row = statement(status="confirmed")
-    uow = world(row)
-    uow.clearing.totals["2026-10"] = [dict(insuplc_admdvs=INSURED, mdtrtarea_admvs=TREATED, setl_cnt=3,
-                                           medfee_sumamt_fen=1, fund_pay_sumamt_fen=1, acct_pay_fen=1, psn_cash_pay_fen=1)]
-    with refused("CLEARING_NEEDS_SUPPLEMENT", "CS0000000001", "已确认"):
-        with uow:
-            clearing.run_clearing(uow, "2026-10")
-    assert uow.clearing.statements["CS0000000001"] == row and uow.actions.rows == []
-
-
 def approved(uow, amount_fen=40_000) -> str:
     with uow:
         return prepayment.top_up(uow, year=2026, insured=INSURED, prov=PROV, amount_fen=amount_fen)["prepay_id"]
@@ -201,7 +198,7 @@ def test_a_non_positive_top_up_is_refused():
 
 
 def test_usage_warns_past_the_warning_line():
-    uow = world(prepaid_fen=10_000)
+    uow = world(prepaid_fen=10_000, prepaid_year=2025)
     prepay_id = approved(uow, amount_fen=10_000)
     with uow:
         prepayment.mark_paid(uow, prepay_id)
@@ -211,4 +208,126 @@ def test_usage_warns_past_the_warning_line():
     assert [(r["insured_admdvs"], r["prepaid"], r["outstanding"], r["usage"], r["warning"]) for r in rows] == [
         ("440100", Decimal("0.00"), Decimal("0.01"), None, True),
         (INSURED, Decimal("100.00"), Decimal("70.00"), Decimal("0.7000"), True)]
-    assert rows[1]["available"] == Decimal("200.00")  # the opening 100 plus the paid 100
+    # the year's paid 100; what is left of 2025's prepayment is not 2026's
+    assert rows[1]["available"] == Decimal("100.00")
+
+
+# --- clearing as an append-only process ------------------------------------------------------------
+
+def totals(setl_cnt=3, fund=50_000, acct=7_000, medfee=90_000, cash=33_000, insured=INSURED, treated=TREATED) -> dict:
+    return dict(insuplc_admdvs=insured, mdtrtarea_admvs=treated, setl_cnt=setl_cnt, medfee_sumamt_fen=medfee,
+                fund_pay_sumamt_fen=fund, acct_pay_fen=acct, psn_cash_pay_fen=cash)
+
+
+def figures(row: dict) -> tuple:
+    return tuple(row[key] for key in clearing.FIGURES)
+
+
+def cleared(uow, month="2026-10", **kwargs) -> list[dict]:
+    with uow:
+        return clearing.run_clearing(uow, month, **kwargs)
+
+
+def test_a_month_not_ended_is_refused_unless_provisional_and_a_provisional_statement_cannot_be_confirmed():
+    uow = world(actor=actors.SYSTEM)  # now: 2026-12-01 09:00
+    uow.clearing.totals["2026-12"] = [totals()]
+    with refused("CLEARING_MONTH_NOT_ENDED", "2026-12", "2027-01-01"):
+        cleared(uow, "2026-12")
+    assert uow.clearing.statements == {} and uow.actions.rows == []
+    [trial] = cleared(uow, "2026-12", provisional=True)
+    assert trial["provisional"] is True and trial["clearing_amount_fen"] == 57_000
+    assert uow.actions.rows[-1][1:] == ("clearing.run", "2026-12", {"statements": 1, "provisional": True})
+    with refused("CLEARING_STATEMENT_PROVISIONAL", trial["statement_id"]):
+        with uow:
+            clearing.confirm(uow, trial["statement_id"], "insured")
+    # after the month ended the same figures are cleared for good: a new, final version
+    uow.now = dt.datetime(2027, 1, 2, 8, 0)
+    [final] = cleared(uow, "2026-12")
+    assert (final["provisional"], final["version"], final["supersedes"], figures(final)) == (
+        False, 2, trial["statement_id"], figures(trial))
+    assert uow.clearing.statements[trial["statement_id"]]["status"] == "superseded"
+
+
+def test_a_rerun_before_confirmation_supersedes_with_a_new_version_and_keeps_the_old_figures():
+    uow = world(actor=actors.SYSTEM)
+    uow.clearing.totals["2026-10"] = [totals()]
+    [first] = cleared(uow)
+    uow.clearing.totals["2026-10"] = [totals(setl_cnt=4, fund=60_000, medfee=110_000, cash=43_000)]
+    [second] = cleared(uow)
+    assert (second["version"], second["sequence"], second["supersedes"], second["clearing_amount_fen"]) == (
+        2, 0, first["statement_id"], 67_000)
+    old = uow.clearing.statements[first["statement_id"]]
+    assert old["status"] == "superseded" and figures(old) == figures(first)
+    with uow:
+        history = clearing.statements(uow, "2026-10", superseded=True)
+    assert [(row["version"], row["status"]) for row in history] == [(1, "superseded"), (2, "generated")]
+    with refused("CLEARING_STATEMENT_SUPERSEDED", first["statement_id"]):
+        with uow:
+            clearing.confirm(uow, first["statement_id"], "insured")
+
+
+def test_late_settlements_after_payment_get_a_supplementary_statement_of_exactly_the_difference():
+    uow = world(actor=actors.SYSTEM)
+    uow.clearing.totals["2026-10"] = [totals()]
+    [original] = cleared(uow)
+    with uow:
+        clearing.confirm(uow, original["statement_id"], "insured")
+        clearing.confirm(uow, original["statement_id"], "treatment")
+        clearing.pay(uow, original["statement_id"])
+    # a late settlement (+1, fund 8_000, account 1_000) and a late reversal (-1, fund -5_000) of October
+    uow.clearing.totals["2026-10"] = [totals(setl_cnt=3, fund=53_000, acct=8_000, medfee=96_000, cash=35_000)]
+    paid, supplement = cleared(uow)
+    assert paid == dict(uow.clearing.statements[original["statement_id"]]) and paid["status"] == "paid"
+    assert (supplement["sequence"], supplement["version"], supplement["status"]) == (1, 1, "generated")
+    assert figures(supplement) == (0, 6_000, 3_000, 1_000, 2_000, 4_000)
+    # flows equal clearing: the live statements add up to the month's totals
+    assert paid["clearing_amount_fen"] + supplement["clearing_amount_fen"] == 53_000 + 8_000
+    assert cleared(uow) == [paid, supplement]  # a re-run changes nothing
+
+
+def test_a_settlement_and_its_reversal_make_no_statement_and_an_emptied_open_one_is_superseded():
+    uow = world(actor=actors.SYSTEM)
+    uow.clearing.totals["2026-10"] = [totals(setl_cnt=0, fund=0, acct=0, medfee=0, cash=0)]
+    assert cleared(uow) == [] and uow.clearing.statements == {}
+    uow.clearing.totals["2026-10"] = [totals()]
+    [open_] = cleared(uow)
+    uow.clearing.totals["2026-10"] = [totals(setl_cnt=0, fund=0, acct=0, medfee=0, cash=0)]
+    assert cleared(uow) == []
+    assert uow.clearing.statements[open_["statement_id"]]["status"] == "superseded"
+
+
+def test_a_prepayment_of_next_year_never_pays_this_years_statement():
+    december = dict(statement(amount_fen=30_000), month="2026-12")
+    uow = world(december, prepaid_fen=50_000, prepaid_year=2027)
+    with uow:
+        paid = clearing.pay(uow, "CS0000000001")
+    assert (paid["drawn_from_prepayment_fen"], paid["paid_in_cash_fen"]) == (0, 30_000)
+    assert uow.ledger.balance(ADVANCE) == 50_000
+    with uow:
+        assert prepayment.available(uow, INSURED, PROV, 2027) == 50_000
+        assert prepayment.available(uow, INSURED, PROV, 2026) == 0
+
+
+def test_a_years_prepayment_is_drawn_by_its_statements_only_up_to_what_they_left():
+    first, second = statement(amount_fen=30_000), statement(amount_fen=30_000, statement_id="CS0000000002")
+    uow = world(first, second, prepaid_fen=40_000)
+    with uow:
+        assert clearing.pay(uow, "CS0000000001")["drawn_from_prepayment_fen"] == 30_000
+        assert clearing.pay(uow, "CS0000000002")["drawn_from_prepayment_fen"] == 10_000
+        assert prepayment.available(uow, INSURED, PROV, 2026) == 0
+
+
+def test_confirm_and_pay_name_their_actor_on_the_statement():
+    uow = world(statement(status="generated"))
+    treatment_agency = actors.agency(PROV, "77aa")
+    with uow:
+        clearing.confirm(uow, "CS0000000001", "insured")
+    uow.actions.actor = treatment_agency
+    with uow:
+        clearing.confirm(uow, "CS0000000001", "treatment")
+    uow.actions.actor = AGENCY
+    with uow:
+        clearing.pay(uow, "CS0000000001")
+    stored = uow.clearing.statements["CS0000000001"]
+    assert (stored["insured_confirmed_by"], stored["treatment_confirmed_by"], stored["paid_by"]) == (
+        "agency:440300/token:3f2a", "agency:110000/token:77aa", "agency:440300/token:3f2a")

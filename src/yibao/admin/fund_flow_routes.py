@@ -15,11 +15,11 @@ from .common import AdminContext, checked_month, fen_view, jsonable as _jsonable
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     agency = ctx.agency
 
-    @router.post("/clearing/{month}/run", summary="Run (or re-run) the month's clearing; idempotent")
-    def run_clearing(month: str, who: dict = Depends(agency)) -> list[dict]:
+    @router.post("/clearing/{month}/run", summary="Clear an ended month (or re-run it); provisional=true for a month not ended")
+    def run_clearing(month: str, provisional: bool = Query(default=False), who: dict = Depends(agency)) -> list[dict]:
         checked_month(month)
         try:
-            rows = ctx.run(who, lambda uow: clearing.run_clearing(uow, month))
+            rows = ctx.run(who, lambda uow: clearing.run_clearing(uow, month, provisional=provisional))
         except ValueError as exc:
             raise refusal("ADMIN_BAD_REQUEST", detail=str(exc)) from None
         return [fen_view(row) for row in rows if agencies.administers(who, row["insuplc_admdvs"])

@@ -272,10 +272,6 @@ _RECON = [
 ]
 
 _CLEARING = [
-    ("CLEARING_NEEDS_SUPPLEMENT", "refused",
-     "清算单 {statement_id}（{insured}→{treated}，{month}）已{status}，但本月又有新的结算，需要补充清算单",
-     "statement is no longer generated but new settlements appeared; a supplementary statement is needed",
-     "A clearing re-run finds new settlements of a confirmed or paid month."),
     ("CLEARING_STATEMENT_NOT_FOUND", "not_found", "清算单 {statement_id} 不存在", "statement not found",
      "No statement has this id."),
     ("CLEARING_ALREADY_PAID", "refused", "清算单 {statement_id} 已支付", "statement is already paid", "Confirm or pay a paid statement."),
@@ -391,6 +387,22 @@ _WARNINGS = [
      "warn_msg of a settlement with in-event audit findings that do not refuse it (up to 10, joined with ；)."),
 ]
 
+# Clearing as an append-only process (provisional runs, versions, supplementary statements).
+_CLEARING_APPEND_ONLY = [
+    ("CLEARING_MONTH_NOT_ENDED", "refused",
+     "{month} 月尚未结束（{end} 起才能清算），只能试算（provisional）",
+     "the month has not ended; only a provisional run is possible",
+     "A clearing run of the current or a future month without provisional."),
+    ("CLEARING_STATEMENT_PROVISIONAL", "refused",
+     "清算单 {statement_id} 是 {month} 月结束前的试算结果，月末重新清算后才能确认或支付",
+     "a provisional statement cannot be confirmed or paid; clear the month again after it ends",
+     "Confirming or paying a statement of a provisional run."),
+    ("CLEARING_STATEMENT_SUPERSEDED", "refused",
+     "清算单 {statement_id} 已被重新清算的新版本取代，请确认或支付新版本",
+     "statement was superseded by a newer version; confirm or pay that one",
+     "Confirming or paying an earlier version of a re-run statement."),
+]
+
 
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
@@ -403,7 +415,8 @@ def _filing_rule_codes() -> list[tuple]:
 def _build() -> dict[str, ErrorCode]:
     table: dict[str, ErrorCode] = {}
     for rows in (_ENVELOPE, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
-                 _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _SUPERVISION, _ADMIN, _WARNINGS):
+                 _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _SUPERVISION, _ADMIN, _WARNINGS,
+                 _CLEARING_APPEND_ONLY):
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code

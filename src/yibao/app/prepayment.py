@@ -136,6 +136,17 @@ def mark_received(uow: UnitOfWork, prepay_id: str) -> dict:
     return dict(row, status="received", received_at=uow.now)
 
 
+def available(uow: UnitOfWork, insured: str, prov: str, year: int) -> int:
+    """What is left of the insured region's prepayment of ``year`` to the treatment province
+    (fen): the year's paid prepayments less what the statements of the year's months drew.
+    A prepayment advances one year's settlements (domain-rules §4.6), so a 2027 prepayment paid
+    early never pays a December 2026 statement; never more than the advance account holds."""
+    paid = sum(row["amount_fen"] for row in uow.prepayments.of_year(year)
+               if row["status"] in ("paid", "received") and (row["insured_admdvs"], row["treatment_prov"]) == (insured, prov))
+    left = paid - uow.clearing.drawn_from_prepayment(insured, prov, year)
+    return max(0, min(left, uow.ledger.balance(f"prepay_advance:{insured}>{prov}")))
+
+
 def usage(uow: UnitOfWork, year: int, warning_line: Decimal = DEFAULT_WARNING_LINE) -> list[dict]:
     """Per pair: prepaid this year, what is left of it, the year's cross-province payments not yet
     cleared and paid, and whether that crosses the warning line (then: an emergency top-up)."""
@@ -152,7 +163,7 @@ def usage(uow: UnitOfWork, year: int, warning_line: Decimal = DEFAULT_WARNING_LI
         ratio = (Decimal(owed) / Decimal(total)).quantize(Decimal("0.0001")) if total else None
         rows.append({
             "insured_admdvs": key[0], "treatment_prov": key[1], "prepaid": from_fen(total),
-            "available": from_fen(uow.ledger.balance(f"prepay_advance:{key[0]}>{key[1]}")),
+            "available": from_fen(available(uow, key[0], key[1], year)),
             "outstanding": from_fen(owed), "usage": ratio,
             "warning": bool(total == 0 and owed > 0) or (ratio is not None and ratio >= warning_line),
         })

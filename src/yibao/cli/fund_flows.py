@@ -26,8 +26,10 @@ def _run(database, actor, now, action, *, write: bool = True):
 
 @app.command()
 def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION,
-          operator: str = OPERATOR_OPTION, now: str = NOW_OPTION) -> None:
-    """Monthly clearing: statements per (insured region, treatment region); idempotent."""
+          operator: str = OPERATOR_OPTION, now: str = NOW_OPTION,
+          provisional: bool = typer.Option(False, "--provisional", help="a trial run of a month not yet ended")) -> None:
+    """Monthly clearing of an ended month: statements per (insured region, treatment region),
+    supplementary statements for late settlements; re-running changes nothing."""
     from rich.console import Console
 
     from yibao.app.clearing import province_positions, run_clearing, statement_view
@@ -40,7 +42,7 @@ def clear(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = D
     try:
         with console.status("clearing") as status:
             with SqlUnitOfWork(database, actor, clock()) as uow:
-                rows = run_clearing(uow, month, progress=lambda step: status.update(f"{month}: {step}"))
+                rows = run_clearing(uow, month, provisional=provisional, progress=lambda step: status.update(f"{month}: {step}"))
     except ValueError as exc:
         _fail(str(exc), 2)
     except GatewayError as exc:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -466,12 +467,28 @@ clearing_statements = Table(
     Column("acct_pay_fen", BigInteger, nullable=False),  # own account and family mutual aid
     Column("psn_cash_pay_fen", BigInteger, nullable=False),
     Column("clearing_amount_fen", BigInteger, nullable=False),  # what the insured region owes: funds + accounts
-    Column("status", String(12), nullable=False),  # generated | confirmed | paid
+    Column("status", String(12), nullable=False),  # generated | confirmed | paid | superseded
     Column("generated_at", DateTime, nullable=False),
     Column("insured_confirmed_at", DateTime),
     Column("treatment_confirmed_at", DateTime),
     Column("paid_at", DateTime),
-    UniqueConstraint("month", "insuplc_admdvs", "mdtrtarea_admvs", name="uq_clearing_statements_pair"),
+    # 0016: 0 is the month's statement, 1, 2 … its supplementary statements (late settlements)
+    Column("sequence", Integer, nullable=False, server_default="0"),
+    # a re-run before confirmation writes version n+1 and marks version n superseded
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("supersedes", String(30)),
+    Column("provisional", Boolean, nullable=False, server_default=false()),  # run before the month ended
+    Column("superseded_at", DateTime),
+    Column("insured_confirmed_by", String(200)),  # actor labels (app/actors.Actor.label)
+    Column("treatment_confirmed_by", String(200)),
+    Column("paid_by", String(200)),
+    UniqueConstraint("month", "insuplc_admdvs", "mdtrtarea_admvs", "sequence", "version",
+                     name="uq_clearing_statements_version"),
+    CheckConstraint("status IN ('generated', 'confirmed', 'paid', 'superseded')", name="ck_clearing_statements_status"),
+    Index("uq_clearing_statements_live", "month", "insuplc_admdvs", "mdtrtarea_admvs", "sequence", unique=True,
+          sqlite_where=text("status <> 'superseded'"), postgresql_where=text("status <> 'superseded'")),
+    Index("uq_clearing_statements_open", "month", "insuplc_admdvs", "mdtrtarea_admvs", unique=True,
+          sqlite_where=text("status = 'generated'"), postgresql_where=text("status = 'generated'")),
 )
 
 # Which statement cleared each cross-region settlement: the primary key clears a fen once.

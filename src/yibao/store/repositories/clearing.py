@@ -48,10 +48,14 @@ class Repository:
                      fund_pay_sumamt_fen=int(fund), acct_pay_fen=int(acct), psn_cash_pay_fen=int(cash))
                 for insured, treated, count, medfee, fund, acct, cash in rows]
 
-    def statements_of_month(self, month: str) -> list[dict]:
+    def statements_of_month(self, month: str, *, superseded: bool = False) -> list[dict]:
+        """The month's live statements; with ``superseded`` the earlier versions too."""
         cs = t.clearing_statements
-        rows = self.conn.execute(select(cs).where(cs.c.month == month)
-                                 .order_by(cs.c.insuplc_admdvs, cs.c.mdtrtarea_admvs)).mappings()
+        query = select(cs).where(cs.c.month == month)
+        if not superseded:
+            query = query.where(cs.c.status != "superseded")
+        rows = self.conn.execute(query.order_by(cs.c.insuplc_admdvs, cs.c.mdtrtarea_admvs, cs.c.sequence,
+                                                cs.c.version)).mappings()
         return [dict(row) for row in rows]
 
     def add_statement(self, row: dict) -> None:
@@ -78,6 +82,18 @@ class Repository:
     def lock_prepayment_pair(self, insured: str, treatment_prov: str) -> None:
         """Rank 7: two statements of one pair paid at once must not both draw the same prepayment."""
         repo.lock_key(self.conn, f"prepayment-pair/{insured}>{treatment_prov}")
+
+    def drawn_from_prepayment(self, insured: str, treatment_prov: str, year: int) -> int:
+        """Fen the pair's paid statements of ``year``'s months drew from its prepayment (their
+        ``clearing_paid`` postings on the advance account)."""
+        cs, e, p = t.clearing_statements, t.ledger_entries, t.ledger_postings
+        drawn = self.conn.execute(
+            select(func.coalesce(func.sum(-p.c.amount_fen), 0))
+            .select_from(p.join(e, e.c.entry_id == p.c.entry_id).join(cs, cs.c.statement_id == e.c.ref))
+            .where(e.c.kind == "clearing_paid", p.c.account == f"prepay_advance:{insured}>{treatment_prov}",
+                   cs.c.insuplc_admdvs == insured, cs.c.month >= f"{year:04d}-01", cs.c.month <= f"{year:04d}-12")
+        ).scalar_one()
+        return int(drawn)
 
     def cross_region_payments(self, start: dt.datetime, end: dt.datetime) -> dict[tuple[str, str], dict]:
         """Cross-region settlements of [start, end) straight from the settlements table, per pair."""
