@@ -119,11 +119,10 @@ class FundFlows(RuleBasedStateMachine):
         for _ in range(back):
             month_start = (month_start - dt.timedelta(days=1)).replace(day=1)
         month = month_start.strftime("%Y-%m")
-        if month in self.cleared_months and back == 0:
-            # settlements of the current month keep arriving; a finished month's statements are stable
-            pass
+        # the current month only provisionally (its statements cannot be confirmed); an ended
+        # month for good, with supplementary statements for what arrived after a payment
         with SqlUnitOfWork(self.database, SYSTEM, self.now) as uow:
-            statements = clearing.run_clearing(uow, month)
+            statements = clearing.run_clearing(uow, month, provisional=back == 0)
         if month < self.now.strftime("%Y-%m"):
             self.cleared_months.add(month)
         with SqlUnitOfWork(self.database, SYSTEM, self.now) as uow:
@@ -162,7 +161,8 @@ class FundFlows(RuleBasedStateMachine):
                 end = (start + dt.timedelta(days=32)).replace(day=1)
                 owed = conn.execute(select(func.coalesce(func.sum(s.c.fund_pay_sumamt_fen + s.c.acct_pay_fen + s.c.acct_mulaid_pay_fen), 0))
                                     .where(s.c.setl_time >= start, s.c.setl_time < end, s.c.insuplc_admdvs != s.c.mdtrtarea_admvs)).scalar()
-                stated = conn.execute(select(func.coalesce(func.sum(cs.c.clearing_amount_fen), 0)).where(cs.c.month == month)).scalar()
+                stated = conn.execute(select(func.coalesce(func.sum(cs.c.clearing_amount_fen), 0))
+                                      .where(cs.c.month == month, cs.c.status != "superseded")).scalar()
                 assert owed == stated, month
             items = conn.execute(select(ci.c.setl_id, s.c.setl_time).join(s, s.c.setl_id == ci.c.setl_id)).all()
             months = conn.execute(select(ci.c.setl_id, ci.c.month)).all()

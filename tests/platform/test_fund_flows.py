@@ -20,6 +20,8 @@ from .walk import walk_golden
 
 NOW = dt.datetime.now().replace(microsecond=0)
 MONTH = NOW.strftime("%Y-%m")
+# the month is cleared once it has ended (the injectable clock of a unit of work, app/clock.py)
+MONTH_ENDED = (NOW.replace(day=1) + dt.timedelta(days=32)).replace(day=1, hour=8, minute=0, second=0)
 ACTOR = operator("test")
 
 
@@ -30,16 +32,19 @@ def test_clearing_workflow_with_prepayment_offset(platform_world, http):
     insured, treated = setup.case["visit"]["insuplc_admdvs"], setup.case["visit"]["mdtrtarea_admvs"]
     owed = repo.to_fen(Decimal(str(settled["fund_pay_sumamt"])) + Decimal(str(settled["acct_pay"])))
     with SqlUnitOfWork(database, ACTOR, NOW) as uow:
+        with refused("CLEARING_MONTH_NOT_ENDED", MONTH):
+            clearing.run_clearing(uow, MONTH)
+    with SqlUnitOfWork(database, ACTOR, MONTH_ENDED) as uow:
         rows = clearing.run_clearing(uow, MONTH)
     statement = next(r for r in rows if (r["insuplc_admdvs"], r["mdtrtarea_admvs"]) == (insured, treated))
     assert statement["clearing_amount_fen"] == owed == statement["fund_pay_sumamt_fen"] + statement["acct_pay_fen"]
-    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
+    with SqlUnitOfWork(database, ACTOR, MONTH_ENDED) as uow:
         assert clearing.run_clearing(uow, MONTH) == rows
     prov = accounts.province(treated)
-    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
+    with SqlUnitOfWork(database, ACTOR, MONTH_ENDED) as uow:
         with refused("CLEARING_NOT_CONFIRMED", "须双方确认后才能支付"):
             clearing.pay(uow, statement["statement_id"])
-    with SqlUnitOfWork(database, ACTOR, NOW) as uow:
+    with SqlUnitOfWork(database, ACTOR, MONTH_ENDED) as uow:
         top_up = prepayment.approve(uow, year=NOW.year, insured=insured, prov=prov, amount_fen=2_000_000, kind="top_up",
                                     basis_fen=0, months=Decimal(0))
         prepayment.mark_paid(uow, top_up["prepay_id"])
