@@ -106,8 +106,10 @@ def _change_state(uow, psn_no: str, state: str, reason: str) -> dict:
     voucher = uow.evouchers.voucher_of(psn_no)  # read after the person's lock
     if voucher is None:
         raise refusal("EVOUCHER_NONE", psn_no=psn_no)
+    if voucher["state"] == state == "suspended":
+        raise refusal("EVOUCHER_ALREADY_SUSPENDED", psn_no=psn_no)
     if voucher["state"] == state:
-        raise refusal("EVOUCHER_ALREADY_SUSPENDED" if state == "suspended" else "EVOUCHER_NOT_SUSPENDED", psn_no=psn_no)
+        raise refusal("EVOUCHER_NOT_SUSPENDED", psn_no=psn_no)
     row = dict(voucher_id=voucher["voucher_id"], seq=voucher["seq"] + 1, state=state, reason=reason[:200],
                changed_at=uow.now, changed_by=uow.actor.label()[:200])
     uow.evouchers.add_state(row)
