@@ -19,8 +19,8 @@ import json
 from dataclasses import dataclass
 
 STAMP = "%Y%m%d%H%M%S"
-# The national field is 50 characters; a signed token of a 30-character person number is
-# about 170, so mdtrt_cert_no of type 01 is read with this limit (docs/evoucher.md).
+# The national field is 50 characters; a signed token of a 30-character person number is up to
+# about 210, so mdtrt_cert_no of type 01 is read with this limit (docs/evoucher.md).
 TOKEN_MAX = 400
 
 
