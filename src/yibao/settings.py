@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, TextIO
 
 from yibao.app.clock import Clock, advancing_clock, system_clock
+from yibao.app.evouchers import TokenSettings
 from yibao.app.secret_box import SecretBox, SecretBoxError
 from yibao.store.database import resolve_url
 
@@ -26,6 +27,7 @@ NOW = "YIBAO_NOW"
 NOW_ANCHOR = "YIBAO_NOW_ANCHOR"  # set by `yibao serve` so its workers share one fixed clock
 SECRET_KEY = "YIBAO_SECRET_KEY"  # the platform key that encrypts institution secrets (signature modes)
 TRUSTED_NETWORKS = "YIBAO_TRUSTED_NETWORKS"  # CIDRs, comma-separated: where auth_mode "none" is accepted from
+EVOUCHER_TOKEN_SECONDS = "YIBAO_EVOUCHER_TOKEN_SECONDS"  # how long an e-voucher token is valid (docs/evoucher.md)
 AUTH_WINDOW = "YIBAO_AUTH_WINDOW"  # seconds a signed timestamp may differ from the server's clock
 # The gateway's limit (gateway/dispatch.MAX_BODY_BYTES). Not read from the environment yet:
 # the gateway's readers still use their constant, and a variable that does nothing would mislead.
@@ -57,6 +59,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     trusted_networks: tuple[str, ...] = ()  # normalised CIDRs
     auth_window_seconds: int = 300
+    evoucher_token_seconds: int = 300
 
     @classmethod
     def load(cls, *, database_url: str | None = None, now: str | None = None, insecure_demo: bool | None = None,
@@ -76,11 +79,16 @@ class Settings:
                    insecure_demo=demo, log_level=(log_level or env.get("YIBAO_LOG_LEVEL") or "WARNING").upper(),
                    now=fixed, now_anchor=_anchor(env) if source == NOW else time.time(),
                    secret_key=_secret_key(env), trusted_networks=_networks(env.get(TRUSTED_NETWORKS, "")),
-                   auth_window_seconds=_positive(env.get(AUTH_WINDOW, "300"), AUTH_WINDOW))
+                   auth_window_seconds=_positive(env.get(AUTH_WINDOW, "300"), AUTH_WINDOW),
+                   evoucher_token_seconds=_positive(env.get(EVOUCHER_TOKEN_SECONDS, "300"), EVOUCHER_TOKEN_SECONDS))
 
     def secret_box(self) -> SecretBox | None:
         """The box that seals and opens institution secrets; None without a platform key."""
         return SecretBox.from_text(self.secret_key) if self.secret_key else None
+
+    def token_settings(self) -> TokenSettings:
+        """The e-voucher tokens' key (derived from the platform key; none: the database's) and lifetime."""
+        return TokenSettings.from_platform_key(self.secret_key, self.evoucher_token_seconds)
 
     def clock(self) -> Clock:
         return system_clock if self.now is None else advancing_clock(self.now, self.now_anchor)
@@ -99,7 +107,8 @@ class Settings:
                 "YIBAO_LOG_LEVEL": self.log_level, "YIBAO_INSECURE_DEMO": "1" if self.insecure_demo else "",
                 NOW: self.now.isoformat() if fixed else "", NOW_ANCHOR: repr(self.now_anchor) if fixed else "",
                 SECRET_KEY: self.secret_key, TRUSTED_NETWORKS: ",".join(self.trusted_networks),
-                AUTH_WINDOW: str(self.auth_window_seconds)}
+                AUTH_WINDOW: str(self.auth_window_seconds),
+                EVOUCHER_TOKEN_SECONDS: str(self.evoucher_token_seconds)}
 
 
 def _fixed_now(flag: str | None, env: Mapping[str, str]) -> tuple[dt.datetime | None, str]:

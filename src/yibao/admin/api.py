@@ -1,4 +1,5 @@
-"""Admin API for agencies: filings (备案), 门慢特 qualifications, manual claims (零星报销), statistics.
+"""Admin API for agencies: filings (备案), 门慢特 qualifications, manual claims (零星报销), e-vouchers
+(医保电子凭证), statistics.
 
 Authentication: ``Authorization: Bearer <agency_code>:<token>``. An agency acts only for
 persons insured in a region it administers. Clearing, prepayment and supervision actions
@@ -14,7 +15,7 @@ from yibao.app.error_codes import CODES, refusal
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
-from . import claims_routes, filings_routes, fund_flow_routes, supervision_routes
+from . import claims_routes, evoucher_routes, filings_routes, fund_flow_routes, supervision_routes
 from .common import AdminContext
 
 
@@ -33,7 +34,7 @@ def build_router(platform: Platform) -> APIRouter:
         return found
 
     context = AdminContext(platform, agency)
-    for subject in (filings_routes, fund_flow_routes, supervision_routes, claims_routes):
+    for subject in (filings_routes, fund_flow_routes, supervision_routes, claims_routes, evoucher_routes):
         subject.add_routes(router, context)
     return router
 

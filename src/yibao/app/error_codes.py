@@ -404,6 +404,32 @@ _CLEARING_APPEND_ONLY = [
 ]
 
 
+# 医保电子凭证 (app/evouchers.py, domain/evoucher.py; docs/evoucher.md)
+_EVOUCHER = [
+    ("EVOUCHER_NOT_A_TOKEN", "refused", "就诊凭证类型为 01 时 mdtrt_cert_no 应为医保电子凭证令牌（扫码所得），人员编号等不能代替令牌",
+     "mdtrt_cert_no of type 01 must be an e-voucher token, not a person number",
+     "1101, 2201, 2401, 2101/2102 with mdtrt_cert_type 01 and a value that is not a signed token (a psn_no, an ID number)."),
+    ("EVOUCHER_TOKEN_BAD_SIGNATURE", "refused", "医保电子凭证令牌签名无效，请重新扫码", "e-voucher token signature is invalid",
+     "A token altered, forged, or signed under another platform key."),
+    ("EVOUCHER_TOKEN_EXPIRED", "refused", "医保电子凭证令牌已于 {expires} 过期，请参保人刷新电子凭证后重新扫码",
+     "e-voucher token expired", "A token presented after its expiry (YIBAO_EVOUCHER_TOKEN_SECONDS after issue)."),
+    ("EVOUCHER_TOKEN_OTHER_PERSON", "refused", "医保电子凭证令牌不属于入参中的参保人", "e-voucher token belongs to another person",
+     "2201, 2401, 2101/2102: the token's person is not the request's psn_no."),
+    ("EVOUCHER_NOT_ACTIVATED", "refused", "医保电子凭证令牌对应的电子凭证未激活", "e-voucher of this token is not activated",
+     "A validly signed token naming a voucher this database does not hold for that person."),
+    ("EVOUCHER_SUSPENDED", "refused", "参保人的医保电子凭证已暂停使用", "e-voucher is suspended",
+     "A token of a suspended voucher, or an agency asking a token for one."),
+    ("EVOUCHER_NONE", "not_found", "参保人 {psn_no} 尚未激活医保电子凭证", "person has no e-voucher",
+     "An agency suspends, resumes, shows or asks a token for a person without a voucher (admin: 404)."),
+    ("EVOUCHER_ALREADY_ACTIVATED", "conflict", "参保人 {psn_no} 已激活医保电子凭证", "e-voucher already activated",
+     "A second activation of the same person (admin: 409)."),
+    ("EVOUCHER_ALREADY_SUSPENDED", "conflict", "参保人 {psn_no} 的医保电子凭证已暂停", "e-voucher already suspended",
+     "Suspending a suspended voucher (admin: 409)."),
+    ("EVOUCHER_NOT_SUSPENDED", "conflict", "参保人 {psn_no} 的医保电子凭证未暂停，无需恢复", "e-voucher is not suspended",
+     "Resuming a voucher in use (admin: 409)."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -416,7 +442,7 @@ def _build() -> dict[str, ErrorCode]:
     table: dict[str, ErrorCode] = {}
     for rows in (_ENVELOPE, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
                  _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _SUPERVISION, _ADMIN, _WARNINGS,
-                 _CLEARING_APPEND_ONLY):
+                 _CLEARING_APPEND_ONLY, _EVOUCHER):
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code
@@ -463,6 +489,7 @@ AREA_TITLES = {
     "RECON": "Reconciliation and clearing applications (对账与清算申请)", "CLEARING": "Clearing between regions (清算)",
     "PREPAYMENT": "Prepayments (预付金)", "ACCOUNT": "Personal accounts (个人账户)", "SUPERVISION": "Fund supervision (基金监管)",
     "ADMIN": "Agencies' admin API (经办机构接口)",
+    "EVOUCHER": "E-vouchers (医保电子凭证)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

@@ -29,6 +29,7 @@ from . import filings, ledger
 from .clock import Clock, system_clock
 from .error_codes import refusal
 from .errors import new_id
+from .evouchers import TokenSettings
 from .unit_of_work import UnitOfWork
 
 CLR_TYPE = {"outpatient": "11", "inpatient": "21", "pharmacy": "41"}
@@ -54,9 +55,12 @@ class Priced:
 
 
 class Platform:
-    def __init__(self, database: Database, clock: Clock = system_clock, *, file_ttl: dt.timedelta = dt.timedelta(hours=24)):
+    def __init__(self, database: Database, clock: Clock = system_clock, *, file_ttl: dt.timedelta = dt.timedelta(hours=24),
+                 tokens: TokenSettings | None = None):
         self.database = database
         self.clock = clock
+        # The e-voucher tokens' key and lifetime (app/evouchers.py; settings.token_settings()).
+        self.tokens = tokens or TokenSettings()
         # How long a 9101 upload or a 13xx download may be fetched with 9102 (settings.file_ttl_hours).
         self.file_ttl = file_ttl
         self._policies: dict[int, Policy] = {}

@@ -8,8 +8,13 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
+from yibao.app import evouchers
 from yibao.app.error_codes import refusal
+from yibao.domain.evoucher import TOKEN_MAX
+from .readers import text
 from .registry import Request
+
+EVOUCHER = "01"  # mdtrt_cert_type 医保电子凭证 (nhsa-interface §4.1)
 
 
 def own_visit(conn: Connection, request: Request, mdtrt_id: str, psn_no: str | None = None, *,
@@ -65,3 +70,21 @@ def check_envelope_region(request: Request, insurance: dict) -> None:
         raise refusal("ENVELOPE_INSUPLC_MISMATCH", claimed=claimed, actual=insurance["insuplc_admdvs"])
 
 
+
+
+def evoucher_token(data: dict, where: str) -> str | None:
+    """The token of a request identifying the person by e-voucher (mdtrt_cert_type 01), else None.
+
+    Types 02 and 03 (ID card, social security card) are read as before: a registration names
+    its person by psn_no, which 1101 returned from the card."""
+    if text(data, "mdtrt_cert_type", where, required=False) != EVOUCHER:
+        return None
+    return text(data, "mdtrt_cert_no", where, limit=TOKEN_MAX)
+
+
+def check_evoucher(platform, request: Request, data: dict, where: str, psn_no: str) -> None:
+    """A visit begun with an e-voucher (2201, 2401, 2101/2102) needs a fresh token of the person
+    it names; later transactions of the visit go by mdtrt_id (docs/evoucher.md)."""
+    token = evoucher_token(data, where)
+    if token is not None:
+        evouchers.verified_holder(request.uow, platform.tokens, token, request.now, psn_no)

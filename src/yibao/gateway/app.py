@@ -292,7 +292,8 @@ def app_from_environment() -> FastAPI:
     configure(loaded.log_level)
     loaded.announce()
     database = Database(loaded.database_url, pool_size=loaded.pool_size)
-    platform = Platform(database, clock=loaded.clock(), file_ttl=dt.timedelta(hours=loaded.file_ttl_hours))
+    platform = Platform(database, clock=loaded.clock(), file_ttl=dt.timedelta(hours=loaded.file_ttl_hours),
+                        tokens=loaded.token_settings())
     refusal = platform_key_refusal(database, loaded)
     if refusal:
         raise SystemExit(refusal)

@@ -98,7 +98,10 @@ def _fields(data: Any, where: str) -> dict:
     return data
 
 
-def text(data: dict, field: str, where: str, *, required: bool = True, default: str = "") -> str:
+def text(data: dict, field: str, where: str, *, required: bool = True, default: str = "",
+         limit: int | None = None) -> str:
+    """``limit``: another longest length than FIELD_LENGTHS' (a field whose meaning depends on
+    another's value, e.g. an e-voucher token in mdtrt_cert_no)."""
     value = _fields(data, where).get(field)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if required:
@@ -111,7 +114,7 @@ def text(data: dict, field: str, where: str, *, required: bool = True, default: 
         raise refusal("INPUT_NUL_CHARACTER", field=_path(where, field))
     if _has_bad_character(value):
         raise _bad_character(value, _path(where, field))
-    limit = FIELD_LENGTHS.get(field, 200)
+    limit = limit or FIELD_LENGTHS.get(field, 200)
     if len(value) > limit:
         raise refusal("INPUT_TOO_LONG", field=_path(where, field), limit=limit)
     pattern = FIELD_FORMATS.get(field)

@@ -1044,3 +1044,39 @@ claim_payments = Table(  # a paid claim's settlement, and its correction as an o
           sqlite_where=text("kind = 'payment'"), postgresql_where=text("kind = 'payment'")),
     Index("ix_claim_payments_paid_at", "paid_at"),
 )
+
+# --- 医保电子凭证 (migration 0013; docs/evoucher.md) ---------------------------------------------
+
+evouchers = Table(  # one voucher per person, issued at activation; append-only
+    "evouchers",
+    metadata,
+    Column("voucher_id", String(30), primary_key=True),
+    Column("psn_no", String(30), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),  # the insured place at activation (counts by region)
+    Column("activated_at", DateTime, nullable=False),
+    Column("activated_by", String(200), nullable=False),
+    UniqueConstraint("psn_no", name="uq_evouchers_psn_no"),
+    Index("ix_evouchers_region", "insuplc_admdvs"),
+)
+
+evoucher_states = Table(  # suspensions and resumptions: a chain per voucher (seq 1, 2, …), append-only
+    "evoucher_states",
+    metadata,
+    Column("voucher_id", String(30), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("state", String(10), nullable=False),
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("changed_at", DateTime, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    CheckConstraint("state IN ('active', 'suspended')", name="ck_evoucher_states_state"),
+    CheckConstraint("seq >= 1", name="ck_evoucher_states_seq"),
+)
+
+evoucher_keys = Table(  # without YIBAO_SECRET_KEY only: the database's random token key (one row)
+    "evoucher_keys",
+    metadata,
+    Column("key_id", Integer, primary_key=True, autoincrement=False),
+    Column("key_b64", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    CheckConstraint("key_id = 1", name="ck_evoucher_keys_one"),
+)

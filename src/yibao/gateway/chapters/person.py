@@ -9,25 +9,31 @@ from sqlalchemy import Connection
 from yibao.domain import codes
 from yibao.store import repository as repo
 
+from yibao.app import evouchers
 from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform, age_on
+from ..access import EVOUCHER, evoucher_token
 from ..readers import moment, node, text
 from ..registry import Request, transaction
 
 
 # --- 1101 person info, 2001 benefit check ------------------------------------------------------------
 
-def find_person(conn: Connection, data: dict) -> dict:
+def find_person(platform: Platform, conn: Connection, request: Request, data: dict) -> dict:
     cert_type = text(data, "mdtrt_cert_type", "input.data")
+    if cert_type == EVOUCHER:
+        # The token is verified (signature, expiry, voucher active): a person number posing as
+        # a token is refused, and the person is the one the token was issued to.
+        token = evoucher_token(data, "input.data")
+        person = repo.person(conn, evouchers.verified_holder(request.uow, platform.tokens, token, request.now))
+        if person is None:
+            raise refusal("PERSON_CERT_NOT_FOUND", cert_type=cert_type)
+        return person
     cert_no = text(data, "mdtrt_cert_no", "input.data")
     if cert_type == "02":
         person = repo.person_by(conn, "certno", cert_no)
     elif cert_type == "03":
         person = repo.person_by(conn, "card_no", cert_no)
-    elif cert_type == "01":
-        # The e-voucher token resolves to a person number; until the e-voucher service is
-        # connected, the token is the person number itself.
-        person = repo.person(conn, cert_no)
     else:
         raise refusal("INPUT_BAD_CERT_TYPE", cert_type=cert_type)
     if person is None:
@@ -38,7 +44,7 @@ def find_person(conn: Connection, data: dict) -> dict:
 @transaction("1101", "人员信息获取", writes=False)
 def person_info(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    person = find_person(conn, data)
+    person = find_person(platform, conn, request, data)
     day = request.now.date()
     insuinfo = [
         {

@@ -11,7 +11,7 @@ from yibao.store import repository as repo
 from yibao.app.error_codes import refusal
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform, Priced
-from ..access import check_envelope_region, check_sanctions
+from ..access import check_envelope_region, check_evoucher, check_sanctions
 from ..chapters.settlement import in_event_audit, reverse_request
 from ..outputs import preview_output, settlement_output, split_output
 from ..readers import amount, flag, moment, node, number, text
@@ -20,13 +20,15 @@ from ..registry import Request, transaction
 
 # --- pharmacy 2101/2102/2103 -------------------------------------------------------------------------------------
 
-def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool) -> tuple[dict, list[dict]]:
+def pharmacy_visit_and_lines(platform: Platform, conn: Connection, request: Request, *,
+                             store: bool) -> tuple[dict, list[dict]]:
     info = node(request, "druginfo")
     details = node(request, "drugdetail", many=True)
     where = "input.druginfo"
     if not details:
         raise refusal("INPUT_LIST_EMPTY", field="input.drugdetail")
     psn_no = text(info, "psn_no", where)
+    check_evoucher(platform, request, info, where, psn_no)  # a sale is a visit of its own: a fresh token
     insutype = text(info, "insutype", where)
     insurance = repo.insurance(conn, psn_no, insutype)
     if repo.person(conn, psn_no) is None or insurance is None:
@@ -68,7 +70,7 @@ def pharmacy_visit_and_lines(conn: Connection, request: Request, *, store: bool)
 
 
 def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, store: bool) -> tuple[Priced, dict, list[dict]]:
-    visit, lines = pharmacy_visit_and_lines(conn, request, store=store)
+    visit, lines = pharmacy_visit_and_lines(platform, conn, request, store=store)
     check_sanctions(conn, request, visit["psn_no"], request.now.date())
     info = node(request, "druginfo")
     # A sale is a new visit of its own; a stored one (2102) locks the person and the family

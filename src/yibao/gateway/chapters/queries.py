@@ -151,7 +151,7 @@ def chronic_medication_query(platform: Platform, conn: Connection, request: Requ
 @transaction("5303", "在院信息查询", writes=False)
 def in_hospital_query(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    psn_no = text(data, "psn_no", "input.data", required=False) or find_person(conn, data)["psn_no"]
+    psn_no = text(data, "psn_no", "input.data", required=False) or find_person(platform, conn, request, data)["psn_no"]
     with request.uow as uow:
         stays = visit_records.in_hospital(uow, psn_no)
     own = request.institution["fixmedins_code"]

@@ -11,7 +11,7 @@ from yibao.store import repository as repo
 from yibao.app.error_codes import refusal
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform
-from ..access import check_envelope_region, check_sanctions, own_visit
+from ..access import check_envelope_region, check_evoucher, check_sanctions, own_visit
 from ..readers import moment, node, text
 from ..registry import Request, transaction
 
@@ -33,9 +33,10 @@ def is_emergency(data: dict, med_type: str) -> bool:
     return med_type in EMERGENCY_MED_TYPES or flag_value == "1"
 
 
-def register_visit(conn: Connection, request: Request, data: dict, where: str, *, kind: str, med_type: str,
-                   ipt_otp_no: str) -> str:
+def register_visit(platform: Platform, conn: Connection, request: Request, data: dict, where: str, *, kind: str,
+                   med_type: str, ipt_otp_no: str) -> str:
     psn_no = text(data, "psn_no", where)
+    check_evoucher(platform, request, data, where, psn_no)
     insutype = text(data, "insutype", where)
     begntime = moment(data, "begntime", where)
     code = request.institution["fixmedins_code"]
@@ -86,7 +87,7 @@ def ensure_unsettled(conn: Connection, visit: dict, action: str) -> str | None:
 def outpatient_register(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     ipt_otp_no = text(data, "ipt_otp_no", "input.data")
-    mdtrt_id = register_visit(conn, request, data, "input.data", kind="outpatient",
+    mdtrt_id = register_visit(platform, conn, request, data, "input.data", kind="outpatient",
                               med_type=text(data, "med_type", "input.data", required=False, default="11"),
                               ipt_otp_no=ipt_otp_no)
     return {"data": {"mdtrt_id": mdtrt_id, "psn_no": data["psn_no"], "ipt_otp_no": ipt_otp_no, "exp_content": ""}}
@@ -124,7 +125,7 @@ def outpatient_visit_info(platform: Platform, conn: Connection, request: Request
 @transaction("2401", "入院办理", writes=True)
 def admission(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "mdtrtinfo")
-    mdtrt_id = register_visit(conn, request, info, "input.mdtrtinfo", kind="inpatient",
+    mdtrt_id = register_visit(platform, conn, request, info, "input.mdtrtinfo", kind="inpatient",
                               med_type=text(info, "med_type", "input.mdtrtinfo"),
                               ipt_otp_no=text(info, "ipt_no", "input.mdtrtinfo"))
     store_diagnoses(conn, mdtrt_id, node(request, "diseinfo", required=False, many=True), "adm")
