@@ -57,6 +57,11 @@ def test_a_claim_from_files_is_reviewed_paid_and_counted(cli, tmp_path):
                            now="").stdout)
     assert [(r["insuplc_admdvs"], r["mdtrtarea_admvs"], r["manual_cnt"], r["direct_rate"]) for r in stats["rows"]] == [
         (INSURED, TREATED, 1, "0.0000")]
+    table = cli("stats", "settlements", "--from", "2026-12-01", "--to", "2026-12-31", "--agency", INSURED, now="")
+    assert table.exit_code == 0 and "0.00%" in table.output and "—" in table.output  # no fees: the fund ratio is undefined
+    elsewhere = json.loads(cli("stats", "settlements", "--from", "2026-12-01", "--to", "2026-12-31", "--agency", "440000",
+                               "--format", "json", now="").stdout)
+    assert elsewhere["rows"] == [] and elsewhere["total"]["direct_rate"] is None
 
     again = cli("claims", "submit", str(tmp_path / "claim.json"), "--lines", str(tmp_path / "lines.csv"), "--operator", "王经办")
     assert again.exit_code == 2 and "已由报销申请" in again.output

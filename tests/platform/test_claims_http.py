@@ -98,12 +98,13 @@ def test_a_refused_cross_province_visit_is_claimed_reviewed_paid_and_counted(wor
     today = TODAY.isoformat()
     status, stats = admin(http, world, "GET", f"/stats/settlements?from={today}&to={today}&role=insured")
     assert status == 200
-    assert [(r["mdtrtarea_admvs"], r["direct_cnt"], r["manual_cnt"], r["direct_rate"]) for r in stats["rows"]] == [
-        (TREATED, 1, 1, "0.5000")]
+    assert [(r["mdtrtarea_admvs"], r["scope"], r["setl_cnt"], r["direct_cnt"], r["manual_cnt"], r["direct_rate"])
+            for r in stats["rows"]] == [(TREATED, "cross_province", 1, 1, 1, "0.5000")]
     # 垫资 avoided: what funds (33,360) and the personal account (its 100) paid at the counter
-    assert Decimal(stats["rows"][0]["advance_avoided"]) == sum(
+    assert Decimal(stats["rows"][0]["dianzi_avoided_amt"]) == sum(
         Decimal(str(direct["setlinfo"][name])) for name in ("fund_pay_sumamt", "acct_pay", "acct_mulaid_pay")) == Decimal("33460")
-    assert stats["rows"][0]["manual_reimbursed"] == "25020.00"
+    assert stats["rows"][0]["fund_pay_sumamt"] == f"{Decimal(str(direct['setlinfo']['fund_pay_sumamt'])):.2f}"
+    assert (stats["rows"][0]["manual_reimbursed"], stats["rows"][0]["prev_year_setl_cnt"]) == ("25020.00", 0)
     status, seen_by_treatment = admin(http, world, "GET", f"/stats/settlements?from={today}&to={today}&role=treatment",
                                       token=world["beijing"])
     assert [(r["insuplc_admdvs"], r["direct_rate"]) for r in seen_by_treatment["rows"]] == [(INSURED, "0.5000")]
@@ -134,3 +135,36 @@ def test_a_settled_visit_cannot_be_claimed_and_a_reviewer_cannot_approve_above_t
     assert (status, refused["code"]) == (422, "CLAIM_OVER_BILLED")
     status, rejected = admin(http, world, "POST", f"/claims/{claim['claim_id']}/reject", {"reason": "发票不清"})
     assert (status, rejected["status"], rejected["close_reason"]) == (200, "rejected", "发票不清")
+
+
+def test_the_four_statistics_endpoints_answer_the_contract_scoped_to_the_agency(world, http):
+    """A prepayment and a clearing statement of 临沂 371300 with 北京 (written through the
+    repositories), then the four endpoints as 临沂 and as 北京; 北京 sees the pair in its role."""
+    from yibao.store import tables as t
+
+    from .test_statistics import filled
+
+    with SqlUnitOfWork(world["database"], SYSTEM, NOW) as uow:
+        uow.prepayments.add(filled(t.prepayments, prepay_id="PP-HTTP", year=2026, insured_admdvs=INSURED,
+                                   treatment_prov="110000", kind="annual", amount_fen=4_183_300, status="paid"))
+        uow.clearing.add_statement(filled(t.clearing_statements, statement_id="ST-HTTP", month="2026-03",
+                                          insuplc_admdvs=INSURED, mdtrtarea_admvs=TREATED, clearing_amount_fen=4_073_000,
+                                          status="paid"))
+    status, prepaid = admin(http, world, "GET", "/stats/prepayments?year=2026")
+    assert status == 200 and {k: prepaid[k] for k in ("approved_cnt", "approved_amt", "paid_cnt", "paid_amt",
+                                                       "received_cnt", "received_amt")} == {
+        "approved_cnt": 1, "approved_amt": "41833.00", "paid_cnt": 1, "paid_amt": "41833.00", "received_cnt": 0,
+        "received_amt": "0.00"}
+    status, cleared = admin(http, world, "GET", "/stats/clearing?from_month=2026-01&to_month=2026-12", token=world["beijing"])
+    assert status == 200 and cleared["months"] == [
+        {"month": "2026-03", "statements": 1, "provinces": 2, "amount": "40730.00", "by_status": {"paid": 1}}]
+    status, watched = admin(http, world, "GET", "/stats/supervision?from=2026-01-01&to=2026-12-31")
+    assert status == 200 and {k: watched[k] for k in ("recovered_amt", "penalty_amt", "penalty_cases", "police_referrals",
+                                                      "findings_by_rule_type")} == {
+        "recovered_amt": "0.00", "penalty_amt": "0.00", "penalty_cases": 0, "police_referrals": 0,
+        "findings_by_rule_type": {}}
+    status, nothing = admin(http, world, "GET", "/stats/settlements?from=2020-01-01&to=2020-12-31&role=insured")
+    assert status == 200 and nothing["rows"] == [] and nothing["total"]["direct_rate"] is None
+    assert admin(http, world, "GET", "/stats/settlements?from=2026-02-01&to=2026-01-01")[0] == 422
+    assert admin(http, world, "GET", "/stats/settlements?from=2026-01-01&to=2026-02-01&role=both")[0] == 422
+    assert admin(http, world, "GET", "/stats/clearing?from_month=2026-13&to_month=2026-12")[0] == 422

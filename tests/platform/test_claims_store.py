@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from yibao.app import actors, claims, clearing
+from yibao.app import actors, claims, clearing, statistics
 from yibao.app.consistency import find_problems
 from yibao.app.errors import GatewayError
 from yibao.app.importing import import_file
@@ -126,11 +126,14 @@ def test_the_direct_settlement_rate_has_paid_claims_in_its_denominator(world):
     _, _, run = world
     paid_claim(world)
     paid_claim(world, "LY0002", "FP-0002")
-    rows = run(lambda uow: claims.settlement_rates(uow, dt.date(2026, 12, 1), dt.date(2026, 12, 31)), write=False)
-    assert rows == [{"insuplc_admdvs": INSURED, "mdtrtarea_admvs": TREATED, "direct_cnt": 0, "manual_cnt": 2,
-                     "direct_rate": Decimal("0.0000"), "advance_avoided": Decimal("0.00"),
-                     "manual_reimbursed": Decimal("50040.00")}]
-    assert run(lambda uow: claims.settlement_rates(uow, dt.date(2026, 11, 1), dt.date(2026, 11, 30)), write=False) == []
+    def december(uow, begin=dt.date(2026, 12, 1), end=dt.date(2026, 12, 31)):
+        return statistics.settlements(uow, agency_code=INSURED, begin=begin, end=end)["rows"]
+
+    rows = run(december, write=False)
+    assert [(r["insuplc_admdvs"], r["mdtrtarea_admvs"], r["setl_cnt"], r["manual_cnt"], r["direct_rate"],
+             r["fund_ratio"], r["dianzi_avoided_amt"], r["manual_reimbursed"]) for r in rows] == [
+        (INSURED, TREATED, 0, 2, Decimal("0.0000"), None, Decimal("0.00"), Decimal("50040.00"))]
+    assert run(lambda uow: december(uow, dt.date(2026, 11, 1), dt.date(2026, 11, 30)), write=False) == []
     listed = run(lambda uow: claims.list_claims(uow, regions=["3713"], status="paid"), write=False)
     assert sorted(row["psn_no"] for row in listed) == ["LY0001", "LY0002"]
     assert run(lambda uow: claims.list_claims(uow, regions=["44"]), write=False) == []

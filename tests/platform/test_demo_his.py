@@ -90,7 +90,8 @@ def test_stats_flows_add_up_to_the_month_settlements(demo_server):
     assert sum(Decimal(str(r["fund_pay_sumamt"])) for r in rows) * 100 == fund
     assert sum(r["setl_cnt"] for r in rows) == count
     assert {r["scope"] for r in rows} >= {"local", "cross_province"}
-    assert all(0 <= Decimal(str(r["direct_rate"])) <= 1 for r in rows)
+    assert all(r["direct_rate"] is None or 0 <= Decimal(str(r["direct_rate"])) <= 1 for r in rows)
+    assert all(r["direct_rate"] is not None for r in rows if r["direct_cnt"] + r["manual_cnt"] > 0)
 
 
 def test_filing_cli_for_agencies(demo_server, tmp_path):

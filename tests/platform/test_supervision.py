@@ -85,8 +85,12 @@ def test_case_workflow_money_notices_and_figures(platform_world, agencies, http)
     assert admin(http, token, "POST", f"/cases/{case_id}/status", {"status": "dismissed"})[0] == 422  # closed
     status, stats = admin(http, token, "GET", "/stats/supervision", **{"from": TODAY.isoformat(), "to": TODAY.isoformat()})
     assert status == 200
-    assert (stats["recovered"], stats["refunded_by_self_inspection"], stats["penalties"]) == ("10000.50", "2000.00", "20001.00")
-    assert stats["cases_by_status"] == {"confirmed": 1}
+    assert (stats["recovered_amt"], stats["refunded_amt"], stats["penalty_amt"], stats["penalty_cases"]) == (
+        "10000.50", "2000.00", "20001.00", 1)
+    assert stats["fund_loss_recovered_amt"] == "12000.50"  # 追回 + 自查自纠; the penalty is not fund loss recovered
+    assert admin(http, token, "POST", f"/cases/{case_id}/police", {"note": "移交公安"})[0] == 200
+    status, stats = admin(http, token, "GET", "/stats/supervision", **{"from": TODAY.isoformat(), "to": TODAY.isoformat()})
+    assert stats["police_referrals"] == 1
     # a notice shared with another region becomes a suspected case there
     status, notice = admin(http, token, "GET", f"/cases/{case_id}/notice")
     assert status == 200 and notice["case"]["subject_id"] == subject["subject_id"]

@@ -102,17 +102,6 @@ class FakeClaims:
     def holds_catalogue(self, admdvs):
         return any(region in self.catalogue_regions for region in (admdvs, admdvs[:4] + "00", admdvs[:2] + "0000"))
 
-    def direct_and_manual(self, start, end):
-        rows: dict[tuple, dict] = {}
-        for p in self.payment_rows:
-            if start <= p["paid_at"] < end:
-                row = rows.setdefault((p["insuplc_admdvs"], p["mdtrtarea_admvs"]), {
-                    "insuplc_admdvs": p["insuplc_admdvs"], "mdtrtarea_admvs": p["mdtrtarea_admvs"], "direct_cnt": 0,
-                    "direct_paid_fen": 0, "manual_cnt": 0, "manual_paid_fen": 0})
-                row["manual_cnt"] += 1 if p["kind"] == "payment" else -1
-                row["manual_paid_fen"] += p["fund_pay_sumamt_fen"]
-        return [rows[key] for key in sorted(rows)]
-
 
 @dataclass
 class FakeSettlementReads(FakeSettlements):

@@ -66,31 +66,9 @@ class FakeSupervision:
     def credit_points(self, subject_type, subject_id):
         return sum(r["points"] for r in self.credits if (r["subject_type"], r["subject_id"]) == (subject_type, subject_id))
 
-    def cases_by_status(self, start, stop, admdvs):
+    def cases_by_status(self, start, stop, prefix):
         counts: dict[str, int] = {}
         for row in self.cases.values():
-            if start <= row["opened_at"] < stop and (not admdvs or row["admdvs"] == admdvs):
+            if start <= row["opened_at"] < stop and (prefix is None or row["admdvs"].startswith(prefix)):
                 counts[row["status"]] = counts.get(row["status"], 0) + 1
-        return counts
-
-    def money_by_kind(self, kinds, start, stop, admdvs):
-        totals: dict[str, int] = {}
-        for e in self.events:
-            if e["kind"] in kinds and start <= e["at"] < stop and (not admdvs or self.cases[e["case_id"]]["admdvs"] == admdvs):
-                totals[e["kind"]] = totals.get(e["kind"], 0) + e["amount_fen"]
-        return totals
-
-    def sanctions_by_kind(self, start, stop):
-        counts: dict[tuple[str, str], int] = {}
-        for row in self.sanctions.values():
-            if start <= row["created_at"] < stop:
-                key = (row["subject_type"], row["kind"])
-                counts[key] = counts.get(key, 0) + 1
-        return counts
-
-    def findings_by_rule_type(self, start, stop):
-        counts: dict[str, int] = {}
-        for row in self.stored_findings.values():
-            if start <= row["found_at"] < stop:
-                counts[row["rule_type"]] = counts.get(row["rule_type"], 0) + 1
         return counts

@@ -229,21 +229,3 @@ def test_in_event_rules_run_on_the_claim_lines_and_are_shown_per_line(tmp_path):
     view = claims.submit_claim(uow, form())
     flagged = {line["line_no"]: [f["rule_id"] for f in line["precheck"]["findings"]] for line in view["lines"]}
     assert flagged[1] and not flagged[2] and view["precheck"]["rule_package"]
-
-
-def test_the_direct_settlement_rate_counts_paid_claims_in_its_denominator():
-    uow = world()
-    view = claims.submit_claim(uow, form())
-    claims.review_claim(uow, PLATFORM, view["claim_id"], approve_all(view))
-    claims.pay_claim(uow, PLATFORM, view["claim_id"])
-    december = claims.settlement_rates(uow, dt.date(2026, 12, 1), dt.date(2026, 12, 31))
-    assert [(r["direct_cnt"], r["manual_cnt"], r["direct_rate"]) for r in december] == [(0, 1, Decimal("0.0000"))]
-    assert claims.settlement_rates(uow, dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == []  # paid in December
-    uow.claims.direct_and_manual = lambda start, end: [
-        {"insuplc_admdvs": INSURED, "mdtrtarea_admvs": TREATED, "direct_cnt": 3, "direct_paid_fen": 9_000_000,
-         "manual_cnt": 1, "manual_paid_fen": 2_502_000}]
-    rows = claims.settlement_rates(uow, dt.date(2026, 12, 1), dt.date(2026, 12, 31))
-    assert rows == [{"insuplc_admdvs": INSURED, "mdtrtarea_admvs": TREATED, "direct_cnt": 3, "manual_cnt": 1,
-                     "direct_rate": Decimal("0.7500"), "advance_avoided": Decimal("90000.00"),
-                     "manual_reimbursed": Decimal("25020.00")}]
-    assert claims.rate_totals([])["direct_rate"] is None

@@ -10,6 +10,7 @@ import pytest
 from yibao.app import actors, supervision
 
 from ..refusals import refused
+from .fake_statistics import FakeStatistics
 from .fake_supervision import FakeSupervision
 from .fakes import FakeUnitOfWork
 
@@ -21,6 +22,7 @@ HOSPITAL = "H44030000001"
 def world(actor=SHENZHEN, now=dt.datetime(2026, 12, 1, 9, 0)) -> FakeUnitOfWork:
     uow = FakeUnitOfWork(actor, now)
     uow.supervision = FakeSupervision(now)
+    uow.statistics = FakeStatistics(uow.supervision)
     uow.supervision.institutions[HOSPITAL] = {"fixmedins_code": HOSPITAL, "admdvs": "440300"}
     uow.persons.rows["P1"] = {"psn_no": "P1"}
     return uow
@@ -132,6 +134,25 @@ def test_a_refund_on_self_inspection_needs_no_confirmed_case():
     stats = supervision.supervision_stats(uow, begin=dt.date(2026, 12, 1), end=dt.date(2026, 12, 1), admdvs="440300")
     assert (stats["cases"], stats["refunded_by_self_inspection"], stats["recovered_total"]) == (1, Decimal("20.50"),
                                                                                                 Decimal("20.50"))
+    # the province sees its city's case; another city does not
+    assert supervision.supervision_stats(uow, begin=dt.date(2026, 12, 1), end=dt.date(2026, 12, 1),
+                                         admdvs="440000")["refunded_amt"] == Decimal("20.50")
+    other = supervision.supervision_stats(uow, begin=dt.date(2026, 12, 1), end=dt.date(2026, 12, 1), admdvs="441500")
+    assert (other["cases"], other["refunded_amt"]) == (0, Decimal("0.00"))
+
+
+def test_a_penalty_is_not_fund_loss_recovered_and_a_police_referral_is_counted_once():
+    uow = world()
+    case_id = confirmed(uow)
+    with uow:
+        supervision.record_money(uow, case_id, "recovery", Decimal("100.00"))
+        supervision.record_money(uow, case_id, "penalty", Decimal("300.00"))
+        supervision.refer_to_police(uow, case_id, note="涉嫌诈骗")
+    assert uow.supervision.locked[-1] == case_id and uow.actions.rows[-1][1:3] == ("case.police", case_id)
+    stats = supervision.supervision_stats(uow, begin=dt.date(2026, 12, 1), end=dt.date(2026, 12, 1), admdvs="440300")
+    # recovered_total = 追回 100.00 + 自查自纠 0.00; the penalty 300.00 stands apart (seed 004)
+    assert (stats["recovered_total"], stats["penalty_amt"], stats["penalty_cases"], stats["police_referrals"]) == (
+        Decimal("100.00"), Decimal("300.00"), 1, 1)
 
 
 def test_a_sanction_is_recorded_and_lifted_once():

@@ -1,9 +1,8 @@
-"""Admin routes: manual claims (零星报销) by the insured place's agency, and the settlement
-statistics with paid claims in the direct-settlement rate's denominator."""
+"""Admin routes: manual claims (零星报销) by the insured place's agency (their statistics are in
+statistics_routes.py)."""
 
 from __future__ import annotations
 
-from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
@@ -69,14 +68,3 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             own_claim(uow, who, claim_id)
             return claims.reverse_payment(uow, claim_id, body.reason)
         return plain(ctx.run(who, action))
-
-    @router.get("/stats/settlements", summary="Direct settlements and paid manual claims per region pair, with the "
-                                              "direct-settlement rate = direct / (direct + manual)")
-    def settlement_stats(begin: Day = Query(alias="from"), end: Day = Query(alias="to"),
-                         role: Literal["insured", "treatment"] = "insured", who: dict = Depends(agency)) -> dict:
-        if end < begin:
-            raise HTTPException(422, "to 早于 from")
-        side = "insuplc_admdvs" if role == "insured" else "mdtrtarea_admvs"
-        rows = [row for row in ctx.run(who, lambda uow: claims.settlement_rates(uow, begin, end), write=False)
-                if agencies.administers(who, row[side])]
-        return plain({"from": begin, "to": end, "role": role, "rows": rows, "total": claims.rate_totals(rows)})

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from yibao.app import agencies, supervision
 from yibao.app.error_codes import refusal
 from yibao.domain.money import to_fen
 
-from .common import EARLIEST, LATEST, AdminContext, Day, fen_view, found_or_404, jsonable as _jsonable
+from .common import AdminContext, Day, fen_view, found_or_404, jsonable as _jsonable
 
 
 class CaseIn(BaseModel):
@@ -24,6 +23,10 @@ class CaseIn(BaseModel):
 
 class FindingsIn(BaseModel):
     finding_ids: list[str] = Field(min_length=1, max_length=1000)
+
+class NoteIn(BaseModel):
+    note: str = Field(default="", max_length=2000)
+
 
 class StatusIn(BaseModel):
     status: Literal["investigating", "confirmed", "dismissed"]
@@ -64,7 +67,6 @@ def checked_notice(notice: dict) -> None:
         raise refusal("ADMIN_BAD_NOTICE_FIELD", field="notice.from_admdvs", expected="六位行政区划代码")
 
 
-
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     agency = ctx.agency
 
@@ -102,6 +104,13 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             return supervision.record_money(uow, case_id, body.kind, body.amount, note=body.note)
         return _jsonable({k: (str(v) if hasattr(v, "quantize") else v) for k, v in ctx.run(who, action).items()})
 
+    @router.post("/cases/{case_id}/police", summary="Record that the case was referred to the police (移交公安)")
+    def case_police(case_id: str, body: NoteIn, who: dict = Depends(agency)) -> dict:
+        def action(uow):
+            own_case(uow, who, case_id)
+            return supervision.refer_to_police(uow, case_id, note=body.note)
+        return _jsonable(ctx.run(who, action))
+
     @router.get("/cases/{case_id}/notice", summary="Export a case notice for another region")
     def export_notice(case_id: str, who: dict = Depends(agency)) -> dict:
         def query(uow):
@@ -130,12 +139,3 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
                 raise refusal("ADMIN_NOT_OUR_SANCTION")
             return supervision.lift(uow, sanction_id)
         return _jsonable(ctx.run(who, action))
-
-    @router.get("/stats/supervision", summary="Cases, recoveries, penalties, suspensions, terminations")
-    def supervision_stats(begin: dt.date = Query(alias="from"), end: dt.date = Query(alias="to"),
-                          who: dict = Depends(agency)) -> dict:
-        if not (EARLIEST <= begin <= LATEST and EARLIEST <= end <= LATEST) or end < begin or (end - begin).days > 3660:
-            raise refusal("ADMIN_BAD_PERIOD", earliest=EARLIEST, latest=LATEST)
-        stats = ctx.run(who, lambda uow: supervision.supervision_stats(uow, begin=begin, end=end,
-                                                                       admdvs=who["agency_code"]), write=False)
-        return {k: (str(v) if hasattr(v, "quantize") else v) for k, v in stats.items()}

@@ -93,8 +93,6 @@ class ClaimsRepository(Protocol):
 
     def holds_catalogue(self, admdvs: str) -> bool: ...
 
-    def direct_and_manual(self, start: dt.datetime, end: dt.datetime) -> list[dict]: ...
-
 
 def refused(code: str, message: str, kind: str = "refused") -> GatewayError:
     return GatewayError(message, kind, code=code)
@@ -590,37 +588,10 @@ def list_claims(uow: UnitOfWork, *, regions: list[str], status: str | None = Non
 
 
 def region_prefix(admdvs: str) -> str:
-    """The code prefix an agency's region covers (domain/filing.covers): 370000 → 37, 371300 → 3713."""
-    if admdvs.endswith("0000"):
-        return admdvs[:2]
-    return admdvs[:4] if admdvs.endswith("00") else admdvs
+    """The code prefix an agency's region covers: app/statistics.region_prefix."""
+    from .statistics import region_prefix as prefix
 
-
-# --- statistics: the direct-settlement rate with manual claims in the denominator -----------------
-
-def settlement_rates(uow: UnitOfWork, begin: dt.date, end: dt.date) -> list[dict]:
-    """Per (insured region, treatment region) over [begin, end]: direct settlements and paid manual
-    claims (each net of its reversals), direct_rate = direct / (direct + manual), the 垫资 avoided
-    (funds and accounts paid directly at the counter) and the amount reimbursed manually."""
-    start = dt.datetime.combine(begin, dt.time())
-    stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
-    return [_with_rate(row) for row in uow.claims.direct_and_manual(start, stop)]
-
-
-def _with_rate(row: dict) -> dict:
-    total = row["direct_cnt"] + row["manual_cnt"]
-    rate = (Decimal(row["direct_cnt"]) / Decimal(total)).quantize(Decimal("0.0001")) if total > 0 else None
-    return {"insuplc_admdvs": row["insuplc_admdvs"], "mdtrtarea_admvs": row["mdtrtarea_admvs"],
-            "direct_cnt": row["direct_cnt"], "manual_cnt": row["manual_cnt"], "direct_rate": rate,
-            "advance_avoided": from_fen(row["direct_paid_fen"]), "manual_reimbursed": from_fen(row["manual_paid_fen"])}
-
-
-def rate_totals(rows: list[dict]) -> dict:
-    direct = sum(row["direct_cnt"] for row in rows)
-    manual = sum(row["manual_cnt"] for row in rows)
-    return _with_rate({"insuplc_admdvs": "", "mdtrtarea_admvs": "", "direct_cnt": direct, "manual_cnt": manual,
-                       "direct_paid_fen": sum(to_fen(row["advance_avoided"]) for row in rows),
-                       "manual_paid_fen": sum(to_fen(row["manual_reimbursed"]) for row in rows)})
+    return prefix(admdvs)
 
 
 def _json(value) -> str:

@@ -430,6 +430,17 @@ _EVOUCHER = [
 ]
 
 
+# The statistics module (app/statistics.py): ranges and options of the figures' queries.
+_STATS = [
+    ("STATS_RANGE_REVERSED", "invalid", "统计区间的结束 {end} 早于开始 {begin}", "the range ends before it begins",
+     "A statistics query whose to (or to_month) is before its from."),
+    ("STATS_BAD_ROLE", "invalid", "统计角色应为 insured（参保地）或 treatment（就医地），收到 {role}",
+     "role must be insured or treatment", "A settlement statistics query with another role."),
+    ("STATS_BAD_GROUPING", "invalid", "分组方式应为 {groupings} 之一，收到 {by}", "unknown grouping",
+     "A settlement statistics query grouped by something else than pair, scope, institution or med_type."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -442,7 +453,7 @@ def _build() -> dict[str, ErrorCode]:
     table: dict[str, ErrorCode] = {}
     for rows in (_ENVELOPE, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
                  _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _SUPERVISION, _ADMIN, _WARNINGS,
-                 _CLEARING_APPEND_ONLY, _EVOUCHER):
+                 _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS):
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code
@@ -490,6 +501,7 @@ AREA_TITLES = {
     "PREPAYMENT": "Prepayments (预付金)", "ACCOUNT": "Personal accounts (个人账户)", "SUPERVISION": "Fund supervision (基金监管)",
     "ADMIN": "Agencies' admin API (经办机构接口)",
     "EVOUCHER": "E-vouchers (医保电子凭证)",
+    "STATS": "Statistics (统计)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

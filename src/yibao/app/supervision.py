@@ -67,14 +67,8 @@ class SupervisionRepository(Protocol):
 
     def credit_points(self, subject_type: str, subject_id: str) -> int: ...
 
-    def cases_by_status(self, start: dt.datetime, stop: dt.datetime, admdvs: str | None) -> dict[str, int]: ...
-
-    def money_by_kind(self, kinds: tuple[str, ...], start: dt.datetime, stop: dt.datetime,
-                      admdvs: str | None) -> dict[str, int]: ...
-
-    def sanctions_by_kind(self, start: dt.datetime, stop: dt.datetime) -> dict[tuple[str, str], int]: ...
-
-    def findings_by_rule_type(self, start: dt.datetime, stop: dt.datetime) -> dict[str, int]: ...
+    def cases_by_status(self, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> dict[str, int]:
+        """Cases opened in [start, stop) in the regions under the code prefix (all if None), by status."""
 
 
 def _event(uow: UnitOfWork, case_id: str, kind: str, detail: str, amount_fen: int = 0) -> None:
@@ -267,24 +261,30 @@ def import_notice(uow: UnitOfWork, notice: dict, *, admdvs: str) -> dict:
     return row
 
 
+def refer_to_police(uow: UnitOfWork, case_id: str, *, note: str = "") -> dict:
+    """A case handed to the police as suspected fraud (移交公安机关, seed 004): a ``police`` event,
+    which app/statistics counts. Locks the case (docs/locking.md rank 8) and reads it after the lock."""
+    case = get_case(uow, case_id, lock=True)
+    if case["status"] == "dismissed":
+        raise refusal("SUPERVISION_CASE_DISMISSED", case_id=case_id)
+    _event(uow, case_id, "police", note or "移交公安机关")
+    uow.actions.record("case.police", case_id, {"note": note})
+    return {"case_id": case_id, "referred_at": uow.now}
+
+
 def supervision_stats(uow: UnitOfWork, *, begin: dt.date, end: dt.date, admdvs: str | None = None) -> dict:
-    """Figures like the seeds report: cases, money recovered, penalties, suspensions, terminations."""
+    """Kept for the dashboard's names: app/statistics.supervision's figures (scoped to the regions
+    under ``admdvs``) with the cases opened in the range by status. ``recovered_total`` is the
+    fund loss recovered (追回 + 自查自纠, seed 004), penalties apart."""
+    from . import statistics
+
+    figures = statistics.supervision(uow, agency_code=admdvs, begin=begin, end=end)
     start, stop = dt.datetime.combine(begin, dt.time()), dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
-    by_status = uow.supervision.cases_by_status(start, stop, admdvs)
-    money = uow.supervision.money_by_kind(MONEY_KINDS, start, stop, admdvs)
-    sanction_counts = uow.supervision.sanctions_by_kind(start, stop)
-    findings = uow.supervision.findings_by_rule_type(start, stop)
-    return {
-        "period": f"{begin}..{end}", "admdvs": admdvs or "all",
-        "cases": sum(by_status.values()), "cases_by_status": by_status,
-        "recovered": repo.from_fen(money.get("recovery", 0)), "refunded_by_self_inspection": repo.from_fen(money.get("refund", 0)),
-        "penalties": repo.from_fen(money.get("penalty", 0)),
-        "recovered_total": repo.from_fen(sum(money.values())),
-        "institutions_suspended": sanction_counts.get(("institution", "suspend"), 0),
-        "institutions_terminated": sanction_counts.get(("institution", "terminate"), 0),
-        "persons_suspended": sanction_counts.get(("person", "suspend"), 0),
-        "findings_by_rule_type": findings,
-    }
+    by_status = uow.supervision.cases_by_status(start, stop, statistics.scope_of(admdvs))
+    return {**figures, "period": f"{begin}..{end}", "admdvs": admdvs or "all", "cases": sum(by_status.values()),
+            "cases_by_status": by_status, "recovered": figures["recovered_amt"],
+            "refunded_by_self_inspection": figures["refunded_amt"], "penalties": figures["penalty_amt"],
+            "recovered_total": figures["fund_loss_recovered_amt"]}
 
 
 def finding_rows(findings, *, stage: str, run_id: str, now: dt.datetime, context: dict) -> list[dict]:

@@ -1,5 +1,5 @@
 """Manual claims (零星报销) for an agency's operator: ``yibao claims submit|list|show|review|pay|reject|reverse``
-and ``yibao stats settlements`` (the direct-settlement rate with paid claims in its denominator)."""
+(their statistics are ``yibao stats settlements``, cli/statistics.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import typer
 
 from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, OPERATOR_OPTION, _date, _fail, _operator, _print_rows, _setup, app
 from .fund_flows import _run
-from .registry import stats_app
 
 claims_app = typer.Typer(help="Manual claims (零星报销): intake, line review, payment.", no_args_is_help=True)
 app.add_typer(claims_app, name="claims")
@@ -158,19 +157,3 @@ def reverse(claim_id: str, reason: str = typer.Option(..., "--reason"), db: str 
     actor = _operator(operator)
     database, clock = _setup(db, now)
     _show(_run(database, actor, clock(), lambda uow: reverse_payment(uow, claim_id, reason)), fmt)
-
-
-@stats_app.command("settlements")
-def stats_settlements(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
-                      db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
-    """Direct settlements and paid manual claims per region pair; direct_rate = direct / (direct + manual)."""
-    from yibao.app import actors
-    from yibao.app.claims import rate_totals, settlement_rates
-
-    first, last = _date(begin, "--from"), _date(end, "--to")
-    database, clock = _setup(db, None)
-    rows = _run(database, actors.SYSTEM, clock(), lambda uow: settlement_rates(uow, first, last), write=False)
-    if fmt == "json":
-        _json_out({"rows": rows, "total": rate_totals(rows)})
-    else:
-        _print_rows(rows + [dict(rate_totals(rows), insuplc_admdvs="total")], fmt, f"settlements {first}..{last}")

@@ -157,14 +157,16 @@ def agency_add(code: str = typer.Argument(..., help="the region it administers")
 
 @stats_app.command("flows")
 def stats_flows(month: str = typer.Option(..., "--month", help="YYYY-MM"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
-    """Settlements, fees and fund payments by insured region × treatment region."""
+    """One month by insured region × treatment region (kept for compatibility; see ``stats settlements``)."""
     from yibao.analytics.flows import flows_for_month, totals_by_scope
+
+    from .statistics import shown
 
     try:
         with _database(db).read() as conn:
             rows = flows_for_month(conn, month)
     except ValueError as exc:
         _fail(str(exc), 2)
-    _print_rows(rows, fmt, f"flows {month}")
+    _print_rows(rows if fmt == "json" else [shown(row) for row in rows], fmt, f"flows {month}")
     if fmt == "table":
-        _print_rows(totals_by_scope(rows), "table", "by scope (local / in-province / cross-province)")
+        _print_rows([shown(row) for row in totals_by_scope(rows)], "table", "by scope (local / in-province / cross-province)")

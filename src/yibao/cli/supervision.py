@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 from .common import DB_OPTION, FORMAT_OPTION, NOW_OPTION, _date, _fail, _refused, _print_rows, _setup, app
-from .registry import stats_app
 
 
 def _run(database, now, action):
@@ -21,28 +20,6 @@ def _run(database, now, action):
             return action(uow)
     except GatewayError as exc:
         _refused(exc)
-
-
-@stats_app.command("supervision")
-def stats_supervision(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
-                      region: str = typer.Option(None, "--region"), db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
-    """Fund supervision figures: cases, recovered, penalties, suspensions, terminations."""
-    from yibao.app import actors
-    from yibao.app.supervision import supervision_stats
-    from yibao.store.unit_of_work import SqlUnitOfWork
-
-    database, clock = _setup(db, None)
-    # A report writes nothing and names nobody in the action log: the system reads it.
-    with SqlUnitOfWork(database, actors.SYSTEM, clock(), write=False) as uow:
-        stats = supervision_stats(uow, begin=_date(begin, "--from"), end=_date(end, "--to"), admdvs=region)
-    if fmt == "json":
-        from yibao.documents.render import dumps
-
-        typer.echo(dumps(stats))
-        return
-    rows = [{"figure": key, "value": value if not isinstance(value, dict) else ", ".join(f"{k} {v}" for k, v in value.items())}
-            for key, value in stats.items()]
-    _print_rows(rows, fmt, "fund supervision")
 
 
 rules_app = typer.Typer(help="The audit rule base (规则库/知识库): packages per region.", no_args_is_help=True)

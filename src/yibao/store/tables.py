@@ -591,7 +591,7 @@ case_events = Table(  # append-only history of a case: status changes, money, no
     metadata,
     Column("event_id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(30), nullable=False),
-    Column("kind", String(14), nullable=False),  # status | recovery | refund | penalty | finding | note
+    Column("kind", String(14), nullable=False),  # status | recovery | refund | penalty | finding | note | police
     Column("amount_fen", BigInteger, nullable=False, server_default="0"),
     Column("detail", Text, nullable=False),
     Column("by", String(30), nullable=False),

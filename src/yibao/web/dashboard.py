@@ -53,6 +53,11 @@ def _page(title: str, body: str, agency: dict | None = None) -> HTMLResponse:
                         f"<main>{body}</main></html>")
 
 
+def _rate(value) -> str:
+    """A rate as a percentage, "—" where it is undefined (app/statistics.ratio)."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def _table(columns: list[str], rows: list[list], empty: str = "无数据") -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     if not rows:
@@ -157,12 +162,12 @@ def build_router(platform: Platform) -> APIRouter:
         all_settled = sum(t["setl_cnt"] for t in totals)
         cards = "".join(
             f"<div class=card>{_e(SCOPE_NAMES.get(t['scope'], t['scope']))}结算<b>{t['setl_cnt']} 笔</b>"
-            f"医疗费 {_e(t['medfee_sumamt'])} · 基金 {_e(t['fund_pay_sumamt'])}<br>直接结算率 {t['direct_rate'] * 100:.1f}%</div>"
+            f"医疗费 {_e(t['medfee_sumamt'])} · 基金 {_e(t['fund_pay_sumamt'])}<br>直接结算率 {_rate(t['direct_rate'])}</div>"
             for t in totals) or "<div class=card>本月尚无结算<b>0 笔</b></div>"
         widest = max((r["setl_cnt"] for r in flows), default=1) or 1
         flow_rows = [[_e(r["insuplc_admdvs"]), _e(r["mdtrtarea_admvs"]), _e(SCOPE_NAMES.get(r["scope"], r["scope"])),
                       f"{r['setl_cnt']} <span class=bar style='width:{max(2, 120 * r['setl_cnt'] // widest)}px'></span>",
-                      _e(r["medfee_sumamt"]), _e(r["fund_pay_sumamt"]), f"{r['direct_rate'] * 100:.1f}%"] for r in flows]
+                      _e(r["medfee_sumamt"]), _e(r["fund_pay_sumamt"]), _rate(r["direct_rate"])] for r in flows]
         statement_rows = [[_e(s["insuplc_admdvs"]), _e(s["mdtrtarea_admvs"]), s["setl_cnt"],
                            _e(from_fen(s["clearing_amount_fen"])), _e(s["status"])] for s in statements]
         usage_rows = [[_e(u["insured_admdvs"]), _e(u["treatment_prov"]), _e(u["prepaid"]), _e(u["available"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, case, func, insert, or_, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from yibao.domain.claims import ClaimRefused
@@ -129,32 +129,3 @@ class Repository:
         """Whether the platform holds any catalogue entry of the region, its city or its province."""
         h = t.hilist
         return self.conn.execute(select(h.c.hilist_code).where(h.c.insu_admdvs.in_(repo.region_chain(admdvs))).limit(1)).first() is not None
-
-    # --- statistics -------------------------------------------------------------------------------
-    def direct_and_manual(self, start: dt.datetime, end: dt.datetime) -> list[dict]:
-        """Per (insured region, treatment region) in [start, end): direct settlements net of
-        reversals (by settlement time) with what funds and accounts paid; paid manual claims net
-        of corrections (by payment time) with what the funds reimbursed. Amounts in fen."""
-        s, p = t.settlements, t.claim_payments
-        direct = self.conn.execute(
-            select(s.c.insuplc_admdvs, s.c.mdtrtarea_admvs,
-                   func.sum(_sign(s.c.kind == "settlement")),
-                   func.sum(s.c.fund_pay_sumamt_fen + s.c.acct_pay_fen + s.c.acct_mulaid_pay_fen))
-            .where(s.c.setl_time >= start, s.c.setl_time < end).group_by(s.c.insuplc_admdvs, s.c.mdtrtarea_admvs)).all()
-        manual = self.conn.execute(
-            select(p.c.insuplc_admdvs, p.c.mdtrtarea_admvs, func.sum(_sign(p.c.kind == "payment")),
-                   func.sum(p.c.fund_pay_sumamt_fen))
-            .where(p.c.paid_at >= start, p.c.paid_at < end).group_by(p.c.insuplc_admdvs, p.c.mdtrtarea_admvs)).all()
-        rows: dict[tuple[str, str], dict] = {}
-        for name, found in (("direct", direct), ("manual", manual)):
-            for insured, treated, count, fen in found:
-                row = rows.setdefault((insured, treated), {"insuplc_admdvs": insured, "mdtrtarea_admvs": treated,
-                                                           "direct_cnt": 0, "direct_paid_fen": 0,
-                                                           "manual_cnt": 0, "manual_paid_fen": 0})
-                row[f"{name}_cnt"], row[f"{name}_paid_fen"] = int(count or 0), int(fen or 0)
-        return [rows[key] for key in sorted(rows)]
-
-
-def _sign(condition):
-    """1 for a settlement or payment, -1 for its reversal."""
-    return case((condition, 1), else_=-1)

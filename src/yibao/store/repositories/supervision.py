@@ -85,30 +85,8 @@ class Repository:
 
     # --- figures for a period [start, stop) ------------------------------------------------------
 
-    def cases_by_status(self, start: dt.datetime, stop: dt.datetime, admdvs: str | None) -> dict[str, int]:
-        """Cases opened in the period (in the region, if given), counted by status."""
+    def cases_by_status(self, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> dict[str, int]:
+        """Cases opened in the period in the regions under the code prefix (all if None), by status."""
         c = t.cases
-        where = [c.c.opened_at >= start, c.c.opened_at < stop] + ([c.c.admdvs == admdvs] if admdvs else [])
+        where = [c.c.opened_at >= start, c.c.opened_at < stop] + ([c.c.admdvs.like(f"{prefix}%")] if prefix else [])
         return dict(self.conn.execute(select(c.c.status, func.count()).where(*where).group_by(c.c.status)).all())
-
-    def money_by_kind(self, kinds: tuple[str, ...], start: dt.datetime, stop: dt.datetime,
-                      admdvs: str | None) -> dict[str, int]:
-        """Fen recorded in the period by kind, on cases of the region if given."""
-        c, e = t.cases, t.case_events
-        query = select(e.c.kind, func.coalesce(func.sum(e.c.amount_fen), 0)).where(
-            e.c.kind.in_(kinds), e.c.at >= start, e.c.at < stop)
-        if admdvs:
-            query = query.join(c, c.c.case_id == e.c.case_id).where(c.c.admdvs == admdvs)
-        return {kind: int(total) for kind, total in self.conn.execute(query.group_by(e.c.kind)).all()}
-
-    def sanctions_by_kind(self, start: dt.datetime, stop: dt.datetime) -> dict[tuple[str, str], int]:
-        """Sanctions created in the period, counted by (subject_type, kind)."""
-        s = t.sanctions
-        return {(subject, kind): n for subject, kind, n in self.conn.execute(
-            select(s.c.subject_type, s.c.kind, func.count()).where(s.c.created_at >= start, s.c.created_at < stop)
-            .group_by(s.c.subject_type, s.c.kind)).all()}
-
-    def findings_by_rule_type(self, start: dt.datetime, stop: dt.datetime) -> dict[str, int]:
-        f = t.audit_findings
-        return dict(self.conn.execute(select(f.c.rule_type, func.count()).where(f.c.found_at >= start, f.c.found_at < stop)
-                                      .group_by(f.c.rule_type)).all())
