@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from yibao.app import agencies, claims
+from yibao.app.error_codes import refusal
 from yibao.documents.claim_document import ClaimIn, ReasonIn, ReviewIn, plain
 
-from .common import AdminContext, Day
+from .common import EARLIEST, LATEST, AdminContext, Day
 
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     agency = ctx.agency
@@ -18,7 +19,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def own_claim(uow, who: dict, claim_id: str) -> dict:
         claim = claims.get_claim(uow, claim_id)
         if not agencies.administers(who, claim["insuplc_admdvs"]):
-            raise HTTPException(403, f"报销申请 {claim_id} 不属于经办机构 {who['agency_code']} 的参保地")
+            raise refusal("ADMIN_NOT_OUR_CLAIM", claim_id=claim_id, agency=who["agency_code"])
         return claim
 
     @router.post("/claims", status_code=201, summary="Take a manual claim (零星报销) with its automatic pre-check")
@@ -75,7 +76,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def settlement_stats(begin: Day = Query(alias="from"), end: Day = Query(alias="to"),
                          role: Literal["insured", "treatment"] = "insured", who: dict = Depends(agency)) -> dict:
         if end < begin:
-            raise HTTPException(422, "to 早于 from")
+            raise refusal("ADMIN_BAD_PERIOD", earliest=EARLIEST, latest=LATEST)
         side = "insuplc_admdvs" if role == "insured" else "mdtrtarea_admvs"
         rows = [row for row in ctx.run(who, lambda uow: claims.settlement_rates(uow, begin, end), write=False)
                 if agencies.administers(who, row[side])]
