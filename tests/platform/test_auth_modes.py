@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, select
 
 from yibao.app import actors
+from yibao.app.error_codes import code_of
 from yibao.app.errors import GatewayError
 from yibao.app.importing import ImportError_, import_file
 from yibao.app.institution_auth import change_auth_mode
@@ -70,20 +71,21 @@ class Caller:
 
 
 def refusal(answer: dict) -> str:
+    """The code of a refused answer (docs/his/error-codes.md)."""
     assert answer["infcode"] == -1, answer
-    return answer["err_msg"]
+    return code_of(answer["err_msg"])
 
 
 def test_a_signed_institution_signs_in_and_queries_and_a_replay_is_refused(world):
     caller = Caller(world, HOSPITAL)
     assert caller.call("9001", signed(nonce="1"))["infcode"] == 0
     assert caller.call("1901", signed(nonce="2"))["infcode"] == 0
-    assert "重复的签名请求" in refusal(caller.call("1901", signed(nonce="2")))  # the same three again
+    assert refusal(caller.call("1901", signed(nonce="2"))) == "AUTH_REPLAY"  # the same three again
     # the same short nonce at another second is no replay (proxies send 1–10 random digits)
     assert caller.call("1901", signed(WALL + 1, nonce="2"))["infcode"] == 0
     upper = {**signed(WALL + 2, nonce="3"), "x-tif-signature": signed(WALL + 2, nonce="3")["x-tif-signature"].upper()}
     assert caller.call("1901", upper)["infcode"] == 0
-    assert "重复的签名请求" in refusal(caller.call("1901", signed(WALL + 2, nonce="3")))  # lower case: the same one
+    assert refusal(caller.call("1901", signed(WALL + 2, nonce="3"))) == "AUTH_REPLAY"  # lower case: the same one
     with world["database"].read() as conn:
         kept = conn.execute(select(t.auth_nonces.c.stamp, t.auth_nonces.c.nonce).order_by(t.auth_nonces.c.stamp,
                                                                                            t.auth_nonces.c.nonce)).all()
@@ -95,7 +97,7 @@ def test_a_replayed_write_is_refused_not_answered_from_the_request_log(world):
     first = caller.call("9001", signed(nonce="77"), msgid="H4413020000120261201090000REPL")
     assert first["infcode"] == 0
     again = caller.call("9001", signed(nonce="77"), msgid="H4413020000120261201090000REPL")
-    assert "重复的签名请求" in refusal(again)
+    assert refusal(again) == "AUTH_REPLAY"
     # a retry of the msgid that is signed afresh still gets the stored answer
     retry = caller.call("9001", signed(WALL + 5, nonce="78"), msgid="H4413020000120261201090000REPL")
     assert retry["infcode"] == 0 and retry["output"] == first["output"]
@@ -103,27 +105,27 @@ def test_a_replayed_write_is_refused_not_answered_from_the_request_log(world):
 
 def test_stale_wrong_or_missing_signatures_are_refused_and_leave_no_replay_key(world):
     caller = Caller(world, HOSPITAL)
-    assert "已过期" in refusal(caller.call("9001", signed(WALL - 301)))
-    assert "晚于平台时间" in refusal(caller.call("9001", signed(WALL + 301)))
-    assert "签名校验失败" in refusal(caller.call("9001", signed(secret="guessed-secret")))
-    assert "x-tif 签名" in refusal(caller.call("9001", {"x-tif-paasid": HOSPITAL, "apikey": SECRET}))
+    assert refusal(caller.call("9001", signed(WALL - 301))) == "AUTH_STALE_TIMESTAMP"
+    assert refusal(caller.call("9001", signed(WALL + 301))) == "AUTH_FUTURE_TIMESTAMP"
+    assert refusal(caller.call("9001", signed(secret="guessed-secret"))) == "AUTH_BAD_SIGNATURE"
+    assert refusal(caller.call("9001", {"x-tif-paasid": HOSPITAL, "apikey": SECRET})) == "AUTH_MISSING_SIGNATURE"
     with world["database"].read() as conn:
         assert conn.execute(select(t.auth_nonces)).first() is None
 
 
 def test_none_mode_is_accepted_from_the_trusted_network_only(world):
     caller = Caller(world, FRONT_END)
-    assert "受信任网段" in refusal(caller.call("9001", {}, client="192.168.1.20"))
+    assert refusal(caller.call("9001", {}, client="192.168.1.20")) == "AUTH_UNTRUSTED_NETWORK"
     assert caller.call("9001", {}, client="10.20.3.4")["infcode"] == 0
     assert caller.call("1901", {}, client="10.20.3.4")["infcode"] == 0
-    assert "受信任网段" in refusal(caller.call("1901", {}, client="10.21.0.1"))
+    assert refusal(caller.call("1901", {}, client="10.21.0.1")) == "AUTH_UNTRUSTED_NETWORK"
 
 
 def test_a_file_without_auth_mode_imports_as_apikey_and_apikey_works_as_before(world):
     caller = Caller(world, PLAIN)
     assert caller.call("9001", {"x-tif-paasid": PLAIN, "apikey": SECRET})["infcode"] == 0
-    assert "apikey" in refusal(caller.call("1901", {"x-tif-paasid": PLAIN, "apikey": "wrong-secret"}))
-    assert "apikey" in refusal(caller.call("1901", signed(code=PLAIN)))
+    assert refusal(caller.call("1901", {"x-tif-paasid": PLAIN, "apikey": "wrong-secret"})) == "AUTH_BAD_APIKEY"
+    assert refusal(caller.call("1901", signed(code=PLAIN))) == "AUTH_BAD_APIKEY"
     write_institutions(world["tmp"] / "plain.csv", {HOSPITAL: None})
     import_file(world["database"], "institutions", world["tmp"] / "plain.csv", now=NOW)  # no column, no key needed
     with world["database"].read() as conn:
@@ -147,8 +149,8 @@ def test_moving_to_a_signature_mode_issues_a_new_secret_and_records_the_operator
         change = change_auth_mode(uow, PLAIN, "x-tif", BOX)
     assert change.previous_mode == "apikey" and change.new_secret and change.new_secret != SECRET
     caller = Caller(world, PLAIN)
-    assert "x-tif 签名" in refusal(caller.call("9001", {"x-tif-paasid": PLAIN, "apikey": SECRET}))
-    assert "签名校验失败" in refusal(caller.call("9001", signed(code=PLAIN)))  # the old secret signs no more
+    assert refusal(caller.call("9001", {"x-tif-paasid": PLAIN, "apikey": SECRET})) == "AUTH_MISSING_SIGNATURE"
+    assert refusal(caller.call("9001", signed(code=PLAIN))) == "AUTH_BAD_SIGNATURE"  # the old secret signs no more
     assert caller.call("9001", signed(code=PLAIN, secret=change.new_secret))["infcode"] == 0
     with SqlUnitOfWork(database, actors.operator("王五"), NOW) as uow:
         back = change_auth_mode(uow, PLAIN, "apikey", BOX)

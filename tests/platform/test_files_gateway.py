@@ -7,13 +7,13 @@ import io
 import uuid
 import zipfile
 
-import pytest
 from sqlalchemy import select
 
 from yibao.app.importing import import_file
-from yibao.sim.his import HisClient, TransactionFailed
+from yibao.sim.his import HisClient
 from yibao.store import tables as t
 
+from ..refusals import answered_refusal
 from .conftest import named
 from .golden_world import NOW
 
@@ -38,10 +38,10 @@ def test_a_catalogue_download_is_fetched_once_with_9102(platform_world, http, tm
     assert sorted(dict(zip(header, line.split("\t")))["med_list_codg"] for line in lines[1:]) == \
         ["XA01ABD075A002010100483", "XN02BEA015A001010100297"]
     assert client.fetch_file(answer["file_qury_no"], msgid=msgid) == content  # a retry of the same msgid
-    with pytest.raises(TransactionFailed, match="只能下载一次"):
+    with answered_refusal("FILE_ALREADY_DOWNLOADED", answer["file_qury_no"]):
         client.fetch_file(answer["file_qury_no"])
     assert client.call("1301", {"data": {"ver": answer["ver"]}})["data_cn"] == 0
-    with pytest.raises(TransactionFailed, match="ver 应为"):
+    with answered_refusal("CATALOG_BAD_VER", "V2021"):
         client.call("1301", {"data": {"ver": "V2021"}})
 
 
@@ -52,7 +52,7 @@ def test_an_uploaded_file_goes_back_only_to_its_institution(platform_world, http
     stranger.sign_in()
     uploaded = client.call("9101", {"fsUploadIn": {"in": list(b"psn\tsetl\n"), "filename": "mx.txt",
                                                    "fixmedins_code": mine.institution["fixmedins_code"]}})
-    with pytest.raises(TransactionFailed, match="不存在"):
+    with answered_refusal("FILE_NOT_FOUND", uploaded["file_qury_no"]):
         stranger.fetch_file(uploaded["file_qury_no"])
     assert client.fetch_file(uploaded["file_qury_no"], filename="mx.txt") == b"psn\tsetl\n"
 
@@ -70,7 +70,7 @@ def test_a_fee_line_with_only_the_institutions_code_is_priced_under_its_mapping(
                                           "mdtrt_cert_no": person["certno"], "ipt_otp_no": f"MZ-{own_code}"}},
                         insuplc_admdvs=insuplc)["data"]
     line["mdtrt_id"] = visit["mdtrt_id"]
-    with pytest.raises(TransactionFailed, match="没有有效对照"):
+    with answered_refusal("MAPPING_NOT_IN_FORCE", own_code):
         client.call("2204", {"feedetail": [line]}, insuplc_admdvs=insuplc)
     client.call("3301", {"data": {"fixmedins_hilist_id": own_code, "fixmedins_hilist_name": "乙类药", "list_type": "101",
                                   "med_list_codg": "YI", "begndate": "2024-01-01"}})
@@ -83,5 +83,5 @@ def test_a_fee_line_with_only_the_institutions_code_is_priced_under_its_mapping(
     mappings = client.call("1317", {"data": {"medins_list_codg": own_code}})
     assert mappings["recordCounts"] == 1 and mappings["data"][0]["med_list_codg"] == "YI"
     client.call("3302", {"data": {"fixmedins_hilist_id": own_code, "list_type": "101", "med_list_codg": "YI"}})
-    with pytest.raises(TransactionFailed, match="没有有效对照"):
+    with answered_refusal("MAPPING_NOT_IN_FORCE", own_code):
         client.call("2204", {"feedetail": [dict(line, feedetl_sn="2")]}, insuplc_admdvs=insuplc)

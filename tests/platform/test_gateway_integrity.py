@@ -8,9 +8,8 @@ import threading
 from decimal import Decimal
 
 import httpx
-import pytest
 
-from yibao.sim.his import DISPATCH_PATH, HisClient, TransactionFailed
+from yibao.sim.his import DISPATCH_PATH, HisClient
 from yibao.store import repository as repo
 
 from ..refusals import answered_refusal
@@ -305,5 +304,5 @@ def test_signed_out_sign_no_is_refused(platform_world, http):
     query = {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": setup.person["certno"]}}
     assert client.call("1101", query)["baseinfo"]["psn_no"] == setup.person["psn_no"]
     client.call("9002", {"signOut": {"sign_no": client.sign_no, "opter_no": "1"}})
-    with pytest.raises(TransactionFailed, match="sign_no"):
+    with answered_refusal("AUTH_NOT_SIGNED_IN"):
         client.call("1101", query)

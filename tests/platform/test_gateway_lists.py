@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 
 from yibao.app.importing import import_file
-from yibao.sim.his import HisClient, TransactionFailed
+from yibao.sim.his import HisClient
 
+from ..refusals import answered_refusal
 from .conftest import named
 
 NOW = dt.datetime.now().replace(microsecond=0)
@@ -104,12 +105,12 @@ def test_outpatient_chronic_chain_with_its_settlement_list(http, chronic):
     assert again != uploaded
     assert client.call("4103", {"data": {"setl_id": info["setl_id"]}}, insuplc_admdvs=insuplc)["setlinfo"]["setl_list_id"] == again
     client.call("4102", {"stastinfo": [{"setl_id": info["setl_id"], "stas_type": "1"}]}, insuplc_admdvs=insuplc)
-    with pytest.raises(TransactionFailed, match="已提交"):
+    with answered_refusal("SETLLIST_SUBMITTED", info["setl_id"]):
         client.call("4101", list_input(walk), insuplc_admdvs=insuplc)
     client.call("4102", {"data": {"stastinfo": [{"setl_id": info["setl_id"], "stas_type": "0"}]}}, insuplc_admdvs=insuplc)
     wrong = list_input(walk)
     wrong["payinfo"][0]["fund_payamt"] = str(Decimal(wrong["payinfo"][0]["fund_payamt"]) + Decimal("0.01"))
-    with pytest.raises(TransactionFailed, match="payinfo 基金支付类型 .* 不符"):
+    with answered_refusal("SETLLIST_FUND_MISMATCH"):
         client.call("4101", wrong, insuplc_admdvs=insuplc)
 
     diagnoses = client.call("5202", {"data": {"psn_no": psn_no, "mdtrt_id": walk["mdtrt_id"]}}, insuplc_admdvs=insuplc)
@@ -130,11 +131,11 @@ def test_a_list_of_another_institution_or_a_reversed_settlement_is_refused(platf
     client, insuplc, info = walk["client"], walk["insuplc"], walk["settled"]["setlinfo"]
     other = HisClient(http, named(platform_world, "ex6").institution)
     other.sign_in()
-    with pytest.raises(TransactionFailed, match="本机构没有结算ID"):
+    with answered_refusal("SETLLIST_NO_SETTLEMENT", info["setl_id"]):
         other.call("4101", list_input(walk), insuplc_admdvs=insuplc)
     client.call("2208", {"data": {"setl_id": info["setl_id"], "mdtrt_id": walk["mdtrt_id"], "psn_no": walk["psn_no"]}},
                 insuplc_admdvs=insuplc)
-    with pytest.raises(TransactionFailed, match="已撤销"):
+    with answered_refusal("SETLLIST_REVERSED", info["setl_id"]):
         client.call("4101", list_input(walk), insuplc_admdvs=insuplc)
 
 
@@ -146,12 +147,12 @@ def test_departments_and_designated_institution_filings(platform_world, http, ch
             "aprv_bed_cnt": "30", "hi_crtf_bed_cnt": "20", "poolarea_no": chronic.institution["admdvs"],
             "dr_psncnt": "8", "phar_psncnt": "1", "nurs_psncnt": "12", "tecn_psncnt": "2"}
     client.call("3401", {"deptinfo": dept})
-    with pytest.raises(TransactionFailed, match="已上传且有效"):
+    with answered_refusal("DEPT_EXISTS", "NK01"):
         client.call("3401", {"deptinfo": dept})
     client.call("3402", {"deptinfo": dict(dept, aprv_bed_cnt="40")})
     found = client.call("5101", {"data": {"hosp_dept_codg": "NK01"}})["feedetail"]
     assert [(d["hosp_dept_name"], d["aprv_bed_cnt"], d["hi_crtf_bed_cnt"]) for d in found] == [("心血管内科", 40, 20)]
-    with pytest.raises(TransactionFailed, match="名称或开始时间"):
+    with answered_refusal("DEPT_MISMATCH", "NK01"):
         client.call("3403", {"data": {"hosp_dept_codg": "NK01", "hosp_dept_name": "心内科"}})
     client.call("3403", {"data": {"hosp_dept_codg": "NK01", "hosp_dept_name": "心血管内科", "begntime": "2024-01-01"}})
     assert client.call("5101", {"data": {}})["feedetail"] == []
@@ -160,7 +161,7 @@ def test_departments_and_designated_institution_filings(platform_world, http, ch
     filing = {"psn_no": psn_no, "biz_appy_type": "01", "begndate": f"{NOW:%Y-%m-%d}", "fix_srt_no": "1",
               "fixmedins_code": chronic.institution["fixmedins_code"], "fixmedins_name": "x"}
     serial = client.call("2505", {"data": filing}, insuplc_admdvs=insuplc)["result"]["trt_dcla_detl_sn"]
-    with pytest.raises(TransactionFailed, match="请先撤销"):
+    with answered_refusal("FILING_OVERLAP", serial):
         client.call("2505", {"data": dict(filing, fix_srt_no="2")}, insuplc_admdvs=insuplc)
     held = client.call("5302", {"data": {"psn_no": psn_no, "biz_appy_type": "01"}}, insuplc_admdvs=insuplc)["psnfixmedin"]
     assert [(row["trt_dcla_detl_sn"], row["fix_srt_no"], row["fixmedins_code"]) for row in held] == [
@@ -184,7 +185,7 @@ def test_an_inpatient_medical_record_and_the_in_hospital_query(platform_world, h
               "oprninfo": [{"oprn_oprt_code": "51.2300", "oprn_oprt_name": "腹腔镜胆囊切除术",
                             "oprn_oprt_date": STAMP}]}
     assert client.call("4401", record, insuplc_admdvs=insuplc) == {}
-    with pytest.raises(TransactionFailed, match="ICD-9-CM-3"):
+    with answered_refusal("SETLLIST_OPRN_CODE", "LC-01"):
         client.call("4401", dict(record, oprninfo=[{"oprn_oprt_code": "LC-01"}]), insuplc_admdvs=insuplc)
     client.call("2402", {"dscginfo": {"mdtrt_id": mdtrt_id, "psn_no": person["psn_no"], "endtime": STAMP}},
                 insuplc_admdvs=insuplc)

@@ -13,15 +13,17 @@ import httpx
 import pytest
 
 from yibao.app import actors
+from yibao.app.error_codes import code_of
 from yibao.app.institution_auth import change_auth_mode
 from yibao.app.secret_box import SecretBox, new_platform_key
 from yibao.documents.render import dumps
-from yibao.sim.his import HisClient, TransactionFailed, tif_headers
+from yibao.sim.his import HisClient, tif_headers
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
 from yibao.store.unit_of_work import SqlUnitOfWork
 
 from ..conftest import VENDORED_GOLDEN
+from ..refusals import answered_refusal
 from ..server import Server
 from .conftest import new_database_url
 from .golden_world import NOW, load_golden_world
@@ -95,12 +97,12 @@ def test_stale_wrong_and_replayed_signatures_are_refused(signed_world):
 
         fresh = tif_headers(code, secret, now=now, nonce="37")
         assert post(fresh)["infcode"] == 0
-        assert "重复的签名请求" in post(fresh)["err_msg"]
-        assert "已过期" in post(tif_headers(code, secret, now=now - 600))["err_msg"]
-        assert "签名校验失败" in post(tif_headers(code, "0" * 32, now=now))["err_msg"]
-        assert "x-tif 签名" in post({"x-tif-paasid": code, "apikey": secret})["err_msg"]
+        assert code_of(post(fresh)["err_msg"]) == "AUTH_REPLAY"
+        assert code_of(post(tif_headers(code, secret, now=now - 600))["err_msg"]) == "AUTH_STALE_TIMESTAMP"
+        assert code_of(post(tif_headers(code, "0" * 32, now=now))["err_msg"]) == "AUTH_BAD_SIGNATURE"
+        assert code_of(post({"x-tif-paasid": code, "apikey": secret})["err_msg"]) == "AUTH_MISSING_SIGNATURE"
         apikey_client = HisClient(http, institution, path_style="hgs")  # the old way no longer passes
-        with pytest.raises(TransactionFailed, match="x-tif"):
+        with answered_refusal("AUTH_MISSING_SIGNATURE", "x-tif"):
             apikey_client.sign_in()
 
 

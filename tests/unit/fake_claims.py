@@ -29,7 +29,7 @@ class FakeClaims:
         for other in self.rows.values():
             if other["status"] in LIVE and ((other["invoice_issuer"], other["invoice_no"]) == (row["invoice_issuer"], row["invoice_no"])
                                             or (row["mdtrt_id"] and other["mdtrt_id"] == row["mdtrt_id"])):
-                raise ClaimRefused("CLAIM_DUPLICATE", "uq_claims_invoice_live / uq_claims_visit_live")
+                raise ClaimRefused("CLAIM_DUPLICATE")
         self.rows[row["claim_id"]] = dict(row)
         self.line_rows += [dict(line, claim_id=row["claim_id"]) for line in lines]
 

@@ -57,10 +57,10 @@ def test_leaving_a_signature_mode_keeps_the_hash_and_drops_the_sealed_copy():
 
 def test_refusals_name_their_code_and_change_nothing():
     uow = unit()
-    assert refused(lambda: change_auth_mode(uow, CODE, "x-tif", None)).code == "AUTH_NO_PLATFORM_KEY"
-    assert refused(lambda: change_auth_mode(uow, CODE, "md5", BOX)).code == "AUTH_UNKNOWN_MODE"
+    assert refused(lambda: change_auth_mode(uow, CODE, "x-tif", None)).code == "AUTH_MODE_NEEDS_KEY"
+    assert refused(lambda: change_auth_mode(uow, CODE, "md5", BOX)).code == "AUTH_BAD_MODE"
     assert refused(lambda: change_auth_mode(uow, CODE, "apikey", BOX)).code == "AUTH_MODE_UNCHANGED"
-    assert refused(lambda: change_auth_mode(uow, "H00000000000", "x-tif", BOX)).code == "AUTH_UNKNOWN_INSTITUTION"
+    assert refused(lambda: change_auth_mode(uow, "H00000000000", "x-tif", BOX)).code == "AUTH_MODE_NO_INSTITUTION"
     assert uow.institution_auth.rows[CODE]["auth_mode"] == "apikey" and uow.actions.rows == []
 
 

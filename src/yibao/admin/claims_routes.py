@@ -4,9 +4,10 @@ statistics_routes.py)."""
 from __future__ import annotations
 
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from yibao.app import agencies, claims
+from yibao.app.error_codes import refusal
 from yibao.documents.claim_document import ClaimIn, ReasonIn, ReviewIn, plain
 
 from .common import AdminContext, Day
@@ -17,7 +18,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def own_claim(uow, who: dict, claim_id: str) -> dict:
         claim = claims.get_claim(uow, claim_id)
         if not agencies.administers(who, claim["insuplc_admdvs"]):
-            raise HTTPException(403, f"报销申请 {claim_id} 不属于经办机构 {who['agency_code']} 的参保地")
+            raise refusal("ADMIN_NOT_OUR_CLAIM", claim_id=claim_id, agency=who["agency_code"])
         return claim
 
     @router.post("/claims", status_code=201, summary="Take a manual claim (零星报销) with its automatic pre-check")

@@ -30,7 +30,7 @@ from typing import Protocol
 
 from . import exchange_files
 from .code_lists import DIAGNOSIS_COLUMNS, GENERIC_COLUMNS, PROCEDURE_COLUMNS
-from .errors import GatewayError
+from .error_codes import refusal
 from .unit_of_work import UnitOfWork
 
 
@@ -75,8 +75,7 @@ class CatalogueRepository(Protocol):
 def parse_ver(value: str) -> int:
     text = (value or "0").strip()
     if not text.isascii() or not text.isdigit() or len(text) > 18:
-        raise GatewayError(f"ver 应为本平台下发的版本号（数字，首次下载传 0），收到 {text[:20]!r}"
-                           "（ver is a version number of this platform）", "invalid", code="CATALOG_BAD_VER")
+        raise refusal("CATALOG_BAD_VER", value=repr(text[:20]))
     return int(text)
 
 
@@ -86,7 +85,7 @@ def build_download(uow: UnitOfWork, infno: str, ver: int, *, fixmedins_code: str
     (``file_qury_no``, ``filename``, ``dld_end_time``, ``data_cn``) and the highest ``ver``."""
     spec = DOWNLOADS.get(infno)
     if spec is None:
-        raise GatewayError(f"{infno} 不是目录下载交易（not a catalogue download）", "invalid", code="CATALOG_UNKNOWN")
+        raise refusal("CATALOG_UNKNOWN", infno=infno)
     columns, lines = _rows(uow, spec, ver, admdvs)
     newest = max((int(line["ver"]) for line in lines), default=ver)
     content = zip_text(f"{infno}_{newest}.txt", columns, lines, uow.now)

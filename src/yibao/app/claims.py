@@ -43,6 +43,7 @@ from yibao.domain.settle import Settlement, settle
 from yibao.store.repository import SETLINFO_AMOUNTS
 
 from . import audit, filings
+from .error_codes import refusal
 from .errors import GatewayError, new_id
 from .platform import case_person, needs_qualification, visit_filing, ytd_from_json
 from .unit_of_work import UnitOfWork
@@ -92,10 +93,6 @@ class ClaimsRepository(Protocol):
     def visit_settled(self, mdtrt_id: str) -> bool: ...
 
     def holds_catalogue(self, admdvs: str) -> bool: ...
-
-
-def refused(code: str, message: str, kind: str = "refused") -> GatewayError:
-    return GatewayError(message, kind, code=code)
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -150,7 +147,7 @@ def submit_claim(uow: UnitOfWork, form: ClaimForm) -> dict:
     try:
         uow.claims.add_claim(row, [_line_row(line) for line in lines])
     except rules.ClaimRefused as exc:
-        raise refused(exc.code, exc.message, "conflict") from None
+        raise refusal(exc.code, **exc.params) from None
     uow.actions.record("claim.submit", claim_id, {"psn_no": form.psn_no, "invoice_no": form.invoice_no,
                                                   "medfee_sumamt_fen": row["medfee_sumamt_fen"]})
     return claim_view(uow, row)
@@ -159,10 +156,10 @@ def submit_claim(uow: UnitOfWork, form: ClaimForm) -> dict:
 def _insured(uow: UnitOfWork, psn_no: str, insutype: str) -> tuple[dict, dict]:
     person = uow.settlements.person(psn_no)
     if person is None:
-        raise refused("CLAIM_PERSON_NOT_FOUND", f"参保人 {psn_no} 不存在（person not found）", "not_found")
+        raise refusal("CLAIM_PERSON_NOT_FOUND", psn_no=psn_no)
     insurance = uow.settlements.insurance(psn_no, insutype)
     if insurance is None or insurance["psn_insu_stas"] != "1":
-        raise refused("CLAIM_NOT_INSURED", f"参保人 {psn_no} 无有效的险种 {insutype} 参保（no active insurance）")
+        raise refusal("CLAIM_NOT_INSURED", psn_no=psn_no, insutype=insutype)
     return person, insurance
 
 
@@ -171,35 +168,31 @@ def _treatment_place(uow: UnitOfWork, form: ClaimForm) -> dict:
     if form.fixmedins_code:
         found = uow.registry.institution(form.fixmedins_code)
         if found is None:
-            raise refused("CLAIM_INSTITUTION_NOT_FOUND", f"定点医药机构 {form.fixmedins_code} 不在登记簿中（unknown institution）",
-                          "not_found")
+            raise refusal("CLAIM_INSTITUTION_NOT_FOUND", fixmedins_code=form.fixmedins_code)
         return {"fixmedins_code": found["fixmedins_code"], "fixmedins_name": found["fixmedins_name"],
                 "mdtrtarea_admvs": found["admdvs"], "medins_lv": found["medins_lv"] or ""}
     if not (form.fixmedins_name and form.mdtrtarea_admvs and form.medins_lv is not None):
-        raise refused("CLAIM_INSTITUTION_MISSING", "请填写定点医药机构编码，或机构名称、就医地区划和医院等级"
-                                                   "（fixmedins_code, or fixmedins_name + mdtrtarea_admvs + medins_lv）", "invalid")
+        raise refusal("CLAIM_INSTITUTION_MISSING")
     return {"fixmedins_code": None, "fixmedins_name": form.fixmedins_name, "mdtrtarea_admvs": form.mdtrtarea_admvs,
             "medins_lv": form.medins_lv}
 
 
 def _check_dates(form: ClaimForm, today: dt.date) -> None:
-    if form.enddate < form.begndate:
-        raise refused("CLAIM_BAD_DATES", f"出院（结束）日期 {form.enddate} 早于入院（开始）日期 {form.begndate}", "invalid")
-    if form.enddate > today:
-        raise refused("CLAIM_BAD_DATES", f"结束日期 {form.enddate} 晚于今天，不能报销未结束的就诊（the visit has not ended）", "invalid")
+    if form.enddate < form.begndate or form.enddate > today:
+        raise refusal("CLAIM_BAD_DATES", begndate=form.begndate, enddate=form.enddate, today=today)
     if form.reason not in rules.REASONS:
-        raise refused("CLAIM_BAD_REASON", f"未直接结算的原因应为 {', '.join(rules.REASONS)} 之一", "invalid")
+        raise refusal("CLAIM_BAD_REASON", reasons=", ".join(rules.REASONS))
 
 
 def _claim_lines(given: tuple[dict, ...]) -> list[rules.ClaimLine]:
     if not given:
-        raise refused("CLAIM_NO_LINES", "报销申请须至少有一条费用明细（no fee lines）", "invalid")
+        raise refusal("CLAIM_NO_LINES")
     lines = []
     for line_no, item in enumerate(given, start=1):
         try:
-            amount = rules.line_amount(item["cnt"], item["pric"], item.get("det_item_fee_sumamt"))
+            amount = rules.line_amount(line_no, item["cnt"], item["pric"], item.get("det_item_fee_sumamt"))
         except rules.ClaimRefused as exc:
-            raise refused(exc.code, f"第 {line_no} 行：{exc.message}", "invalid") from None
+            raise refusal(exc.code, **exc.params) from None
         lines.append(rules.ClaimLine(line_no, item["med_list_codg"], item["cnt"], item["pric"], amount))
     return lines
 
@@ -215,22 +208,22 @@ def _refuse_duplicates(uow: UnitOfWork, form: ClaimForm, place: dict, issuer: st
     claims = uow.claims
     taken = claims.live_claim_of_invoice(issuer, form.invoice_no)
     if taken is not None:
-        raise refused("CLAIM_DUPLICATE_INVOICE", f"发票 {form.invoice_no} 已由报销申请 {taken['claim_id']} 申报"
-                                                 f"（{taken['status']}）（invoice already claimed）", "conflict")
+        raise refusal("CLAIM_DUPLICATE_INVOICE", invoice_no=form.invoice_no, claim_id=taken["claim_id"],
+                      status=taken["status"])
     if form.mdtrt_id:
         visit = claims.visit(form.mdtrt_id)
         if visit is None or visit["psn_no"] != form.psn_no or visit["fixmedins_code"] != place["fixmedins_code"]:
-            raise refused("CLAIM_VISIT_NOT_FOUND", f"就诊 {form.mdtrt_id} 不是该参保人在该机构的就诊（no such visit）", "not_found")
+            raise refusal("CLAIM_VISIT_NOT_FOUND", mdtrt_id=form.mdtrt_id)
         if claims.visit_settled(form.mdtrt_id):
-            raise refused("CLAIM_ALREADY_SETTLED", f"就诊 {form.mdtrt_id} 已直接结算，不能再手工报销（settled directly）", "conflict")
+            raise refusal("CLAIM_ALREADY_SETTLED", mdtrt_id=form.mdtrt_id)
         taken = claims.live_claim_of_visit(form.mdtrt_id)
         if taken is not None:
-            raise refused("CLAIM_DUPLICATE_VISIT", f"就诊 {form.mdtrt_id} 已由报销申请 {taken['claim_id']} 申报", "conflict")
+            raise refusal("CLAIM_DUPLICATE_VISIT", mdtrt_id=form.mdtrt_id, claim_id=taken["claim_id"])
     for visit in claims.settled_visits(form.psn_no, form.begndate, form.enddate):
         if (visit["fixmedins_code"] == place["fixmedins_code"] and visit["med_type"] == form.med_type
                 and is_inpatient(form.med_type)):
-            raise refused("CLAIM_ALREADY_SETTLED", f"该参保人在该机构同期的住院 {visit['mdtrt_id']} 已直接结算"
-                                                   "（an inpatient stay of these dates was settled directly）", "conflict")
+            # an inpatient stay of these dates at this institution was settled directly
+            raise refusal("CLAIM_ALREADY_SETTLED", mdtrt_id=visit["mdtrt_id"])
 
 
 # --- the automatic pre-check -------------------------------------------------------------------
@@ -315,8 +308,7 @@ def price_claim(uow: UnitOfWork, policies, claim: dict, decisions: list[rules.De
     day = claim["enddate"]
     policy_row = uow.settlements.policy_in_force(claim["insuplc_admdvs"], claim["insutype"], day)
     if policy_row is None:
-        raise refused("CLAIM_NO_POLICY", f"参保地 {claim['insuplc_admdvs']} 在 {day} 没有险种 {claim['insutype']} 的待遇政策"
-                                         "（no policy in force）")
+        raise refusal("CLAIM_NO_POLICY", insuplc_admdvs=claim["insuplc_admdvs"], day=day, insutype=claim["insutype"])
     policy = policies.policy(policy_row)
     lines = [_claim_line(row) for row in uow.claims.lines(claim["claim_id"])]
     fee_lines = rules.fee_lines(lines, decisions)
@@ -343,19 +335,19 @@ def _settle_unfiled_too(case: SettlementCase) -> tuple[Settlement, SettlementCas
     unfiled = visit.filing is None and visit.insuplc_admdvs != visit.mdtrtarea_admvs
     try:
         return settle(case), case, "未备案：按参保地政策的未备案（unfiled）待遇计算" if unfiled else ""
-    except SettlementRefused as refusal:
-        if refusal.code != E_NOT_FILED:
-            raise _not_computable(refusal) from None
+    except SettlementRefused as refused:
+        if refused.code != E_NOT_FILED:
+            raise _not_computable(refused) from None
     as_filed = replace(case, visit=replace(visit, filing=rules.UNFILED_AS))
     try:
         return settle(as_filed), as_filed, "未备案：参保地政策不予直接结算，按其他临时外出备案人员待遇计算（priced as temporary_other）"
-    except SettlementRefused as refusal:
-        raise _not_computable(refusal) from None
+    except SettlementRefused as refused:
+        raise _not_computable(refused) from None
 
 
-def _not_computable(refusal: SettlementRefused) -> GatewayError:
-    """The engine's refusal (settlement-spec §3) under a CLAIM_ code: E_NO_BENEFIT → CLAIM_NO_BENEFIT."""
-    return refused("CLAIM_" + refusal.code.removeprefix("E_"), f"无法计算报销金额：{refusal.message}")
+def _not_computable(refused: SettlementRefused) -> GatewayError:
+    """The engine's refusal (settlement-spec §3, its code named in the message) as CLAIM_NOT_COMPUTABLE."""
+    return refusal("CLAIM_NOT_COMPUTABLE", engine_code=refused.code, reason=refused.message)
 
 
 def _claim_line(row: dict) -> rules.ClaimLine:
@@ -386,14 +378,14 @@ def settlement_shape(claim: dict, pricing: ClaimPricing, lines: list[rules.Claim
 def get_claim(uow: UnitOfWork, claim_id: str, *, lock: bool = False) -> dict:
     row = uow.claims.lock_claim(claim_id) if lock else uow.claims.claim(claim_id)
     if row is None:
-        raise refused("CLAIM_NOT_FOUND", f"报销申请 {claim_id} 不存在（claim not found）", "not_found")
+        raise refusal("CLAIM_NOT_FOUND", claim_id=claim_id)
     return row
 
 
 def _require_status(claim: dict, allowed: tuple[str, ...], doing: str) -> None:
     if claim["status"] not in allowed:
-        raise refused("CLAIM_STATUS", f"报销申请 {claim['claim_id']} 当前为 {claim['status']}，不能{doing}"
-                                      f"（allowed from {' or '.join(allowed)}）", "conflict")
+        raise refusal("CLAIM_STATUS", claim_id=claim["claim_id"], status=claim["status"], action=doing,
+                      allowed=" or ".join(allowed))
 
 
 def review_claim(uow: UnitOfWork, policies, claim_id: str, decisions: list[dict]) -> dict:
@@ -406,7 +398,7 @@ def review_claim(uow: UnitOfWork, policies, claim_id: str, decisions: list[dict]
     try:
         checked = rules.checked_decisions(lines, decisions)
     except rules.ClaimRefused as exc:
-        raise refused(exc.code, exc.message, "invalid") from None
+        raise refusal(exc.code, **exc.params) from None
     person, insurance = _insured(uow, claim["psn_no"], claim["insutype"])
     ytd = uow.settlements.year_to_date(claim["psn_no"], claim["insutype"], claim["enddate"].year)
     pricing = price_claim(uow, policies, claim, checked, person=person, insurance=insurance, ytd=ytd)
@@ -440,10 +432,10 @@ def pay_claim(uow: UnitOfWork, policies, claim_id: str) -> dict:
     claim = _lock_for_payment(uow, claim_id)
     _require_status(claim, ("reviewed",), "支付")
     if claim["mdtrt_id"] and uow.claims.visit_settled(claim["mdtrt_id"]):
-        raise refused("CLAIM_ALREADY_SETTLED", f"就诊 {claim['mdtrt_id']} 已直接结算，不能再支付手工报销", "conflict")
+        raise refusal("CLAIM_ALREADY_SETTLED", mdtrt_id=claim["mdtrt_id"])
     person, insurance, _ = uow.settlements.lock_settling_persons(claim["psn_no"], None, claim["insutype"])
     if person is None or insurance is None or insurance["psn_insu_stas"] != "1":
-        raise refused("CLAIM_NOT_INSURED", f"参保人 {claim['psn_no']} 无有效的险种 {claim['insutype']} 参保")
+        raise refusal("CLAIM_NOT_INSURED", psn_no=claim["psn_no"], insutype=claim["insutype"])
     year = claim["enddate"].year
     ytd = uow.settlements.year_to_date(claim["psn_no"], claim["insutype"], year)
     decisions = _decisions_of(uow, claim)
@@ -500,7 +492,7 @@ def reject_claim(uow: UnitOfWork, claim_id: str, reason: str) -> dict:
     """Refuse a claim not yet paid, with the reason the person is told; its invoice is free again."""
     reason = (reason or "").strip()
     if not reason:
-        raise refused("CLAIM_REJECT_REASON", "拒绝报销须注明理由（a reason is required）", "invalid")
+        raise refusal("CLAIM_REJECT_REASON")
     claim = get_claim(uow, claim_id, lock=True)
     _require_status(claim, ("submitted", "reviewed"), "拒绝")
     values = {"status": "rejected", "closed_at": uow.now, "closed_by": uow.actor.label()[:200], "close_reason": reason[:200]}
@@ -515,7 +507,7 @@ def reverse_payment(uow: UnitOfWork, claim_id: str, reason: str) -> dict:
     exactly; the claim becomes ``reversed`` and its invoice may be claimed again, correctly."""
     reason = (reason or "").strip()
     if not reason:
-        raise refused("CLAIM_REVERSE_REASON", "冲销须注明理由（a reason is required）", "invalid")
+        raise refusal("CLAIM_REVERSE_REASON")
     claim = _lock_for_payment(uow, claim_id)
     _require_status(claim, ("paid",), "冲销")
     uow.settlements.lock_persons([claim["psn_no"]])
@@ -582,7 +574,7 @@ def claim_summary(claim: dict) -> dict:
 def list_claims(uow: UnitOfWork, *, regions: list[str], status: str | None = None, begin: dt.date | None = None,
                 end: dt.date | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
     if status is not None and status not in STATUSES:
-        raise refused("CLAIM_BAD_STATUS", f"状态应为 {', '.join(STATUSES)} 之一", "invalid")
+        raise refusal("CLAIM_BAD_STATUS", statuses=", ".join(STATUSES))
     rows = uow.claims.claims(regions=regions, status=status, begin=begin, end=end, limit=limit, offset=offset)
     return [claim_summary(row) for row in rows]
 

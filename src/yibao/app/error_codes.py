@@ -3,8 +3,8 @@
 A code is upper-case with an area prefix (``VISIT_NOT_FOUND``, ``FEE_SUM_MISMATCH``); programs
 match on it, never on the text. The text is Chinese, for the cashier who reads it on screen as
 national gateways answer, and an English gloss follows in parentheses. The settlement engine's
-codes (``E_NOT_FILED``… settlement-spec §3) and the filing rules' codes are defined next to the
-rules in ``domain/`` and listed here with the rest.
+codes (``E_NOT_FILED``… settlement-spec §3) and the codes of the filing, settlement-list and
+manual-claim rules are defined next to the rules in ``domain/`` and listed here with the rest.
 
 On the national gateway a refusal is ``infcode`` -1 with ``err_msg`` =
 ``[CODE] 中文说明（English gloss）``: the code in square brackets first, so a program finds it
@@ -23,8 +23,10 @@ import re
 import string
 from dataclasses import dataclass
 
+from yibao.domain.claims import CLAIM_MESSAGES
 from yibao.domain.errors import SETTLEMENT_MESSAGES
 from yibao.domain.filing import FILING_MESSAGES
+from yibao.domain.setl_list import SETLLIST_MESSAGES
 
 from .errors import REFUSAL_KINDS, GatewayError
 
@@ -90,6 +92,52 @@ _ENVELOPE = [
      "internal error; retry with the same msgid or report inf_refmsgid", "An unexpected failure; it is logged, nothing was changed."),
     ("SIGNIN_NOT_OPEN", "refused", "签到编号 sign_no {sign_no} 不是本机构有效的签到", "sign_no is not an open sign-in of this institution",
      "9002 names a sign-in that is not open."),
+]
+
+_AUTH = [
+    ("AUTH_UNKNOWN_INSTITUTION", "forbidden", "未知的定点医药机构 {fixmedins_code}", "unknown institution",
+     "The envelope's fixmedins_code is not a registered institution."),
+    ("AUTH_NOT_SIGNED_IN", "forbidden", "sign_no 缺失或不是本机构当前有效的签到流水号，请先用 9001 签到",
+     "sign_no is missing or not an open sign-in of this institution", "A transaction other than 9001 without an open sign-in."),
+    ("AUTH_UNKNOWN_MODE", "forbidden", "机构 {fixmedins_code} 的认证方式 {mode} 无法识别，请联系医保经办机构",
+     "the institution's authentication mode is not recognised", "The stored auth_mode is none the gateway knows."),
+    ("AUTH_BAD_APIKEY", "forbidden", "身份认证失败：请在请求头发送 x-tif-paasid（= fixmedins_code）和本机构的 apikey",
+     "not authenticated: send x-tif-paasid and the institution's apikey",
+     "apikey mode: x-tif-paasid is not the institution's code, or the apikey is missing or wrong."),
+    ("AUTH_UNTRUSTED_NETWORK", "forbidden",
+     "本机构按前置机方式（不认证）接入，只接受来自受信任网段的请求；本请求的来源地址不在 YIBAO_TRUSTED_NETWORKS 内",
+     "auth_mode none: not from a trusted network", "none mode: the request comes from outside the trusted networks."),
+    ("AUTH_NO_PLATFORM_KEY", "forbidden", "平台未配置密钥 YIBAO_SECRET_KEY，无法验证签名认证方式的机构，请联系平台管理员",
+     "no platform key: signature modes cannot be checked", "A signature-mode institution while the platform has no key."),
+    ("AUTH_SECRET_UNREADABLE", "forbidden", "无法读取本机构的签名密钥（平台密钥与密钥存储不符），请联系医保经办机构重新发放密钥",
+     "the stored secret does not open under the platform key", "The sealed secret does not open (another platform key)."),
+    ("AUTH_MISSING_SIGNATURE", "forbidden", "本机构按 {mode} 签名方式认证：请在请求头发送 {headers}",
+     "{mode} signature headers missing", "A signature mode without its headers."),
+    ("AUTH_PAASID_MISMATCH", "forbidden", "请求头 {header} 必须等于报文的 fixmedins_code", "{header} must be the institution's code",
+     "x-tif-paasid or _api_access_key names another institution than the envelope."),
+    ("AUTH_BAD_NONCE", "forbidden", "x-tif-nonce 过长（最多 {limit} 个字符）", "x-tif-nonce is longer than {limit} characters",
+     "A nonce longer than 64 characters."),
+    ("AUTH_API_NAME_MISMATCH", "forbidden", "请求头 _api_name（{api_name}）必须等于报文的交易编号 infno {infno}",
+     "_api_name must be the envelope's infno", "api mode: the signature was made for another transaction."),
+    ("AUTH_BAD_TIMESTAMP", "forbidden", "{header} 应为 {unit}数（整数），收到 {value}", "{header} must be an integer timestamp",
+     "A signature timestamp that is not a whole number."),
+    ("AUTH_STALE_TIMESTAMP", "forbidden", "签名时间戳已过期（与平台时间相差超过 {window} 秒），请校准前置机或代理的时钟后重新签名",
+     "stale timestamp", "The timestamp is older than the window (YIBAO_AUTH_WINDOW, 300 s by default)."),
+    ("AUTH_FUTURE_TIMESTAMP", "forbidden", "签名时间戳晚于平台时间超过 {window} 秒，请校准前置机或代理的时钟",
+     "timestamp in the future", "The timestamp is later than the platform's clock by more than the window."),
+    ("AUTH_BAD_SIGNATURE", "forbidden", "签名校验失败：{header} 与本机构密钥计算的签名不符", "signature does not match",
+     "The signature is not the one the institution's secret gives."),
+    ("AUTH_REPLAY", "forbidden", "重复的签名请求：相同的时间戳、随机数和签名已被使用过，请重新签名后发送",
+     "replayed signed request", "The same timestamp, nonce and signature again within the window."),
+    ("AUTH_BAD_MODE", "invalid", "认证方式应为 {modes} 之一，收到 {mode}", "mode must be one of {modes}",
+     "yibao institution auth-mode with an unknown mode."),
+    ("AUTH_MODE_NEEDS_KEY", "refused",
+     "签名认证方式（x-tif、api）需要平台密钥：请先设置 YIBAO_SECRET_KEY（可用 `yibao institution platform-key` 生成）",
+     "signature modes need the platform key YIBAO_SECRET_KEY", "Moving an institution to x-tif or api without a platform key."),
+    ("AUTH_MODE_NO_INSTITUTION", "not_found", "定点医药机构 {fixmedins_code} 不存在", "institution not found",
+     "yibao institution auth-mode names an unknown institution."),
+    ("AUTH_MODE_UNCHANGED", "conflict", "机构 {fixmedins_code} 的认证方式已是 {mode}，未作更改",
+     "the institution already has this mode", "Setting apikey or none again (a signature mode again issues a new secret)."),
 ]
 
 _INPUT = [
@@ -220,6 +268,8 @@ _SETTLE = [
      "A query names a settlement of another person."),
     ("SETTLE_NOT_OF_VISIT", "refused", "结算 {setl_id} 不属于就诊 {mdtrt_id}", "settlement is not of this visit",
      "A reversal names a settlement of another visit."),
+    ("SETTLE_VISIT_CLAIMED", "refused", "就诊 {mdtrt_id} 已提交零星报销申请，不能再直接结算",
+     "the visit is claimed manually", "Settling a visit a live or paid manual claim names."),
 ]
 
 _REVERSAL = [
@@ -247,6 +297,18 @@ _FILING = [
      "person already holds a qualification for this disease", "A second qualification for one disease overlapping in time."),
     ("QUALIFICATION_NOT_ACTIVE", "refused", "门慢特资格 {qual_no} 的状态为 {status}", "qualification is not active",
      "Cancelling a qualification that is already cancelled."),
+    ("FILING_NOT_INSURED", "not_found", "人员 {psn_no} 没有险种 {insutype} 的参保信息", "person has no insurance of this type",
+     "2505 for a person not insured under the insutype."),
+    ("FILING_BAD_DATES", "invalid", "结束日期 enddate 早于开始日期 begndate", "enddate is before begndate",
+     "2505 with a designation that ends before it begins."),
+    ("FILING_UNKNOWN_INSTITUTION", "not_found", "定点医药机构 {fixmedins_code} 不存在", "institution not found",
+     "2505 designates an unknown institution."),
+    ("FILING_OVERLAP", "conflict",
+     "人员 {psn_no} 已有业务类型 {biz_appy_type} 的定点备案 {filing_no}（定点排序号 {fix_srt_no}，{fixmedins_code}），"
+     "请先撤销（【2506】）", "a designation already holds this slot or institution for these dates",
+     "2505 overlapping an active designation of the same business type, slot or institution."),
+    ("FILING_NOT_OWNED", "forbidden", "定点备案 {filing_no} 不是本机构办理的，不能由本机构撤销",
+     "the designation was made by another institution", "2506 by another institution than the one that filed it."),
 ]
 
 _AUDIT = [
@@ -305,6 +367,134 @@ _ACCOUNT = [
      "the balance would go below zero", "A debit larger than the balance."),
     ("ACCOUNT_NOT_INSURED", "refused", "参保人 {psn_no} 没有参保记录，无法调整个人账户", "person has no insurance",
      "Adjusting the account of a person without insurance."),
+]
+
+_FILE = [
+    ("FILE_BAD_NAME", "refused", "文件名无效：{filename}", "filename is not a file name",
+     "9101 with an empty file name, or . or .. (a directory part is dropped)."),
+    ("FILE_EMPTY", "refused", "文件内容为空", "the file is empty", "9101 with no bytes."),
+    ("FILE_NOT_FOUND", "not_found", "文件查询号 {file_qury_no} 不存在", "no such file",
+     "9102 names no file of this institution (another institution's file is not found too)."),
+    ("FILE_EXPIRED", "conflict", "文件 {file_qury_no} 已于 {expires_at} 过期，请重新生成", "the file has expired",
+     "9102 after the file's time ran out."),
+    ("FILE_ALREADY_DOWNLOADED", "conflict", "文件 {file_qury_no} 已下载过，每个文件只能下载一次，请重新生成",
+     "the file was already downloaded", "A second 9102 of a file under another msgid (a retry with the same msgid gets it again)."),
+    ("FILE_OTHER_INSTITUTION", "forbidden", "{field} {sent} 不是本机构（{fixmedins_code}）", "not the calling institution",
+     "9101/9102 names another institution than the envelope."),
+    ("FILE_BAD_CONTENT", "invalid", "{field} 应为文件内容（Base64 文本或 0–255 的字节数组）",
+     "in is the file's bytes: Base64 text or an array of byte values", "9101 without readable file content."),
+]
+
+_CATALOG = [
+    ("CATALOG_BAD_VER", "invalid", "ver 应为本平台下发的版本号（数字，首次下载传 0），收到 {value}",
+     "ver is a version number of this platform", "A 13xx download with a ver that is not a number."),
+    ("CATALOG_UNKNOWN", "invalid", "{infno} 不是目录下载交易", "not a catalogue download",
+     "A download asked for a transaction that is not one of the 13xx downloads."),
+]
+
+_MAPPING = [
+    ("MAPPING_BAD_DATES", "invalid", "结束日期 {enddate} 早于开始日期 {begndate}", "enddate before begndate",
+     "3301 with a mapping that ends before it begins."),
+    ("MAPPING_UNKNOWN_CODE", "invalid", "医疗目录编码 {med_list_codg} 不在本统筹区医保目录中，无法对照",
+     "not in the region's catalogue", "3301 maps to a national code the region's catalogue does not hold."),
+    ("MAPPING_ACTIVE", "conflict", "医药机构目录编码 {medins_list_codg} 已对照到 {med_list_codg}，请先用 3302 撤销再上传",
+     "already mapped; revoke it first", "3301 maps a code already mapped to another national code."),
+    ("MAPPING_NOT_FOUND", "not_found", "医药机构目录编码 {medins_list_codg} 没有到 {med_list_codg} 的有效对照",
+     "no active mapping to revoke", "3302 names a mapping that is not active."),
+    ("MAPPING_NOT_IN_FORCE", "refused",
+     "费用明细 {feedetl_sn} 未传 med_list_codg，医药机构目录编码 {medins_list_codg} 在 {day} 没有有效对照，"
+     "请传医疗目录编码或先用 3301 上传对照", "no national code and no mapping in force",
+     "A fee line with only the institution's code, unmapped on the fee date."),
+    ("MAPPING_OTHER_INSTITUTION", "forbidden", "{field} {sent} 不是本机构", "not the calling institution",
+     "3301/3302 names another institution than the envelope."),
+    ("MAPPING_NO_CODE", "invalid", "费用明细 {feedetl_sn} 应传 med_list_codg 或 medins_list_codg",
+     "med_list_codg is required without a mapped medins_list_codg", "A fee line with neither code."),
+]
+
+_DEPT = [
+    ("DEPT_BAD_TIMES", "invalid", "科室 {hosp_dept_codg} 的结束时间早于开始时间", "endtime is before begntime",
+     "3401/3402 with a department that ends before it begins."),
+    ("DEPT_BEDS", "invalid", "科室 {hosp_dept_codg} 的医保认可床位数 {hi_crtf_bed_cnt} 大于批准床位数 {aprv_bed_cnt}",
+     "more insurance-approved beds than approved beds", "hi_crtf_bed_cnt above aprv_bed_cnt."),
+    ("DEPT_DUPLICATE", "invalid", "同一批次中科室编码重复：{codes}", "a department code is repeated in the batch",
+     "3401A names a department twice."),
+    ("DEPT_EXISTS", "conflict", "科室 {hosp_dept_codg} 已上传且有效；变更请用【3402】，撤销请用【3403】",
+     "department already uploaded and in force", "3401 of a department in force."),
+    ("DEPT_NOT_FOUND", "not_found", "科室 {hosp_dept_codg} 未上传或已撤销，请先用【3401】上传",
+     "department not uploaded or revoked", "3402/3403 of a department not in force."),
+    ("DEPT_MISMATCH", "refused", "科室 {hosp_dept_codg} 的名称或开始时间与已上传的（{hosp_dept_name}，{begntime}）不符",
+     "name or begntime differs from the department in force", "3403 with another name or start date than the department's."),
+    ("DEPT_BAD_COUNT", "invalid", "{field} 应为小于 {limit} 的非负整数", "{field} must be a whole number below {limit}",
+     "A bed or staff count that is not a whole number."),
+    ("DEPT_EMPTY", "invalid", "input.deptinfo 至少需要一个科室", "deptinfo must list at least one department",
+     "3401A with an empty list."),
+    ("PRAC_BAD_TYPE", "invalid", "执业人员分类 prac_psn_type 应为 1 医师、2 护士、3 药师或 4 医技人员，收到 {value}",
+     "prac_psn_type must be 1, 2, 3 or 4", "5102 with another practitioner type."),
+]
+
+_SETLLIST = [
+    ("SETLLIST_NO_SETTLEMENT", "not_found", "本机构没有结算ID为 {setl_id} 的结算记录", "no such settlement of this institution",
+     "4101/4102/4103 name a settlement that is not the institution's."),
+    ("SETLLIST_SUBMITTED", "refused",
+     "结算 {setl_id} 的结算清单 {setl_list_id} 已提交，请先用【4102】改为未提交（stas_type=0）再重新上传",
+     "the list is submitted; set it back with 4102 first", "4101 while the settlement's list is submitted (stas_type 1)."),
+    ("SETLLIST_BAD_STATUS", "invalid", "结算 {setl_id} 的状态分类 stas_type 应为 0（未提交）或 1（已提交），收到 {value}",
+     "stas_type must be 0 or 1", "4102 with another status."),
+    ("SETLLIST_NOT_FOUND", "not_found", "结算 {setl_id} 还没有上传结算清单（【4101】）", "no settlement list uploaded",
+     "4102/4103/4104 for a settlement without a list."),
+    ("SETLLIST_NO_VISIT", "not_found", "本机构没有就诊ID为 {mdtrt_id} 的就诊记录", "no such visit of this institution",
+     "4401 names a visit that is not the institution's."),
+    ("SETLLIST_NOT_INPATIENT", "refused", "就诊 {mdtrt_id} 不是住院就诊，病案首页只对住院上传",
+     "the 病案首页 is for inpatient visits only", "4401 for an outpatient or pharmacy visit."),
+    ("SETLLIST_INSTITUTION", "refused", "input.setlinfo.fixmedins_code 与报文的定点医药机构编号 {fixmedins_code} 不符",
+     "setlinfo.fixmedins_code is not the calling institution", "4101 naming another institution."),
+    ("SETLLIST_NO_STATUS", "refused", "input.stastinfo 至少需要一行（setl_id, stas_type）", "stastinfo must list at least one row",
+     "4102 without rows."),
+    ("SETLLIST_TOO_MANY_FIELDS", "invalid", "{field} 字段过多（最多 {limit} 个）", "more than {limit} fields",
+     "A list node with more fields than are kept."),
+    ("SETLLIST_NOT_INTEGER", "invalid", "{field} 应为整数", "{field} must be a whole number",
+     "diag_code_cnt or oprn_oprt_code_cnt with decimals."),
+]
+
+_QUERY = [
+    ("QUERY_BAD_PERIOD", "invalid", "查询时段有误：开始时间 begntime 不能晚于结束时间 endtime，且时段不能超过一年",
+     "begntime must not be after endtime, and the period is at most one year", "5205 with a reversed or too long period."),
+]
+
+_CLAIM = [
+    ("CLAIM_PERSON_NOT_FOUND", "not_found", "参保人 {psn_no} 不存在", "person not found", "A claim for an unknown person."),
+    ("CLAIM_NOT_INSURED", "refused", "参保人 {psn_no} 无有效的险种 {insutype} 参保", "no active insurance",
+     "A claim taken or paid for a person without active insurance of the claim's insutype."),
+    ("CLAIM_INSTITUTION_NOT_FOUND", "not_found", "定点医药机构 {fixmedins_code} 不在登记簿中", "unknown institution",
+     "A claim names an institution code the register does not hold."),
+    ("CLAIM_INSTITUTION_MISSING", "invalid", "请填写定点医药机构编码，或机构名称、就医地区划和医院等级",
+     "fixmedins_code, or fixmedins_name + mdtrtarea_admvs + medins_lv", "A claim naming no treatment place."),
+    ("CLAIM_BAD_DATES", "invalid",
+     "就诊日期 {begndate} 至 {enddate} 无效：结束日期不能早于开始日期，也不能晚于今天 {today}，未结束的就诊不能报销",
+     "enddate must not be before begndate nor after today", "A claim ending before it begins, or not ended yet."),
+    ("CLAIM_BAD_REASON", "invalid", "未直接结算的原因应为 {reasons} 之一", "reason must be one of {reasons}",
+     "A claim with an unknown reason."),
+    ("CLAIM_NO_LINES", "invalid", "报销申请须至少有一条费用明细", "no fee lines", "A claim without lines."),
+    ("CLAIM_DUPLICATE_INVOICE", "conflict", "发票 {invoice_no} 已由报销申请 {claim_id} 申报（{status}）",
+     "invoice already claimed", "The invoice is on a live or paid claim."),
+    ("CLAIM_VISIT_NOT_FOUND", "not_found", "就诊 {mdtrt_id} 不是该参保人在该机构的就诊", "no such visit",
+     "The claim names a visit of another person or institution, or none."),
+    ("CLAIM_ALREADY_SETTLED", "conflict", "就诊 {mdtrt_id} 已直接结算，不能再手工报销", "the visit was settled directly",
+     "A claim (or its payment) for a visit settled directly, or for an inpatient stay of the same dates, "
+     "institution and med_type that was."),
+    ("CLAIM_DUPLICATE_VISIT", "conflict", "就诊 {mdtrt_id} 已由报销申请 {claim_id} 申报", "visit already claimed",
+     "The visit is on a live or paid claim."),
+    ("CLAIM_NO_POLICY", "refused", "参保地 {insuplc_admdvs} 在 {day} 没有险种 {insutype} 的待遇政策", "no policy in force",
+     "The insured place has no policy in force on the claim's end date."),
+    ("CLAIM_NOT_COMPUTABLE", "refused", "无法计算报销金额（结算引擎 {engine_code}）：{reason}",
+     "the settlement engine cannot price the claim", "The engine refuses the approved lines (settlement-spec §3 code named)."),
+    ("CLAIM_NOT_FOUND", "not_found", "报销申请 {claim_id} 不存在", "claim not found", "No claim has this id."),
+    ("CLAIM_STATUS", "conflict", "报销申请 {claim_id} 当前为 {status}，不能{action}", "allowed from {allowed} only",
+     "Review, payment, rejection or reversal from a status that does not allow it."),
+    ("CLAIM_REJECT_REASON", "invalid", "拒绝报销须注明理由", "a reason is required", "A rejection without a reason."),
+    ("CLAIM_REVERSE_REASON", "invalid", "冲销须注明理由", "a reason is required", "A reversal without a reason."),
+    ("CLAIM_BAD_STATUS", "invalid", "状态应为 {statuses} 之一", "status must be one of {statuses}",
+     "The claims queue filtered by an unknown status."),
 ]
 
 _SUPERVISION = [
@@ -380,6 +570,8 @@ _ADMIN = [
      "Paying a statement or prepayment as the treatment side."),
     ("ADMIN_ONLY_TREATMENT_RECEIVES", "forbidden", "只有就医省的经办机构可以确认预付金到账",
      "only an agency of the treatment province records receipt", "Recording receipt as the insured side."),
+    ("ADMIN_NOT_OUR_CLAIM", "forbidden", "报销申请 {claim_id} 不属于经办机构 {agency} 的参保地",
+     "the claim is of a person insured elsewhere", "Reading or acting on a claim of another agency's insured."),
 ]
 
 _WARNINGS = [
@@ -449,11 +641,21 @@ def _filing_rule_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in FILING_MESSAGES.items()]
 
 
+def _setl_list_rule_codes() -> list[tuple]:
+    return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETLLIST_MESSAGES.items()]
+
+
+def _claim_rule_codes() -> list[tuple]:
+    return [(code, "conflict" if code == "CLAIM_DUPLICATE" else "invalid", chinese, english, when)
+            for code, (chinese, english, when) in CLAIM_MESSAGES.items()]
+
+
 def _build() -> dict[str, ErrorCode]:
     table: dict[str, ErrorCode] = {}
-    for rows in (_ENVELOPE, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
-                 _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _SUPERVISION, _ADMIN, _WARNINGS,
-                 _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS):
+    for rows in (_ENVELOPE, _AUTH, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
+                 _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _FILE, _CATALOG, _MAPPING, _DEPT,
+                 _SETLLIST, _setl_list_rule_codes(), _QUERY, _CLAIM, _claim_rule_codes(), _SUPERVISION, _ADMIN,
+                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS):
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code
@@ -499,7 +701,10 @@ AREA_TITLES = {
     "FILING": "Filings (备案)", "QUALIFICATION": "门慢特 qualifications (资格认定)", "AUDIT": "Audit (审核)",
     "RECON": "Reconciliation and clearing applications (对账与清算申请)", "CLEARING": "Clearing between regions (清算)",
     "PREPAYMENT": "Prepayments (预付金)", "ACCOUNT": "Personal accounts (个人账户)", "SUPERVISION": "Fund supervision (基金监管)",
-    "ADMIN": "Agencies' admin API (经办机构接口)",
+    "ADMIN": "Agencies' admin API (经办机构接口)", "AUTH": "Gateway authentication (接口认证)",
+    "FILE": "File exchange (文件上传下载)", "CATALOG": "Catalogue downloads (目录下载)",
+    "MAPPING": "Catalogue mappings (目录对照)", "DEPT": "Departments (科室)", "PRAC": "Practitioners (医务人员)",
+    "SETLLIST": "Settlement lists and 病案首页 (结算清单)", "QUERY": "Queries (查询)", "CLAIM": "Manual claims (零星报销)",
     "EVOUCHER": "E-vouchers (医保电子凭证)",
     "STATS": "Statistics (统计)",
 }

@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from typing import Protocol
 
-from .errors import GatewayError
+from .error_codes import refusal
 from .unit_of_work import UnitOfWork
 
 MAX_FILENAME = 200
@@ -50,7 +50,7 @@ def clean_filename(filename: str) -> str:
     """The name without any directory part (a file name, never a path on anyone's disk)."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or name in (".", ".."):
-        raise GatewayError(f"文件名无效：{filename[:40]!r}（filename is not a file name）", code="FILE_BAD_NAME")
+        raise refusal("FILE_BAD_NAME", filename=repr(filename[:40]))
     return name[:MAX_FILENAME]
 
 
@@ -58,7 +58,7 @@ def store_file(uow: UnitOfWork, *, fixmedins_code: str, filename: str, content: 
                ttl: dt.timedelta = DEFAULT_TTL) -> dict:
     """Keep a file for its institution; the stored row (without the content)."""
     if not content:
-        raise GatewayError("文件内容为空（the file is empty）", code="FILE_EMPTY")
+        raise refusal("FILE_EMPTY")
     msgid = uow.actor.ref.removeprefix("msgid:")
     row = dict(file_qury_no=new_file_qury_no(uow.now), fixmedins_code=fixmedins_code, filename=clean_filename(filename),
                origin=origin, size=len(content), sha256=hashlib.sha256(content).hexdigest(), created_at=uow.now,
@@ -73,13 +73,11 @@ def take_for_download(uow: UnitOfWork, file_qury_no: str, fixmedins_code: str) -
     row = uow.exchange_files.lock(file_qury_no)
     if row is None or row["fixmedins_code"] != fixmedins_code:
         # another institution's file is "not found" too: its number tells nothing
-        raise GatewayError(f"文件查询号 {file_qury_no} 不存在（no such file）", "not_found", code="FILE_NOT_FOUND")
+        raise refusal("FILE_NOT_FOUND", file_qury_no=file_qury_no)
     if uow.now >= row["expires_at"] or row["purged_at"] is not None:
-        raise GatewayError(f"文件 {file_qury_no} 已于 {row['expires_at']:%Y-%m-%d %H:%M:%S} 过期，请重新生成"
-                           "（the file has expired）", "conflict", code="FILE_EXPIRED")
+        raise refusal("FILE_EXPIRED", file_qury_no=file_qury_no, expires_at=f"{row['expires_at']:%Y-%m-%d %H:%M:%S}")
     if row["downloaded_at"] is not None or not uow.exchange_files.mark_downloaded(file_qury_no, _msgid(uow)):
-        raise GatewayError(f"文件 {file_qury_no} 已下载过，每个文件只能下载一次，请重新生成"
-                           "（the file was already downloaded）", "conflict", code="FILE_ALREADY_DOWNLOADED")
+        raise refusal("FILE_ALREADY_DOWNLOADED", file_qury_no=file_qury_no)
     return dict(row, downloaded_at=uow.now, downloaded_msgid=_msgid(uow))
 
 
@@ -87,9 +85,9 @@ def content_for(uow: UnitOfWork, file_qury_no: str, fixmedins_code: str, msgid: 
     """The bytes a 9102 answer carries: only to the msgid that fetched the file, before it expires."""
     row = uow.exchange_files.with_content(file_qury_no)
     if row is None or row["fixmedins_code"] != fixmedins_code or row["downloaded_msgid"] != msgid:
-        raise GatewayError(f"文件查询号 {file_qury_no} 不存在（no such file）", "not_found", code="FILE_NOT_FOUND")
+        raise refusal("FILE_NOT_FOUND", file_qury_no=file_qury_no)
     if uow.now >= row["expires_at"] or row["purged_at"] is not None:
-        raise GatewayError(f"文件 {file_qury_no} 已过期（the file has expired）", "conflict", code="FILE_EXPIRED")
+        raise refusal("FILE_EXPIRED", file_qury_no=file_qury_no, expires_at=f"{row['expires_at']:%Y-%m-%d %H:%M:%S}")
     return bytes(row["content"])
 
 

@@ -242,19 +242,18 @@ def file_designation(uow: UnitOfWork, *, psn_no: str, insutype: str, biz_appy_ty
     refused (revoke it with 2506 first)."""
     uow.persons.lock([psn_no])
     if uow.filings.insurance(psn_no, insutype) is None:
-        raise GatewayError(f"人员 {psn_no} 没有险种 {insutype} 的参保信息", "not_found", code="FILING_NOT_INSURED")
+        raise refusal("FILING_NOT_INSURED", psn_no=psn_no, insutype=insutype)
     if enddate is not None and enddate < begndate:
-        raise GatewayError("结束日期 enddate 早于开始日期 begndate", "invalid", code="FILING_BAD_DATES")
+        raise refusal("FILING_BAD_DATES")
     chosen = uow.filings.institution(fixmedins_code)
     if chosen is None:
-        raise GatewayError(f"定点医药机构 {fixmedins_code} 不存在", "not_found", code="FILING_UNKNOWN_INSTITUTION")
+        raise refusal("FILING_UNKNOWN_INSTITUTION", fixmedins_code=fixmedins_code)
     for row in uow.filings.designations_of(psn_no):
         if row["status"] != "active" or row["biz_appy_type"] != biz_appy_type or not _overlaps(row, begndate, enddate):
             continue
         if row["fix_srt_no"] == fix_srt_no or row["fixmedins_code"] == fixmedins_code:
-            raise GatewayError(f"人员 {psn_no} 已有业务类型 {biz_appy_type} 的定点备案 {row['trt_dcla_detl_sn']}"
-                               f"（定点排序号 {row['fix_srt_no']}，{row['fixmedins_code']}），请先撤销（【2506】）",
-                               "conflict", code="FILING_OVERLAP")
+            raise refusal("FILING_OVERLAP", psn_no=psn_no, biz_appy_type=biz_appy_type, filing_no=row["trt_dcla_detl_sn"],
+                          fix_srt_no=row["fix_srt_no"], fixmedins_code=row["fixmedins_code"])
     row = dict(trt_dcla_detl_sn=new_id("DD"), psn_no=psn_no, insutype=insutype, biz_appy_type=biz_appy_type,
                fix_srt_no=fix_srt_no, fixmedins_code=fixmedins_code, fixmedins_name=chosen["fixmedins_name"],
                begndate=begndate, enddate=enddate, memo=memo, status="active", end_reason="",
@@ -268,11 +267,11 @@ def revoke_designation(uow: UnitOfWork, *, trt_dcla_detl_sn: str, psn_no: str, r
     uow.persons.lock([psn_no])
     row = uow.filings.designation(trt_dcla_detl_sn)
     if row is None or row["psn_no"] != psn_no:
-        raise GatewayError(f"人员 {psn_no} 没有定点备案 {trt_dcla_detl_sn}", "not_found", code="FILING_NOT_FOUND")
+        raise refusal("FILING_NOT_FOUND", filing_no=trt_dcla_detl_sn)
     if row["created_by"] != created_by:
-        raise GatewayError(f"定点备案 {trt_dcla_detl_sn} 不是本机构办理的，不能由本机构撤销", "forbidden", code="FILING_NOT_OWNED")
+        raise refusal("FILING_NOT_OWNED", filing_no=trt_dcla_detl_sn)
     if row["status"] != "active":
-        raise GatewayError(f"定点备案 {trt_dcla_detl_sn} 已撤销", "conflict", code="FILING_NOT_ACTIVE")
+        raise refusal("FILING_NOT_ACTIVE", filing_no=trt_dcla_detl_sn, status=row["status"])
     uow.filings.end_designation(trt_dcla_detl_sn, ended_at=uow.now, end_reason=reason[:200])
     row.update(status="cancelled", ended_at=uow.now, end_reason=reason[:200])
     return row

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from .errors import GatewayError
+from .error_codes import refusal
 from .unit_of_work import UnitOfWork
 
 # The fields of a department as 3401/3402 send them and 5101 answers them (national names).
@@ -52,10 +52,10 @@ def _acted_by(uow: UnitOfWork) -> str:
 
 def _checked(dept: dict) -> dict:
     if dept.get("endtime") is not None and dept["endtime"] < dept["begntime"]:
-        raise GatewayError(f"科室 {dept['hosp_dept_codg']} 的结束时间早于开始时间", "invalid", code="DEPT_BAD_TIMES")
+        raise refusal("DEPT_BAD_TIMES", hosp_dept_codg=dept["hosp_dept_codg"])
     if dept.get("hi_crtf_bed_cnt", 0) > dept.get("aprv_bed_cnt", 0):
-        raise GatewayError(f"科室 {dept['hosp_dept_codg']} 的医保认可床位数 {dept['hi_crtf_bed_cnt']} "
-                           f"大于批准床位数 {dept.get('aprv_bed_cnt', 0)}", "invalid", code="DEPT_BEDS")
+        raise refusal("DEPT_BEDS", hosp_dept_codg=dept["hosp_dept_codg"], hi_crtf_bed_cnt=dept["hi_crtf_bed_cnt"],
+                      aprv_bed_cnt=dept.get("aprv_bed_cnt", 0))
     return dept
 
 
@@ -73,15 +73,14 @@ def upload_departments(uow: UnitOfWork, fixmedins_code: str, depts: list[dict]) 
     codes = [dept["hosp_dept_codg"] for dept in depts]
     if len(set(codes)) != len(codes):
         repeated = sorted({code for code in codes if codes.count(code) > 1})
-        raise GatewayError(f"同一批次中科室编码重复：{'、'.join(repeated)}", "invalid", code="DEPT_DUPLICATE")
+        raise refusal("DEPT_DUPLICATE", codes="、".join(repeated))
     for code in sorted(codes):
         uow.departments.lock(fixmedins_code, code)
     rows = []
     for dept in depts:
         tip = uow.departments.tip(fixmedins_code, dept["hosp_dept_codg"])
         if tip is not None and tip["vali_flag"] == "1":
-            raise GatewayError(f"科室 {dept['hosp_dept_codg']} 已上传且有效；变更请用【3402】，撤销请用【3403】",
-                               "conflict", code="DEPT_EXISTS")
+            raise refusal("DEPT_EXISTS", hosp_dept_codg=dept["hosp_dept_codg"])
         rows.append(_append(uow, fixmedins_code, _checked(dept), action="upload", vali_flag="1", replaces=tip))
     return rows
 
@@ -90,7 +89,7 @@ def _in_force(uow: UnitOfWork, fixmedins_code: str, hosp_dept_codg: str) -> dict
     uow.departments.lock(fixmedins_code, hosp_dept_codg)
     tip = uow.departments.tip(fixmedins_code, hosp_dept_codg)
     if tip is None or tip["vali_flag"] != "1":
-        raise GatewayError(f"科室 {hosp_dept_codg} 未上传或已撤销（先用【3401】上传）", "not_found", code="DEPT_NOT_FOUND")
+        raise refusal("DEPT_NOT_FOUND", hosp_dept_codg=hosp_dept_codg)
     return tip
 
 
@@ -106,8 +105,8 @@ def revoke_department(uow: UnitOfWork, fixmedins_code: str, hosp_dept_codg: str,
     (and the start date, when sent) must be the department's, so a slip of the code is refused."""
     tip = _in_force(uow, fixmedins_code, hosp_dept_codg)
     if hosp_dept_name != tip["hosp_dept_name"] or (begntime is not None and begntime.date() != tip["begntime"].date()):
-        raise GatewayError(f"科室 {hosp_dept_codg} 的名称或开始时间与已上传的（{tip['hosp_dept_name']}，"
-                           f"{tip['begntime']:%Y-%m-%d}）不符", code="DEPT_MISMATCH")
+        raise refusal("DEPT_MISMATCH", hosp_dept_codg=hosp_dept_codg, hosp_dept_name=tip["hosp_dept_name"],
+                      begntime=f"{tip['begntime']:%Y-%m-%d}")
     ended = dict(tip, endtime=uow.now)
     return _append(uow, fixmedins_code, ended, action="revoke", vali_flag="0", replaces=tip)
 
@@ -125,8 +124,7 @@ def practitioners(uow: UnitOfWork, fixmedins_code: str, *, prac_psn_type: str, p
                   certno: str = "", prac_psn_name: str = "", prac_psn_code: str = "") -> list[dict]:
     """5102: the institution's practitioners of one type, narrowed by the other fields sent."""
     if prac_psn_type not in PRACTITIONER_TYPES:
-        raise GatewayError(f"执业人员分类 prac_psn_type 应为 1 医师、2 护士、3 药师或 4 医技人员，收到 {prac_psn_type!r}",
-                           "invalid", code="PRAC_BAD_TYPE")
+        raise refusal("PRAC_BAD_TYPE", value=repr(prac_psn_type))
     wanted = {"psn_cert_type": psn_cert_type, "certno": certno, "prac_psn_name": prac_psn_name,
               "prac_psn_code": prac_psn_code}
     return [row for row in uow.practitioners.of_institution(fixmedins_code) if row["prac_psn_type"] == prac_psn_type

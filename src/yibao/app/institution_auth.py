@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from .errors import GatewayError
+from .error_codes import refusal
 from .importing import AUTH_MODES as MODES, SIGNATURE_MODES, hash_secret
 from .secret_box import SecretBox, new_institution_secret
 from .unit_of_work import UnitOfWork
@@ -47,21 +47,20 @@ class AuthChange:
 def check_mode(mode: str) -> str:
     mode = (mode or "").strip().lower()
     if mode not in MODES:
-        raise GatewayError(f"认证方式应为 {' / '.join(MODES)} 之一，收到 {mode[:20]!r}", "invalid", code="AUTH_UNKNOWN_MODE")
+        raise refusal("AUTH_BAD_MODE", modes=" / ".join(MODES), mode=repr(mode[:20]))
     return mode
 
 
 def change_auth_mode(uow: UnitOfWork, fixmedins_code: str, mode: str, box: SecretBox | None) -> AuthChange:
     mode = check_mode(mode)
     if mode in SIGNATURE_MODES and box is None:
-        raise GatewayError("签名认证方式（x-tif、api）需要平台密钥：请先设置 YIBAO_SECRET_KEY（可用 "
-                           "`yibao institution platform-key` 生成）", "refused", code="AUTH_NO_PLATFORM_KEY")
+        raise refusal("AUTH_MODE_NEEDS_KEY")
     row = uow.institution_auth.lock(fixmedins_code)
     if row is None:
-        raise GatewayError(f"定点医药机构 {fixmedins_code[:30]} 不存在", "not_found", code="AUTH_UNKNOWN_INSTITUTION")
+        raise refusal("AUTH_MODE_NO_INSTITUTION", fixmedins_code=fixmedins_code[:30])
     previous = row["auth_mode"]
     if mode == previous and mode not in SIGNATURE_MODES:
-        raise GatewayError(f"机构 {fixmedins_code} 的认证方式已是 {mode}，未作更改", "conflict", code="AUTH_MODE_UNCHANGED")
+        raise refusal("AUTH_MODE_UNCHANGED", fixmedins_code=fixmedins_code, mode=mode)
     salt, digest, sealed, issued = row["secret_salt"], row["secret_hash"], None, None
     if mode in SIGNATURE_MODES:
         issued = new_institution_secret()

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from typing import Protocol
 
-from .errors import GatewayError
+from .error_codes import refusal
 from .unit_of_work import UnitOfWork
 
 
@@ -47,18 +47,15 @@ def upload(uow: UnitOfWork, *, fixmedins_code: str, admdvs: str, medins_list_cod
     """3301: the mapping now active for the code (the one stored, when the same mapping is
     uploaded again)."""
     if enddate is not None and enddate < begndate:
-        raise GatewayError(f"结束日期 {enddate} 早于开始日期 {begndate}（enddate before begndate）", "invalid",
-                           code="MAPPING_BAD_DATES")
+        raise refusal("MAPPING_BAD_DATES", enddate=enddate, begndate=begndate)
     if not uow.list_mappings.national_code_listed(admdvs, med_list_codg):
-        raise GatewayError(f"医疗目录编码 {med_list_codg} 不在本统筹区医保目录中，无法对照"
-                           "（not in the region's catalogue）", "invalid", code="MAPPING_UNKNOWN_CODE")
+        raise refusal("MAPPING_UNKNOWN_CODE", med_list_codg=med_list_codg)
     uow.list_mappings.lock(fixmedins_code, medins_list_codg)
     active = uow.list_mappings.active(fixmedins_code, medins_list_codg)
     if active is not None:
         if active["med_list_codg"] == med_list_codg:
             return active
-        raise GatewayError(f"医药机构目录编码 {medins_list_codg} 已对照到 {active['med_list_codg']}，请先用 3302 撤销再上传"
-                           "（already mapped; revoke it first）", "conflict", code="MAPPING_ACTIVE")
+        raise refusal("MAPPING_ACTIVE", medins_list_codg=medins_list_codg, med_list_codg=active["med_list_codg"])
     row = dict(fixmedins_code=fixmedins_code, medins_list_codg=medins_list_codg, medins_list_name=medins_list_name,
                list_type=list_type, med_list_codg=med_list_codg, begndate=begndate, enddate=enddate,
                detail=json.dumps({k: v for k, v in detail.items() if v}, ensure_ascii=False, sort_keys=True),
@@ -73,8 +70,7 @@ def revoke(uow: UnitOfWork, *, fixmedins_code: str, medins_list_codg: str, med_l
     uow.list_mappings.lock(fixmedins_code, medins_list_codg)
     active = uow.list_mappings.active(fixmedins_code, medins_list_codg)
     if active is None or active["med_list_codg"] != med_list_codg:
-        raise GatewayError(f"医药机构目录编码 {medins_list_codg} 没有到 {med_list_codg} 的有效对照"
-                           "（no active mapping to revoke）", "not_found", code="MAPPING_NOT_FOUND")
+        raise refusal("MAPPING_NOT_FOUND", medins_list_codg=medins_list_codg, med_list_codg=med_list_codg)
     uow.list_mappings.revoke(active["map_id"], msgid=_msgid(uow))
     return active
 
@@ -89,9 +85,7 @@ def national_codes_for(uow: UnitOfWork, fixmedins_code: str, lines: list[dict]) 
         code, day = line["medins_list_codg"], line["fee_ocur_time"].date()
         mapping = found.get(code)
         if mapping is None or day < mapping["begndate"] or (mapping["enddate"] is not None and day > mapping["enddate"]):
-            raise GatewayError(f"费用明细 {line['feedetl_sn']} 未传 med_list_codg，医药机构目录编码 {code} 在 {day} 没有有效对照，"
-                               "请传医疗目录编码或先用 3301 上传对照（no national code and no mapping in force）",
-                               code="MAPPING_NOT_FOUND")
+            raise refusal("MAPPING_NOT_IN_FORCE", feedetl_sn=line["feedetl_sn"], medins_list_codg=code, day=day)
         codes[code] = mapping["med_list_codg"]
     return codes
 

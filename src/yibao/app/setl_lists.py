@@ -21,7 +21,8 @@ from yibao.documents.render import dumps
 from yibao.domain import setl_list as rules
 from yibao.domain.money import from_fen, to_fen
 
-from .errors import GatewayError, new_id
+from .error_codes import refusal
+from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 SUBMITTED, EDITABLE = "1", "0"
@@ -61,14 +62,10 @@ def acted_by(uow: UnitOfWork) -> str:
     return (uow.actor.ref or uow.actor.label())[:60]
 
 
-def refusal(refused: rules.SetlListRefused) -> GatewayError:
-    return GatewayError(refused.message, "refused", code=refused.code)
-
-
 def own_settlement(uow: UnitOfWork, fixmedins_code: str, setl_id: str) -> dict:
     row = uow.setl_lists.settlement(setl_id)
     if row is None or row["fixmedins_code"] != fixmedins_code:
-        raise GatewayError(f"本机构没有结算ID为 {setl_id} 的结算记录", "not_found", code="SETLLIST_NO_SETTLEMENT")
+        raise refusal("SETLLIST_NO_SETTLEMENT", setl_id=setl_id)
     return row
 
 
@@ -97,12 +94,11 @@ def upload_list(uow: UnitOfWork, *, fixmedins_code: str, infno: str, doc: rules.
     visit = uow.setl_lists.lock_visit(settlement["mdtrt_id"])  # rank 2; everything below is read after it
     current = uow.setl_lists.current_list(doc.setl_id)
     if current is not None and (uow.setl_lists.status_of(current["setl_list_id"]) or EDITABLE) == SUBMITTED:
-        raise GatewayError(f"结算 {doc.setl_id} 的结算清单 {current['setl_list_id']} 已提交，"
-                           "请先用【4102】改为未提交（stas_type=0）再重新上传", code="SETLLIST_SUBMITTED")
+        raise refusal("SETLLIST_SUBMITTED", setl_id=doc.setl_id, setl_list_id=current["setl_list_id"])
     try:
         personal, findings = rules.check_list(doc, settled_view(uow, settlement, visit))
     except rules.SetlListRefused as refused:
-        raise refusal(refused) from None
+        raise refusal(refused.code, **refused.params) from None
     row = dict(
         setl_list_id=new_id("QD"), setl_id=doc.setl_id, mdtrt_id=settlement["mdtrt_id"], psn_no=settlement["psn_no"],
         fixmedins_code=fixmedins_code, infno=infno, supersedes_list_id=current["setl_list_id"] if current else None,
@@ -130,8 +126,7 @@ def change_statuses(uow: UnitOfWork, fixmedins_code: str, changes: list[tuple[st
     status rows. The visits are locked in ascending ``mdtrt_id`` (rank 2) before anything is read."""
     for setl_id, stas_type in changes:
         if stas_type not in (SUBMITTED, EDITABLE):
-            raise GatewayError(f"结算 {setl_id} 的状态分类 stas_type 应为 0（未提交）或 1（已提交），收到 {stas_type!r}",
-                               "invalid", code="SETLLIST_BAD_STATUS")
+            raise refusal("SETLLIST_BAD_STATUS", setl_id=setl_id, value=repr(stas_type))
     settlements = {setl_id: own_settlement(uow, fixmedins_code, setl_id) for setl_id, _ in changes}
     for mdtrt_id in sorted({row["mdtrt_id"] for row in settlements.values()}):
         uow.setl_lists.lock_visit(mdtrt_id)
@@ -139,7 +134,7 @@ def change_statuses(uow: UnitOfWork, fixmedins_code: str, changes: list[tuple[st
     for setl_id, stas_type in changes:
         current = uow.setl_lists.current_list(setl_id)
         if current is None:
-            raise GatewayError(f"结算 {setl_id} 还没有上传结算清单（【4101】）", "not_found", code="SETLLIST_NOT_FOUND")
+            raise refusal("SETLLIST_NOT_FOUND", setl_id=setl_id)
         if (uow.setl_lists.status_of(current["setl_list_id"]) or EDITABLE) != stas_type:
             uow.setl_lists.add_status(current["setl_list_id"], stas_type, changed_by=acted_by(uow))
         changed.append({"setl_id": setl_id, "setl_list_id": current["setl_list_id"], "stas_type": stas_type})
@@ -151,7 +146,7 @@ def current_list(uow: UnitOfWork, fixmedins_code: str, setl_id: str) -> dict:
     own_settlement(uow, fixmedins_code, setl_id)
     row = uow.setl_lists.current_list(setl_id)
     if row is None:
-        raise GatewayError(f"结算 {setl_id} 还没有上传结算清单（【4101】）", "not_found", code="SETLLIST_NOT_FOUND")
+        raise refusal("SETLLIST_NOT_FOUND", setl_id=setl_id)
     row["stas_type"] = uow.setl_lists.status_of(row["setl_list_id"]) or EDITABLE
     row["diagnoses"], row["operations"] = uow.setl_lists.coded(row["setl_list_id"])
     return row
@@ -163,16 +158,16 @@ def upload_record(uow: UnitOfWork, *, fixmedins_code: str, mdtrt_id: str, psn_no
     superseding the visit's current one); its diagnoses and operations are checked as a list's."""
     visit = uow.setl_lists.lock_visit(mdtrt_id)  # rank 2
     if visit is None or visit["fixmedins_code"] != fixmedins_code:
-        raise GatewayError(f"本机构没有就诊ID为 {mdtrt_id} 的就诊记录", "not_found", code="SETLLIST_NO_VISIT")
+        raise refusal("SETLLIST_NO_VISIT", mdtrt_id=mdtrt_id)
     if visit["psn_no"] != psn_no:
-        raise GatewayError(f"就诊 {mdtrt_id} 不是人员 {psn_no} 的就诊", code="SETLLIST_VISIT_MISMATCH")
+        raise refusal("VISIT_OTHER_PERSON", mdtrt_id=mdtrt_id, psn_no=psn_no)
     if visit["kind"] != "inpatient":
-        raise GatewayError(f"就诊 {mdtrt_id} 不是住院就诊，病案首页只对住院上传", code="SETLLIST_NOT_INPATIENT")
+        raise refusal("SETLLIST_NOT_INPATIENT", mdtrt_id=mdtrt_id)
     try:
-        rules.check_diagnoses(diagnoses, "SETLLIST")
-        rules.check_operations(operations, "SETLLIST")
+        rules.check_diagnoses(diagnoses)
+        rules.check_operations(operations)
     except rules.SetlListRefused as refused:
-        raise refusal(refused) from None
+        raise refusal(refused.code, **refused.params) from None
     current = uow.setl_lists.current_record(mdtrt_id)
     row = dict(record_id=new_id("BA"), mdtrt_id=mdtrt_id, psn_no=psn_no, fixmedins_code=fixmedins_code,
                supersedes_record_id=current["record_id"] if current else None, baseinfo=dumps(baseinfo, indent=None),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from .errors import GatewayError
+from .error_codes import refusal
 from .unit_of_work import UnitOfWork
 
 LONGEST_PERIOD = dt.timedelta(days=366)
@@ -38,16 +38,16 @@ def visit_diagnoses(uow: UnitOfWork, fixmedins_code: str, psn_no: str, mdtrt_id:
     """5202: the visit (this institution's, this person's) and its diagnoses."""
     visit = uow.visit_records.visit(mdtrt_id)
     if visit is None or visit["fixmedins_code"] != fixmedins_code:
-        raise GatewayError(f"本机构没有就诊ID为 {mdtrt_id} 的就诊记录", "not_found", code="VISIT_NOT_FOUND")
+        raise refusal("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id, fixmedins_code=fixmedins_code)
     if visit["psn_no"] != psn_no:
-        raise GatewayError(f"就诊 {mdtrt_id} 不是人员 {psn_no} 的就诊", code="VISIT_PERSON_MISMATCH")
+        raise refusal("VISIT_OTHER_PERSON", mdtrt_id=mdtrt_id, psn_no=psn_no)
     return visit, uow.visit_records.diagnoses(mdtrt_id)
 
 
 def _known_person(uow: UnitOfWork, psn_no: str) -> dict:
     person = uow.visit_records.person(psn_no)
     if person is None:
-        raise GatewayError(f"人员 {psn_no} 不存在", "not_found", code="PERSON_NOT_FOUND")
+        raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
     return person
 
 
@@ -57,10 +57,8 @@ def chronic_medication(uow: UnitOfWork, psn_no: str, begin: dt.datetime | None, 
     _known_person(uow, psn_no)
     end = end or uow.now
     begin = begin or end - dt.timedelta(days=365)
-    if begin > end:
-        raise GatewayError("开始时间 begntime 晚于结束时间 endtime", "invalid", code="QUERY_BAD_PERIOD")
-    if end - begin > LONGEST_PERIOD:
-        raise GatewayError("查询时段不能超过一年", "invalid", code="QUERY_BAD_PERIOD")
+    if begin > end or end - begin > LONGEST_PERIOD:
+        raise refusal("QUERY_BAD_PERIOD")
     names = uow.visit_records.qualification_names(psn_no)
     lines = uow.visit_records.chronic_lines(psn_no, begin, end)
     for line in lines:

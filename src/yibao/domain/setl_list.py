@@ -3,7 +3,7 @@
 Pure rules, no I/O. A list is checked against the settlement it documents, as stored:
 
 Refusals (the upload changes nothing, ``SetlListRefused`` with a stable code):
-- the settlement is a reversal, or has been reversed (SETLLIST_REVERSED);
+- the settlement is a reversal (SETLLIST_REVERSAL), or has been reversed (SETLLIST_REVERSED);
 - ``setlinfo.mdtrt_id`` / ``psn_no`` are not the settlement's (SETLLIST_VISIT_MISMATCH);
 - no diagnosis at all (SETLLIST_NO_DIAGNOSIS); ``diseinfo`` without exactly one main diagnosis
   (SETLLIST_MAIN_DIAGNOSIS);
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import codes
+from .errors import render
 
 # ICD-10 医保版 2.0, e.g. J06.900, I10.x00, I63.900x001, A18.0+; ICD-9-CM-3 医保版, e.g. 51.2300, 36.0700x001.
 ICD10_SHAPE = re.compile(r"[A-Z][0-9]{2}(\.[0-9A-Zx]{1,4}(x[0-9]{3})?)?[+*]?")
@@ -44,10 +45,45 @@ ZERO = Decimal(0)
 OPTIONAL_FUND_TYPES = frozenset({codes.ACCT_FUND_PAY_TYPE})
 
 
+# The list rules' refusals: (Chinese template, English gloss, when), by stable code; listed with
+# every other refusal in app/error_codes.py (docs/his/error-codes.md).
+SETLLIST_MESSAGES = {
+    "SETLLIST_REVERSAL": ("结算 {setl_id} 是撤销记录，不能上传结算清单", "the settlement is a reversal",
+                          "4101 for the reversal record of a settlement."),
+    "SETLLIST_REVERSED": ("结算 {setl_id} 已撤销，请对重新结算后的 setl_id 上传结算清单",
+                          "the settlement was reversed; upload the list of the new settlement", "4101 for a reversed settlement."),
+    "SETLLIST_VISIT_MISMATCH": ("setlinfo 的就诊ID {mdtrt_id}、人员编号 {psn_no} 与结算 {setl_id} 的就诊 {settled_mdtrt_id}、"
+                                "参保人 {settled_psn_no} 不符", "mdtrt_id or psn_no is not the settlement's",
+                                "setlinfo names another visit or person than the settlement."),
+    "SETLLIST_NO_DIAGNOSIS": ("至少需要一条诊断（diseinfo 或 opspdiseinfo）", "at least one diagnosis is required",
+                              "A list or 病案首页 without diagnoses."),
+    "SETLLIST_MAIN_DIAGNOSIS": ("diseinfo 应有且只有一条主诊断（maindiag_flag=1），收到 {count} 条",
+                                "diseinfo needs exactly one main diagnosis", "No or several main diagnoses."),
+    "SETLLIST_DIAG_CODE": ("{field} {diag_code} 不是医保版 ICD-10 疾病诊断代码（如 J06.900）",
+                           "not an ICD-10 (医保版) diagnosis code", "A western-medicine diagnosis code of another shape."),
+    "SETLLIST_OPRN_CODE": ("{field} {oprn_oprt_code} 不是医保版 ICD-9-CM-3 手术操作代码（如 51.2300）",
+                           "not an ICD-9-CM-3 (医保版) operation code", "An operation code of another shape."),
+    "SETLLIST_FUND_MISMATCH": ("payinfo 基金支付类型 {fund_pay_type} 金额 {given} 与结算 {setl_id} 的 {expected} 不符",
+                               "payinfo differs from the settlement's fund payments",
+                               "A fund's amount differs from the settlement's setldetail."),
+    "SETLLIST_FEE_MISMATCH": ("iteminfo 金额合计 {total} 与结算 {setl_id} 的医疗费总额 {medfee_sumamt} 不符",
+                              "iteminfo does not add up to medfee_sumamt", "The charge items' total differs from the settlement's."),
+    "SETLLIST_PERSONAL_MISMATCH": ("setlinfo.{name}（{label}）{given} 与结算 {setl_id} 的 {expected} 不符",
+                                   "a personal amount contradicts the settlement",
+                                   "psn_selfpay, psn_ownpay, acct_pay or psn_cashpay differs from the settlement's."),
+}
+
+
 class SetlListRefused(Exception):
-    def __init__(self, code: str, message: str):
+    """A list rule refuses: ``code`` is a key of SETLLIST_MESSAGES, ``params`` fill its templates."""
+
+    def __init__(self, code: str, **params):
+        chinese, english, _ = SETLLIST_MESSAGES[code]
+        message = render(chinese, english, **params)
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code = code
+        self.params = params
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -144,8 +180,8 @@ def check_list(doc: SettlementList, settled: Settled) -> tuple[Personal, list[Fi
     """Refuse a list that contradicts its settlement; otherwise the personal amounts to store
     (the sent ones, missing ones taken from the settlement) and the quality findings."""
     _check_settlement(doc, settled)
-    check_diagnoses(doc.diagnoses, "SETLLIST")
-    check_operations(doc.operations, "SETLLIST")
+    check_diagnoses(doc.diagnoses)
+    check_operations(doc.operations)
     findings = _check_funds(doc, settled) + _check_items(doc, settled)
     personal, filled = _personal(doc.personal, settled)
     findings += filled + _count_findings(doc) + _date_findings(doc, settled)
@@ -156,40 +192,37 @@ def check_list(doc: SettlementList, settled: Settled) -> tuple[Personal, list[Fi
 
 def _check_settlement(doc: SettlementList, settled: Settled) -> None:
     if settled.is_reversal:
-        raise SetlListRefused("SETLLIST_REVERSED", f"结算 {settled.setl_id} 是撤销记录，不能上传结算清单")
+        raise SetlListRefused("SETLLIST_REVERSAL", setl_id=settled.setl_id)
     if settled.reversed:
-        raise SetlListRefused("SETLLIST_REVERSED",
-                              f"结算 {settled.setl_id} 已撤销，请对重新结算后的 setl_id 上传结算清单")
-    if doc.mdtrt_id != settled.mdtrt_id:
-        raise SetlListRefused("SETLLIST_VISIT_MISMATCH",
-                              f"setlinfo.mdtrt_id {doc.mdtrt_id} 与结算 {settled.setl_id} 的就诊ID {settled.mdtrt_id} 不符")
-    if doc.psn_no and doc.psn_no != settled.psn_no:
-        raise SetlListRefused("SETLLIST_VISIT_MISMATCH", f"人员编号 {doc.psn_no} 与结算 {settled.setl_id} 的参保人不符")
+        raise SetlListRefused("SETLLIST_REVERSED", setl_id=settled.setl_id)
+    if doc.mdtrt_id != settled.mdtrt_id or (doc.psn_no and doc.psn_no != settled.psn_no):
+        raise SetlListRefused("SETLLIST_VISIT_MISMATCH", mdtrt_id=doc.mdtrt_id, psn_no=doc.psn_no or "—",
+                              setl_id=settled.setl_id, settled_mdtrt_id=settled.mdtrt_id, settled_psn_no=settled.psn_no)
 
 
-def check_diagnoses(diagnoses: tuple[Diagnosis, ...], area: str) -> None:
+def check_diagnoses(diagnoses: tuple[Diagnosis, ...]) -> None:
     """At least one diagnosis; exactly one main diagnosis among ``diseinfo``; ICD-10 shapes."""
     if not diagnoses:
-        raise SetlListRefused(f"{area}_NO_DIAGNOSIS", "至少需要一条诊断（diseinfo 或 opspdiseinfo）")
+        raise SetlListRefused("SETLLIST_NO_DIAGNOSIS")
     listed = [d for d in diagnoses if d.source == "diseinfo"]
     mains = sum(1 for d in listed if d.maindiag_flag == "1")
     if listed and mains != 1:
-        raise SetlListRefused(f"{area}_MAIN_DIAGNOSIS", f"diseinfo 应有且只有一条主诊断（maindiag_flag=1），收到 {mains} 条")
+        raise SetlListRefused("SETLLIST_MAIN_DIAGNOSIS", count=mains)
     seen: dict[str, int] = {}
     for diagnosis in diagnoses:
         number = seen[diagnosis.source] = seen.get(diagnosis.source, -1) + 1
         if diagnosis.source == "opspdise" and OPSP_DISE_SHAPE.fullmatch(diagnosis.diag_code):
             continue
         if diagnosis.diag_type in WESTERN_DIAG_TYPES and not ICD10_SHAPE.fullmatch(diagnosis.diag_code):
-            raise SetlListRefused(f"{area}_DIAG_CODE", f"{NODES[diagnosis.source]}[{number}].diag_code {diagnosis.diag_code} "
-                                                       "不是医保版 ICD-10 疾病诊断代码（如 J06.900）")
+            raise SetlListRefused("SETLLIST_DIAG_CODE", field=f"{NODES[diagnosis.source]}[{number}].diag_code",
+                                  diag_code=diagnosis.diag_code)
 
 
-def check_operations(operations: tuple[Operation, ...], area: str) -> None:
+def check_operations(operations: tuple[Operation, ...]) -> None:
     for number, operation in enumerate(operations):
         if not ICD9CM3_SHAPE.fullmatch(operation.oprn_oprt_code):
-            raise SetlListRefused(f"{area}_OPRN_CODE", f"oprninfo[{number}].oprn_oprt_code {operation.oprn_oprt_code} "
-                                                       "不是医保版 ICD-9-CM-3 手术操作代码（如 51.2300）")
+            raise SetlListRefused("SETLLIST_OPRN_CODE", field=f"oprninfo[{number}].oprn_oprt_code",
+                                  oprn_oprt_code=operation.oprn_oprt_code)
 
 
 def _check_funds(doc: SettlementList, settled: Settled) -> list[Finding]:
@@ -202,8 +235,8 @@ def _check_funds(doc: SettlementList, settled: Settled) -> list[Finding]:
     for fund_pay_type in sorted(set(sent) | required):
         expected, given = settled.funds.get(fund_pay_type, ZERO), sent.get(fund_pay_type, ZERO)
         if given != expected:
-            raise SetlListRefused("SETLLIST_FUND_MISMATCH", f"payinfo 基金支付类型 {fund_pay_type} 金额 {given} "
-                                                            f"与结算 {settled.setl_id} 的 {expected} 不符")
+            raise SetlListRefused("SETLLIST_FUND_MISMATCH", fund_pay_type=fund_pay_type, given=given,
+                                  setl_id=settled.setl_id, expected=expected)
     return []
 
 
@@ -212,8 +245,8 @@ def _check_items(doc: SettlementList, settled: Settled) -> list[Finding]:
         return [Finding("SETLLIST_QC_ITEMINFO", "iteminfo", "未填收费项目信息（iteminfo）")]
     total = sum((item.amt for item in doc.items), ZERO)
     if total != settled.medfee_sumamt:
-        raise SetlListRefused("SETLLIST_FEE_MISMATCH", f"iteminfo 金额合计 {total} 与结算 {settled.setl_id} "
-                                                       f"的医疗费总额 {settled.medfee_sumamt} 不符")
+        raise SetlListRefused("SETLLIST_FEE_MISMATCH", total=total, setl_id=settled.setl_id,
+                              medfee_sumamt=settled.medfee_sumamt)
     findings = []
     for number, item in enumerate(doc.items):
         parts = item.claa_sumfee + item.clab_amt + item.fulamt_ownpay_amt + item.oth_amt
@@ -243,8 +276,8 @@ def _personal(sent: Personal, settled: Settled) -> tuple[Personal, list[Finding]
         if given is None:
             findings.append(Finding("SETLLIST_QC_PERSONAL_FILLED", f"setlinfo.{name}", f"{label}未填，按结算记录补为 {wanted}"))
         elif given != wanted:
-            raise SetlListRefused("SETLLIST_PERSONAL_MISMATCH", f"setlinfo.{name}（{label}）{given} 与结算 "
-                                                                f"{settled.setl_id} 的 {wanted} 不符")
+            raise SetlListRefused("SETLLIST_PERSONAL_MISMATCH", name=name, label=label, given=given,
+                                  setl_id=settled.setl_id, expected=wanted)
         values[name] = wanted
     return Personal(**values), findings
 

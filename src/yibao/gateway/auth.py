@@ -23,7 +23,7 @@ records it in the request's transaction; the database's key decides). Real proxi
 of one to ten random digits, so a nonce alone may come back legitimately: only the same
 timestamp, nonce and signature together is a replay.
 
-Every refusal is a GatewayError with a Chinese message and an ``AUTH_*`` code; none of them
+Every refusal is a registered ``AUTH_*`` refusal (app/error_codes.py, forbidden); none of them
 says which part of a signature was wrong.
 """
 
@@ -36,6 +36,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from yibao.app.error_codes import refusal
 from yibao.app.errors import GatewayError
 from yibao.app.importing import hash_secret
 from yibao.app.institution_auth import MODES, SIGNATURE_MODES  # noqa: F401  (the modes, named once)
@@ -67,10 +68,6 @@ class AuthPolicy:
         object.__setattr__(self, "networks", tuple(ipaddress.ip_network(n, strict=False) for n in self.trusted_networks))
 
 
-def refuse(message: str, code: str) -> GatewayError:
-    return GatewayError(message, "forbidden", code=code)
-
-
 def carries_signature(headers: Mapping[str, str]) -> bool:
     """Whether the request is signed (it then runs in a write transaction, to record its nonce)."""
     return any(headers.get(name) for name in SIGNATURE_HEADERS)
@@ -93,7 +90,7 @@ def authenticate(institution: dict, headers: Mapping[str, str], *, infno: str, c
         return check_tif_signature(code, secret, headers, now=now, window=policy.window_seconds)
     if mode == "api":
         return check_api_signature(code, secret, headers, infno=infno, now=now, window=policy.window_seconds)
-    raise refuse(f"机构 {code} 的认证方式 {mode[:10]} 无法识别，请联系医保经办机构", "AUTH_UNKNOWN_MODE")
+    raise refusal("AUTH_UNKNOWN_MODE", fixmedins_code=code, mode=mode[:10])
 
 
 def check_apikey(institution: dict, headers: Mapping[str, str]) -> None:
@@ -101,8 +98,7 @@ def check_apikey(institution: dict, headers: Mapping[str, str]) -> None:
     secret = headers.get("apikey", "")
     if headers.get("x-tif-paasid", "") != code or not secret or not hmac.compare_digest(
             hash_secret(secret, institution["secret_salt"]), institution["secret_hash"]):
-        raise refuse("身份认证失败：请在请求头发送 x-tif-paasid（= fixmedins_code）和本机构的 apikey "
-                     "(not authenticated: send x-tif-paasid and the institution's apikey)", "AUTH_BAD_APIKEY")
+        raise refusal("AUTH_BAD_APIKEY")
 
 
 def check_trusted_network(client_host: str | None, policy: AuthPolicy) -> None:
@@ -113,19 +109,16 @@ def check_trusted_network(client_host: str | None, policy: AuthPolicy) -> None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     if address is None or not any(address in network for network in policy.networks):
-        raise refuse("本机构按前置机方式（不认证）接入，只接受来自受信任网段的请求；本请求的来源地址不在 "
-                     "YIBAO_TRUSTED_NETWORKS 内 (auth_mode none: not from a trusted network)", "AUTH_UNTRUSTED_NETWORK")
+        raise refusal("AUTH_UNTRUSTED_NETWORK")
 
 
 def open_secret(institution: dict, box: SecretBox | None) -> str:
     if box is None:
-        raise refuse("平台未配置密钥 YIBAO_SECRET_KEY，无法验证签名认证方式的机构，请联系平台管理员 "
-                     "(no platform key: signature modes cannot be checked)", "AUTH_NO_PLATFORM_KEY")
+        raise refusal("AUTH_NO_PLATFORM_KEY")
     try:
         return box.open(institution.get("secret_sealed") or "", institution["fixmedins_code"])
     except SecretBoxError:
-        raise refuse("无法读取本机构的签名密钥（平台密钥与密钥存储不符），请联系医保经办机构重新发放密钥 "
-                     "(the stored secret does not open under the platform key)", "AUTH_SECRET_UNREADABLE") from None
+        raise refusal("AUTH_SECRET_UNREADABLE") from None
 
 
 def tif_signature(timestamp: str, secret: str, nonce: str) -> str:
@@ -137,13 +130,12 @@ def check_tif_signature(code: str, secret: str, headers: Mapping[str, str], *, n
     paasid, timestamp = headers.get("x-tif-paasid", ""), headers.get("x-tif-timestamp", "").strip()
     nonce, signature = headers.get("x-tif-nonce", ""), headers.get("x-tif-signature", "").strip().lower()
     if not (timestamp and nonce and signature):
-        raise refuse("本机构按 x-tif 签名方式认证：请在请求头发送 x-tif-paasid、x-tif-timestamp、x-tif-nonce 和 "
-                     "x-tif-signature (x-tif signature headers missing)", "AUTH_MISSING_SIGNATURE")
+        raise refusal("AUTH_MISSING_SIGNATURE", mode="x-tif",
+                      headers="x-tif-paasid、x-tif-timestamp、x-tif-nonce 和 x-tif-signature")
     if paasid != code:
-        raise refuse("请求头 x-tif-paasid 必须等于报文的 fixmedins_code (x-tif-paasid must be the institution's code)",
-                     "AUTH_PAASID_MISMATCH")
+        raise refusal("AUTH_PAASID_MISMATCH", header="x-tif-paasid")
     if len(nonce) > NONCE_MAX:
-        raise refuse(f"x-tif-nonce 过长（最多 {NONCE_MAX} 个字符）", "AUTH_BAD_NONCE")
+        raise refusal("AUTH_BAD_NONCE", limit=NONCE_MAX)
     seconds = _stamp(timestamp, "x-tif-timestamp", "Unix 秒")
     _check_window(seconds, now, window)
     if not hmac.compare_digest(signature.encode(), tif_signature(timestamp, secret, nonce).encode()):
@@ -166,14 +158,12 @@ def check_api_signature(code: str, secret: str, headers: Mapping[str, str], *, i
     values = {name: headers.get(name, "").strip() for name in API_HEADERS}
     signature = headers.get("_api_signature", "").strip()
     if not (values["_api_timestamp"] and values["_api_access_key"] and values["_api_name"] and signature):
-        raise refuse("本机构按 _api_ 签名方式认证：请在请求头发送 _api_name、_api_version、_api_timestamp、"
-                     "_api_access_key 和 _api_signature (_api_ signature headers missing)", "AUTH_MISSING_SIGNATURE")
+        raise refusal("AUTH_MISSING_SIGNATURE", mode="_api_",
+                      headers="_api_name、_api_version、_api_timestamp、_api_access_key 和 _api_signature")
     if values["_api_access_key"] != code:
-        raise refuse("请求头 _api_access_key 必须等于报文的 fixmedins_code (_api_access_key must be the institution's code)",
-                     "AUTH_PAASID_MISMATCH")
+        raise refusal("AUTH_PAASID_MISMATCH", header="_api_access_key")
     if values["_api_name"] != infno:
-        raise refuse(f"请求头 _api_name（{values['_api_name'][:10]}）必须等于报文的交易编号 infno {infno[:10]}",
-                     "AUTH_API_NAME_MISMATCH")
+        raise refusal("AUTH_API_NAME_MISMATCH", api_name=values["_api_name"][:10], infno=infno[:10])
     millis = _stamp(values["_api_timestamp"], "_api_timestamp", "Unix 毫秒")
     _check_window(millis / 1000, now, window)
     if len(signature) > 128 or not hmac.compare_digest(signature.encode(), api_signature(values, secret).encode()):
@@ -183,24 +173,21 @@ def check_api_signature(code: str, secret: str, headers: Mapping[str, str], *, i
 
 def _stamp(text: str, header: str, unit: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 15:
-        raise refuse(f"{header} 应为 {unit}数（整数），收到 {text[:20]!r}", "AUTH_BAD_TIMESTAMP")
+        raise refusal("AUTH_BAD_TIMESTAMP", header=header, unit=unit, value=repr(text[:20]))
     return int(text)
 
 
 def _check_window(seconds: float, now: float, window: int) -> None:
     if seconds < now - window:
-        raise refuse(f"签名时间戳已过期（与平台时间相差超过 {window} 秒），请校准前置机或代理的时钟后重新签名 "
-                     "(stale timestamp)", "AUTH_STALE_TIMESTAMP")
+        raise refusal("AUTH_STALE_TIMESTAMP", window=window)
     if seconds > now + window:
-        raise refuse(f"签名时间戳晚于平台时间超过 {window} 秒，请校准前置机或代理的时钟 "
-                     "(timestamp in the future)", "AUTH_FUTURE_TIMESTAMP")
+        raise refusal("AUTH_FUTURE_TIMESTAMP", window=window)
 
 
 def _bad_signature(header: str) -> GatewayError:
-    return refuse(f"签名校验失败：{header} 与本机构密钥计算的签名不符 (signature does not match)", "AUTH_BAD_SIGNATURE")
+    return refusal("AUTH_BAD_SIGNATURE", header=header)
 
 
 def replay_refusal() -> GatewayError:
-    return refuse("重复的签名请求：相同的时间戳、随机数和签名已被使用过，请重新签名后发送 "
-                  "(replayed signed request)", "AUTH_REPLAY")
+    return refusal("AUTH_REPLAY")
 

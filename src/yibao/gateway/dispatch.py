@@ -151,8 +151,8 @@ class Dispatcher:
             output = json.loads(output, parse_float=Decimal)
         try:
             return spec.raw(self.platform, _field(message, "fixmedins_code"), _field(message, "msgid"), output)
-        except GatewayError as refusal:
-            return dumps(envelope(-1, None, refusal.message[:2000], receiver, received_ns), indent=None)
+        except GatewayError as refused:
+            return dumps(envelope(-1, None, coded_text(refused)[:2000], receiver, received_ns), indent=None)
 
     def handle(self, message: Any, headers: Mapping[str, str], received_ns: int, path_infno: str | None = None,
                client_host: str | None = None) -> dict:
@@ -232,16 +232,13 @@ class Dispatcher:
         # worker's cached catalogue entries and policies are used only while they are current.
         repo.current_cache_versions.set(versions)
         if institution is None:
-            raise GatewayError(f"未知的定点医药机构 {code[:30]} (unknown institution)", "forbidden",
-                               code="AUTH_UNKNOWN_INSTITUTION")
+            raise refusal("AUTH_UNKNOWN_INSTITUTION", fixmedins_code=code[:30])
         if self.settings.insecure_demo:
             return institution, None
         signed = auth.authenticate(institution, headers, infno=infno, client_host=client_host,
                                    now=self.settings.wall_clock(), policy=self.settings.auth_policy)
         if infno != "9001" and not (sign_no and signed_in):
-            raise GatewayError("sign_no 缺失或不是本机构当前有效的签到流水号，请先用 9001 签到 "
-                               "(sign_no is missing or not an open sign-in of this institution)", "forbidden",
-                               code="AUTH_NOT_SIGNED_IN")
+            raise refusal("AUTH_NOT_SIGNED_IN")
         return institution, signed
 
     def _record_signed(self, conn, code: str, infno: str, signed: auth.SignedRequest | None) -> None:

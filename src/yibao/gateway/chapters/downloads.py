@@ -21,7 +21,7 @@ import math
 from sqlalchemy import Connection
 
 from yibao.app import catalogue_downloads as downloads
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..readers import node, number, text
 from ..registry import Request, transaction
@@ -50,8 +50,7 @@ def paging(data: dict) -> tuple[int, int]:
     page_num = int(number(data, "page_num", "input.data", required=False) or 1)
     page_size = int(number(data, "page_size", "input.data", required=False) or 100)
     if page_num < 1 or not 1 <= page_size <= 1000:
-        raise GatewayError("input.data.page_num 应 ≥ 1，page_size 应在 1–1000 之间（page_num ≥ 1, page_size 1..1000）",
-                           "invalid", code="CATALOG_BAD_PAGE")
+        raise refusal("INPUT_PAGE_RANGE")
     return page_num, page_size
 
 

@@ -20,7 +20,7 @@ import binascii
 from sqlalchemy import Connection
 
 from yibao.app import actors, exchange_files
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..readers import node, text
 from ..registry import RawAnswer, Request, transaction
@@ -31,8 +31,7 @@ def own_institution(data: dict, where: str, request: Request) -> str:
     code = request.institution["fixmedins_code"]
     sent = text(data, "fixmedins_code", where, required=False)
     if sent and sent != code:
-        raise GatewayError(f"{where}.fixmedins_code {sent} 不是本机构（{code}）（not the calling institution）",
-                           "forbidden", code="FILE_OTHER_INSTITUTION")
+        raise refusal("FILE_OTHER_INSTITUTION", field=f"{where}.fixmedins_code", sent=sent, fixmedins_code=code)
     return code
 
 
@@ -46,8 +45,7 @@ def file_content(data: dict, where: str) -> bytes:
             pass
     elif isinstance(value, list) and value and all(type(item) is int and 0 <= item <= 255 for item in value):
         return bytes(value)
-    raise GatewayError(f"{where}.in 应为文件内容（Base64 文本或 0–255 的字节数组）"
-                       "（in is the file's bytes: Base64 text or an array of byte values）", "invalid", code="FILE_BAD_CONTENT")
+    raise refusal("FILE_BAD_CONTENT", field=f"{where}.in")
 
 
 @transaction("9101", "文件上传", writes=True)

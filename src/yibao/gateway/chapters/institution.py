@@ -20,7 +20,7 @@ import datetime as dt
 from sqlalchemy import Connection
 
 from yibao.app import institution
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..readers import moment, node, number, text
 from ..registry import Request, transaction
@@ -36,7 +36,7 @@ def count(data: dict, field: str, where: str) -> int:
     if value is None:
         return 0
     if value != value.to_integral_value() or value >= COUNT_LIMIT:
-        raise GatewayError(f"{where}.{field} 应为小于 {COUNT_LIMIT} 的非负整数", "invalid", code="DEPT_BAD_COUNT")
+        raise refusal("DEPT_BAD_COUNT", field=f"{where}.{field}", limit=COUNT_LIMIT)
     return int(value)
 
 
@@ -62,7 +62,7 @@ def upload_department(platform: Platform, conn: Connection, request: Request) ->
 def upload_departments(platform: Platform, conn: Connection, request: Request) -> dict:
     rows = node(request, "deptinfo", many=True)
     if not rows:
-        raise GatewayError("input.deptinfo 至少需要一个科室", "invalid", code="DEPT_EMPTY")
+        raise refusal("DEPT_EMPTY")
     depts = [department(row, f"input.deptinfo[{index}]") for index, row in enumerate(rows)]
     with request.uow as uow:
         institution.upload_departments(uow, request.institution["fixmedins_code"], depts)

@@ -17,7 +17,7 @@ import json
 from sqlalchemy import Connection
 
 from yibao.app import list_mapping
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..readers import moment, node, text
 from ..registry import Request, transaction
@@ -83,8 +83,7 @@ def _mapping_row(row: dict, admdvs: str) -> dict:
 def _own_institution(data: dict, where: str, request: Request) -> None:
     sent = text(data, "fixmedins_code", where, required=False)
     if sent and sent != request.institution["fixmedins_code"]:
-        raise GatewayError(f"{where}.fixmedins_code {sent} 不是本机构（not the calling institution）", "forbidden",
-                           code="MAPPING_OTHER_INSTITUTION")
+        raise refusal("MAPPING_OTHER_INSTITUTION", field=f"{where}.fixmedins_code", sent=sent)
 
 
 def fill_mapped_codes(request: Request, lines: list[dict]) -> None:
@@ -97,9 +96,7 @@ def fill_mapped_codes(request: Request, lines: list[dict]) -> None:
         return
     for line in unmapped:
         if not line["medins_list_codg"]:
-            raise GatewayError(f"费用明细 {line['feedetl_sn']} 应传 med_list_codg 或 medins_list_codg"
-                               "（med_list_codg is required without a mapped medins_list_codg）", "invalid",
-                               code="MAPPING_NO_CODE")
+            raise refusal("MAPPING_NO_CODE", feedetl_sn=line["feedetl_sn"])
     codes = list_mapping.national_codes_for(request.uow, request.institution["fixmedins_code"], unmapped)
     for line in unmapped:
         line["med_list_codg"] = codes[line["medins_list_codg"]]

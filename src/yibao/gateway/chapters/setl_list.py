@@ -23,7 +23,7 @@ import re
 from sqlalchemy import Connection
 
 from yibao.app import setl_lists
-from yibao.app.errors import GatewayError
+from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from yibao.domain import setl_list as rules
 from ..readers import amount, moment, node, number, text
@@ -43,7 +43,7 @@ def scalars(data: dict, where: str) -> dict:
         if isinstance(value, (dict, list)) or not NATIONAL_NAME.fullmatch(str(name)):
             continue
         if len(kept) == MAX_SCALARS:
-            raise GatewayError(f"{where} 字段过多（最多 {MAX_SCALARS} 个）")
+            raise refusal("SETLLIST_TOO_MANY_FIELDS", field=where, limit=MAX_SCALARS)
         value = text(data, name, where, required=False)
         if value:
             kept[name] = value
@@ -113,7 +113,7 @@ def icu_rows(request: Request) -> list[dict]:
 def count(data: dict, field: str, where: str) -> int | None:
     value = number(data, field, where, required=False)
     if value is not None and value != value.to_integral_value():
-        raise GatewayError(f"{where}.{field} 应为整数")
+        raise refusal("SETLLIST_NOT_INTEGER", field=f"{where}.{field}")
     return None if value is None else int(value)
 
 
@@ -137,7 +137,7 @@ def upload(request: Request) -> dict:
     setlinfo = node(request, "setlinfo")
     code = request.institution["fixmedins_code"]
     if text(setlinfo, "fixmedins_code", "input.setlinfo", required=False) not in ("", code):
-        raise GatewayError(f"input.setlinfo.fixmedins_code 与报文的定点医药机构编号 {code} 不符", code="SETLLIST_INSTITUTION")
+        raise refusal("SETLLIST_INSTITUTION", fixmedins_code=code)
     pays, charge_items = payments(request), items(request)
     doc = settlement_list(request, setlinfo, pays, charge_items)
     with request.uow as uow:
@@ -170,7 +170,7 @@ def status_rows(request: Request) -> list[dict]:
 def change_status(platform: Platform, conn: Connection, request: Request) -> dict:
     rows = status_rows(request)
     if not rows:
-        raise GatewayError("input.stastinfo 至少需要一行（setl_id, stas_type）", code="SETLLIST_NO_STATUS")
+        raise refusal("SETLLIST_NO_STATUS")
     changes = [(text(row, "setl_id", f"input.stastinfo[{i}]"), text(row, "stas_type", f"input.stastinfo[{i}]"))
                for i, row in enumerate(rows)]
     with request.uow as uow:

@@ -28,7 +28,7 @@ class Repository:
             with self.conn.begin_nested():
                 self.conn.execute(insert(t.claims).values(**row))
         except IntegrityError:
-            raise ClaimRefused("CLAIM_DUPLICATE", "该发票或就诊已有在办或已支付的报销申请（already claimed）") from None
+            raise ClaimRefused("CLAIM_DUPLICATE") from None
         self.conn.execute(insert(t.claim_lines), [dict(line, claim_id=row["claim_id"]) for line in lines])
 
     def claim(self, claim_id: str) -> dict | None:
