@@ -46,6 +46,7 @@ class Outcome:
     status: str  # passed | failed | skipped
     problem: str = ""
     exchange: dict = field(default_factory=dict)
+    slug: str = ""  # the step's name in file names (its function's)
 
 
 class Refused(Exception):
@@ -58,6 +59,10 @@ class Step:
     infno: str
     run: Callable[["Pack"], str | None]  # the problem found, or None
     needs: tuple[str, ...] = ()  # context keys an earlier step must have set
+
+    @property
+    def slug(self) -> str:
+        return self.run.__name__.replace("_", "-")
 
 
 class Pack:
@@ -109,7 +114,8 @@ class Pack:
         for step in steps:
             missing = [key for key in step.needs if key not in self.context]
             if missing:
-                outcomes.append(Outcome(step.name, step.infno, "skipped", f"needs {', '.join(missing)} from an earlier step"))
+                outcomes.append(Outcome(step.name, step.infno, "skipped", f"needs {', '.join(missing)} from an earlier step",
+                                        slug=step.slug))
                 continue
             self.exchange = {}
             try:
@@ -118,7 +124,8 @@ class Pack:
                 problem = str(refusal)
             except (KeyError, TypeError, ValueError, ArithmeticError) as error:
                 problem = f"unexpected output: {type(error).__name__}: {error}"
-            outcomes.append(Outcome(step.name, step.infno, "failed" if problem else "passed", problem or "", self.exchange))
+            outcomes.append(Outcome(step.name, step.infno, "failed" if problem else "passed", problem or "", self.exchange,
+                                    step.slug))
         return outcomes
 
 
@@ -129,7 +136,7 @@ def save(outcomes: list[Outcome], directory: Path) -> list[Path]:
     for number, outcome in enumerate(outcomes, start=1):
         if not outcome.exchange:
             continue
-        path = directory / f"{number:02d}-{outcome.infno}-{outcome.step.split(' ', 1)[0]}.json"
+        path = directory / f"{number:02d}-{outcome.infno}-{outcome.slug}.json"
         path.write_text(dumps({"step": outcome.step, "status": outcome.status, **outcome.exchange}) + "\n", encoding="utf-8")
         written.append(path)
     return written
