@@ -109,3 +109,17 @@ def test_stale_wrong_and_replayed_signatures_are_refused(signed_world):
 def test_the_gateway_will_not_start_without_the_platform_key(signed_world):
     with pytest.raises(RuntimeError, match="exited with 2"):
         Server(signed_world["database_url"], env={"YIBAO_SECRET_KEY": ""}).start()
+
+
+def test_the_conformance_pack_passes_signed_like_guangdong_on_hgs_paths(signed_world):
+    """The vendor's pack (sim/conformance.py) signing with x-tif and posting to /hsa/hgs/{infno}:
+    the outpatient chain through 5206 and the reversal, and the refusals, all pass unchanged."""
+    from yibao.sim.conformance import Subject, report_lines, run_pack
+
+    setup = signed_world["setup"]
+    items = {line["code"]: Decimal(str(line["det_item_fee_sumamt"])) for line in setup.case["lines"]}
+    subject = Subject(signed_world["institution"], setup.person["certno"], items)
+    visit_time = dt.datetime.fromisoformat(setup.case["visit"]["begndate"]).replace(hour=9)
+    outcomes = run_pack(signed_world["url"], subject, signing="x-tif", path_style="hgs", visit_time=visit_time)
+    assert [o.status for o in outcomes] == ["passed"] * len(outcomes), "\n".join(report_lines(outcomes))
+    assert {"5206", "2208"} <= {o.infno for o in outcomes}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -21,6 +22,7 @@ def conformance(
     save: Path = typer.Option(None, "--save", help="Write each step's request and response to this directory."),
     sign: str = typer.Option("apikey", "--sign", help="How to authenticate: apikey | x-tif | api | none (docs/his/authentication.md)."),
     path: str = typer.Option("callService", "--path", help="URL form: callService | infno | hgs (docs/his/paths.md)."),
+    visit_time: str = typer.Option("", "--visit-time", help="When the visit happens, ISO date-time (default now)."),
     output_format: str = typer.Option("text", "--format", help="text | json"),
 ) -> None:
     """Run the conformance pack (outpatient chain and common refusals); exit 1 if a step fails."""
@@ -32,6 +34,10 @@ def conformance(
 
     if sign not in SIGNINGS or path not in PATH_STYLES:
         _fail(f"--sign is one of {', '.join(SIGNINGS)}; --path one of {', '.join(PATH_STYLES)}", 2)
+    try:
+        when = dt.datetime.fromisoformat(visit_time) if visit_time else None
+    except ValueError:
+        _fail(f"--visit-time {visit_time[:40]}: expected an ISO date-time, e.g. 2026-11-02T09:00", 2)
     items = {}
     for entry in item:
         code, _, price = entry.partition("=")
@@ -49,7 +55,8 @@ def conformance(
             _fail(f"give --institution, --secret, --certno and --item, or a demo world in --data-dir ({exc})", 2)
         subject.items.update(items)
     try:
-        outcomes = run_pack(url, subject, signing=sign, path_style=path)
+        outcomes = run_pack(url, subject, signing=sign, path_style=path,
+                            visit_time=when)
     except httpx.HTTPError as exc:
         _fail(f"cannot reach the gateway at {url}: {exc}", 1)
     if save is not None:

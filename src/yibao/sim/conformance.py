@@ -341,11 +341,13 @@ def outpatient_pack() -> list[Step]:
 
 
 def run_pack(base_url: str, subject: Subject, *, timeout: float = 30, signing: str = "apikey",
-             path_style: str = "callService") -> list[Outcome]:
+             path_style: str = "callService", visit_time: dt.datetime | None = None) -> list[Outcome]:
     """``signing``: apikey | x-tif | api | none (sim/his.py SIGNINGS); ``path_style``: callService |
-    infno | hgs (the URL forms of docs/his/paths.md)."""
+    infno | hgs (the URL forms of docs/his/paths.md); ``visit_time``: when the visit and its fee
+    lines happen (default now; a test world whose policies are of another year needs its date)."""
+    now = (lambda: visit_time) if visit_time is not None else dt.datetime.now
     with httpx.Client(base_url=base_url, timeout=timeout) as http:
-        return Pack(http, subject, signing=signing, path_style=path_style).run(outpatient_pack())
+        return Pack(http, subject, now, signing=signing, path_style=path_style).run(outpatient_pack())
 
 
 def subject_from_demo(data_dir: Path, fixmedins_code: str = "", secret: str = "", certno: str = "") -> Subject:
