@@ -342,7 +342,10 @@ def from_import(uow: UnitOfWork, rows: list[dict]) -> int:
 def _import_one(uow: UnitOfWork, row: dict) -> None:
     code, internet_of = row["fixmedins_code"], row.get("internet_of") or ""
     begndate = row.get("begndate") or DEFAULT_BEGNDATE
-    listed = rules.parse_services(row.get("services") or "") or frozenset(rules.SERVICES)
+    # no services listed: everything, as before the agreements; a physical institution becomes
+    # an Internet+ one only when its row lists internet (the public list shows those)
+    default = rules.SERVICES if internet_of else rules.PHYSICAL_SERVICES
+    listed = rules.parse_services(row.get("services") or "") or frozenset(default)
     if internet_of:
         family = _family(uow, internet_of)
         parent = _open_designation(family, internet_of, max(begndate, uow.now.date()))

@@ -107,15 +107,16 @@ def _existing_agreements() -> None:
         "SELECT subject_id, kind, begndate, enddate, reason, lifted_at FROM sanctions "
         "WHERE subject_type = 'institution' ORDER BY created_at, sanction_id")).mappings().all()
     for row in sanctions:
-        if row['subject_id'] not in agreement_of:
-            continue
+        if row['subject_id'] not in agreement_of or (row['kind'] == 'terminate' and row['lifted_at'] is not None):
+            continue  # a lifted termination no longer holds
         common = dict(agreement_id=agreement_of[row['subject_id']], fixmedins_code=row['subject_id'], kind='designation',
                       services='', actor=ACTOR, recorded_at=now)
-        inserted = conn.execute(records.insert().values(
+        conn.execute(records.insert().values(
             step=row['kind'], begndate=row['begndate'], enddate=row['enddate'], reason=row['reason'], **common))
         if row['lifted_at'] is not None:
+            suspension_id = conn.execute(sa.text('SELECT max(record_id) FROM agreement_records')).scalar_one()
             conn.execute(records.insert().values(
-                step='resume', begndate=_as_date(row['lifted_at']), refers_to=inserted.inserted_primary_key[0],
+                step='resume', begndate=_as_date(row['lifted_at']), refers_to=suspension_id,
                 reason='处理决定已解除（迁移 0014）', **common))
 
 
