@@ -20,7 +20,7 @@ from typing import Protocol
 from yibao.domain import agreements as rules
 
 from .error_codes import refusal
-from .errors import new_id
+from .errors import GatewayError, new_id
 from .unit_of_work import UnitOfWork
 
 PASS_SCORE = 60  # an application is signed only after an evaluation of at least this score
@@ -289,10 +289,15 @@ def current_designation(uow: UnitOfWork, fixmedins_code: str, day: dt.date) -> s
 
 
 def sanction_institution(uow: UnitOfWork, fixmedins_code: str, *, kind: str, begndate: dt.date,
-                         enddate: dt.date | None, reason: str) -> dict:
+                         enddate: dt.date | None, reason: str) -> dict | None:
     """A supervision decision on an institution (暂停/解除协议) is a step of its agreement: the
-    agreements are the one source of truth the gateway enforces."""
-    agreement_id = current_designation(uow, fixmedins_code, begndate)
+    agreements are the one source of truth the gateway enforces. An institution without any
+    designation agreement (None) cannot settle anyway: the decision is kept, no step written."""
+    uow.agreements.lock_family(fixmedins_code)
+    try:
+        agreement_id = current_designation(uow, fixmedins_code, begndate)
+    except GatewayError:
+        return None
     if kind == "terminate":
         return terminate(uow, agreement_id, begndate=begndate, reason=reason)
     return suspend(uow, agreement_id, begndate=begndate, enddate=enddate, reason=reason)
