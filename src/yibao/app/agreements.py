@@ -47,12 +47,16 @@ class AgreementsRepository(Protocol):
         """The new record's record_id."""
 
 
-def _record(uow: UnitOfWork, agreement: rules.Agreement, step: str, **values) -> dict:
+def _record(uow: UnitOfWork, agreement: rules.Agreement, step: str, *, logged: bool = True, **values) -> dict:
+    """A new step; ``logged``: also an action-log row (not for the import's default agreements,
+    which, like the imported rows themselves, the import writes as the system: the record keeps its actor)."""
     row = dict(agreement_id=agreement.agreement_id, fixmedins_code=agreement.fixmedins_code, kind=agreement.kind,
                parent_agreement_id=agreement.parent_id, step=step, actor=uow.actor.label()[:200],
                recorded_at=uow.now, **values)
     row["reason"] = (row.get("reason") or "")[:2000]
     row["record_id"] = uow.agreements.add(row)
+    if not logged:
+        return row
     uow.actions.record(f"agreement.{step}", agreement.agreement_id, {
         "fixmedins_code": agreement.fixmedins_code, "kind": agreement.kind,
         **{k: v for k, v in values.items() if k in ("begndate", "enddate", "services", "score", "refers_to")}})
@@ -356,16 +360,16 @@ def _import_one(uow: UnitOfWork, row: dict) -> None:
         parent = _open_designation(family, internet_of, max(begndate, uow.now.date()))
         supplement = rules.Agreement(new_id("AG"), code, "internet", parent.agreement_id)
         _record(uow, supplement, "sign", begndate=max(begndate, parent.begndate), enddate=None,
-                services=rules.services_text(listed | {"internet"}), reason="机构目录导入")
+                services=rules.services_text(listed | {"internet"}), reason="机构目录导入", logged=False)
         return
     uow.agreements.lock_family(code)
     designation = rules.Agreement(new_id("AG"), code, "designation", None)
     _record(uow, designation, "sign", begndate=begndate, enddate=row.get("enddate"),
-            services=rules.services_text(listed - {"internet"}), reason="机构目录导入")
+            services=rules.services_text(listed - {"internet"}), reason="机构目录导入", logged=False)
     if "internet" in listed:
         supplement = rules.Agreement(new_id("AG"), code, "internet", designation.agreement_id)
         _record(uow, supplement, "sign", begndate=begndate, enddate=None,
-                services=rules.services_text(listed), reason="机构目录导入")
+                services=rules.services_text(listed), reason="机构目录导入", logged=False)
 
 
 # --- reads: history, the agency's list, region coverage, the public Internet+ list ------------------

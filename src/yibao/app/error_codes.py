@@ -435,7 +435,7 @@ _AGREEMENT = [
      "a supplementary agreement's period follows the physical one", "Renewing a supplementary agreement."),
     ("AGREEMENT_TERMINATED", "refused", "协议 {agreement_id} 已于 {day} 解除", "agreement terminated",
      "A step on a terminated agreement."),
-    ("AGREEMENT_RENEWAL_NOT_LATER", "refused", "续签的截止日期应晚于现截止日期 {enddate}",
+    ("AGREEMENT_RENEWAL_NOT_LATER", "refused", "协议 {agreement_id} 续签的截止日期应晚于现截止日期 {enddate}",
      "a renewal ends later than the agreement", "A renewal that does not extend the period."),
     ("AGREEMENT_SUSPENSION_NEEDS_END", "invalid", "暂停协议须有结束日期", "a suspension needs an end date",
      "A suspension without enddate."),
