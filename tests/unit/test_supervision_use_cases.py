@@ -11,6 +11,7 @@ from yibao.app import actors, supervision
 
 from ..refusals import refused
 from .fake_statistics import FakeStatistics
+from .fake_agreements import FakeAgreements
 from .fake_supervision import FakeSupervision
 from .fakes import FakeUnitOfWork
 
@@ -25,6 +26,10 @@ def world(actor=SHENZHEN, now=dt.datetime(2026, 12, 1, 9, 0)) -> FakeUnitOfWork:
     uow.statistics = FakeStatistics(uow.supervision)
     uow.supervision.institutions[HOSPITAL] = {"fixmedins_code": HOSPITAL, "admdvs": "440300"}
     uow.persons.rows["P1"] = {"psn_no": "P1"}
+    uow.agreements = FakeAgreements({HOSPITAL: {"fixmedins_code": HOSPITAL, "admdvs": "440300"}})
+    uow.agreements.add(dict(agreement_id="AG1", fixmedins_code=HOSPITAL, kind="designation", parent_agreement_id=None,
+                            step="sign", begndate=dt.date(2020, 1, 1), enddate=None, services="outpatient;inpatient",
+                            reason="", actor="system", recorded_at=now))
     return uow
 
 
@@ -167,6 +172,7 @@ def test_a_sanction_is_recorded_and_lifted_once():
     assert uow.supervision.events[-1]["detail"] == f"suspend institution {HOSPITAL} from 2026-12-01"
     later = world(now=dt.datetime(2026, 12, 20, 15, 0))
     later.supervision.sanctions = uow.supervision.sanctions
+    later.agreements = uow.agreements
     with later:
         lifted = supervision.lift(later, sanction_id)
     assert lifted["lifted_at"] == later.supervision.sanctions[sanction_id]["lifted_at"] == dt.datetime(2026, 12, 20, 15, 0)
@@ -175,8 +181,13 @@ def test_a_sanction_is_recorded_and_lifted_once():
             supervision.lift(later, sanction_id)
     assert later.supervision.sanctions[sanction_id]["lifted_at"] == dt.datetime(2026, 12, 20, 15, 0)
     assert later.supervision.locked == [sanction_id, sanction_id]  # each lift locks the row first
+    suspension = uow.agreements.rows[1]
+    assert (suspension["step"], suspension["agreement_id"], suspension["enddate"]) == ("suspend", "AG1", dt.date(2027, 2, 28))
     assert [(a.label(), action, s, d) for a, action, s, d in later.actions.rows] == [
+        ("agency:440300/token:3f2a", "agreement.resume", "AG1", {"fixmedins_code": HOSPITAL, "kind": "designation",
+                                                                 "begndate": dt.date(2026, 12, 20), "refers_to": 2}),
         ("agency:440300/token:3f2a", "sanction.lift", sanction_id, {"subject_type": "institution", "subject_id": HOSPITAL})]
+    assert [r["step"] for r in later.agreements.rows] == ["sign", "suspend", "resume"]  # the second lift wrote nothing
     assert uow.actions.rows[-1][1:3] == ("sanction.add", sanction_id)
 
 
@@ -202,7 +213,10 @@ def test_a_termination_has_no_end_date():
     with uow:
         row = supervision.sanction(uow, subject_type="institution", subject_id=HOSPITAL, kind="terminate",
                                    begndate=dt.date(2026, 12, 1), enddate=dt.date(2027, 1, 1), reason="x", case_id=None)
-    assert row["enddate"] is None and uow.actions.rows[0][3]["enddate"] is None
+    assert row["enddate"] is None and uow.actions.rows[-1][1] == "sanction.add"
+    assert uow.actions.rows[-1][3]["enddate"] is None
+    terminated = uow.agreements.rows[-1]
+    assert (terminated["step"], terminated["begndate"], terminated.get("enddate")) == ("terminate", dt.date(2026, 12, 1), None)
 
 
 def test_an_imported_notice_becomes_a_suspected_case_of_the_importing_agency():

@@ -15,7 +15,7 @@ from yibao.app.error_codes import CODES, refusal
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
-from . import claims_routes, evoucher_routes, filings_routes, fund_flow_routes, statistics_routes, supervision_routes
+from . import agreements_routes, claims_routes, evoucher_routes, filings_routes, fund_flow_routes, statistics_routes, supervision_routes
 from .common import AdminContext
 
 
@@ -34,7 +34,8 @@ def build_router(platform: Platform) -> APIRouter:
         return found
 
     context = AdminContext(platform, agency)
-    for subject in (filings_routes, fund_flow_routes, supervision_routes, claims_routes, evoucher_routes, statistics_routes):
+    for subject in (filings_routes, fund_flow_routes, supervision_routes, claims_routes, evoucher_routes, statistics_routes,
+                    agreements_routes):
         subject.add_routes(router, context)
     return router
 

@@ -633,6 +633,64 @@ _STATS = [
 ]
 
 
+# Agreements (协议管理, app/agreements.py; the gateway's checks in gateway/access.py).
+_AGREEMENT = [
+    ("AGREEMENT_NOT_IN_FORCE", "forbidden",
+     "医药机构 {fixmedins_code} 在 {day} 没有生效的医保定点协议（{status}），不能{action}",
+     "no agreement in force on that day", "Registration, admission or settlement by an institution whose agreements "
+     "are not in force on the registration or admission date (unsigned, expired, suspended or terminated)."),
+    ("AGREEMENT_SERVICE_NOT_COVERED", "forbidden",
+     "医药机构 {fixmedins_code} 的医保协议不含{services}服务（{day}），不能{action}",
+     "the agreement in force does not cover this service",
+     "A visit whose service (outpatient, inpatient, pharmacy, chronic, cross-region) the agreement does not cover."),
+    ("AGREEMENT_HALTED", "forbidden", "医药机构 {fixmedins_code} 的医保协议已{action}{until}（{reason}），暂停结算",
+     "the agreement is suspended or terminated", "Settlement on a day the visit's agreement is suspended or terminated."),
+    ("AGREEMENT_INSTITUTION_NOT_FOUND", "not_found", "医药机构 {fixmedins_code} 不存在", "institution not found",
+     "An agreement step names an unknown institution."),
+    ("AGREEMENT_NOT_FOUND", "not_found", "协议 {agreement_id} 不存在", "agreement not found", "No agreement has this id."),
+    ("AGREEMENT_NONE", "refused", "医药机构 {fixmedins_code} 没有可处理的定点协议", "institution has no agreement to act on",
+     "A suspension or termination of an institution without a signed, unterminated designation agreement."),
+    ("AGREEMENT_BAD_SERVICES", "invalid", "协议服务 {services} 无效，应为 {known} 中的若干项，以分号分隔",
+     "unknown services", "Services outside the list of data-formats.md."),
+    ("AGREEMENT_NO_SERVICES", "invalid", "协议至少应包含一项服务", "an agreement covers at least one service",
+     "An application or signature without services."),
+    ("AGREEMENT_INTERNET_NEEDS_SUPPLEMENT", "invalid", "“互联网+”医疗服务须签订补充协议（internet_of），不在定点协议中",
+     "Internet+ services need a supplementary agreement", "A designation agreement listing internet."),
+    ("AGREEMENT_BAD_PRICES", "invalid", "价格应为 [{{\"item\": 项目, \"price\": 元}}]，价格不小于零",
+     "prices are [{{item, price}}] in yuan, not negative", "Internet+ prices out of shape."),
+    ("AGREEMENT_NO_PHYSICAL_AGREEMENT", "refused",
+     "实体医疗机构 {fixmedins_code} 在 {day} 没有生效的定点协议，不能签订“互联网+”补充协议",
+     "the physical institution has no designation agreement in force",
+     "A supplementary agreement without an active physical designation agreement (seed 003)."),
+    ("AGREEMENT_ALREADY_SIGNED", "refused", "协议 {agreement_id} 已签订", "agreement already signed",
+     "Evaluating or signing a signed agreement."),
+    ("AGREEMENT_BAD_SCORE", "invalid", "评估得分应为 0 至 100 的整数", "score is an integer from 0 to 100",
+     "An evaluation with another score."),
+    ("AGREEMENT_NOT_EVALUATED", "refused", "协议申请 {agreement_id} 未经评估或得分低于 {pass_score} 分，不能签订",
+     "not evaluated, or score below the pass mark", "Signing an application not evaluated or that failed."),
+    ("AGREEMENT_OVERLAP", "refused", "医药机构 {fixmedins_code} 已有未到期的定点协议 {agreement_id}，请续签或待其终止后再签",
+     "institution already has a designation agreement for that period", "A second designation agreement overlapping one."),
+    ("AGREEMENT_NOT_SIGNED", "refused", "协议 {agreement_id} 尚未签订", "agreement not signed",
+     "Renewing, suspending or terminating an unsigned agreement."),
+    ("AGREEMENT_SUPPLEMENT_FOLLOWS", "refused", "补充协议 {agreement_id} 的期限随实体定点协议，请续签实体定点协议",
+     "a supplementary agreement's period follows the physical one", "Renewing a supplementary agreement."),
+    ("AGREEMENT_TERMINATED", "refused", "协议 {agreement_id} 已于 {day} 解除", "agreement terminated",
+     "A step on a terminated agreement."),
+    ("AGREEMENT_RENEWAL_NOT_LATER", "refused", "协议 {agreement_id} 续签的截止日期应晚于现截止日期 {enddate}",
+     "a renewal ends later than the agreement", "A renewal that does not extend the period."),
+    ("AGREEMENT_SUSPENSION_NEEDS_END", "invalid", "暂停协议须有结束日期", "a suspension needs an end date",
+     "A suspension without enddate."),
+    ("AGREEMENT_REASON_REQUIRED", "invalid", "请填写处理原因", "a reason is required",
+     "A suspension, resumption or termination without reason."),
+    ("AGREEMENT_SUSPENSION_NOT_FOUND", "not_found", "协议 {agreement_id} 没有暂停记录 {suspension_id}",
+     "suspension not found", "Resuming a suspension the agreement does not have."),
+    ("AGREEMENT_RESUME_OUTSIDE", "refused", "恢复日期应在暂停期 {begndate} 至 {enddate} 之内",
+     "the resumption date is within the suspension", "Resuming before or after the suspension."),
+    ("AGREEMENT_NOT_ADMINISTERED", "forbidden", "医药机构 {fixmedins_code} 不由经办机构 {agency} 管辖",
+     "institution is not administered by this agency", "An agency acting on another region's institution."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -655,7 +713,7 @@ def _build() -> dict[str, ErrorCode]:
     for rows in (_ENVELOPE, _AUTH, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
                  _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _FILE, _CATALOG, _MAPPING, _DEPT,
                  _SETLLIST, _setl_list_rule_codes(), _QUERY, _CLAIM, _claim_rule_codes(), _SUPERVISION, _ADMIN,
-                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS):
+                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS, _AGREEMENT):
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code
@@ -707,6 +765,7 @@ AREA_TITLES = {
     "SETLLIST": "Settlement lists and 病案首页 (结算清单)", "QUERY": "Queries (查询)", "CLAIM": "Manual claims (零星报销)",
     "EVOUCHER": "E-vouchers (医保电子凭证)",
     "STATS": "Statistics (统计)",
+    "AGREEMENT": "Agreements (协议管理)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

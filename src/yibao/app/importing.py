@@ -24,18 +24,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from yibao.documents.policy_document import parse_policy
 from yibao.documents.render import dumps
 from yibao.documents.validation import Amount, NonNegative, Ratio, parse_json
+from yibao.domain import agreements as agreement_rules
 from yibao.domain.errors import SettlementRefused
 from yibao.domain.filing import DEFAULT_SUBTYPE, SUBTYPES, add_months
 from yibao.sim.idnumbers import is_valid_certno
 from yibao.store import repository as repo
 from yibao.store.database import Database
 
-from . import actors, code_lists, ledger
-from .errors import new_id
+from . import actors, agreements, code_lists, ledger
+from .errors import GatewayError, new_id
 from .secret_box import SecretBox
 from .unit_of_work import UnitOfWork
 
@@ -169,10 +170,40 @@ class InstitutionRow(_Row):
     # absent = apikey, so files without the column import as before
     auth_mode: Literal["apikey", "x-tif", "api", "none"] = "apikey"
 
+    # optional (data-formats.md): the institution's agreement when it has none yet; a file
+    # without them gives an agreement covering everything, as before (app/agreements.py)
+    agreement_begndate: dt.date | None = None
+    agreement_enddate: dt.date | None = None
+    agreement_services: str = ""
+    internet_of: str = Field(default="", pattern=r"^([HP]\d{11})?$")
+
+    _agreement_dates = field_validator("agreement_begndate", "agreement_enddate", mode="before")(_empty_to_none)
+
     @field_validator("auth_mode", mode="before")
     @classmethod
     def _mode(cls, value):
         return (str(value).strip().lower() or "apikey") if value is not None else "apikey"
+
+    @field_validator("agreement_services", "internet_of", mode="before")
+    @classmethod
+    def _blank(cls, value):
+        return "" if value is None else value
+
+    @field_validator("agreement_services")
+    @classmethod
+    def _services(cls, value: str) -> str:
+        try:
+            return agreement_rules.services_text(agreement_rules.parse_services(value))
+        except ValueError as unknown:
+            raise ValueError(f"unknown services {unknown} (known: {';'.join(agreement_rules.SERVICES)})") from None
+
+    @model_validator(mode="after")
+    def _period(self):
+        if self.agreement_begndate and self.agreement_enddate and self.agreement_enddate < self.agreement_begndate:
+            raise ValueError("agreement_enddate is before agreement_begndate")
+        if self.internet_of == self.fixmedins_code:
+            raise ValueError("internet_of names the institution itself (list internet in agreement_services instead)")
+        return self
 
 
 class PersonRow(_Row):
@@ -361,6 +392,7 @@ def import_rows(uow: UnitOfWork, kind: str, path: Path, rows: list[BaseModel], *
         _check_practitioner_institutions(uow, path, rows)
     if kind == "institutions":
         _check_platform_key(path, rows, secret_box)
+        _check_internet_of(uow, path, rows)
     for start in range(0, len(rows), 500):
         batch = rows[start:start + 500]
         if kind == "persons":
@@ -371,7 +403,26 @@ def import_rows(uow: UnitOfWork, kind: str, path: Path, rows: list[BaseModel], *
             writer(uow, batch)
         if progress:
             progress(min(start + 500, len(rows)), len(rows))
+    if kind == "institutions":
+        _write_agreements(uow, path, rows)
     return result
+
+
+def _check_internet_of(uow: UnitOfWork, path: Path, rows: list[InstitutionRow]) -> None:
+    in_file = {row.fixmedins_code for row in rows}
+    for number, row in enumerate(rows, start=1):
+        if row.internet_of and row.internet_of not in in_file and uow.agreements.institution(row.internet_of) is None:
+            raise ImportError_(f"{path}: row {number}, column internet_of: unknown institution {row.internet_of}")
+
+
+def _write_agreements(uow: UnitOfWork, path: Path, rows: list[InstitutionRow]) -> None:
+    """Agreements for the institutions that have none (a re-import changes no agreement)."""
+    try:
+        agreements.from_import(uow, [dict(fixmedins_code=row.fixmedins_code, begndate=row.agreement_begndate,
+                                          enddate=row.agreement_enddate, services=row.agreement_services,
+                                          internet_of=row.internet_of) for row in rows])
+    except GatewayError as refused:
+        raise ImportError_(f"{path}: {refused.message}") from None
 
 
 def _parse_policies(path: Path) -> list[tuple[dict, Any]]:

@@ -6,8 +6,9 @@ with another region (export / import).
 
 The use cases run over a unit of work (app/unit_of_work.py) and reach the store through
 ``uow.supervision`` (store/repositories/supervision.py, the ``SupervisionRepository`` below).
-The gateway enforces sanctions at the counter from ``repo.sanctions_in_force`` (cached per
-worker by a version the database bumps, migration 0008)."""
+The gateway enforces a person's suspension at the counter from ``repo.sanctions_in_force``
+(cached per worker by a version the database bumps, migration 0008); a decision on an
+institution is also a step of its agreement (app/agreements.py), which the gateway enforces."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Protocol
 from yibao.domain import ledger as accounts
 from yibao.store import repository as repo
 
+from . import agreements
 from .error_codes import refusal
 from .errors import new_id
 from .unit_of_work import UnitOfWork
@@ -193,6 +195,11 @@ def sanction(uow: UnitOfWork, *, subject_type: str, subject_id: str, kind: str, 
     row = dict(sanction_id=new_id("SA"), subject_type=subject_type, subject_id=subject_id, kind=kind, begndate=begndate,
                enddate=enddate, reason=reason[:2000], case_id=case_id, created_at=uow.now)
     uow.supervision.add_sanction(row)
+    if subject_type == "institution":
+        # the agreement is what the gateway enforces: the decision becomes its step (and cascades
+        # to the institution's Internet+ supplementary agreements)
+        agreements.sanction_institution(uow, subject_id, kind=kind, begndate=begndate, enddate=enddate,
+                                        reason=agreements.sanction_reason(row["sanction_id"], reason))
     if case_id:
         _event(uow, case_id, "note", f"{kind} {subject_type} {subject_id} from {begndate}")
     uow.actions.record("sanction.add", row["sanction_id"], {
@@ -213,6 +220,8 @@ def lift(uow: UnitOfWork, sanction_id: str) -> dict:
     if row["lifted_at"] is not None:
         raise refusal("SUPERVISION_SANCTION_LIFTED", sanction_id=sanction_id)
     uow.supervision.mark_lifted(sanction_id)
+    if row["subject_type"] == "institution" and row["kind"] == "suspend":
+        agreements.lift_sanction(uow, row["subject_id"], sanction_id, day=max(uow.now.date(), row["begndate"]))
     uow.actions.record("sanction.lift", sanction_id, {"subject_type": row["subject_type"], "subject_id": row["subject_id"]})
     return dict(row, lifted_at=uow.now)
 

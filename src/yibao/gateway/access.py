@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
+from yibao.domain import agreements as agreement_rules
 from yibao.store import repository as repo
 
 from yibao.app import evouchers
@@ -51,17 +52,61 @@ def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:
 
 
 def check_sanctions(conn: Connection, request: Request, psn_no: str, day: dt.date) -> None:
-    """Agreement actions and personal sanctions of fund supervision, enforced at the counter."""
-    sanctions = repo.sanctions_in_force(conn, day)
-    held = sanctions.get(("institution", request.institution["fixmedins_code"]))
-    if held is not None:
-        terminated = held["kind"] == "terminate"
-        raise refusal("SUPERVISION_INSTITUTION_SANCTIONED", fixmedins_code=request.institution["fixmedins_code"],
-                      action="解除" if terminated else "暂停", action_en="terminated" if terminated else "suspended",
-                      until=f"至 {held['enddate']}" if held["enddate"] else "", reason=held["reason"][:80])
-    held = sanctions.get(("person", psn_no))
+    """Personal sanctions of fund supervision, enforced at the counter (an institution's
+    suspension or termination is a step of its agreement: ``check_agreement``)."""
+    held = repo.sanctions_in_force(conn, day).get(("person", psn_no))
     if held is not None:
         raise refusal("SUPERVISION_PERSON_SUSPENDED", psn_no=psn_no, enddate=held["enddate"], reason=held["reason"][:80])
+
+
+def check_agreement(conn: Connection, request: Request, visit: dict, action: str) -> frozenset[str]:
+    """No registration, admission or settlement without an agreement in force on the visit's
+    registration or admission date (``begntime``) that covers the visit's service, and
+    ``cross_region`` for a person insured elsewhere (domain/agreements.py). Read from the
+    worker's copy kept under the ``agreements`` cache version (migration 0014): no statement
+    in the steady state. Returns what the agreements cover (the settlement asks ``account``)."""
+    code = request.institution["fixmedins_code"]
+    day = visit["begntime"].date()
+    covered = repo.agreement_coverage(conn, code, day)
+    if not covered:
+        raise refusal("AGREEMENT_NOT_IN_FORCE", fixmedins_code=code, day=day, status=_why_not(conn, code, day),
+                      action=action)
+    cross_region = visit["insuplc_admdvs"] != request.institution["admdvs"]
+    missing = agreement_rules.missing_services(covered, kind=visit["kind"], med_type=visit["med_type"] or "",
+                                               cross_region=cross_region)
+    if missing:
+        raise refusal("AGREEMENT_SERVICE_NOT_COVERED", fixmedins_code=code, day=day, action=action,
+                      services="、".join(agreement_rules.SERVICE_NAMES[name] for name in missing))
+    return covered
+
+
+def check_not_halted(conn: Connection, request: Request, visit: dict) -> None:
+    """At settlement: the agreement that applied on the registration or admission day must not
+    be suspended or terminated today (暂停结算). A halt from a supervision decision keeps its
+    supervision code (the decision's reason names it, app/agreements.sanction_reason)."""
+    code = request.institution["fixmedins_code"]
+    halt = agreement_rules.halted_since(repo.agreements_now(conn), code, visit["begntime"].date(), request.now.date())
+    if halt is None:
+        return
+    terminated = halt["action"] == "terminate"
+    until = f"至 {halt['until']}" if halt["until"] else ""
+    if halt["reason"].startswith("基金监管处理决定"):
+        raise refusal("SUPERVISION_INSTITUTION_SANCTIONED", fixmedins_code=code, action="解除" if terminated else "暂停",
+                      action_en="terminated" if terminated else "suspended", until=until,
+                      reason=halt["reason"].partition("：")[2][:80])
+    raise refusal("AGREEMENT_HALTED", fixmedins_code=code, action="解除" if terminated else "暂停", until=until,
+                  reason=halt["reason"][:80])
+
+
+def _why_not(conn: Connection, code: str, day: dt.date) -> str:
+    """The status of the institution's designation agreement on the day, in Chinese (for the refusal)."""
+    agreements = repo.agreements_now(conn)
+    statuses = {agreement_rules.status_on(agreements, a, day) for a in agreements.values() if a.fixmedins_code == code}
+    for status, chinese in (("suspended", "已暂停"), ("terminated", "已解除"), ("expired", "已到期"),
+                            ("not_begun", "尚未生效")):
+        if status in statuses:
+            return chinese
+    return "未签订"
 
 
 def check_envelope_region(request: Request, insurance: dict) -> None:

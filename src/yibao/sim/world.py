@@ -670,9 +670,9 @@ def generate_world(out_dir: Path, *, seed: int = 7, persons_per_region: int = 40
     hilist, lmtpric, selfpay, institutions, persons = [], [], [], [], []
     for admdvs, _ in REGIONS:
         if admdvs not in PARENT_REGION:
-            h, l, s = _catalogue_rows(national, admdvs, counts, seed)
+            h, limits, s = _catalogue_rows(national, admdvs, counts, seed)
             hilist += h
-            lmtpric += l
+            lmtpric += limits
             selfpay += s
         institutions += _institution_rows(admdvs, seed)
         persons += _person_rows(admdvs, persons_per_region, seed)

@@ -1080,3 +1080,50 @@ evoucher_keys = Table(  # without YIBAO_SECRET_KEY only: the database's random t
     Column("created_at", DateTime, nullable=False),
     CheckConstraint("key_id = 1", name="ck_evoucher_keys_one"),
 )
+
+
+# --- agreements (协议管理, migration 0014) ------------------------------------------------------
+
+# Every step of an institution's agreement with its agency, as a new row: the application, the
+# evaluation (checklist and score), the signature with its period and services, renewals,
+# suspensions (and their early end), terminations. Nothing is updated or deleted (triggers); the
+# state on a day is folded from the rows (domain/agreements.py). An Internet+ supplementary
+# agreement (``kind = 'internet'``) names the physical institution's designation agreement it
+# depends on (seed 003 §三: its period follows that agreement). The gateway reads the rows from a
+# per-worker copy kept under the ``agreements`` cache version the triggers bump.
+agreement_records = Table(
+    "agreement_records",
+    metadata,
+    Column("record_id", Integer, primary_key=True, autoincrement=True),  # also the order of the steps
+    Column("agreement_id", String(30), nullable=False),
+    Column("fixmedins_code", String(30), ForeignKey("institutions.fixmedins_code"), nullable=False),
+    Column("kind", String(12), nullable=False),  # designation | internet
+    Column("parent_agreement_id", String(30)),  # internet: the physical designation agreement
+    Column("step", String(12), nullable=False),
+    Column("begndate", Date),
+    Column("enddate", Date),
+    Column("services", String(200), nullable=False, server_default=""),  # ';'-separated SERVICES
+    Column("score", Integer),  # evaluate
+    Column("checklist", Text, nullable=False, server_default="{}"),  # evaluate: item -> passed (JSON)
+    Column("prices", Text, nullable=False, server_default="[]"),  # internet: [{item, price (yuan text)}]
+    Column("refers_to", Integer),  # resume: the suspension it ends; cascade: the step that caused it
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("kind IN ('designation', 'internet')", name="ck_agreement_records_kind"),
+    CheckConstraint("step IN ('apply', 'evaluate', 'sign', 'renew', 'suspend', 'resume', 'terminate')",
+                    name="ck_agreement_records_step"),
+    CheckConstraint("(kind = 'internet') = (parent_agreement_id IS NOT NULL)", name="ck_agreement_records_parent"),
+    CheckConstraint("enddate IS NULL OR begndate IS NULL OR enddate >= begndate", name="ck_agreement_records_period"),
+    CheckConstraint("step NOT IN ('sign', 'suspend', 'resume', 'terminate') OR begndate IS NOT NULL",
+                    name="ck_agreement_records_dated"),
+    CheckConstraint("step <> 'suspend' OR enddate IS NOT NULL", name="ck_agreement_records_suspension_end"),
+    CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="ck_agreement_records_score"),
+    # an agreement is signed once, a suspension ended early once
+    Index("uq_agreement_records_signed_once", "agreement_id", unique=True,
+          sqlite_where=text("step = 'sign'"), postgresql_where=text("step = 'sign'")),
+    Index("uq_agreement_records_resumed_once", "refers_to", unique=True,
+          sqlite_where=text("step = 'resume'"), postgresql_where=text("step = 'resume'")),
+    Index("ix_agreement_records_institution", "fixmedins_code"),
+    Index("ix_agreement_records_agreement", "agreement_id"),
+)

@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
+from yibao.domain.agreements import account_allowed
 from yibao.store import repository as repo
 
 from yibao.app.error_codes import refusal
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform, Priced
-from ..access import check_envelope_region, check_evoucher, check_sanctions
+from ..access import check_agreement, check_envelope_region, check_evoucher, check_not_halted, check_sanctions
 from ..chapters.settlement import in_event_audit, reverse_request
 from ..outputs import preview_output, settlement_output, split_output
 from ..readers import amount, flag, moment, node, number, text
@@ -71,12 +72,14 @@ def pharmacy_visit_and_lines(platform: Platform, conn: Connection, request: Requ
 
 def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, store: bool) -> tuple[Priced, dict, list[dict]]:
     visit, lines = pharmacy_visit_and_lines(platform, conn, request, store=store)
+    covered = check_agreement(conn, request, visit, "结算")
+    check_not_halted(conn, request, visit)
     check_sanctions(conn, request, visit["psn_no"], request.now.date())
     info = node(request, "druginfo")
     # A sale is a new visit of its own; a stored one (2102) locks the person and the family
     # account owner in price_visit (docs/locking.md).
     priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=visit["med_type"],
-                                  acct_used_flag=flag(info, "acct_used_flag", True), lock=store)
+                                  acct_used_flag=flag(info, "acct_used_flag", True) and account_allowed(covered), lock=store)
     return priced, visit, lines
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from yibao.domain.agreements import account_allowed
 from yibao.store import repository as repo
 
 from yibao.app import audit, supervision
 from yibao.app.error_codes import refusal, warning
 from yibao.app.platform import Platform, Priced
-from ..access import check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
+from ..access import check_agreement, check_not_halted, check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
 from ..chapters.visits import ensure_unsettled
 from ..outputs import preview_output, settlement_output
 from ..readers import amount, flag, node, text
@@ -44,6 +45,8 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     insutype = text(data, "insutype", where, required=False, default=visit["insutype"])
     if insutype != visit["insutype"]:
         raise refusal("VISIT_INSUTYPE_MISMATCH", field=f"{where}.insutype", insutype=insutype, visit_insutype=visit["insutype"])
+    covered = check_agreement(conn, request, visit, "结算")
+    check_not_halted(conn, request, visit)
     check_sanctions(conn, request, psn_no, request.now.date())
     read, history = None, None
     if lock:
@@ -74,7 +77,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
         raise refusal("FEE_SUM_MISMATCH", field=f"{where}.medfee_sumamt", medfee=medfee, uploaded=uploaded)
     med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
     priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=med_type,
-                                  acct_used_flag=flag(data, "acct_used_flag", True), lock=lock,
+                                  acct_used_flag=flag(data, "acct_used_flag", True) and account_allowed(covered), lock=lock,
                                   family_link=family_link, locked=read)
     check_envelope_region(request, priced.insurance)
     return priced, visit, lines, follows_reversal_id, history

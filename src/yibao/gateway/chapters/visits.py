@@ -11,7 +11,7 @@ from yibao.store import repository as repo
 from yibao.app.error_codes import refusal
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform
-from ..access import check_envelope_region, check_evoucher, check_sanctions, own_visit
+from ..access import check_agreement, check_envelope_region, check_evoucher, check_sanctions, own_visit
 from ..readers import moment, node, text
 from ..registry import Request, transaction
 
@@ -46,6 +46,9 @@ def register_visit(platform: Platform, conn: Connection, request: Request, data:
     if insurance is None or insurance["psn_insu_stas"] != "1":
         raise refusal("PERSON_NO_ACTIVE_INSURANCE", psn_no=psn_no, insutype=insutype)
     check_envelope_region(request, insurance)
+    check_agreement(conn, request, dict(begntime=begntime, kind=kind, med_type=med_type,
+                                        insuplc_admdvs=insurance["insuplc_admdvs"]),
+                    "挂号" if kind == "outpatient" else "办理入院")
     check_sanctions(conn, request, psn_no, begntime.date())
     if number_taken:
         raise refusal("VISIT_NUMBER_TAKEN", ipt_otp_no=ipt_otp_no)

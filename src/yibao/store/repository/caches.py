@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
+from yibao.domain.agreements import coverage, fold
 from yibao.domain.case import CatalogEntry
 
 from .. import tables as t
@@ -61,7 +62,7 @@ def _valid_on(table, day: dt.date):
 # dispatcher; None outside a gateway request (the catalogue's is then read here, and policies
 # are not cached). The key includes the version, so a thread still serving an older version
 # never hands its entries to a request of the new one.
-CACHED = ("catalogue", "policies", "rules", "sanctions", "mappings")
+CACHED = ("catalogue", "policies", "rules", "sanctions", "mappings", "agreements")
 current_cache_versions: ContextVar[dict | None] = ContextVar("current_cache_versions", default=None)
 _catalog_cache_version: list[int | None] = [None]  # the version the cached entries belong to
 
@@ -268,3 +269,41 @@ _SANCTIONS_IN_FORCE = select(t.sanctions).where(
     t.sanctions.c.lifted_at.is_(None), t.sanctions.c.begndate <= bindparam("day"),
     or_(t.sanctions.c.enddate.is_(None), t.sanctions.c.enddate >= bindparam("day"))).order_by(t.sanctions.c.sanction_id)
 _sanction_cache: dict[tuple, dict] = {}
+
+
+# --- agreements (协议管理 at the counter, migration 0014) ----------------------------------------
+
+def agreements_now(conn: Connection) -> dict:
+    """Every agreement folded from its records (domain/agreements.py), remembered per process
+    while the ``agreements`` version read with the request's authentication is unchanged: the
+    triggers of migration 0014 bump it on every new record, so a suspension holds on every
+    worker from the next request, and the steady state reads nothing."""
+    version = (current_cache_versions.get() or {}).get("agreements")
+    if version is not None and _agreement_cache.get("version") == version:
+        return _agreement_cache["agreements"]
+    agreements = fold(dict(row) for row in conn.execute(_AGREEMENT_RECORDS).mappings())
+    if version is not None:
+        _agreement_cache.clear()
+        _agreement_cache.update(version=version, agreements=agreements)
+        _coverage_cache.clear()
+    return agreements
+
+
+def agreement_coverage(conn: Connection, fixmedins_code: str, day: dt.date) -> frozenset[str]:
+    """The services the institution's agreements in force on ``day`` cover (memoised with the copy)."""
+    agreements = agreements_now(conn)
+    version = (current_cache_versions.get() or {}).get("agreements")
+    key = (version, fixmedins_code, day)
+    if version is not None and key in _coverage_cache:
+        return _coverage_cache[key]
+    found = coverage(agreements, fixmedins_code, day)
+    if version is not None:
+        if len(_coverage_cache) > 100_000:
+            _coverage_cache.clear()
+        _coverage_cache[key] = found
+    return found
+
+
+_AGREEMENT_RECORDS = select(t.agreement_records).order_by(t.agreement_records.c.record_id)
+_agreement_cache: dict = {}
+_coverage_cache: dict[tuple, frozenset[str]] = {}

@@ -1,7 +1,7 @@
 """clearing statements append-only: versions, supplementary statements, provisional runs, actors
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-14 09:00:00
 
 A month may now have several statements per region pair: the month's statement (sequence 0)
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
