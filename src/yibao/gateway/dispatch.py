@@ -254,7 +254,17 @@ class Dispatcher:
     def _run(self, spec, infno, msgid, code, message, raw_input, headers, client_host) -> Any:
         token = repo.current_cache_versions.set(None)  # set by _authenticate
         try:
-            return self._run_in_transaction(spec, infno, msgid, code, message, raw_input, headers, client_host)
+            for attempt in (1, 2):
+                try:
+                    return self._run_in_transaction(spec, infno, msgid, code, message, raw_input, headers, client_host)
+                except OperationalError as exc:
+                    # A pooled connection the database dropped (a restart; there is no pre-ping):
+                    # SQLAlchemy has invalidated the pool, so the request runs once more on a fresh
+                    # connection. Safe even if the first commit went through: the request log's
+                    # key then answers the stored answer, as for any retry of a msgid.
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+                    log.warning("database connection lost for infno=%s msgid=%s; retrying once", infno[:30], msgid[:60])
         finally:
             repo.current_cache_versions.reset(token)
 
