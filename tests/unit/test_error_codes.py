@@ -125,6 +125,11 @@ def _called(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
+def _is_logging(call: ast.Call) -> bool:
+    """``log.warning(…)``: a log line, not the registry's ``warning(CODE, …)``."""
+    return isinstance(call.func, ast.Attribute) and getattr(call.func.value, "id", "") in ("log", "logger", "logging")
+
+
 def _literal_text(node: ast.AST | None) -> str | None:
     """The constant text of a string or f-string argument; None for any other expression."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -183,7 +188,7 @@ def _problems_in(relative: str, source: str) -> list[tuple[str, str, str]]:
     for call, owner in owners.items():
         name = _called(call)
         first = call.args[0] if call.args else None
-        if name in ("refusal", "warning"):
+        if name in ("refusal", "warning") and not _is_logging(call):
             problem = _check_coded_call(call, placeholders, first)
         elif name == "FilingRefused":
             problem = _check_coded_call(call, filing, first)
