@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .case import FeeLine
-from .errors import render
+from .errors import RuleRefused
 from .money import ZERO, round_fen
 
 DECISIONS = ("approve", "reduce", "reject")
@@ -56,16 +56,10 @@ CLAIM_MESSAGES = {
 }
 
 
-class ClaimRefused(Exception):
+class ClaimRefused(RuleRefused):
     """A claim rule broken: ``code`` is a key of CLAIM_MESSAGES, ``params`` fill its templates."""
 
-    def __init__(self, code: str, **params):
-        chinese, english, _ = CLAIM_MESSAGES[code]
-        message = render(chinese, english, **params)
-        super().__init__(message)
-        self.code = code
-        self.params = params
-        self.message = message
+    MESSAGES = CLAIM_MESSAGES
 
 
 @dataclass(frozen=True)

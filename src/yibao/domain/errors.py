@@ -65,3 +65,18 @@ def refused(code: str, **params) -> SettlementRefused:
     """A refusal of the engine with its message rendered from SETTLEMENT_MESSAGES."""
     chinese, english, _ = SETTLEMENT_MESSAGES[code]
     return SettlementRefused(code, render(chinese, english, **params), params=params)
+
+
+class RuleRefused(Exception):
+    """A domain rule refuses by stable code: subclasses name their table of (Chinese template,
+    English gloss, when) by code in ``MESSAGES``; ``params`` fill the templates."""
+
+    MESSAGES: dict[str, tuple[str, str, str]] = {}
+
+    def __init__(self, code: str, **params):
+        chinese, english, _ = self.MESSAGES[code]
+        message = render(chinese, english, **params)
+        super().__init__(message)
+        self.code = code
+        self.params = params
+        self.message = message

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from .errors import render
+from .errors import RuleRefused
 
 LONG_TERM = "long_term"
 TEMPORARY_TYPES = ("referral", "emergency", "temporary_other")
@@ -68,16 +68,10 @@ FILING_MESSAGES = {
 _ACTIONS = {"cancelled": "撤销", "changed": "变更"}
 
 
-class FilingRefused(Exception):
+class FilingRefused(RuleRefused):
     """A filing rule refuses: ``code`` is a key of FILING_MESSAGES, ``params`` fill its templates."""
 
-    def __init__(self, code: str, **params):
-        chinese, english, _ = FILING_MESSAGES[code]
-        message = render(chinese, english, **params)
-        super().__init__(message)
-        self.code = code
-        self.params = params
-        self.message = message
+    MESSAGES = FILING_MESSAGES
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

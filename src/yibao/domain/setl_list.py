@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import codes
-from .errors import render
+from .errors import RuleRefused
 
 # ICD-10 医保版 2.0, e.g. J06.900, I10.x00, I63.900x001, A18.0+; ICD-9-CM-3 医保版, e.g. 51.2300, 36.0700x001.
 ICD10_SHAPE = re.compile(r"[A-Z][0-9]{2}(\.[0-9A-Zx]{1,4}(x[0-9]{3})?)?[+*]?")
@@ -74,16 +74,10 @@ SETLLIST_MESSAGES = {
 }
 
 
-class SetlListRefused(Exception):
+class SetlListRefused(RuleRefused):
     """A list rule refuses: ``code`` is a key of SETLLIST_MESSAGES, ``params`` fill its templates."""
 
-    def __init__(self, code: str, **params):
-        chinese, english, _ = SETLLIST_MESSAGES[code]
-        message = render(chinese, english, **params)
-        super().__init__(message)
-        self.code = code
-        self.params = params
-        self.message = message
+    MESSAGES = SETLLIST_MESSAGES
 
 
 @dataclass(frozen=True)
