@@ -53,7 +53,7 @@ bench: setup
 ## The integrity issue's full counts: every race 40 times against a 3-worker server on
 ## PostgreSQL and SQLite (CI runs 10), and 12,000 fuzzed envelopes on both backends.
 races: setup
-	YIBAO_RACE_TRIES=40 $(BIN)/python -m pytest -q -s -m races tests/platform/test_races.py
+	YIBAO_RACE_TRIES=40 $(BIN)/python -m pytest -q -s -m races tests/platform/test_races.py tests/platform/test_races_records.py
 
 fuzz: setup
 	$(BIN)/python bench/fuzz_envelopes.py --envelopes 12000
