@@ -132,3 +132,24 @@ def test_crediting_locks_in_psn_no_order_and_never_twice(uow):
     assert enrollment.credit_month(uow, "2026-02")["persons"] == 0
     assert uow.accounts.tips(["P1", "P3"]) == {"P1": (1, 8000), "P3": (1, 20000)}
     assert uow.ledger.balance("acct_funding:510100") == 28000
+
+
+@pytest.mark.parametrize("begins, ends, begntime, code, words", [
+    (dt.date(2026, 6, 10), None, dt.datetime(2026, 6, 9, 23, 0), "ENROLL_WAITING_PERIOD", ("2026-06-10", "2026-06-09")),
+    (None, dt.date(2026, 3, 9), dt.datetime(2026, 3, 10, 8, 0), "ENROLL_INSURANCE_ENDED", ("2026-03-09",)),
+])
+def test_the_settlement_path_refuses_a_visit_outside_cover_from_the_insurance_it_locked(begins, ends, begntime, code, words):
+    """Platform.price_visit decides on the insurance read with the person's lock; nothing else is read."""
+    from yibao.app.platform import Platform
+
+    from ..refusals import refused
+
+    uow = FakeUnitOfWork(actors.institution("H51010000001", "M1"), NOW)
+    uow.settlements = object()  # a repository without methods: any further read would fail
+    insurance = {"psn_no": "P1", "insutype": "390", "psn_insu_stas": "1", "insuplc_admdvs": "510100",
+                 "benefit_begndate": begins, "insu_enddate": ends}
+    visit = {"mdtrt_id": "V1", "psn_no": "P1", "insutype": "390", "begntime": begntime, "endtime": None}
+    with refused(code, "P1", *words):
+        Platform(database=None).price_visit(uow, visit, {"admdvs": "510100"}, [], med_type="11", acct_used_flag=False,
+                                            lock=True, family_link=None,
+                                            locked={"person": {"psn_no": "P1", "family_psn_no": None}, "insurance": insurance})
