@@ -124,9 +124,10 @@ def test_waiting_period_then_settlement_and_a_transfer_from_chongqing_to_chengdu
 def enrolled_resident_is_refused_in_the_waiting_period(client, world):
     person = {"certno": make_certno(CHENGDU, dt.date(1992, 2, 2), 7, False), "psn_name": "新参保", "gend": "2",
               "brdy": "1992-02-02"}
-    status, body = admin(client, world, CHENGDU, "POST", "/enrollments", {
-        "psn_no": "CD0001", "insutype": "390", "insuplc_admdvs": CHENGDU, "kind": "resident", "psn_type": "1501",
-        "person": person})
+    request = {"psn_no": "CD0001", "insutype": "390", "insuplc_admdvs": CHENGDU, "kind": "resident", "psn_type": "1501",
+               "person": person}
+    assert admin(client, world, CHONGQING, "POST", "/enrollments", request)[1]["code"] == "ADMIN_SUBJECT_NOT_ADMINISTERED"
+    status, body = admin(client, world, CHENGDU, "POST", "/enrollments", request)
     assert status == 201, body
     assert (body["begndate"], body["benefit_begndate"]) == ("2026-03-10", "2026-06-10")  # 3 months' waiting
     his = his_for(client)

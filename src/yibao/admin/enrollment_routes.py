@@ -73,7 +73,7 @@ class TransferIn(BaseModel):
 
 def _administered(who: dict, region: str) -> None:
     if not agencies.administers(who, region):
-        raise refusal("ADMIN_PERSON_NOT_ADMINISTERED", psn_no="-", region=region, agency=who["agency_code"])
+        raise refusal("ADMIN_SUBJECT_NOT_ADMINISTERED", subject_id=region, agency=who["agency_code"])
 
 
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
@@ -109,7 +109,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     @router.post("/transfers", status_code=201, summary="Issue a transfer (转出): contribution years and the account balance")
     def issue(body: TransferIn, who: dict = Depends(agency)) -> dict:
         def action(uow):
-            _administered(who, body.from_admdvs)
+            ctx.person_region(uow, who, body.psn_no)  # the transfer-out agency: the person's region is its own
             return enrollment.issue_transfer(uow, psn_no=body.psn_no, from_admdvs=body.from_admdvs,
                                              to_admdvs=body.to_admdvs, insutype=body.insutype)
         return plain(ctx.run(who, action))
