@@ -144,13 +144,14 @@ def _last_end(uow, psn_no: str, insutype: str) -> dict | None:
     return ends[-1] if ends else None
 
 
-def current_period(uow, insurance: dict) -> dict:
+def current_period(uow, insurance: dict, not_after: dt.date) -> dict:
     """The open period of an insurance; a person imported without records gets one now (kind
-    ``imported``, from the insurance's dates), so an end or a transfer has a period to refer to."""
+    ``imported``, from the insurance's dates, else from ``not_after``: the day the step that needs
+    it is dated), so an end or a transfer has a period to refer to."""
     periods = _periods(uow.enrollment.records(insurance["psn_no"], insurance["insutype"]))
     if periods:
         return periods[-1]
-    begins = insurance["enroll_date"] or insurance["benefit_begndate"] or uow.now.date()
+    begins = min(insurance["enroll_date"] or insurance["benefit_begndate"] or not_after, not_after)
     row = dict(psn_no=insurance["psn_no"], insutype=insurance["insutype"], step="enroll", enroll_kind="imported",
                insuplc_admdvs=insurance["insuplc_admdvs"], psn_type=insurance["psn_type"], begndate=begins,
                benefit_begndate=insurance["benefit_begndate"] or begins, actor=_actor(uow), recorded_at=uow.now)
@@ -182,7 +183,7 @@ def change_state(uow, psn_no: str, insutype: str, step: str, day: dt.date, reaso
         raise refusal("ENROLL_ALREADY_SUSPENDED", psn_no=psn_no, insutype=insutype)
     if step == "resume" and stas != "2":
         raise refusal("ENROLL_NOT_SUSPENDED", psn_no=psn_no, insutype=insutype)
-    period = current_period(uow, insurance)
+    period = current_period(uow, insurance, day)
     if day < period["begndate"]:
         raise refusal("ENROLL_DATE_BEFORE_PERIOD", day=day, begndate=period["begndate"])
     row = dict(psn_no=psn_no, insutype=insutype, insuplc_admdvs=insurance["insuplc_admdvs"], step=step, begndate=day,
@@ -285,8 +286,8 @@ def accept_transfer(uow, transfer_id: str, receiver: str | None = None) -> dict:
 
 def _move_period(uow, insurance: dict, transfer: dict, begins: dt.date, benefit: dt.date) -> int:
     """End the old period the day before ``begins`` and open the transfer-in period after it."""
-    period = current_period(uow, insurance)
     last_day = begins - dt.timedelta(days=1)
+    period = current_period(uow, insurance, last_day)
     base = dict(psn_no=insurance["psn_no"], insutype=insurance["insutype"], transfer_id=transfer["transfer_id"],
                 actor=_actor(uow), recorded_at=uow.now)
     end_id = uow.enrollment.add_record(dict(base, insuplc_admdvs=transfer["from_admdvs"], step="end",
