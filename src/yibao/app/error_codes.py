@@ -691,6 +691,58 @@ _AGREEMENT = [
 ]
 
 
+# Enrollment, contributions, transfers and account crediting (app/enrollment.py, docs/enrollment.md).
+_ENROLL = [
+    ("ENROLL_WAITING_PERIOD", "refused", "参保人 {psn_no} 处于待遇等待期，医保待遇自 {begins} 起享受，就诊日期 {day} 不能结算",
+     "visit is in the waiting period before benefits begin",
+     "Registration, pre-settlement or settlement of a visit beginning before the insurance's benefit_begndate "
+     "(mid-year enrollment, a transfer after a long gap)."),
+    ("ENROLL_INSURANCE_ENDED", "refused", "参保人 {psn_no} 的参保已于 {ended} 终止（或转出），就诊日期 {day} 不在参保期内",
+     "insurance ended before the visit", "A visit beginning after the insurance's insu_enddate (ended or transferred out)."),
+    ("ENROLL_KIND_UNKNOWN", "invalid", "参保类别 {kind} 无效，应为 employee（职工）、resident（居民）、student（学生）或 newborn（新生儿）",
+     "unknown enrollment kind", "Registering with another kind."),
+    ("ENROLL_EMPLOYER_REQUIRED", "invalid", "职工参保须填写单位编号 emp_no", "an employee is enrolled through an employer",
+     "Registering an employee without emp_no."),
+    ("ENROLL_PERSON_DETAILS_REQUIRED", "invalid", "新参保人须填写 certno、psn_name、gend、brdy", "a new person needs certno, psn_name, gend, brdy",
+     "Registering a person number the platform does not know without their identity."),
+    ("ENROLL_ALREADY_INSURED", "conflict", "参保人 {psn_no} 已参加险种 {insutype}（参保地 {region}），不能重复参保",
+     "person is already insured in this insutype", "Registering a person whose insurance of the insutype has not ended."),
+    ("ENROLL_NOT_INSURED", "not_found", "参保人 {psn_no} 未参加险种 {insutype}", "person has no insurance of this insutype",
+     "Contributing, suspending, resuming, ending or transferring an insurance the person does not hold."),
+    ("ENROLL_ALREADY_SUSPENDED", "conflict", "参保人 {psn_no} 的险种 {insutype} 已暂停参保", "insurance already suspended",
+     "Suspending a suspended insurance."),
+    ("ENROLL_NOT_SUSPENDED", "conflict", "参保人 {psn_no} 的险种 {insutype} 未暂停参保，无需恢复", "insurance is not suspended",
+     "Resuming an insurance that is not suspended."),
+    ("ENROLL_ALREADY_ENDED", "conflict", "参保人 {psn_no} 的险种 {insutype} 已于 {ended} 终止参保", "insurance already ended",
+     "Ending, suspending, contributing to or transferring an ended insurance."),
+    ("ENROLL_DATE_BEFORE_PERIOD", "invalid", "日期 {day} 早于本次参保开始日期 {begndate}", "date is before the insurance period began",
+     "Ending or suspending an insurance on a day before its period began."),
+    ("ENROLL_BAD_MONTH", "invalid", "缴费月份 {month} 无效，应为 YYYY-MM", "month must be YYYY-MM", "A contribution or crediting month in another shape."),
+    ("ENROLL_BAD_AMOUNT", "invalid", "金额 {value} 无效，应为不小于 0、最多两位小数的元金额", "amount must be yuan ≥ 0 with two decimals at most",
+     "A contribution amount that is negative, too precise or not a number."),
+    ("ENROLL_CONTRIBUTION_EXISTS", "conflict", "参保人 {psn_no} 险种 {insutype} 的 {month} 缴费已记录；更正请做冲正",
+     "contribution of this month already recorded", "A second contribution of the same person, insutype and month."),
+    ("ENROLL_POLICY_BAD", "invalid", "参保地 {region} 政策文件的参保参数 {path} 无效：{why}", "the policy's enrollment parameters are invalid",
+     "The enrollment block of the insured region's policy document cannot be read."),
+    ("ENROLL_TRANSFER_RETIREE", "refused", "退休人员不适用基本医疗保险关系转移接续（医保办发〔2021〕43号）",
+     "retirees are excluded from transfers", "A transfer of a person whose psn_type is a retiree's (12xx)."),
+    ("ENROLL_TRANSFER_WRONG_REGION", "refused", "参保人 {psn_no} 的参保地为 {actual}，不是转出地 {claimed}",
+     "person is not insured in the transfer-out region", "from_admdvs is not the person's insured region."),
+    ("ENROLL_TRANSFER_SAME_REGION", "invalid", "转出地与转入地相同（{region}）", "transfer-in and transfer-out regions are the same",
+     "A transfer within one region."),
+    ("ENROLL_TRANSFER_OPEN", "conflict", "参保人 {psn_no} 已有未接收的转移 {transfer_id}", "person has an open transfer",
+     "Issuing a transfer while an earlier one awaits acceptance."),
+    ("ENROLL_TRANSFER_NOT_FOUND", "not_found", "转移单 {transfer_id} 不存在", "transfer not found", "Accepting or showing an unknown transfer."),
+    ("ENROLL_TRANSFER_ACCEPTED", "conflict", "转移单 {transfer_id} 已于 {accepted_at} 接收", "transfer already accepted",
+     "A second acceptance of a transfer."),
+    ("ENROLL_TRANSFER_NOT_RECEIVER", "forbidden", "转移单 {transfer_id} 只能由转入地 {to_admdvs} 的经办机构接收",
+     "only the transfer-in region's agency accepts", "An agency accepting a transfer into another region."),
+    ("ENROLL_TRANSFER_STALE", "conflict", "转移单 {transfer_id} 开具后参保人 {psn_no} 的参保已变化，请重新开具",
+     "the person's insurance changed since the transfer was issued",
+     "Accepting a transfer whose person is no longer insured in the transfer-out region."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -713,7 +765,7 @@ def _build() -> dict[str, ErrorCode]:
     for rows in (_ENVELOPE, _AUTH, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
                  _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _FILE, _CATALOG, _MAPPING, _DEPT,
                  _SETLLIST, _setl_list_rule_codes(), _QUERY, _CLAIM, _claim_rule_codes(), _SUPERVISION, _ADMIN,
-                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS, _AGREEMENT):
+                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS, _AGREEMENT, _ENROLL):
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code
@@ -766,6 +818,7 @@ AREA_TITLES = {
     "EVOUCHER": "E-vouchers (医保电子凭证)",
     "STATS": "Statistics (统计)",
     "AGREEMENT": "Agreements (协议管理)",
+    "ENROLL": "Enrollment and transfers (参保登记与转移接续)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

@@ -222,8 +222,18 @@ class PersonRow(_Row):
     acct_balance: Amount | None = None
     card_no: str = ""
     family_psn_no: str | None = None
+    # optional (docs/enrollment.md): absent, the person is enrolled and entitled as before
+    enroll_date: dt.date | None = None
+    benefit_begndate: dt.date | None = None
 
     _none = field_validator("assistance_group", "family_psn_no", mode="before")(_empty_to_none)
+    _no_date = field_validator("enroll_date", "benefit_begndate", mode="before")(_empty_to_none)
+
+    @model_validator(mode="after")
+    def _benefit_after_enrollment(self):
+        if self.enroll_date and self.benefit_begndate and self.benefit_begndate < self.enroll_date:
+            raise ValueError("benefit_begndate is before enroll_date")
+        return self
 
     @field_validator("cvlserv_flag", mode="before")
     @classmethod
@@ -540,6 +550,14 @@ def _write_practitioners(uow: UnitOfWork, rows):
     uow.imports.upsert("practitioners", KEYS["practitioners"], [row.model_dump() for row in rows])
 
 
+def _enrollment_dates(row: PersonRow) -> dict:
+    """The optional dates, only when the row states them: a re-import without the columns keeps
+    the dates an enrollment recorded; an enroll_date alone entitles from that day."""
+    if row.enroll_date is None and row.benefit_begndate is None:
+        return {}
+    return {"enroll_date": row.enroll_date, "benefit_begndate": row.benefit_begndate or row.enroll_date}
+
+
 def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number: int = 1, source: str = ""):
     """Identity and insurance fields only. The stated balance opens the account of a person
     without account entries; an existing account is never touched (a different stated
@@ -554,7 +572,7 @@ def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number:
         uow.imports.upsert("insurances", ("psn_no", "insutype"), [dict(
             psn_no=row.psn_no, insutype=row.insutype, psn_type=row.psn_type,
             insuplc_admdvs=row.insuplc_admdvs, cvlserv_flag=row.cvlserv_flag,
-            assistance_group=row.assistance_group, psn_insu_stas="1",
+            assistance_group=row.assistance_group, psn_insu_stas="1", **_enrollment_dates(row),
         )])
     stating = [row.psn_no for row in rows if row.acct_balance is not None]
     if not stating:

@@ -29,6 +29,7 @@ from . import filings, ledger
 from .clock import Clock, system_clock
 from .error_codes import refusal
 from .errors import new_id
+from .enrollment import check_covered
 from .evouchers import TokenSettings
 from .unit_of_work import UnitOfWork
 
@@ -106,6 +107,7 @@ class Platform:
             raise refusal("PERSON_NOT_FOUND", psn_no=visit["psn_no"])
         if insurance is None or insurance["psn_insu_stas"] != "1":
             raise refusal("PERSON_NO_ACTIVE_INSURANCE", psn_no=visit["psn_no"], insutype=visit["insutype"])
+        check_covered(insurance, visit["psn_no"], visit["begntime"].date())  # docs/enrollment.md
         day = (visit["endtime"] or visit["begntime"]).date()
         policy_row = settlements.policy_in_force(insurance["insuplc_admdvs"], visit["insutype"], day)
         if policy_row is None:

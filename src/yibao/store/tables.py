@@ -166,6 +166,10 @@ insurances = Table(
     Column("cvlserv_flag", Boolean, nullable=False, default=False),
     Column("assistance_group", String(30)),
     Column("psn_insu_stas", String(1), nullable=False, default="1"),
+    # enrollment (migration 0020, docs/enrollment.md): NULL = enrolled and entitled as imported
+    Column("enroll_date", Date),
+    Column("benefit_begndate", Date),  # the first day a visit is paid
+    Column("insu_enddate", Date),  # the last day of cover (ended or transferred out)
 )
 
 # Personal account movements, chained per person (docs/locking.md): entry ``seq`` names the
@@ -1126,4 +1130,122 @@ agreement_records = Table(
           sqlite_where=text("step = 'resume'"), postgresql_where=text("step = 'resume'")),
     Index("ix_agreement_records_institution", "fixmedins_code"),
     Index("ix_agreement_records_agreement", "agreement_id"),
+)
+
+
+# --- enrollment, contributions, transfers, account crediting (migration 0020; docs/enrollment.md) ----
+
+# Every step of a person's insurance as a dated, append-only row: an enrollment (or a transfer-in)
+# opens a period, suspension and resumption mark it, an end closes it (``refers_to`` the period).
+# A person's periods of one insutype form one chain: one first period, and each later one follows
+# the end of the one before (``follows_end_id``, once) with that end's date (``prev_enddate``,
+# composite foreign key), a transfer-in beginning exactly the day after it. So a person is never
+# insured twice in one insutype, and a transfer leaves no day uninsured.
+enrollment_records = Table(
+    "enrollment_records",
+    metadata,
+    Column("record_id", Integer, primary_key=True, autoincrement=True),
+    Column("psn_no", String(30), ForeignKey("persons.psn_no"), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("step", String(12), nullable=False),  # enroll | transfer_in | suspend | resume | end
+    Column("enroll_kind", String(10)),  # employee | resident | student | newborn | imported
+    Column("psn_type", String(6)),
+    Column("emp_no", String(30)),  # the employer (单位编号) of an employee
+    Column("begndate", Date, nullable=False),  # the period's first day; the step's date
+    Column("enddate", Date),  # end: the last day of cover
+    Column("benefit_begndate", Date),  # periods: the first day a visit is paid
+    Column("refers_to", Integer),  # suspend/resume/end: the period
+    Column("follows_end_id", Integer),  # a later period: the end of the one before
+    Column("prev_enddate", Date),
+    Column("transfer_id", String(30)),
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("step IN ('enroll', 'transfer_in', 'suspend', 'resume', 'end')", name="ck_enrollment_records_step"),
+    CheckConstraint("(step IN ('enroll', 'transfer_in')) = (refers_to IS NULL)", name="ck_enrollment_records_refers"),
+    CheckConstraint("(step = 'end') = (enddate IS NOT NULL)", name="ck_enrollment_records_enddate"),
+    CheckConstraint("(follows_end_id IS NULL) = (prev_enddate IS NULL)", name="ck_enrollment_records_follows"),
+    CheckConstraint("step <> 'transfer_in' OR follows_end_id IS NOT NULL", name="ck_enrollment_records_transfer"),
+    CheckConstraint("prev_enddate IS NULL OR begndate > prev_enddate", name="ck_enrollment_records_after"),
+    CheckConstraint("step <> 'transfer_in' OR begndate = date(prev_enddate, '+1 day')",
+                    name="ck_enrollment_records_next_day").ddl_if(dialect="sqlite"),
+    CheckConstraint("step <> 'transfer_in' OR begndate = prev_enddate + 1",
+                    name="ck_enrollment_records_next_day").ddl_if(dialect="postgresql"),
+    UniqueConstraint("record_id", "psn_no", "insutype", "enddate", name="uq_enrollment_records_end_key"),
+    UniqueConstraint("follows_end_id", name="uq_enrollment_records_follows_end_id"),
+    ForeignKeyConstraint(["follows_end_id", "psn_no", "insutype", "prev_enddate"],
+                         ["enrollment_records.record_id", "enrollment_records.psn_no", "enrollment_records.insutype",
+                          "enrollment_records.enddate"], name="fk_enrollment_records_follows"),
+    Index("uq_enrollment_records_first", "psn_no", "insutype", unique=True,
+          sqlite_where=text("step IN ('enroll', 'transfer_in') AND follows_end_id IS NULL"),
+          postgresql_where=text("step IN ('enroll', 'transfer_in') AND follows_end_id IS NULL")),
+    Index("uq_enrollment_records_ended_once", "refers_to", unique=True,
+          sqlite_where=text("step = 'end'"), postgresql_where=text("step = 'end'")),
+    Index("ix_enrollment_records_psn", "psn_no", "insutype"),
+)
+
+contributions = Table(  # 缴费: one row per person, insutype and month; append-only
+    "contributions",
+    metadata,
+    Column("contribution_id", Integer, primary_key=True, autoincrement=True),
+    Column("psn_no", String(30), ForeignKey("persons.psn_no"), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("month", String(7), nullable=False),  # YYYY-MM, the period paid for
+    Column("base_fen", BigInteger),  # 缴费基数 (employees)
+    Column("emp_amt_fen", BigInteger, nullable=False),  # the employer's (or government's) part
+    Column("psn_amt_fen", BigInteger, nullable=False),  # the person's own part
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("emp_amt_fen >= 0 AND psn_amt_fen >= 0", name="ck_contributions_amounts"),
+    UniqueConstraint("psn_no", "insutype", "month", name="uq_contributions_month"),
+    Index("ix_contributions_month", "month"),
+)
+
+transfers = Table(  # 参保关系转移: the transfer-out region's information record; append-only
+    "transfers",
+    metadata,
+    Column("transfer_id", String(30), primary_key=True),
+    Column("psn_no", String(30), ForeignKey("persons.psn_no"), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("from_admdvs", String(6), nullable=False),
+    Column("to_admdvs", String(6), nullable=False),
+    Column("psn_type", String(6), nullable=False),
+    Column("contribution_months", Integer, nullable=False),  # recognised months, carried ones included
+    Column("last_contribution_month", String(7)),
+    Column("acct_balance_fen", BigInteger, nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    Column("issued_by", String(200), nullable=False),
+    CheckConstraint("from_admdvs <> to_admdvs", name="ck_transfers_regions"),
+    CheckConstraint("acct_balance_fen >= 0 AND contribution_months >= 0", name="ck_transfers_amounts"),
+    Index("ix_transfers_psn", "psn_no"),
+)
+
+transfer_acceptances = Table(  # the transfer-in region's acceptance, once per transfer; append-only
+    "transfer_acceptances",
+    metadata,
+    Column("transfer_id", String(30), ForeignKey("transfers.transfer_id"), primary_key=True),
+    Column("begndate", Date, nullable=False),  # cover in the new region from this day
+    Column("benefit_begndate", Date, nullable=False),
+    Column("enrollment_record_id", Integer, nullable=False),
+    Column("acct_moved_fen", BigInteger, nullable=False),
+    Column("pooled_fund_fen", BigInteger, nullable=False, server_default="0"),  # 统筹基金划转 (regional rule)
+    Column("accepted_at", DateTime, nullable=False),
+    Column("accepted_by", String(200), nullable=False),
+    UniqueConstraint("enrollment_record_id", name="uq_transfer_acceptances_enrollment_record_id"),
+)
+
+account_credits = Table(  # 个人账户划入: once per person and month; append-only
+    "account_credits",
+    metadata,
+    Column("psn_no", String(30), ForeignKey("persons.psn_no"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("basis", String(12), nullable=False),  # share (of the person's contribution) | retiree
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("credited_at", DateTime, nullable=False),
+    CheckConstraint("basis IN ('share', 'retiree')", name="ck_account_credits_basis"),
+    CheckConstraint("amount_fen > 0", name="ck_account_credits_amount"),
 )

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from yibao.store import repository as repo
 
 from yibao.app.error_codes import refusal
+from yibao.app.enrollment import check_covered
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform
 from ..access import check_agreement, check_envelope_region, check_evoucher, check_sanctions, own_visit
@@ -45,6 +46,7 @@ def register_visit(platform: Platform, conn: Connection, request: Request, data:
         raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
     if insurance is None or insurance["psn_insu_stas"] != "1":
         raise refusal("PERSON_NO_ACTIVE_INSURANCE", psn_no=psn_no, insutype=insutype)
+    check_covered(insurance, psn_no, begntime.date())  # docs/enrollment.md: waiting period, ended insurance
     check_envelope_region(request, insurance)
     check_agreement(conn, request, dict(begntime=begntime, kind=kind, med_type=med_type,
                                         insuplc_admdvs=insurance["insuplc_admdvs"]),
