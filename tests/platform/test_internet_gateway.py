@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from decimal import Decimal
 
 import pytest
@@ -145,3 +146,35 @@ def test_a_precheck_alone_is_dispensed_only_where_the_region_pair_allows_it(worl
         prescriptions.set_region(uow, prescribing=w.INSURED, dispensing=w.GUANGZHOU, recognised=True,
                                  upload_required=False)
     assert world.call(w.PHARMACY, "2102", w.sale("IP2", world.now, line))["output"]["setlinfo"]["fund_pay_sumamt"] == Decimal("12.50")
+
+
+def test_statistics_of_internet_services_by_function_and_command(world):
+    from typer.testing import CliRunner
+
+    from yibao.app import internet_statistics
+    from yibao.cli import app as cli
+
+    visit = world.online_revisit("IP1", "5")["output"]["setlinfo"]
+    rxno = world.prescribe("IP1", visit["mdtrt_id"], "RX-6")["hi_rxno"]
+    world.prescribe("IP1", visit["mdtrt_id"], "RX-7", upload=False)
+    sold = world.call(w.PHARMACY, "2102", w.sale("IP1", world.now, [("DRUG1", "2", "25.00", rxno)]))["output"]["setlinfo"]
+    day = world.now.date()
+    with SqlUnitOfWork(world.database, SYSTEM, world.now) as uow:
+        figures = internet_statistics.internet(uow, agency_code="440000", begin=day, end=day)
+    assert figures["institutions"] == [{"type": "三级医疗机构", "institutions": 1}]
+    assert figures["visits"]["total"] == {"setl_cnt": 1, "medfee_sumamt": Decimal("40.00"),
+                                          "fund_pay_sumamt": Decimal("18.00"), "psn_part_amt": Decimal("22.00")}
+    assert [(row["list_type"], row["lines"], row["amount"]) for row in figures["categories"]] == [
+        ("201", 1, Decimal("30.00")), ("901", 1, Decimal("10.00"))]
+    assert figures["prescriptions"] == {"prechecked": 2, "uploaded": 1, "revoked": 0, "dispensed": 1,
+                                        "dispensed_in_another_region": 1, "dispensed_medfee_sumamt": Decimal("50.00"),
+                                        "dispensed_fund_pay_sumamt": Decimal("25.00")}
+    world.call(w.PHARMACY, "2103", {"data": {"setl_id": sold["setl_id"], "mdtrt_id": sold["mdtrt_id"], "psn_no": "IP1"}})
+    result = CliRunner().invoke(cli, ["stats", "internet", "--from", f"{day}", "--to", f"{day}", "--format", "json",
+                                      "--db", world.database.url], env={"YIBAO_NOW": None})
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert (shown["prescriptions"]["dispensed"], shown["prescriptions"]["dispensed_medfee_sumamt"]) == (0, "0.00")
+    with SqlUnitOfWork(world.database, SYSTEM, world.now) as uow:
+        elsewhere = internet_statistics.internet(uow, agency_code="110000", begin=day, end=day)
+    assert elsewhere["institutions"] == [] and elsewhere["prescriptions"]["prechecked"] == 0
