@@ -13,10 +13,12 @@ import json
 from decimal import Decimal
 
 import pytest
+from typer.testing import CliRunner
 
 from yibao.app import prescriptions
 from yibao.app.actors import SYSTEM
 from yibao.app.platform import Platform
+from yibao.cli import app as cli
 from yibao.gateway.dispatch import Dispatcher, Settings
 from yibao.store.unit_of_work import SqlUnitOfWork
 
@@ -142,17 +144,17 @@ def test_a_precheck_alone_is_dispensed_only_where_the_region_pair_allows_it(worl
     rxno = world.prescribe("IP2", visit["mdtrt_id"], "RX-5", upload=False)["hi_rxno"]
     line = [("DRUG1", "1", "25.00", rxno)]
     world.refused(w.PHARMACY, "2102", w.sale("IP2", world.now, line), "RX_NOT_UPLOADED")
+    result = CliRunner().invoke(cli, ["prescription", "region", "--from", w.INSURED, "--to", w.GUANGZHOU,
+                                      "--precheck-enough", "--operator", "经办员", "--db", world.database.url],
+                                env={"YIBAO_NOW": None})
+    assert result.exit_code == 0, result.output
     with SqlUnitOfWork(world.database, SYSTEM, world.now) as uow:
-        prescriptions.set_region(uow, prescribing=w.INSURED, dispensing=w.GUANGZHOU, recognised=True,
-                                 upload_required=False)
+        assert prescriptions.region_setting(uow, w.INSURED, w.GUANGZHOU) == prescriptions.rules.RegionSetting(True, False)
     assert world.call(w.PHARMACY, "2102", w.sale("IP2", world.now, line))["output"]["setlinfo"]["fund_pay_sumamt"] == Decimal("12.50")
 
 
 def test_statistics_of_internet_services_by_function_and_command(world):
-    from typer.testing import CliRunner
-
     from yibao.app import internet_statistics
-    from yibao.cli import app as cli
 
     visit = world.online_revisit("IP1", "5")["output"]["setlinfo"]
     rxno = world.prescribe("IP1", visit["mdtrt_id"], "RX-6")["hi_rxno"]
