@@ -104,3 +104,15 @@ def test_the_latest_setting_of_a_pair_holds_and_the_default_is_the_province(data
         prescriptions.set_region(uow, prescribing="440300", dispensing="110000", recognised=True, upload_required=False)
     with SqlUnitOfWork(database, SYSTEM, NOW) as uow:
         assert prescriptions.region_setting(uow, "440300", "110000") == prescriptions.rules.RegionSetting(True, False)
+
+
+def test_every_stored_prescription_field_is_limited_to_its_column():
+    from yibao.gateway.readers import FIELD_LENGTHS
+
+    stored = {"hosp_rxno": t.prescriptions.c.hosp_rxno, "hi_rxno": t.prescriptions.c.hi_rxno,
+              "rx_trace_code": t.prescriptions.c.rx_trace_code, "rx_type_code": t.prescriptions.c.rx_type_code,
+              "maindiag_code": t.prescriptions.c.maindiag_code, "drug_genname": t.prescription_lines.c.drug_genname,
+              "med_list_codg": t.prescription_lines.c.med_list_codg, "mdtrt_id": t.prescriptions.c.mdtrt_id,
+              "psn_no": t.prescriptions.c.psn_no, "rxno": t.prescriptions.c.hi_rxno}
+    for name, column in stored.items():
+        assert FIELD_LENGTHS[name] <= column.type.length, (name, FIELD_LENGTHS[name], column)
