@@ -11,9 +11,12 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from yibao.app.actors import SYSTEM
+from yibao.app.agencies import add_agency
 from yibao.sim.his import HisClient
 from yibao.store.database import Database
 from yibao.store.migrate import upgrade
+from yibao.store.unit_of_work import SqlUnitOfWork
 
 from ..refusals import answered_refusal
 from ..server import Server
@@ -27,7 +30,10 @@ def server(request, tmp_path_factory):
     database = Database(url)
     upgrade(database)
     w.load(database, tmp_path_factory.mktemp("internet"), dt.datetime.now())
+    with SqlUnitOfWork(database, SYSTEM, dt.datetime.now()) as uow:
+        token = f"440000:{add_agency(uow, '440000', '广东省医保局')}"
     running = Server(url).start()
+    running.agency_token = token
     yield running
     running.stop()
     database.dispose()
@@ -72,3 +78,11 @@ def test_revisit_online_then_the_prescription_dispensed_in_another_city(server):
                                               [("DRUG1", "1")]), insuplc_admdvs=w.INSURED)["data"]
         with answered_refusal("RX_EXPIRED", old["hi_rxno"], "过期（有效期 3 天），不能取药"):
             pharmacy.call("2102", w.sale("IP1", now, [("DRUG1", "1", "25.00", old["hi_rxno"])]), insuplc_admdvs=w.INSURED)
+
+        stats = http.get("/admin/api/stats/internet", params={"from": f"{now.date()}", "to": f"{now.date()}"},
+                         headers={"Authorization": f"Bearer {server.agency_token}"})
+        assert stats.status_code == 200, stats.text
+        figures = stats.json()
+        assert figures["visits"]["total"]["setl_cnt"] == 1 and figures["visits"]["total"]["fund_pay_sumamt"] == "18.00"
+        assert (figures["prescriptions"]["prechecked"], figures["prescriptions"]["dispensed"]) == (2, 1)
+        assert figures["prescriptions"]["dispensed_in_another_region"] == 1
