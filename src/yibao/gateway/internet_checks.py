@@ -23,6 +23,8 @@ def online_med_type(platform: Platform, conn: Connection, request: Request, visi
     """None for an offline visit; for an online one, refuse a first visit (INTERNET_NOT_REVISIT)
     and return the med_type it is settled under. ``diagnosis``: the one to check (default: the
     visit's main diagnosis as uploaded)."""
+    if visit.get("kind", "outpatient") != "outpatient":
+        return None  # Internet+ services are outpatient revisits (seed 003); an admission is never online
     day = visit["begntime"].date()
     if "internet" not in repo.agreement_coverage(conn, visit["fixmedins_code"], day):
         return None  # the common case, from the worker's memo: no Internet+ agreement at all
