@@ -1,6 +1,6 @@
 """Admin routes of the statistics (app/statistics.py), each scoped to the calling agency's
 regions: ``/stats/settlements``, ``/stats/supervision``, ``/stats/prepayments``,
-``/stats/clearing``. JSON with amounts as decimal strings; an undefined rate is null."""
+``/stats/clearing``, ``/stats/internet``. JSON with amounts as decimal strings; an undefined rate is null."""
 
 from __future__ import annotations
 
@@ -53,3 +53,13 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         first, last = checked_month(from_month), checked_month(to_month)
         return plain(ctx.run(who, lambda uow: statistics.clearing(
             uow, agency_code=who["agency_code"], first_month=first, last_month=last), write=False))
+
+    @router.get("/stats/internet", summary="Internet+ institutions by type, online visits and fees, line categories "
+                                           "and amounts, prescriptions circulated (app/internet_statistics.py)")
+    def internet(begin: dt.date = Query(alias="from"), end: dt.date = Query(alias="to"),
+                 who: dict = Depends(agency)) -> dict:
+        from yibao.app import internet_statistics
+
+        checked_period(begin, end)
+        return plain(ctx.run(who, lambda uow: internet_statistics.internet(
+            uow, agency_code=who["agency_code"], begin=begin, end=end), write=False))

@@ -743,6 +743,56 @@ _ENROLL = [
 ]
 
 
+# Internet+ revisits and e-prescriptions (app/internet_plus.py, app/prescriptions.py; docs/internet-plus.md).
+_INTERNET_RX = [
+    ("INTERNET_NOT_REVISIT", "refused",
+     "“互联网+”医疗服务仅限复诊：参保人 {psn_no} 在 {days} 天内没有同一主诊断（{diagnosis}）的线下就诊记录，"
+     "也没有有效的门诊慢特病资格，首诊不能在线结算",
+     "an Internet+ visit is settled only as a revisit",
+     "Registration (with dise_codg) or settlement of an online visit without an offline visit for the same main "
+     "diagnosis within the policy's internet_revisit_days, nor a 门慢特 qualification in force."),
+    ("INTERNET_DELIVERY_SELF_PAID", WARNING, "{count} 条配送费明细共 {amount} 元不属于医保基金支付范围，由个人全额自付", "",
+     "warn_msg of a settlement of an online visit or a circulated prescription with delivery lines (list_type 901)."),
+    ("RX_NOT_FOUND", "not_found", "电子处方 {hi_rxno} 不存在", "e-prescription not found",
+     "No prescription has this hi_rxno (or it is another institution's)."),
+    ("RX_BAD_VALID_DAYS", "invalid", "处方有效天数 valid_days 应为 1 至 {most} 的整数，收到 {valid_days}",
+     "valid_days is a whole number of days from 1 to the most allowed", "7101 with another valid_days."),
+    ("RX_HOSP_RXNO_TAKEN", "conflict", "院内处方编号 {hosp_rxno} 已预核验过，请使用新的处方编号",
+     "this hosp_rxno was already pre-checked", "A second 7101 of the institution's prescription number."),
+    ("RX_DRUG_REPEATED", "invalid", "同一电子处方中药品重复，请合并为一行", "a drug appears twice in the prescription",
+     "7101 whose rxdrugdetail names a med_list_codg twice."),
+    ("RX_DELIVERY_LINE", "invalid", "{med_list_codg} 是配送服务项目，不能开入电子处方",
+     "a delivery service is not a drug", "7101 with a line of list_type 901 (delivery)."),
+    ("RX_BAD_QUANTITY", "invalid", "药品总量应大于零：{field}", "the quantity must be positive",
+     "7101 with a zero or negative drug_totlcnt."),
+    ("RX_REVOKED", "refused", "电子处方 {hi_rxno} 已撤销，不能{action}", "the e-prescription was revoked",
+     "Signing, uploading, revoking again or dispensing a revoked prescription."),
+    ("RX_EXPIRED", "refused", "电子处方 {hi_rxno} 已于 {valid_end} 过期（有效期 {valid_days} 天），不能{action}",
+     "the e-prescription has expired", "Signing, uploading or dispensing after valid_end_time."),
+    ("RX_TRACE_MISMATCH", "refused", "电子处方 {hi_rxno} 的追溯码 rx_trace_code 与预核验（7101）返回的不一致",
+     "rx_trace_code does not match the pre-check's", "7103 with another rx_trace_code."),
+    ("RX_REASON_REQUIRED", "invalid", "请填写撤销原因 undo_rea", "undo_rea is required", "7104 without a reason."),
+    ("RX_DISPENSED_NOT_REVOCABLE", "refused", "电子处方 {hi_rxno} 已取药，不能撤销；请药店先撤销结算（2103）",
+     "a dispensed prescription cannot be revoked", "7104 of a prescription with a live dispensing."),
+    ("RX_OTHER_PERSON", "refused", "电子处方 {hi_rxno} 不是该参保人的处方", "the prescription is another person's",
+     "2101/2102 naming a prescription of another person."),
+    ("RX_ALREADY_DISPENSED", "refused", "电子处方 {hi_rxno} 已取药，不能重复使用", "the prescription was already dispensed",
+     "2101/2102 naming a prescription dispensed by a settlement not reversed."),
+    ("RX_REGION_NOT_RECOGNISED", "refused", "电子处方 {hi_rxno} 由 {prescribing} 开具，本地区 {dispensing} 不互认该地区的电子处方",
+     "the pharmacy's region does not recognise the prescribing region's prescriptions",
+     "Dispensing in a region that does not recognise the prescribing region (default: another province)."),
+    ("RX_NOT_UPLOADED", "refused", "电子处方 {hi_rxno} 尚未上传（7103），本地区要求处方上传后才能取药",
+     "the prescription must be uploaded (7103) before it is dispensed",
+     "Dispensing a prescription only pre-checked (7101) where the region pair requires the upload (the default)."),
+    ("RX_LINES_MISMATCH", "refused", "取药明细与电子处方 {hi_rxno} 不符：{reason}", "the sale's lines do not match the prescription",
+     "A circulated line whose drug is not prescribed, or more than the prescription gives."),
+    ("RX_NUMBER_REQUIRED", "invalid", "外购处方（rx_circ_flag 为 1）须填写处方号 rxno，即电子处方的 hi_rxno：{field}",
+     "a circulated line names its prescription in rxno", "2101/2102 line with rx_circ_flag 1 and no rxno."),
+    ("RX_BAD_REGION", "invalid", "医保区划应为 6 位数字，收到 {admdvs}", "admdvs is six digits",
+     "A region setting naming another region code."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -760,12 +810,48 @@ def _claim_rule_codes() -> list[tuple]:
             for code, (chinese, english, when) in CLAIM_MESSAGES.items()]
 
 
+def _blocks() -> list[list[tuple]]:
+    # one block a line, in the order of the generated page; a new area appends its line
+    return [
+        _ENVELOPE,
+        _AUTH,
+        _INPUT,
+        _PERSON,
+        _VISIT,
+        _FEE,
+        _SETTLE,
+        _settlement_codes(),
+        _REVERSAL,
+        _FILING,
+        _filing_rule_codes(),
+        _AUDIT,
+        _RECON,
+        _CLEARING,
+        _ACCOUNT,
+        _FILE,
+        _CATALOG,
+        _MAPPING,
+        _DEPT,
+        _SETLLIST,
+        _setl_list_rule_codes(),
+        _QUERY,
+        _CLAIM,
+        _claim_rule_codes(),
+        _SUPERVISION,
+        _ADMIN,
+        _WARNINGS,
+        _CLEARING_APPEND_ONLY,
+        _EVOUCHER,
+        _STATS,
+        _AGREEMENT,
+        _ENROLL,
+        _INTERNET_RX,
+    ]
+
+
 def _build() -> dict[str, ErrorCode]:
     table: dict[str, ErrorCode] = {}
-    for rows in (_ENVELOPE, _AUTH, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
-                 _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _FILE, _CATALOG, _MAPPING, _DEPT,
-                 _SETLLIST, _setl_list_rule_codes(), _QUERY, _CLAIM, _claim_rule_codes(), _SUPERVISION, _ADMIN,
-                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS, _AGREEMENT, _ENROLL):
+    for rows in _blocks():
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code
@@ -819,6 +905,7 @@ AREA_TITLES = {
     "STATS": "Statistics (统计)",
     "AGREEMENT": "Agreements (协议管理)",
     "ENROLL": "Enrollment and transfers (参保登记与转移接续)",
+    "INTERNET": "Internet+ visits (“互联网+”医疗服务)", "RX": "E-prescriptions (电子处方流转)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

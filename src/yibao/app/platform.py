@@ -25,7 +25,7 @@ from yibao.domain.settle import Settlement, settle
 from yibao.store import repository as repo
 from yibao.store.database import Database
 
-from . import filings, ledger
+from . import filings, internet_plus, ledger
 from .clock import Clock, system_clock
 from .error_codes import refusal
 from .errors import new_id
@@ -88,13 +88,15 @@ class Platform:
     def price_visit(
         self, uow: UnitOfWork, visit: dict, institution: dict, line_rows: list[dict], *,
         med_type: str, acct_used_flag: bool, lock: bool = False, family_link: str | None | object = UNREAD,
-        locked: dict | None = None,
+        locked: dict | None = None, delivery: bool = False,
     ) -> Priced:
         """``lock``: for a settlement that will be stored, lock the person and the family account
         owner first (docs/locking.md) so the balances and accumulators read here stay true.
         ``family_link``: the person's family account owner as read with the visit, if it was.
         ``locked``: what ``uow.settlements.lock_for_settlement`` read when the caller took that
-        lock itself (with ``family_link``, the link it locked by)."""
+        lock itself (with ``family_link``, the link it locked by). ``delivery``: an Internet+
+        visit or a circulated prescription, whose delivery items the funds never pay
+        (app/internet_plus.py; read only for those, so other visits pay no extra statement)."""
         settlements = uow.settlements
         if locked is not None:
             assert lock and family_link is not UNREAD
@@ -117,6 +119,8 @@ class Platform:
         if not lines:
             raise refusal("FEE_NONE_UPLOADED", mdtrt_id=visit["mdtrt_id"])
         catalog = settlements.catalogue(institution["admdvs"], {line.code for line in lines}, day)
+        if delivery:
+            catalog = internet_plus.mark_delivery(uow, catalog, institution["admdvs"])
         filing, filing_no = visit_filing(uow, visit["psn_no"], insurance["insuplc_admdvs"], institution["admdvs"],
                                          visit["begntime"].date(), emergency=bool(visit.get("emergency")))
         year = day.year

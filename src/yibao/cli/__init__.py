@@ -4,6 +4,7 @@ in its own module and registers itself on the one Typer app (``cli.common.app``)
 from . import (accounts, agreements, claims, conformance, core, evouchers, fund_flows, institutions, registry,  # noqa: F401
                enrollment,
                statistics, supervision)  # (register their commands)
+from . import prescriptions  # noqa: F401
 from .common import app
 from .core import main
 

@@ -1,4 +1,4 @@
-"""``yibao stats settlements|supervision|prepayments|clearing``: the figures of app/statistics.py
+"""``yibao stats settlements|supervision|prepayments|clearing|internet``: the figures of app/statistics.py
 for the platform's operator, every region unless ``--agency`` names the agency whose regions
 (its code and the codes under it) to scope them to, as the admin API does for that agency.
 JSON keeps the contract's shape (amounts as decimal strings, undefined rates null); the table
@@ -107,3 +107,22 @@ def stats_clearing(from_month: str = typer.Option(..., "--from-month", help="YYY
         _json_out(figures)
         return
     _print_rows([shown(row) for row in figures["months"]], fmt, f"clearing {from_month}..{to_month}")
+
+
+@stats_app.command("internet")
+def stats_internet(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str = typer.Option(..., "--to"),
+                   agency: str = AGENCY_OPTION, db: str = DB_OPTION, fmt: str = FORMAT_OPTION) -> None:
+    """Internet+: institutions by type, online visits and fees, line categories, prescriptions circulated."""
+    from yibao.app import internet_statistics
+
+    first, last = _date(begin, "--from"), _date(end, "--to")
+    figures = _query(db, lambda uow: internet_statistics.internet(uow, agency_code=agency, begin=first, end=last))
+    if fmt == "json":
+        _json_out(figures)
+        return
+    _print_rows(figures["institutions"], fmt, f"Internet+ institutions on {last} ({figures['agency']})")
+    _print_rows(figures["visits"]["by_med_type"] + [dict(figures["visits"]["total"], med_type="total")], fmt,
+                f"online visits settled {first}..{last}")
+    _print_rows(figures["categories"], fmt, "lines of the online visits by catalogue category")
+    _print_rows([{"figure": key, "value": value} for key, value in figures["prescriptions"].items()], fmt,
+                "e-prescriptions circulated")

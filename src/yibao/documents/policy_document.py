@@ -136,6 +136,8 @@ class PolicyDoc(_Doc):
     medical_assistance: MedicalAssistanceDoc | None = None
     personal_account: PersonalAccountDoc | None = None
     cross_region: CrossRegionDoc | None = None
+    # Internet+ revisits (docs/internet-plus.md): how far back an offline visit makes an online one a revisit
+    internet_revisit_days: int = Field(default=180, ge=1, le=3650)
 
 
 def parse_policy(data: Any, prefix: str = "policy") -> Policy:
@@ -247,6 +249,7 @@ def _build_policy(doc: PolicyDoc, prefix: str) -> Policy:
         assistance_groups=groups,
         personal_account=account,
         cross_region=cross_region,
+        internet_revisit_days=doc.internet_revisit_days,
     )
 
 

@@ -18,6 +18,8 @@ class CatalogEntry:
     chrgitm_lv: str  # 01 甲 / 02 乙 / 03 丙
     selfpay_prop: Decimal = ZERO
     pric_uplmt_amt: Decimal | None = None
+    # "delivery": a delivery service (domain/internet_plus.py), never paid by the funds
+    category: str = ""
 
 
 @dataclass(frozen=True, slots=True)

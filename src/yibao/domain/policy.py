@@ -171,6 +171,7 @@ class Policy:
     assistance_groups: dict[str, AssistanceGroup] = field(default_factory=dict)
     personal_account: PersonalAccount = DEFAULT_PERSONAL_ACCOUNT
     cross_region: CrossRegion = CrossRegion(None, None)
+    internet_revisit_days: int = 180  # docs/internet-plus.md: 复诊 within this many days of an offline visit
 
     def benefit_for(self, med_type: str, dise_codg: str | None = None) -> Benefit | None:
         """Spec §5.1: the first benefit whose med_types contains the visit's med_type and, for

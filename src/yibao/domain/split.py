@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from .case import CatalogEntry, FeeLine
 from .codes import CHRGITM_LV, NOT_COVERED_CHRGITM_LV
+from .internet_plus import DELIVERY_MEMO
 from .money import ONE, ZERO, round_fen, show_ratio
 
 
@@ -36,6 +37,8 @@ def split_line(line: FeeLine, entry: CatalogEntry | None, extra_prop: Decimal = 
     amount = line.det_item_fee_sumamt
     if amount is None:
         amount = round_fen(line.cnt * line.pric)
+    if entry is not None and entry.category == "delivery":
+        return LineSplit(line.code, entry.name, amount, amount, ZERO, ZERO, ZERO, entry.chrgitm_lv, ONE, DELIVERY_MEMO)
     if entry is None or entry.chrgitm_lv == NOT_COVERED_CHRGITM_LV:
         memo = (
             "not in the treatment place's catalogue: paid in full by the patient"

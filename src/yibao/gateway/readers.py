@@ -86,6 +86,9 @@ FIELD_LENGTHS = {
     "setl_list_id": 30, "stas_type": 1, "medcasno": 40, "hi_paymtd": 6, "adm_cond_type": 6,
     "oprn_oprt_type": 6, "oprn_oprt_code": 30, "oprn_oprt_name": 200, "anst_way": 6, "oper_dr_code": 30,
     "oper_dr_name": 50, "anst_dr_code": 30, "anst_dr_name": 50, "fund_pay_type": 6, "med_chrgitm": 6,
+    # e-prescriptions (7101–7105, 2101/2102 lines; migration 0018)
+    "hosp_rxno": 40, "hi_rxno": 30, "rx_trace_code": 40, "rx_type_code": 6, "rxno": 30, "rx_circ_flag": 3,
+    "drug_genname": 200, "maindiag_code": 30, "undo_rea": 200,
 }
 YEAR_MONTH = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")
 FIELD_FORMATS = {"cum_ym": YEAR_MONTH, "setlym": YEAR_MONTH}  # yyyyMM, ASCII digits, month 01–12

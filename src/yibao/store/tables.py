@@ -1249,3 +1249,111 @@ account_credits = Table(  # 个人账户划入: once per person and month; appen
     CheckConstraint("basis IN ('share', 'retiree')", name="ck_account_credits_basis"),
     CheckConstraint("amount_fen > 0", name="ck_account_credits_amount"),
 )
+
+
+# E-prescriptions (电子处方流转, migration 0018; app/prescriptions.py, docs/internet-plus.md). A
+# prescription is kept as uploaded (7101); its later steps (7102 sign, 7103 upload, 7104 revoke)
+# are rows of their own, each once; a pharmacy's 2102 is a dispensing, its reversal an opposite
+# ``return`` row that puts the quantities back. One live dispensing per prescription: the first has
+# no ``follows_return_id``, a later one follows the return of the one before. All append-only.
+prescriptions = Table(
+    "prescriptions",
+    metadata,
+    Column("hi_rxno", String(30), primary_key=True),  # 医保处方编号, ours
+    Column("rx_trace_code", String(40), nullable=False),  # 处方追溯码, ours
+    Column("hosp_rxno", String(40), nullable=False),  # the HIS's own number
+    Column("fixmedins_code", String(30), ForeignKey("institutions.fixmedins_code"), nullable=False),
+    Column("admdvs", String(6), nullable=False),  # the prescribing institution's region
+    Column("mdtrt_id", String(30), nullable=False, server_default=""),
+    Column("psn_no", String(30), nullable=False),
+    Column("rx_type_code", String(6), nullable=False, server_default=""),
+    Column("prsc_time", DateTime, nullable=False),
+    Column("valid_days", Integer, nullable=False),
+    Column("valid_end_time", DateTime, nullable=False),
+    Column("maindiag_code", String(30), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default="{}"),  # mdtrtinfo, diseinfo and the rest, as sent
+    Column("msgid", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    CheckConstraint("valid_days BETWEEN 1 AND 30", name="ck_prescriptions_valid_days"),
+    CheckConstraint("valid_end_time > prsc_time", name="ck_prescriptions_valid_end"),
+    UniqueConstraint("rx_trace_code", name="uq_prescriptions_rx_trace_code"),
+    UniqueConstraint("fixmedins_code", "hosp_rxno", name="uq_prescriptions_hosp_rxno"),
+    Index("ix_prescriptions_psn", "psn_no"),
+)
+
+prescription_lines = Table(
+    "prescription_lines",
+    metadata,
+    Column("hi_rxno", String(30), ForeignKey("prescriptions.hi_rxno"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("med_list_codg", String(50), nullable=False),
+    Column("drug_genname", String(200), nullable=False, server_default=""),
+    Column("cnt", String(24), nullable=False),  # drug_totlcnt, decimal text as fee_lines.cnt
+    Column("drug_sumamt_fen", BigInteger, nullable=False, server_default="0"),
+)
+
+prescription_steps = Table(
+    "prescription_steps",
+    metadata,
+    Column("step_id", Integer, primary_key=True, autoincrement=True),
+    Column("hi_rxno", String(30), ForeignKey("prescriptions.hi_rxno"), nullable=False),
+    Column("step", String(8), nullable=False),  # sign | upload | revoke
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Column("msgid", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("step IN ('sign', 'upload', 'revoke')", name="ck_prescription_steps_step"),
+    UniqueConstraint("hi_rxno", "step", name="uq_prescription_steps_once"),
+)
+
+prescription_dispensings = Table(
+    "prescription_dispensings",
+    metadata,
+    Column("dispensing_id", String(30), primary_key=True),
+    Column("hi_rxno", String(30), ForeignKey("prescriptions.hi_rxno"), nullable=False),
+    Column("kind", String(8), nullable=False),  # dispense | return
+    Column("fixmedins_code", String(30), nullable=False),  # the pharmacy
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("setl_id", String(30), nullable=False),  # the 2102 settlement, or its reversal
+    Column("returns_dispensing_id", String(30)),
+    Column("follows_return_id", String(30)),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("kind IN ('dispense', 'return')", name="ck_prescription_dispensings_kind"),
+    CheckConstraint("(kind = 'return') = (returns_dispensing_id IS NOT NULL)", name="ck_prescription_dispensings_return"),
+    CheckConstraint("kind = 'dispense' OR follows_return_id IS NULL", name="ck_prescription_dispensings_follows"),
+    UniqueConstraint("returns_dispensing_id", name="uq_prescription_dispensings_returned_once"),
+    UniqueConstraint("follows_return_id", name="uq_prescription_dispensings_follows"),
+    Index("uq_prescription_dispensings_first", "hi_rxno", unique=True,
+          sqlite_where=text("kind = 'dispense' AND follows_return_id IS NULL"),
+          postgresql_where=text("kind = 'dispense' AND follows_return_id IS NULL")),
+    Index("ix_prescription_dispensings_setl", "setl_id"),
+)
+
+prescription_dispensed_lines = Table(
+    "prescription_dispensed_lines",
+    metadata,
+    Column("dispensing_id", String(30), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("hi_rxno", String(30), nullable=False),
+    Column("cnt", String(24), nullable=False),  # taken (positive) or put back (negative)
+    ForeignKeyConstraint(["dispensing_id"], ["prescription_dispensings.dispensing_id"],
+                         name="fk_rx_dispensed_lines_dispensing"),
+)
+
+# Per pair of prescribing and dispensing region: whether the dispensing region recognises the
+# prescriptions, and whether 7103 is required before dispensing; the latest row of a pair holds
+# (no row: recognised within a province, upload required; docs/internet-plus.md).
+rx_region_settings = Table(
+    "rx_region_settings",
+    metadata,
+    Column("setting_id", Integer, primary_key=True, autoincrement=True),
+    Column("prescribing_admdvs", String(6), nullable=False),
+    Column("dispensing_admdvs", String(6), nullable=False),
+    Column("recognised", Boolean, nullable=False),
+    Column("upload_required", Boolean, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ix_rx_region_settings_pair", "prescribing_admdvs", "dispensing_admdvs"),
+)

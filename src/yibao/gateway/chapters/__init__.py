@@ -4,3 +4,4 @@ input, calls the use case and shapes the national output. Importing this package
 from . import sign_in, person, catalogue, visits, fees, settlement, pharmacy, reversal, filings, audit, reconciliation, queries  # noqa: F401
 from . import files, downloads, mapping  # noqa: F401
 from . import institution, setl_list  # noqa: F401
+from . import prescriptions  # noqa: F401

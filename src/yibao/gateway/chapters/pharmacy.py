@@ -9,11 +9,13 @@ from sqlalchemy import Connection
 from yibao.domain.agreements import account_allowed
 from yibao.store import repository as repo
 
+from yibao.app import prescriptions
 from yibao.app.error_codes import refusal
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform, Priced
 from ..access import check_agreement, check_envelope_region, check_evoucher, check_not_halted, check_sanctions
 from ..chapters.settlement import in_event_audit, reverse_request
+from ..internet_checks import circulated_lines, warn_delivery
 from ..outputs import preview_output, settlement_output, split_output
 from ..readers import amount, flag, moment, node, number, text
 from ..registry import Request, transaction
@@ -70,8 +72,12 @@ def pharmacy_visit_and_lines(platform: Platform, conn: Connection, request: Requ
     return visit, lines
 
 
-def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, store: bool) -> tuple[Priced, dict, list[dict]]:
+def pharmacy_price(platform: Platform, conn: Connection, request: Request, *,
+                   store: bool) -> tuple[Priced, dict, list[dict], dict]:
+    """Also what the sale's circulated prescriptions give (app/prescriptions.py): checked after
+    the persons' locks, which a stored sale takes in price_visit (docs/locking.md, rank 14)."""
     visit, lines = pharmacy_visit_and_lines(platform, conn, request, store=store)
+    circulated = circulated_lines(node(request, "drugdetail", many=True))
     covered = check_agreement(conn, request, visit, "结算")
     check_not_halted(conn, request, visit)
     check_sanctions(conn, request, visit["psn_no"], request.now.date())
@@ -79,8 +85,14 @@ def pharmacy_price(platform: Platform, conn: Connection, request: Request, *, st
     # A sale is a new visit of its own; a stored one (2102) locks the person and the family
     # account owner in price_visit (docs/locking.md).
     priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=visit["med_type"],
-                                  acct_used_flag=flag(info, "acct_used_flag", True) and account_allowed(covered), lock=store)
-    return priced, visit, lines
+                                  acct_used_flag=flag(info, "acct_used_flag", True) and account_allowed(covered), lock=store,
+                                  delivery=bool(circulated))
+    taken = {}
+    if circulated:
+        taken = prescriptions.check_dispensing(request.uow, pharmacy=request.institution, psn_no=visit["psn_no"],
+                                               wanted=circulated, lock=store)
+        warn_delivery(request, priced)
+    return priced, visit, lines, taken
 
 
 def detlcutinfo(priced: Priced, lines: list[dict]) -> list[dict]:
@@ -90,7 +102,7 @@ def detlcutinfo(priced: Priced, lines: list[dict]) -> list[dict]:
 
 @transaction("2101", "药店预结算", writes=False)
 def pharmacy_presettle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, lines = pharmacy_price(platform, conn, request, store=False)
+    priced, visit, lines, _ = pharmacy_price(platform, conn, request, store=False)
     output = preview_output(priced, visit)
     output["detlcutinfo"] = detlcutinfo(priced, lines)
     return output
@@ -98,9 +110,12 @@ def pharmacy_presettle(platform: Platform, conn: Connection, request: Request) -
 
 @transaction("2102", "药店结算", writes=True)
 def pharmacy_settle(platform: Platform, conn: Connection, request: Request) -> dict:
-    priced, visit, lines = pharmacy_price(platform, conn, request, store=True)
+    priced, visit, lines, taken = pharmacy_price(platform, conn, request, store=True)
     in_event_audit(conn, request, visit, lines, priced.person)
     row = platform.store_settlement(request.uow, priced, visit, request.institution, msgid=request.msgid, infno=request.infno)
+    if taken:
+        prescriptions.record_dispensing(request.uow, pharmacy=request.institution, mdtrt_id=visit["mdtrt_id"],
+                                        setl_id=row["setl_id"], taken=taken)
     output = settlement_output(row, visit, priced.person, priced.insurance)
     output["detlcutinfo"] = detlcutinfo(priced, lines)
     return output

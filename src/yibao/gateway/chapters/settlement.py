@@ -8,11 +8,12 @@ from sqlalchemy import Connection
 from yibao.domain.agreements import account_allowed
 from yibao.store import repository as repo
 
-from yibao.app import audit, supervision
+from yibao.app import audit, prescriptions, supervision
 from yibao.app.error_codes import refusal, warning
 from yibao.app.platform import Platform, Priced
 from ..access import check_agreement, check_not_halted, check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
 from ..chapters.visits import ensure_unsettled
+from ..internet_checks import online_med_type, warn_delivery
 from ..outputs import preview_output, settlement_output
 from ..readers import amount, flag, node, text
 from ..registry import Request, transaction
@@ -76,9 +77,12 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     if medfee != uploaded:
         raise refusal("FEE_SUM_MISMATCH", field=f"{where}.medfee_sumamt", medfee=medfee, uploaded=uploaded)
     med_type = text(data, "med_type", where, required=False, default=visit["med_type"])
-    priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=med_type,
+    online = online_med_type(platform, conn, request, visit, med_type)  # Internet+: revisits only (docs/internet-plus.md)
+    priced = platform.price_visit(request.uow, visit, request.institution, lines, med_type=online or med_type,
                                   acct_used_flag=flag(data, "acct_used_flag", True) and account_allowed(covered), lock=lock,
-                                  family_link=family_link, locked=read)
+                                  family_link=family_link, locked=read, delivery=online is not None)
+    if online is not None:
+        warn_delivery(request, priced)
     check_envelope_region(request, priced.insurance)
     return priced, visit, lines, follows_reversal_id, history
 
@@ -130,6 +134,8 @@ def reversal_output(platform: Platform, conn: Connection, request: Request, orig
     """The caller holds the visit's lock; the reversal locks the persons whose accounts it restores."""
     row = platform.reverse_settlement(request.uow, original, msgid=request.msgid, infno=request.infno,
                                       actor=f"{request.institution['fixmedins_code']}/{request.msgid}")
+    if visit["kind"] == "pharmacy":  # a circulated prescription's quantities come back (docs/internet-plus.md)
+        prescriptions.put_back(request.uow, setl_id=original["setl_id"], reversal_setl_id=row["setl_id"])
     person = repo.person(conn, original["psn_no"])
     insurance = repo.insurance(conn, original["psn_no"], original["insutype"])
     output = settlement_output(row, visit, person, insurance)

@@ -13,6 +13,7 @@ from yibao.app.enrollment import check_covered
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform
 from ..access import check_agreement, check_envelope_region, check_evoucher, check_sanctions, own_visit
+from ..internet_checks import online_med_type
 from ..readers import moment, node, text
 from ..registry import Request, transaction
 
@@ -52,6 +53,11 @@ def register_visit(platform: Platform, conn: Connection, request: Request, data:
                                         insuplc_admdvs=insurance["insuplc_admdvs"]),
                     "挂号" if kind == "outpatient" else "办理入院")
     check_sanctions(conn, request, psn_no, begntime.date())
+    diagnosis = text(data, "dise_codg", where, required=False)
+    if kind == "outpatient" and diagnosis:  # an online first visit is refused here already (docs/internet-plus.md)
+        online_med_type(platform, conn, request, dict(fixmedins_code=code, psn_no=psn_no, insutype=insutype,
+                                                      begntime=begntime, insuplc_admdvs=insurance["insuplc_admdvs"]),
+                        med_type, diagnosis=diagnosis)
     if number_taken:
         raise refusal("VISIT_NUMBER_TAKEN", ipt_otp_no=ipt_otp_no)
     mdtrt_id = new_id("31")
