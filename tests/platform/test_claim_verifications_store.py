@@ -98,3 +98,13 @@ def test_the_database_refuses_a_second_answer_and_edits(world):  # noqa: F811
         with database.write() as conn:
             conn.execute(insert(t.claim_verification_steps).values(
                 **dict(step, verification_id=other["verification_id"], outcome="discrepancies")))
+
+
+def test_migration_0017_creates_what_tables_py_declares(database):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with database.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = [str(d) for d in compare_metadata(context, t.metadata)]
+    assert [d for d in differences if "claim_verification" in d] == []

@@ -17,7 +17,9 @@ the claim reimburses in cash exactly what the funds pay (``acct_pay`` 0, the res
 clearing between regions, which reads ``settlements``, never sees them.
 
 Locks (docs/locking.md): review locks the claim row; payment and correction lock the visit the
-claim names (rank 2), the claim row (rank 2, after the visit), then the person (rank 3).
+claim names (rank 2), the claim row (rank 2, after the visit), then the person (rank 3). Payment
+reads the claim's verification requests (协查, app/claim_verifications.py) after the claim's lock
+and refuses while one is open.
 """
 
 from __future__ import annotations
