@@ -168,3 +168,49 @@ def test_the_four_statistics_endpoints_answer_the_contract_scoped_to_the_agency(
     assert admin(http, world, "GET", "/stats/settlements?from=2026-02-01&to=2026-01-01")[0] == 422
     assert admin(http, world, "GET", "/stats/settlements?from=2026-01-01&to=2026-02-01&role=both")[0] == 422
     assert admin(http, world, "GET", "/stats/clearing?from_month=2026-13&to_month=2026-12")[0] == 422
+
+
+def test_a_verification_request_between_the_two_agencies_holds_the_payment(world, http):
+    """Linyi asks Beijing to verify a claim (协查); Linyi cannot answer it, Beijing cannot close it
+    nor read Linyi's claim; the payment waits until Beijing answers."""
+    body = dict(claim_body(None, "FP-2026-0009"), psn_no="LY0002", reason="outage",
+                begndate=(TODAY - dt.timedelta(days=20)).isoformat(), enddate=(TODAY - dt.timedelta(days=20)).isoformat())
+    status, claim = admin(http, world, "POST", "/claims", body)
+    assert status == 201, claim
+    cid = claim["claim_id"]
+    due = (TODAY + dt.timedelta(days=10)).isoformat()
+    ask = {"items": [{"question": "核实住院真实性"}, {"line_no": 3, "question": "核实耗材"}], "due_date": due}
+    assert admin(http, world, "POST", f"/claims/{cid}/verifications", ask, token=world["beijing"])[1]["code"] == "ADMIN_NOT_OUR_CLAIM"
+    status, request = admin(http, world, "POST", f"/claims/{cid}/verifications", ask)
+    assert status == 201 and request["status"] == "open" and request["due_date"] == due, request
+    vid = request["verification_id"]
+    assert admin(http, world, "POST", f"/claims/{cid}/verifications", dict(ask, items=[]))[0] == 422
+
+    status, incoming = admin(http, world, "GET", "/verifications?role=incoming&status=open", token=world["beijing"])
+    assert status == 200 and [v["verification_id"] for v in incoming] == [vid]
+    assert incoming[0]["claim"]["invoice_no"] == "FP-2026-0009"
+    assert admin(http, world, "GET", "/verifications?role=incoming")[1] == []  # nothing addressed to Linyi
+    status, detail = admin(http, world, "GET", f"/verifications/{vid}", token=world["beijing"])
+    assert status == 200 and [line["det_item_fee_sumamt"] for line in detail["claim"]["lines"]][2] == "6000.00"
+
+    decisions = [{"line_no": n, "decision": "approve"} for n in (1, 2, 3, 4)]
+    assert admin(http, world, "POST", f"/claims/{cid}/review", {"decisions": decisions})[0] == 200
+    status, held = admin(http, world, "POST", f"/claims/{cid}/pay")
+    assert (status, held["code"]) == (409, "VERIFY_OPEN") and vid in held["detail"]
+
+    answer = {"outcome": "confirmed", "text": "住院属实，耗材与病历一致", "lines": [{"line_no": 3, "finding": "一致"}]}
+    status, refused = admin(http, world, "POST", f"/verifications/{vid}/answer", answer)
+    assert (status, refused["code"]) == (403, "VERIFY_NOT_TREATMENT_AGENCY")
+    status, refused = admin(http, world, "POST", f"/verifications/{vid}/close", {"reason": "x"}, token=world["beijing"])
+    assert (status, refused["code"]) == (403, "VERIFY_NOT_REQUESTER")
+    status, answered = admin(http, world, "POST", f"/verifications/{vid}/answer", answer, token=world["beijing"])
+    assert status == 200 and answered["answer"]["answered_by"].startswith("agency:110000/token:"), answered
+    assert admin(http, world, "POST", f"/verifications/{vid}/answer", answer, token=world["beijing"])[0] == 409
+
+    status, shown = admin(http, world, "GET", f"/claims/{cid}")
+    assert [(v["verification_id"], v["status"], v["answer"]["outcome"]) for v in shown["verifications"]] == [
+        (vid, "answered", "confirmed")]
+    status, paid = admin(http, world, "POST", f"/claims/{cid}/pay")
+    assert (status, paid["status"]) == (200, "paid"), paid
+    status, closed = admin(http, world, "POST", f"/verifications/{vid}/close", {"reason": "已采纳核查结果"})
+    assert (status, closed["status"], closed["close"]["reason"]) == (200, "closed", "已采纳核查结果")

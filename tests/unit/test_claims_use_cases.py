@@ -21,6 +21,7 @@ from yibao.domain.case import CatalogEntry
 
 from ..conftest import VENDORED_GOLDEN
 from .fake_audit import FakeAudit
+from .fake_claim_verifications import FakeVerifications
 from .fake_claims import FakeClaims, FakeRegistry, FakeSettlementReads
 from .fake_registry import FakeFilings
 from .fakes import FakeUnitOfWork
@@ -49,6 +50,7 @@ def world() -> FakeUnitOfWork:
     settlements.catalogues = {TREATED: entries, INSURED: entries}
     uow.settlements = settlements
     uow.claims = FakeClaims(catalogue_regions={TREATED, INSURED})
+    uow.claim_verifications = FakeVerifications(uow.claims)
     uow.registry = FakeRegistry({HOSPITAL: {"fixmedins_code": HOSPITAL, "fixmedins_name": "北京朝阳医院",
                                             "admdvs": TREATED, "medins_lv": "3"}})
     uow.filings = FakeFilings()

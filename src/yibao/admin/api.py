@@ -17,7 +17,21 @@ from yibao.app.platform import Platform
 
 from . import agreements_routes, claims_routes, evoucher_routes, filings_routes, fund_flow_routes, statistics_routes, supervision_routes
 from . import enrollment_routes
+from . import verification_routes
 from .common import AdminContext
+
+# one subject a line; a new subject appends its module
+ROUTE_MODULES = (
+    filings_routes,
+    fund_flow_routes,
+    supervision_routes,
+    claims_routes,
+    evoucher_routes,
+    statistics_routes,
+    agreements_routes,
+    enrollment_routes,
+    verification_routes,
+)
 
 
 def build_router(platform: Platform) -> APIRouter:
@@ -35,8 +49,7 @@ def build_router(platform: Platform) -> APIRouter:
         return found
 
     context = AdminContext(platform, agency)
-    for subject in (filings_routes, fund_flow_routes, supervision_routes, claims_routes, evoucher_routes, statistics_routes,
-                    agreements_routes, enrollment_routes):
+    for subject in ROUTE_MODULES:
         subject.add_routes(router, context)
     return router
 

@@ -17,7 +17,9 @@ the claim reimburses in cash exactly what the funds pay (``acct_pay`` 0, the res
 clearing between regions, which reads ``settlements``, never sees them.
 
 Locks (docs/locking.md): review locks the claim row; payment and correction lock the visit the
-claim names (rank 2), the claim row (rank 2, after the visit), then the person (rank 3).
+claim names (rank 2), the claim row (rank 2, after the visit), then the person (rank 3). Payment
+reads the claim's verification requests (协查, app/claim_verifications.py) after the claim's lock
+and refuses while one is open.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from yibao.domain.money import ZERO, from_fen, round_fen, to_fen
 from yibao.domain.settle import Settlement, settle
 from yibao.store.repository import SETLINFO_AMOUNTS
 
-from . import audit, filings
+from . import audit, claim_verifications, filings
 from .error_codes import refusal
 from .errors import GatewayError, new_id
 from .platform import case_person, needs_qualification, visit_filing, ytd_from_json
@@ -431,6 +433,7 @@ def pay_claim(uow: UnitOfWork, policies, claim_id: str) -> dict:
     ledger entry (funds → the person). Not part of the clearing between regions."""
     claim = _lock_for_payment(uow, claim_id)
     _require_status(claim, ("reviewed",), "支付")
+    _refuse_open_verifications(uow, claim_id)
     if claim["mdtrt_id"] and uow.claims.visit_settled(claim["mdtrt_id"]):
         raise refusal("CLAIM_ALREADY_SETTLED", mdtrt_id=claim["mdtrt_id"])
     person, insurance, _ = uow.settlements.lock_settling_persons(claim["psn_no"], None, claim["insutype"])
@@ -449,6 +452,14 @@ def pay_claim(uow: UnitOfWork, policies, claim_id: str) -> dict:
                                                "fund_pay_sumamt_fen": row["fund_pay_sumamt_fen"]})
     claim.update(status="paid", closed_at=uow.now, closed_by=row["paid_by"])
     return claim_view(uow, claim)
+
+
+def _refuse_open_verifications(uow: UnitOfWork, claim_id: str) -> None:
+    """A verification request (协查) neither answered nor closed holds the payment; read after
+    the claim's lock, which a new request also takes, so the two queue."""
+    still_open = claim_verifications.open_requests(uow, claim_id)
+    if still_open:
+        raise refusal("VERIFY_OPEN", claim_id=claim_id, verification_ids="、".join(still_open))
 
 
 def _decisions_of(uow: UnitOfWork, claim: dict) -> list[rules.Decision]:
@@ -551,7 +562,8 @@ def claim_view(uow: UnitOfWork, claim: dict) -> dict:
     view.update(medfee_sumamt=from_fen(claim["medfee_sumamt_fen"]), lines=lines,
                 precheck={k: v for k, v in precheck.items() if k != "lines"},
                 review=json.loads(claim["review"]) if claim["review"] else None,
-                payments=[_payment_view(row) for row in uow.claims.payments(claim["claim_id"])])
+                payments=[_payment_view(row) for row in uow.claims.payments(claim["claim_id"])],
+                verifications=claim_verifications.views_of_claim(uow, claim["claim_id"]))
     return view
 
 

@@ -23,6 +23,7 @@ import re
 import string
 from dataclasses import dataclass
 
+from yibao.domain.claim_verifications import VERIFY_MESSAGES
 from yibao.domain.claims import CLAIM_MESSAGES
 from yibao.domain.errors import SETTLEMENT_MESSAGES
 from yibao.domain.filing import FILING_MESSAGES
@@ -793,6 +794,38 @@ _INTERNET_RX = [
 ]
 
 
+# Claim verifications (协查, app/claim_verifications.py; the request and answer rules in
+# domain/claim_verifications.py, listed by _verify_rule_codes).
+_VERIFY = [
+    ("VERIFY_NOT_FOUND", "not_found", "协查申请 {verification_id} 不存在", "verification request not found",
+     "No verification request has this id."),
+    ("VERIFY_CLAIM_STATUS", "conflict", "报销申请 {claim_id} 当前为 {status}，不能发起协查",
+     "only a submitted or reviewed claim is verified", "Asking to verify a paid, rejected or reversed claim."),
+    ("VERIFY_OPEN", "conflict", "报销申请 {claim_id} 有未办结的协查 {verification_ids}，待就医地答复或参保地办结后方可支付",
+     "a verification request is still open", "Paying a claim with a verification request neither answered nor closed."),
+    ("VERIFY_ANSWERED", "conflict", "协查申请 {verification_id} 已答复，不能再次答复", "already answered",
+     "A second answer to a request."),
+    ("VERIFY_CLOSED", "conflict", "协查申请 {verification_id} 已办结", "the request is closed",
+     "Answering or closing a closed request."),
+    ("VERIFY_CLOSE_REASON", "invalid", "办结协查须注明说明", "a reason is required", "Closing a request without a reason."),
+    ("VERIFY_NOT_REQUESTER", "forbidden", "协查申请 {verification_id} 不是经办机构 {agency} 发起的，只有参保地经办机构可以办结",
+     "only the claim's insured region closes", "Closing a request as another agency than the insured region's."),
+    ("VERIFY_NOT_TREATMENT_AGENCY", "forbidden",
+     "协查申请 {verification_id} 发往就医地 {region}，经办机构 {agency} 不能答复",
+     "only the claim's treatment region answers", "Answering a request addressed to another region."),
+    ("VERIFY_NOT_A_PARTY", "forbidden", "经办机构 {agency} 不是协查申请 {verification_id} 的任何一方",
+     "agency is neither side of the request", "Reading a request between other regions."),
+    ("VERIFY_BAD_ROLE", "invalid", "角色应为 {roles} 之一", "role must be requested or incoming",
+     "Listing verification requests with another role."),
+    ("VERIFY_BAD_STATUS", "invalid", "协查状态应为 {statuses} 之一", "status must be one of {statuses}",
+     "Listing verification requests with another status."),
+]
+
+
+def _verify_rule_codes() -> list[tuple]:
+    return [(code, "invalid", chinese, english, when) for code, (chinese, english, when) in VERIFY_MESSAGES.items()]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -846,6 +879,8 @@ def _blocks() -> list[list[tuple]]:
         _AGREEMENT,
         _ENROLL,
         _INTERNET_RX,
+        _VERIFY,
+        _verify_rule_codes(),
     ]
 
 
@@ -906,6 +941,7 @@ AREA_TITLES = {
     "AGREEMENT": "Agreements (协议管理)",
     "ENROLL": "Enrollment and transfers (参保登记与转移接续)",
     "INTERNET": "Internet+ visits (“互联网+”医疗服务)", "RX": "E-prescriptions (电子处方流转)",
+    "VERIFY": "Claim verifications (协查)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

@@ -5,6 +5,7 @@ from . import (accounts, agreements, claims, conformance, core, evouchers, fund_
                enrollment,
                statistics, supervision)  # (register their commands)
 from . import prescriptions  # noqa: F401
+from . import claim_verifications  # noqa: F401,E402  (yibao claims verify-…)
 from .common import app
 from .core import main
 

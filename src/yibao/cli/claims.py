@@ -49,6 +49,10 @@ def _show(view: dict, fmt: str) -> None:
         info = view["review"]["setlinfo"]
         typer.echo(f"funds {info['fund_pay_sumamt']} (basic {info['hifp_pay']}), person {info['psn_part_amt']}; "
                    f"{view['review']['filing_note'] or ''}")
+    for check in view.get("verifications", []):
+        answer = check["answer"] or {}
+        typer.echo(f"协查 {check['verification_id']}: {check['status']} → {check['mdtrtarea_admvs']}, due {check['due_date']}"
+                   f"{'  (' + answer['outcome'] + ': ' + answer['text'] + ')' if answer else ''}")
 
 
 @claims_app.command("submit")

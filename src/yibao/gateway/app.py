@@ -25,6 +25,7 @@ from yibao.app.platform import Platform
 from yibao.gateway.registry import TRANSACTIONS, RawAnswer
 from yibao.admin.api import mount as mount_admin
 from yibao.web.dashboard import build_router as dashboard_router
+from yibao.web.claims_pages import build_router as claims_pages_router
 from yibao.web.public import build_router as public_router
 from yibao.store.database import Database
 
@@ -182,6 +183,7 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
                   openapi_url="/admin/api/openapi.json")
     mount_admin(app, platform)
     app.include_router(dashboard_router(platform))
+    app.include_router(claims_pages_router(platform))
     app.include_router(public_router(platform))
 
     async def call(request: Request, infno: str | None = None) -> Response:

@@ -1357,3 +1357,42 @@ rx_region_settings = Table(
     Column("recorded_at", DateTime, nullable=False),
     Index("ix_rx_region_settings_pair", "prescribing_admdvs", "dispensing_admdvs"),
 )
+
+
+# --- claim verifications (协查, migration 0017; app/claim_verifications.py) ---------------------
+# The insured place's agency asks the treatment place's agency to verify a manual claim; the
+# request and each later step (the answer, the close) are rows of their own, dated, with their
+# actor, never changed (triggers). Its state is folded from the steps (domain/claim_verifications.py).
+claim_verifications = Table(
+    "claim_verifications",
+    metadata,
+    Column("verification_id", String(30), primary_key=True),
+    Column("claim_id", String(30), ForeignKey("claims.claim_id"), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),  # the asking side (the claim's insured region)
+    Column("mdtrtarea_admvs", String(6), nullable=False),  # the side asked (the claim's treatment region)
+    Column("items", Text, nullable=False),  # [{line_no or null, question}] (JSON)
+    Column("due_date", Date, nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Index("ix_claim_verifications_claim", "claim_id"),
+    Index("ix_claim_verifications_treatment", "mdtrtarea_admvs", "requested_at"),
+    Index("ix_claim_verifications_insured", "insuplc_admdvs", "requested_at"),
+)
+
+claim_verification_steps = Table(  # a request is answered once and closed once (primary key)
+    "claim_verification_steps",
+    metadata,
+    Column("verification_id", String(30), ForeignKey("claim_verifications.verification_id"), primary_key=True),
+    Column("step", String(8), primary_key=True),  # answer | close
+    Column("outcome", String(14)),  # answer: confirmed | discrepancies
+    Column("text", String(2000), nullable=False, server_default=""),
+    Column("line_findings", Text, nullable=False, server_default="[]"),  # answer: [{line_no, finding}] (JSON)
+    Column("recorded_at", DateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    CheckConstraint("step IN ('answer', 'close')", name="ck_claim_verification_steps_step"),
+    CheckConstraint("(step = 'answer') = (outcome IS NOT NULL)", name="ck_claim_verification_steps_outcome"),
+    CheckConstraint("outcome IS NULL OR outcome IN ('confirmed', 'discrepancies')",
+                    name="ck_claim_verification_steps_outcomes"),
+    CheckConstraint("outcome IS NULL OR outcome <> 'discrepancies' OR text <> ''",
+                    name="ck_claim_verification_steps_text"),
+)

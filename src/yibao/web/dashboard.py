@@ -47,7 +47,7 @@ def _sign(code: str, expiry: int, key: str) -> str:
 
 def _page(title: str, body: str, agency: dict | None = None) -> HTMLResponse:
     who = (f"<span>{html.escape(agency['agency_name'])}（{html.escape(agency['agency_code'])}）"
-           f"<a href='/dashboard/logout'>退出</a></span>") if agency else ""
+           f"<a href='/dashboard/claims'>零星报销</a><a href='/dashboard/logout'>退出</a></span>") if agency else ""
     return HTMLResponse(f"<!doctype html><html lang=zh><meta charset=utf-8><title>{html.escape(title)}</title>"
                         f"<style>{STYLE}</style><header><strong>yibao 医保结算平台</strong>{who}</header>"
                         f"<main>{body}</main></html>")
