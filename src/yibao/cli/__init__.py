@@ -3,6 +3,7 @@ in its own module and registers itself on the one Typer app (``cli.common.app``)
 
 from . import (accounts, agreements, claims, conformance, core, evouchers, fund_flows, institutions, registry,  # noqa: F401
                statistics, supervision)  # (register their commands)
+from . import family, maternity  # noqa: F401,E402  (register their commands)
 from .common import app
 from .core import main
 
