@@ -47,7 +47,7 @@ class Priced:
     person: dict
     insurance: dict
     year: int
-    family_psn_no: str | None
+    family_psn_no: str | None  # the link locked by: the bound owners, comma-joined in binding order (亲情账户)
     filing: str | None
     filing_no: str | None
     # (seq, balance_fen) of the person's and the family owner's last account entries, read
