@@ -4,6 +4,7 @@ the reversal restores the account and the accumulators exactly and balances the 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -29,6 +30,9 @@ def unit_for(case_name: str):
     uow.settlements = FakeSettlements(uow.accounts)
     person = case.person
     family = "FAMILY-OWNER" if person.mutual_aid_balance else None
+    if family:  # the case file's family account, as the platform names it: the bound owner's
+        person = dataclasses.replace(person, mutual_aid_accounts=((family, person.mutual_aid_balance),))
+        case = dataclasses.replace(case, person=person)
     # opening balances as the account chains' first entries
     tips = {}
     for psn_no, balance in ((person.psn_no, person.acct_balance), (family, person.mutual_aid_balance)):

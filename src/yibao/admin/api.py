@@ -18,6 +18,7 @@ from yibao.app.platform import Platform
 from . import agreements_routes, claims_routes, evoucher_routes, filings_routes, fund_flow_routes, statistics_routes, supervision_routes
 from . import enrollment_routes
 from . import verification_routes
+from . import family_routes, maternity_routes
 from .common import AdminContext
 
 # one subject a line; a new subject appends its module
@@ -31,6 +32,8 @@ ROUTE_MODULES = (
     agreements_routes,
     enrollment_routes,
     verification_routes,
+    family_routes,
+    maternity_routes,
 )
 
 

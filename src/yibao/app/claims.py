@@ -321,7 +321,7 @@ def price_claim(uow: UnitOfWork, policies, claim: dict, decisions: list[rules.De
                  if needs_qualification(policy, claim["med_type"]) else None)
     case = SettlementCase(
         policy=policy, catalog=catalog, ytd=ytd, lines=fee_lines,
-        person=case_person(person, insurance, balance=ZERO, mutual_aid_balance=ZERO, qualified=qualified),
+        person=case_person(person, insurance, balance=ZERO, qualified=qualified),
         visit=Visit(med_type=claim["med_type"], medins_lv=claim["medins_lv"], begndate=claim["begndate"], enddate=day,
                     insuplc_admdvs=claim["insuplc_admdvs"], mdtrtarea_admvs=claim["mdtrtarea_admvs"], filing=filing,
                     acct_used_flag=False, dise_codg=claim["dise_codg"] or None),

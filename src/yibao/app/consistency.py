@@ -15,6 +15,7 @@ from typing import Callable, NamedTuple, Protocol
 
 from yibao.store import repository as repo
 
+from .ledger import mutual_aid_draws
 from .platform import check_stored
 from .unit_of_work import UnitOfWork
 
@@ -161,8 +162,9 @@ def account_movements_match(uow: UnitOfWork, stored: Stored) -> list[Problem]:
             continue
         if row["acct_pay_fen"]:
             expected[(row["setl_id"], row["psn_no"])] -= row["acct_pay_fen"]
-        if row["acct_mulaid_pay_fen"]:
-            expected[(row["setl_id"], effect[0].get("family_psn_no"))] -= row["acct_mulaid_pay_fen"]
+        sign = -1 if row["acct_mulaid_pay_fen"] < 0 else 1
+        for owner, fen in mutual_aid_draws(effect[0], abs(row["acct_mulaid_pay_fen"])):
+            expected[(row["setl_id"], owner)] -= sign * fen
     actual = uow.consistency.account_movements_by_settlement()
     return [Problem("C_ACCOUNT_MOVEMENT", f"结算 {key[0]} 在个人账户 {key[1]} 的变动为 {actual.get(key, 0)} 分，"
                                           f"结算记载应为 {expected.get(key, 0)} 分")

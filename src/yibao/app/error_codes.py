@@ -826,6 +826,52 @@ def _verify_rule_codes() -> list[tuple]:
     return [(code, "invalid", chinese, english, when) for code, (chinese, english, when) in VERIFY_MESSAGES.items()]
 
 
+
+
+# Family accounts (亲情账户, app/family.py, domain-rules §2.3).
+_FAMILY = [
+    ("FAMILY_BAD_RELATION", "invalid", "亲属关系 {relation} 不属于近亲属，应为 {known} 之一",
+     "relation must be one of the close relatives", "A binding with another relation than the 近亲属 of §2.3."),
+    ("FAMILY_SELF", "invalid", "参保人 {psn_no} 不能绑定自己", "a person cannot bind themselves",
+     "owner_psn_no and relative_psn_no are the same person."),
+    ("FAMILY_PERSON_NOT_FOUND", "not_found", "参保人 {psn_no} 不存在", "person not found",
+     "A binding names an unknown person."),
+    ("FAMILY_OWNER_NOT_EMPLOYEE", "refused", "参保人 {psn_no} 没有正常参保的职工医保，不能开通亲情账户",
+     "only an insured employee may share the personal account", "The owner holds no active insutype 310."),
+    ("FAMILY_RELATIVE_NOT_INSURED", "refused", "亲属 {psn_no} 没有正常参保的险种，不能绑定",
+     "the relative has no active insurance", "The relative holds no active insurance."),
+    ("FAMILY_ALREADY_BOUND", "conflict", "参保人 {owner} 已绑定亲属 {relative}", "already bound",
+     "A second live binding of the same owner and relative (admin: 409)."),
+    ("FAMILY_TOO_MANY", "refused", "参保人 {owner} 绑定的亲属已达政策上限 {limit} 人", "too many bound relatives",
+     "The owner's policy's family_account.max_relatives is reached."),
+    ("FAMILY_BINDING_NOT_FOUND", "not_found", "亲情账户绑定 {binding_id} 不存在", "binding not found",
+     "Unbinding an unknown binding id."),
+    ("FAMILY_ALREADY_UNBOUND", "conflict", "亲情账户绑定 {binding_id} 已解除", "binding already ended",
+     "Unbinding a binding that has an unbind record (admin: 409)."),
+]
+
+
+# Maternity insurance (生育保险, app/maternity.py, docs/maternity.md).
+_MATERNITY = [
+    ("MATERNITY_NOT_FILED", "refused", "参保人 {psn_no} 在 {day} 没有有效的生育登记，参保地政策要求先办理生育登记",
+     "no maternity filing covers the visit", "A 51/52 visit under a 510 policy with filing_required and no filing on its day."),
+    ("MATERNITY_BAD_PERIOD", "invalid", "生育登记的结束日期 {enddate} 早于开始日期 {begndate}",
+     "the filing ends before it begins", "A filing with enddate before begndate."),
+    ("MATERNITY_BAD_DELIVERY_TYPE", "invalid", "生育类别 {delivery_type} 无效，应为 {known} 之一",
+     "unknown delivery type", "An allowance for a delivery type outside docs/maternity.md."),
+    ("MATERNITY_BAD_WAGE", "invalid", "用人单位上年度职工月平均工资 {wage} 无效，应为大于零、最多两位小数的金额",
+     "the average monthly wage must be a positive amount in yuan", "A wage of zero, negative, too large or below the fen."),
+    ("MATERNITY_BAD_BABIES", "invalid", "胎儿数 {babies} 无效，应为 1 至 10", "babies must be 1 to 10",
+     "An allowance with another number of babies."),
+    ("MATERNITY_NO_POLICY", "refused", "参保地 {insured} 在 {day} 没有生效的生育保险政策（险种 510，含 maternity 参数）",
+     "no maternity policy in force", "No 510 policy with a maternity block for the insured region on the delivery date."),
+    ("MATERNITY_NO_ALLOWANCE", "refused", "政策“{policy}”对生育类别 {delivery_type} 不支付生育津贴",
+     "the policy pays no allowance for this delivery type", "The policy's allowance_days has no entry for the type."),
+    ("MATERNITY_ALLOWANCE_PAID", "conflict", "参保人 {psn_no} 在 {day} 的生育津贴已支付", "allowance already paid for this delivery",
+     "A second allowance for the same person and delivery date (admin: 409)."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -881,6 +927,8 @@ def _blocks() -> list[list[tuple]]:
         _INTERNET_RX,
         _VERIFY,
         _verify_rule_codes(),
+        _FAMILY,
+        _MATERNITY,
     ]
 
 
@@ -942,6 +990,8 @@ AREA_TITLES = {
     "ENROLL": "Enrollment and transfers (参保登记与转移接续)",
     "INTERNET": "Internet+ visits (“互联网+”医疗服务)", "RX": "E-prescriptions (电子处方流转)",
     "VERIFY": "Claim verifications (协查)",
+    "FAMILY": "Family accounts (亲情账户)",
+    "MATERNITY": "Maternity insurance (生育保险)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

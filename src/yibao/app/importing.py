@@ -35,7 +35,7 @@ from yibao.sim.idnumbers import is_valid_certno
 from yibao.store import repository as repo
 from yibao.store.database import Database
 
-from . import actors, agreements, code_lists, ledger
+from . import actors, agreements, code_lists, family, ledger
 from .errors import GatewayError, new_id
 from .secret_box import SecretBox
 from .unit_of_work import UnitOfWork
@@ -415,6 +415,9 @@ def import_rows(uow: UnitOfWork, kind: str, path: Path, rows: list[BaseModel], *
             progress(min(start + 500, len(rows)), len(rows))
     if kind == "institutions":
         _write_agreements(uow, path, rows)
+    if kind == "persons":  # after every batch: an owner may come later in the file than its relative
+        family.import_links(uow, [(row.family_psn_no, row.psn_no) for row in rows if row.family_psn_no],
+                            actor=f"import:{path.name}")
     return result
 
 

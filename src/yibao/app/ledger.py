@@ -24,9 +24,19 @@ def settlement_entry_for(row: dict) -> rules.Entry:
         setl_id=row["setl_id"], insured=row["insuplc_admdvs"], treated=row["mdtrtarea_admvs"],
         fixmedins_code=row["fixmedins_code"], psn_no=row["psn_no"], family_psn_no=detail.get("family_psn_no"),
         fund_payments=funds, acct_pay_fen=row["acct_pay_fen"], acct_mulaid_pay_fen=row["acct_mulaid_pay_fen"],
+        mutual_aid_fen=[(owner, sign * fen) for owner, fen in mutual_aid_draws(detail, abs(row["acct_mulaid_pay_fen"]))],
     )
     kind = "reversal" if row["kind"] == "reversal" else "settlement"
     return rules.Entry(kind, row["setl_id"], entry.postings)
+
+
+def mutual_aid_draws(detail: dict, acct_mulaid_pay_fen: int) -> list[tuple[str, int]]:
+    """Whose bound accounts paid a settlement's acct_mulaid_pay, in fen (positive), as its
+    stored detail says: ``mutual_aid`` (亲情账户, one row per binder) or, for settlements stored
+    before bindings, the single ``family_psn_no``."""
+    if "mutual_aid" in detail:
+        return [(owner, int(fen)) for owner, fen in detail["mutual_aid"]]
+    return [(detail["family_psn_no"], acct_mulaid_pay_fen)] if acct_mulaid_pay_fen else []
 
 
 def account_movement_entry(psn_no: str, region: str, amount_fen: int, ref: str) -> rules.Entry:

@@ -18,6 +18,7 @@ from yibao.documents.render import fen as as_fen
 from yibao.documents.render import ratio as as_ratio
 from yibao.documents.validation import parse_json
 from yibao.domain import codes
+from yibao.domain import maternity as maternity_rules
 from yibao.domain.case import FeeLine, Person, SettlementCase, Visit, YearToDate
 from yibao.domain.errors import SettlementRefused
 from yibao.domain.policy import Policy
@@ -25,7 +26,7 @@ from yibao.domain.settle import Settlement, settle
 from yibao.store import repository as repo
 from yibao.store.database import Database
 
-from . import filings, internet_plus, ledger
+from . import filings, internet_plus, ledger, maternity
 from .clock import Clock, system_clock
 from .error_codes import refusal
 from .errors import new_id
@@ -47,7 +48,7 @@ class Priced:
     person: dict
     insurance: dict
     year: int
-    family_psn_no: str | None
+    family_psn_no: str | None  # the link locked by: the bound owners, comma-joined in binding order (亲情账户)
     filing: str | None
     filing_no: str | None
     # (seq, balance_fen) of the person's and the family owner's last account entries, read
@@ -123,18 +124,21 @@ class Platform:
             catalog = internet_plus.mark_delivery(uow, catalog, institution["admdvs"])
         filing, filing_no = visit_filing(uow, visit["psn_no"], insurance["insuplc_admdvs"], institution["admdvs"],
                                          visit["begntime"].date(), emergency=bool(visit.get("emergency")))
+        if policy.maternity is not None and policy.maternity.filing_required and med_type in maternity_rules.MATERNITY_MED_TYPES:
+            maternity.require_filing(uow, visit["psn_no"], day)  # 生育登记 where the policy asks for it
         year = day.year
-        family = person.get("family_psn_no")
-        tips, ytd = settlements.tips_and_year_to_date([visit["psn_no"]] + ([family] if family else []), visit["psn_no"],
+        family = person.get("family_binders")  # the bound owners, earliest binding first (§2.3)
+        owners = repo.link_owners(family)
+        tips, ytd = settlements.tips_and_year_to_date([visit["psn_no"]] + owners, visit["psn_no"],
                                                       visit["insutype"], year)
         balance = repo.from_fen(tips.get(visit["psn_no"], (0, 0))[1])
-        mutual_aid_balance = repo.from_fen(tips.get(family, (0, 0))[1]) if family else Decimal(0)
+        family_accounts = tuple((owner, repo.from_fen(tips.get(owner, (0, 0))[1])) for owner in owners)
         qualified = (filings.qualified_diseases(uow, visit["psn_no"], visit["insutype"], day)
                      if needs_qualification(policy, med_type) else None)
         case = SettlementCase(
             policy=policy,
             catalog=catalog,
-            person=case_person(person, insurance, balance=balance, mutual_aid_balance=mutual_aid_balance,
+            person=case_person(person, insurance, balance=balance, family_accounts=family_accounts,
                                qualified=qualified),
             ytd=ytd,
             visit=Visit(
@@ -147,6 +151,7 @@ class Platform:
                 filing=filing,
                 acct_used_flag=acct_used_flag,
                 dise_codg=visit.get("dise_codg") or None,
+                delivery_type=maternity_rules.visit_kind(visit.get("matn_type"), visit.get("birctrl_type")),
             ),
             lines=tuple(lines),
         )
@@ -194,7 +199,7 @@ class Platform:
             "clr_type": CLR_TYPE[visit["kind"]],
             "chrg_bchno": chrg_bchno,
             "pool_prop_selfpay": f"{as_ratio(s.pool_prop_selfpay)}",
-            "detail": json.dumps(settlement_detail(s, priced.family_psn_no), ensure_ascii=False),
+            "detail": json.dumps(settlement_detail(s), ensure_ascii=False),
             "trace": json.dumps(list(s.trace), ensure_ascii=False),
         }
         for name in repo.SETLINFO_AMOUNTS:
@@ -207,9 +212,8 @@ class Platform:
         if s.acct_pay:
             settlements.move_account(visit["psn_no"], -s.acct_pay, "acct_pay", setl_id, actor=actor,
                                      tip=tips.get(visit["psn_no"], (0, 0)))
-        if s.acct_mulaid_pay:
-            settlements.move_account(priced.family_psn_no, -s.acct_mulaid_pay, "mutual_aid_pay", setl_id,
-                                     actor=actor, tip=tips.get(priced.family_psn_no, (0, 0)))
+        for owner, amount in s.mutual_aid_draws:  # each bound account, earliest binding first
+            settlements.move_account(owner, -amount, "mutual_aid_pay", setl_id, actor=actor, tip=tips.get(owner, (0, 0)))
         settlements.add_accumulators(visit["psn_no"], visit["insutype"], priced.year, s.delta, setl_id)
         check_stored(row)
         uow.ledger.post(ledger.settlement_entry_for(row))
@@ -223,8 +227,9 @@ class Platform:
         if original["kind"] != "settlement":
             raise refusal("REVERSAL_OF_REVERSAL", setl_id=original["setl_id"])
         detail = json.loads(original["detail"])
+        draws = ledger.mutual_aid_draws(detail, original["acct_mulaid_pay_fen"])
         settlements = uow.settlements
-        settlements.lock_persons([original["psn_no"], detail.get("family_psn_no")])
+        settlements.lock_persons([original["psn_no"]] + [owner for owner, _ in draws])
         if settlements.reversal_of(original["setl_id"]) is not None:
             raise refusal("REVERSAL_ALREADY_REVERSED", setl_id=original["setl_id"])
         now = uow.now
@@ -239,14 +244,13 @@ class Platform:
         for name in repo.SETLINFO_AMOUNTS:
             row[f"{name}_fen"] = -original[f"{name}_fen"]
         acct_pay = repo.from_fen(original["acct_pay_fen"])
-        mulaid = repo.from_fen(original["acct_mulaid_pay_fen"])
         balance_after = settlements.account_balance(original["psn_no"]) + acct_pay
         row["balc_fen"] = repo.to_fen(balance_after)
         settlements.add(row)
         if acct_pay:
             settlements.move_account(original["psn_no"], acct_pay, "reversal", setl_id, actor=actor)
-        if mulaid:
-            settlements.move_account(detail["family_psn_no"], mulaid, "reversal", setl_id, actor=actor)
+        for owner, fen in draws:
+            settlements.move_account(owner, repo.from_fen(fen), "reversal", setl_id, actor=actor)
         delta = ytd_from_json(detail["delta"])
         settlements.add_accumulators(original["psn_no"], original["insutype"], original["year"], delta, setl_id, sign=-1)
         uow.ledger.post(ledger.settlement_entry_for(row))
@@ -272,9 +276,10 @@ def needs_qualification(policy: Policy, med_type: str) -> bool:
     return any(b.diseases is not None and med_type in b.med_types for b in policy.benefits)
 
 
-def case_person(person: dict, insurance: dict, *, balance: Decimal, mutual_aid_balance: Decimal,
-                qualified: frozenset[str] | None) -> Person:
-    """The engine's person from the stored person and insurance rows."""
+def case_person(person: dict, insurance: dict, *, balance: Decimal, qualified: frozenset[str] | None,
+                family_accounts: tuple[tuple[str, Decimal], ...] = ()) -> Person:
+    """The engine's person from the stored person and insurance rows; ``family_accounts``: the
+    bound owners' (psn_no, balance) in binding order (亲情账户)."""
     return Person(
         psn_no=person["psn_no"],
         insutype=insurance["insutype"],
@@ -283,21 +288,22 @@ def case_person(person: dict, insurance: dict, *, balance: Decimal, mutual_aid_b
         cvlserv_flag=bool(insurance["cvlserv_flag"]),
         assistance_group=insurance["assistance_group"] or None,
         acct_balance=balance,
-        mutual_aid_balance=mutual_aid_balance,
+        mutual_aid_balance=sum((b for _, b in family_accounts), Decimal(0)),
+        mutual_aid_accounts=family_accounts,
         qualified_diseases=qualified,
     )
 
 
 def lock_person_and_family(uow: UnitOfWork, psn_no: str, insutype: str,
                            family_link: str | None | object = UNREAD) -> tuple[dict | None, dict | None]:
-    """Lock the person and the family account owner (家庭共济) in psn_no order and read the
-    person (and the insurance) after the lock: the link read before the lock must still be the
-    link after it, or the owner whose balance is spent might not be the one locked."""
+    """Lock the person and the bound family account owners (家庭共济, 亲情账户) in psn_no order
+    and read the person (and the insurance) after the lock: the link read before the lock must
+    still be the link after it, or an owner whose balance is spent might not be one locked."""
     if family_link is UNREAD:
         before = uow.settlements.person(psn_no)
         if before is None:
             return None, None
-        family_link = before.get("family_psn_no")
+        family_link = before.get("family_binders")
     person, insurance, _ = uow.settlements.lock_settling_persons(psn_no, family_link, insutype)
     return checked_family_link(person, insurance, family_link)
 
@@ -305,12 +311,14 @@ def lock_person_and_family(uow: UnitOfWork, psn_no: str, insutype: str,
 def checked_family_link(person: dict | None, insurance: dict | None, family_link: str | None) -> tuple[dict | None, dict | None]:
     """The persons were locked by the family link read before the lock: it must still be the
     person's link after it."""
-    if person is not None and person.get("family_psn_no") != family_link:
+    if person is not None and person.get("family_binders") != family_link:
         raise refusal("SETTLE_FAMILY_LINK_CHANGED", psn_no=person['psn_no'])
     return person, insurance
 
 
-def settlement_detail(s: Settlement, family_psn_no: str | None = None) -> dict:
+def settlement_detail(s: Settlement) -> dict:
+    """The stored detail; ``family_psn_no`` (the first bound account that paid) is kept for
+    the readers of settlements stored before bindings, ``mutual_aid`` lists every one, in fen."""
     return {
         "setldetail": [{"fund_pay_type": r.fund_pay_type, "fund_payamt": f"{as_fen(r.fund_payamt)}"} for r in s.setldetail],
         "lines": [
@@ -323,7 +331,8 @@ def settlement_detail(s: Settlement, family_psn_no: str | None = None) -> dict:
             for line in s.lines
         ],
         "delta": {category: {k: f"{v}" for k, v in values.items()} for category, values in s.delta.as_dict().items()},
-        "family_psn_no": family_psn_no,
+        "family_psn_no": s.mutual_aid_draws[0][0] if s.mutual_aid_draws else None,
+        "mutual_aid": [[owner, repo.to_fen(amount)] for owner, amount in s.mutual_aid_draws],
     }
 
 

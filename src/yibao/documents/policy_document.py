@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from yibao.domain import codes
 from yibao.domain.errors import bad_input
 from yibao.domain.money import FEN, ONE, ZERO
+from yibao.domain.maternity import DELIVERY_KINDS, MaternityRules
 from yibao.domain.policy import (
     DEFAULT_PERSONAL_ACCOUNT,
     FALLBACK,
@@ -67,6 +68,15 @@ class BenefitDoc(_Doc):
     bands: list[BandDoc] = Field(min_length=1)
     cap: CapDoc | None = None
     diseases: list[str] | None = Field(default=None, min_length=1)
+    delivery_types: list[Literal[tuple(DELIVERY_KINDS)]] | None = Field(default=None, min_length=1)
+
+
+class MaternityDoc(_Doc):
+    """生育保险 parameters (docs/maternity.md)."""
+
+    filing_required: bool = False
+    allowance_days: dict[Literal[tuple(DELIVERY_KINDS)], int] = Field(default_factory=dict)
+    extra_days_per_extra_baby: int = Field(default=0, ge=0)
 
 
 class LayerDoc(_Doc):
@@ -138,6 +148,7 @@ class PolicyDoc(_Doc):
     cross_region: CrossRegionDoc | None = None
     # Internet+ revisits (docs/internet-plus.md): how far back an offline visit makes an online one a revisit
     internet_revisit_days: int = Field(default=180, ge=1, le=3650)
+    maternity: MaternityDoc | None = None
 
 
 def parse_policy(data: Any, prefix: str = "policy") -> Policy:
@@ -250,7 +261,17 @@ def _build_policy(doc: PolicyDoc, prefix: str) -> Policy:
         personal_account=account,
         cross_region=cross_region,
         internet_revisit_days=doc.internet_revisit_days,
+        maternity=_build_maternity(doc.maternity, _p(prefix, "maternity")),
     )
+
+
+def _build_maternity(doc: MaternityDoc | None, path: str) -> MaternityRules | None:
+    if doc is None:
+        return None
+    for kind, days in doc.allowance_days.items():
+        if days <= 0:
+            raise bad_input(f"{path}.allowance_days.{kind}", f"天数应为正整数（days must be positive），收到 {days}")
+    return MaternityRules(doc.filing_required, dict(doc.allowance_days), doc.extra_days_per_extra_baby)
 
 
 def _build_group(name: str, doc: AssistanceGroupDoc, path: str) -> AssistanceGroup:
@@ -291,6 +312,7 @@ def _build_benefit(doc: BenefitDoc, path: str) -> Benefit:
         cap=_build_cap(doc.cap),
         path=path,
         diseases=frozenset(code.strip() for code in doc.diseases) if doc.diseases is not None else None,
+        delivery_types=frozenset(doc.delivery_types) if doc.delivery_types is not None else None,
     )
 
 

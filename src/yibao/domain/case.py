@@ -32,6 +32,10 @@ class Person:
     assistance_group: str | None = None
     acct_balance: Decimal = ZERO
     mutual_aid_balance: Decimal = ZERO
+    # 亲情账户 (domain-rules §2.3): the accounts of the persons this one is bound to, as
+    # (psn_no, balance) in the order of their bindings (the earliest pays first). Empty: the
+    # single ``mutual_aid_balance`` (a case file's) is the one family account.
+    mutual_aid_accounts: tuple[tuple[str, Decimal], ...] = ()
     # Diseases the insured place has qualified the person for (门慢特资格); None = not
     # checked (a case file that does not say).
     qualified_diseases: frozenset[str] | None = None
@@ -53,6 +57,7 @@ class Visit:
     filing: str | None = None
     acct_used_flag: bool = True
     dise_codg: str | None = None  # the visit's disease (门慢特病种) code, for disease benefits
+    delivery_type: str | None = None  # 生育: the delivery kind (domain/maternity.py), for 510 benefits
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,15 +72,19 @@ def province(admdvs: str) -> str:
 def settlement_entry(
     *, setl_id: str, insured: str, treated: str, fixmedins_code: str, psn_no: str, family_psn_no: str | None,
     fund_payments: Iterable[tuple[str, int]], acct_pay_fen: int, acct_mulaid_pay_fen: int,
+    mutual_aid_fen: Iterable[tuple[str, int]] = (),
 ) -> Entry:
     """The postings of one settlement: funds and accounts pay, the institution is owed; across
     regions the insured region owes the treatment region, which owes the institution."""
     postings = [Posting(fund(insured, kind), amount) for kind, amount in fund_payments if amount]
     if acct_pay_fen:
         postings.append(Posting(psn_acct(psn_no), acct_pay_fen))
-    if acct_mulaid_pay_fen:
+    draws = [(owner, amount) for owner, amount in mutual_aid_fen if amount]
+    if acct_mulaid_pay_fen and not draws:
         assert family_psn_no, "a family mutual-aid payment needs the relative's account"
-        postings.append(Posting(psn_acct(family_psn_no), acct_mulaid_pay_fen))
+        draws = [(family_psn_no, acct_mulaid_pay_fen)]
+    assert sum(amount for _, amount in draws) == acct_mulaid_pay_fen, "mutual-aid draws add up to acct_mulaid_pay"
+    postings.extend(Posting(psn_acct(owner), amount) for owner, amount in draws)
     total = sum(p.amount_fen for p in postings)
     if total:
         if insured != treated:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Union
 
 from .errors import bad_input
+from .maternity import MaternityRules
 
 # A ratio or amount table: a plain number for everyone, or keyed by person class
 # ("in_service" / "retired", "*" fallback) and then by hospital level ("0".."3", "*").
@@ -81,11 +82,17 @@ class Benefit:
     # (a listed code matches the visit's code or is a prefix of it) and needs the person's
     # qualification (资格认定) by the insured place for that disease.
     diseases: frozenset[str] | None = None
+    # 生育 (insutype 510): a benefit that lists delivery kinds (domain/maternity.py) applies only
+    # to visits of one of them (delivery by type, family planning); one without applies to any.
+    delivery_types: frozenset[str] | None = None
 
     def covers_disease(self, dise_codg: str | None) -> bool:
         if self.diseases is None:
             return True
         return bool(dise_codg) and any(dise_codg.startswith(code) for code in self.diseases)
+
+    def covers_delivery(self, delivery_type: str | None) -> bool:
+        return self.delivery_types is None or delivery_type in self.delivery_types
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +179,15 @@ class Policy:
     personal_account: PersonalAccount = DEFAULT_PERSONAL_ACCOUNT
     cross_region: CrossRegion = CrossRegion(None, None)
     internet_revisit_days: int = 180  # docs/internet-plus.md: 复诊 within this many days of an offline visit
+    maternity: MaternityRules | None = None  # insutype 510 (docs/maternity.md)
 
-    def benefit_for(self, med_type: str, dise_codg: str | None = None) -> Benefit | None:
+    def benefit_for(self, med_type: str, dise_codg: str | None = None, delivery_type: str | None = None) -> Benefit | None:
         """Spec §5.1: the first benefit whose med_types contains the visit's med_type and, for
-        a disease-specific benefit, whose diseases cover the visit's disease code."""
+        a disease-specific benefit, whose diseases cover the visit's disease code (and, for a
+        benefit of some delivery kinds, whose kinds hold the visit's)."""
         for benefit in self.benefits:
-            if med_type in benefit.med_types and benefit.covers_disease(dise_codg):
+            if (med_type in benefit.med_types and benefit.covers_disease(dise_codg)
+                    and benefit.covers_delivery(delivery_type)):
                 return benefit
         return None
 

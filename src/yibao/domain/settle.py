@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from . import codes
 from .bands import BandedPayment, pay_bands
-from .case import SettlementCase, YearToDate
+from .case import Person, SettlementCase, YearToDate
 from .errors import (
     E_NO_BENEFIT,
     E_NOT_QUALIFIED,
@@ -75,6 +75,9 @@ class Settlement:
     hosp_part_amt: Decimal
     balc: Decimal
     # the rest of the answer
+    # who paid acct_mulaid_pay: (psn_no, amount) per bound account, in binding order ("" for a
+    # case file's single family account)
+    mutual_aid_draws: tuple[tuple[str, Decimal], ...]
     lines: tuple[LineSplit, ...]
     setldetail: tuple[FundPayment, ...]
     benefit: str
@@ -103,6 +106,22 @@ class Settlement:
     def trace(self) -> tuple[str, ...]:
         """Every step in words a settlement clerk understands."""
         return self.steps.render()
+
+
+def draw_family_accounts(person: Person, rest: Decimal) -> tuple[tuple[str, Decimal], ...]:
+    """What the bound family accounts pay of ``rest`` (the part the person's own account left):
+    each in the order of its binding, as much as its balance allows (domain-rules §2.3: the
+    earliest binding pays first). Accounts that pay nothing are left out."""
+    accounts = person.mutual_aid_accounts or (("", person.mutual_aid_balance),)
+    draws = []
+    for psn_no, balance in accounts:
+        if rest <= ZERO:
+            break
+        amount = balance if balance < rest else rest
+        if amount > ZERO:
+            draws.append((psn_no, amount))
+            rest -= amount
+    return tuple(draws)
 
 
 def _yuan(amount: Decimal) -> str:
@@ -227,7 +246,7 @@ def settle(case: SettlementCase) -> Settlement:
     trace = Trace()
 
     # §5.1 benefit and validity
-    benefit = policy.benefit_for(visit.med_type, visit.dise_codg)
+    benefit = policy.benefit_for(visit.med_type, visit.dise_codg, visit.delivery_type)
     if benefit is None:
         disease = f"、病种 {visit.dise_codg or '（未填写）'} " if any(
             visit.med_type in b.med_types for b in policy.benefits) else ""
@@ -398,12 +417,13 @@ def settle(case: SettlementCase) -> Settlement:
         payable += overlmt
     if "fulamt" in account.payable:
         payable += fulamt
-    acct_pay = acct_mulaid_pay = ZERO
+    acct_pay = ZERO
+    mutual_aid_draws: tuple[tuple[str, Decimal], ...] = ()
     if visit.acct_used_flag:
         acct_pay = person.acct_balance if person.acct_balance < payable else payable
-        if account.family_mutual_aid:
-            rest = payable - acct_pay
-            acct_mulaid_pay = person.mutual_aid_balance if person.mutual_aid_balance < rest else rest
+        if account.family_mutual_aid:  # the visiting person's policy decides (§5.10)
+            mutual_aid_draws = draw_family_accounts(person, payable - acct_pay)
+    acct_mulaid_pay = sum((amount for _, amount in mutual_aid_draws), ZERO)
     psn_cash_pay = psn_part_amt - acct_pay - acct_mulaid_pay
     balc = person.acct_balance - acct_pay
     trace.add(
@@ -457,6 +477,7 @@ def settle(case: SettlementCase) -> Settlement:
         psn_part_amt=psn_part_amt,
         acct_pay=acct_pay,
         acct_mulaid_pay=acct_mulaid_pay,
+        mutual_aid_draws=mutual_aid_draws,
         psn_cash_pay=psn_cash_pay,
         hosp_part_amt=ZERO,
         balc=balc,

@@ -234,6 +234,10 @@ visits = Table(
     Column("status", String(12), nullable=False),  # registered | discharged | cancelled
     Column("created_at", DateTime, nullable=False),
     Column("emergency", Boolean, nullable=False, server_default="0"),  # 急诊: treated as filed
+    # 生育 (migration 0021): 2203/2401/2403 matn_type 生育类别 and birctrl_type 计划生育手术类别,
+    # which select a maternity policy's delivery benefit (domain/maternity.py)
+    Column("matn_type", String(6)),
+    Column("birctrl_type", String(6)),
     UniqueConstraint("fixmedins_code", "ipt_otp_no", name="uq_visits_ipt_otp_no"),
     Index("ix_visits_psn", "psn_no"),
 )
@@ -1395,4 +1399,70 @@ claim_verification_steps = Table(  # a request is answered once and closed once 
                     name="ck_claim_verification_steps_outcomes"),
     CheckConstraint("outcome IS NULL OR outcome <> 'discrepancies' OR text <> ''",
                     name="ck_claim_verification_steps_text"),
+)
+
+
+# 亲情账户 (domain-rules §2.3, migration 0021): bindings of a close relative to an employee's
+# personal account, and their ends, as dated records (an unbinding is a new row naming the
+# binding it ends). ``binding_id`` orders the bindings: with several binders the earliest pays
+# first. Append-only (triggers).
+FAMILY_RELATIONS = ("spouse", "parent", "child", "sibling", "grandparent", "grandchild")
+family_bindings = Table(
+    "family_bindings",
+    metadata,
+    Column("binding_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(6), nullable=False),  # bind | unbind
+    Column("owner_psn_no", String(30), ForeignKey("persons.psn_no", name="fk_family_bindings_owner"), nullable=False),
+    Column("relative_psn_no", String(30), ForeignKey("persons.psn_no", name="fk_family_bindings_relative"),
+           nullable=False),
+    Column("relation", String(12), nullable=False),  # FAMILY_RELATIONS, or unstated (the import's link)
+    Column("unbinds", Integer, ForeignKey("family_bindings.binding_id", name="fk_family_bindings_unbinds"),
+           unique=True),
+    Column("begndate", Date),
+    Column("source", String(12), nullable=False),  # admin | cli | import
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("kind IN ('bind', 'unbind')", name="ck_family_bindings_kind"),
+    CheckConstraint("relation IN ('spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild', 'unstated')",
+                    name="ck_family_bindings_relation"),
+    CheckConstraint("owner_psn_no <> relative_psn_no", name="ck_family_bindings_not_self"),
+    CheckConstraint("(kind = 'unbind') = (unbinds IS NOT NULL)", name="ck_family_bindings_unbinds"),
+    Index("ix_family_bindings_relative", "relative_psn_no"),
+    Index("ix_family_bindings_owner", "owner_psn_no"),
+)
+
+# 生育津贴 (docs/maternity.md, migration 0021): one per person and delivery, with the figures it
+# was computed from; the money is a ledger entry. Append-only (triggers).
+maternity_allowances = Table(
+    "maternity_allowances",
+    metadata,
+    Column("allowance_id", String(30), primary_key=True),
+    Column("psn_no", String(30), ForeignKey("persons.psn_no", name="fk_maternity_allowances_psn_no"), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("policy_id", Integer, nullable=False),
+    Column("delivery_date", Date, nullable=False),
+    Column("delivery_type", String(20), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("avg_monthly_wage_fen", BigInteger, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("days > 0 AND amount_fen >= 0 AND avg_monthly_wage_fen >= 0", name="ck_maternity_allowances_amounts"),
+    UniqueConstraint("psn_no", "delivery_date", name="uq_maternity_allowances_delivery"),
+)
+
+# 生育登记 (docs/maternity.md, migration 0021): a person's maternity visits settle from begndate
+# to enddate where the policy requires a filing. Append-only (triggers).
+maternity_filings = Table(
+    "maternity_filings",
+    metadata,
+    Column("filing_id", String(30), primary_key=True),
+    Column("psn_no", String(30), ForeignKey("persons.psn_no", name="fk_maternity_filings_psn_no"), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("enddate >= begndate", name="ck_maternity_filings_period"),
+    Index("ix_maternity_filings_psn_no", "psn_no"),
 )

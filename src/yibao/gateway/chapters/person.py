@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from yibao.domain import codes
+from yibao.domain import codes, maternity
 from yibao.store import repository as repo
 
 from yibao.app import evouchers
@@ -85,7 +85,10 @@ def benefit_check(platform: Platform, conn: Connection, request: Request) -> dic
         enjoys, reason = "0", f"参保地 {insurance['insuplc_admdvs']} 无有效待遇政策"
     else:
         policy = platform.policy(policy_row)
-        if policy.benefit_for(med_type) is None:
+        # 2001 carries matn_type and birctrl_type: a 510 policy's benefits depend on the delivery kind
+        kind = maternity.visit_kind(text(data, "matn_type", "input.data", required=False, limit=6) or None,
+                                    text(data, "birctrl_type", "input.data", required=False, limit=6) or None)
+        if policy.benefit_for(med_type, None, kind) is None:
             enjoys, reason = "0", f"医疗类别 {med_type} 无对应待遇"
         elif not policy.is_valid_on(day):
             enjoys, reason = "0", "待遇政策不在有效期内"

@@ -67,8 +67,15 @@ def register_visit(platform: Platform, conn: Connection, request: Request, data:
         mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(data, "dise_codg", where, required=False),
         dise_name=text(data, "dise_name", where, required=False), status="registered", created_at=request.now,
         emergency=is_emergency(data, med_type),
+        **maternity_fields(data, where),
     ))
     return mdtrt_id
+
+
+def maternity_fields(data: dict, where: str) -> dict:
+    """2203/2401/2403 matn_type 生育类别 and birctrl_type 计划生育手术类别 (nhsa-interface §3.5,
+    §3.6): they select a maternity policy's delivery benefit (docs/maternity.md)."""
+    return {name: text(data, name, where, required=False, limit=6) or None for name in ("matn_type", "birctrl_type")}
 
 
 def store_diagnoses(conn: Connection, mdtrt_id: str, rows: list[dict], stage: str) -> None:
@@ -128,6 +135,7 @@ def outpatient_visit_info(platform: Platform, conn: Connection, request: Request
         dise_codg=text(info, "dise_codg", "input.mdtrtinfo", required=False),
         dise_name=text(info, "dise_name", "input.mdtrtinfo", required=False),
         emergency=bool(visit["emergency"]) or is_emergency(info, med_type),
+        **maternity_fields(info, "input.mdtrtinfo"),
     )
     store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "otp")
     return {}
@@ -164,7 +172,7 @@ def admission_change(platform: Platform, conn: Connection, request: Request) -> 
     visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"), lock=True)
     ensure_unsettled(conn, visit, "修改住院信息")
     changes = {}
-    for name in ("med_type", "dise_codg", "dise_name"):
+    for name in ("med_type", "dise_codg", "dise_name", "matn_type", "birctrl_type"):
         if info.get(name) not in (None, ""):
             changes[name] = text(info, name, "input.adminfo")
     if info.get("begntime"):

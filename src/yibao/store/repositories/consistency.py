@@ -70,13 +70,16 @@ class Repository:
             .where(a.c.status == "applied").order_by(a.c.fixmedins_code, a.c.clr_type, a.c.begndate))]
 
     def fund_paid_by_region(self) -> dict[str, int]:
-        """Insured region → the fund payments its settlements, reversals and manual claim payments
-        add up to (fen)."""
+        """Insured region → the fund payments its settlements, reversals, manual claim payments
+        and maternity allowances add up to (fen)."""
         totals: dict[str, int] = {}
         for table in (t.settlements, t.claim_payments):
             for region, total in self.conn.execute(
                     select(table.c.insuplc_admdvs, func.sum(table.c.fund_pay_sumamt_fen)).group_by(table.c.insuplc_admdvs)):
                 totals[region] = totals.get(region, 0) + int(total)
+        m = t.maternity_allowances  # 生育津贴: the maternity fund pays the person (docs/maternity.md)
+        for region, total in self.conn.execute(select(m.c.insuplc_admdvs, func.sum(m.c.amount_fen)).group_by(m.c.insuplc_admdvs)):
+            totals[region] = totals.get(region, 0) + int(total)
         return totals
 
     def claim_payments(self) -> list[dict]:

@@ -24,7 +24,8 @@ class Repository:
 
     # --- reads ---------------------------------------------------------------------------------
     def person(self, psn_no: str) -> dict | None:
-        return repo.person(self.conn, psn_no)
+        """The person with ``family_binders`` (亲情账户), in the same round trip."""
+        return repo.person_with_binders(self.conn, psn_no)
 
     def insurance(self, psn_no: str, insutype: str) -> dict | None:
         return repo.insurance(self.conn, psn_no, insutype)

@@ -10,6 +10,7 @@ from yibao.domain.money import from_fen, to_fen  # noqa: F401  (the one conversi
 from .accounts import *  # noqa: F401,F403
 from .caches import *  # noqa: F401,F403
 from .caches import CACHED, current_cache_versions  # noqa: F401
+from .family_links import *  # noqa: F401,F403
 from .registry import *  # noqa: F401,F403
 from .settlements import *  # noqa: F401,F403
 from .visits import *  # noqa: F401,F403

@@ -10,6 +10,7 @@ from .. import write_batch
 
 from .. import tables as t
 from .caches import CACHED, _version_query
+from .family_links import binders_column, binders_link, link_owners
 
 
 # --- institutions and sign-in ---------------------------------------------------------
@@ -77,6 +78,21 @@ def person(conn: Connection, psn_no: str) -> dict | None:
     return dict(row) if row else None
 
 
+def person_with_binders(conn: Connection, psn_no: str) -> dict | None:
+    """The person with ``family_binders``: the owners of the accounts bound to them (亲情账户),
+    in binding order, or None (store/repository/family_links.py)."""
+    row = conn.execute(_PERSON_WITH_BINDERS, {"psn_no": psn_no}).mappings().first()
+    if row is None:
+        return None
+    found = dict(row)
+    found["family_binders"] = binders_link(found["family_binders"])
+    return found
+
+
+_PERSON_WITH_BINDERS = select(t.persons, binders_column(t.persons.c.psn_no).label("family_binders")).where(
+    t.persons.c.psn_no == bindparam("psn_no"))
+
+
 def person_by(conn: Connection, column: str, value: str) -> dict | None:
     row = conn.execute(select(t.persons).where(getattr(t.persons.c, column) == value)).mappings().first()
     return dict(row) if row else None
@@ -98,12 +114,12 @@ def lock_persons(conn: Connection, psn_nos: Iterable[str | None]) -> dict[str, d
 
 def lock_settling_persons(conn: Connection, psn_no: str, family_psn_no: str | None,
                           insutype: str) -> tuple[dict | None, dict | None, dict[str, dict]]:
-    """A settlement's person lock in one round trip: the person and the family account owner
+    """A settlement's person lock in one round trip: the person and the family account owners
     named by ``family_psn_no`` (the link read with the visit, before the lock) locked in
     ascending psn_no order (docs/locking.md, rank 3), read after the lock, with the person's
     insurance of ``insutype`` and the death registry's date (``die_date``, None if absent).
     Returns (person, insurance, locked rows by psn_no)."""
-    wanted = sorted({p for p in (psn_no, family_psn_no) if p})
+    wanted = sorted({psn_no, *link_owners(family_psn_no)})
     rows = conn.execute(_LOCK_SETTLING_FOR_UPDATE if conn.dialect.name == "postgresql"
                         else _LOCK_SETTLING, {"wanted": wanted, "psn_no": psn_no, "insutype": insutype}).mappings().all()
     locked: dict[str, dict] = {}
@@ -112,13 +128,15 @@ def lock_settling_persons(conn: Connection, psn_no: str, family_psn_no: str | No
         locked[row["psn_no"]] = {c.name: row[c.name] for c in t.persons.c}
         if row["psn_no"] == psn_no:
             locked[psn_no]["die_date"] = row["death_die_date"]  # the death registry, for the in-event audit
+            locked[psn_no]["family_binders"] = binders_link(row["family_binders"])
             if row["ins_psn_no"] is not None:
                 insurance = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c}
     return locked.get(psn_no), insurance, locked
 
 
 _LOCK_SETTLING = (
-    select(t.persons, *[c.label(f"ins_{c.name}") for c in t.insurances.c], t.deaths.c.die_date.label("death_die_date"))
+    select(t.persons, *[c.label(f"ins_{c.name}") for c in t.insurances.c], t.deaths.c.die_date.label("death_die_date"),
+           binders_column(t.persons.c.psn_no).label("family_binders"))
     .select_from(t.persons.outerjoin(t.insurances, and_(t.insurances.c.psn_no == t.persons.c.psn_no,
                                                         t.insurances.c.psn_no == bindparam("psn_no"),
                                                         t.insurances.c.insutype == bindparam("insutype")))

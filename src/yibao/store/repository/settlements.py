@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Date, DateTime, bindparam, func, insert, lite
 
 from .. import tables as t
 from .. import write_batch
+from .family_links import BINDERS_SQL, binders_link, link_owners
 
 
 # --- settlements -----------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def lock_for_settlement_postgresql(conn: Connection, *, mdtrt_id: str, psn_no: s
     after the lock is the same race. Account tips and accumulators, guarded by the persons'
     lock, are read by the next statement."""
     rows = conn.exec_driver_sql(_LOCK_FOR_SETTLEMENT_SQL, {
-        "wanted": sorted({p for p in (psn_no, family_psn_no) if p}), "psn_no": psn_no, "insutype": insutype,
+        "wanted": sorted({psn_no, *link_owners(family_psn_no)}), "psn_no": psn_no, "insutype": insutype,
         "mdtrt_id": mdtrt_id, "with_history": history_since is not None,
         "since": dt.datetime.combine(history_since or dt.date.min, dt.time()),
     }).mappings().all()
@@ -178,6 +179,7 @@ def lock_for_settlement_postgresql(conn: Connection, *, mdtrt_id: str, psn_no: s
             continue
         person = found["person"] = locked[psn_no]
         person["die_date"] = row["death_die_date"]
+        person["family_binders"] = binders_link(row["family_binders"])
         if row["ins_psn_no"] is not None:
             found["insurance"] = {c.name: row[f"ins_{c.name}"] for c in t.insurances.c}
         assert row["chain_open_reversals"] <= 1, f"visit {mdtrt_id}: settlement chain forks"
@@ -242,6 +244,7 @@ history AS (
     'lines', (SELECT coalesce(json_agg(fl ORDER BY fl.mdtrt_id, fl.feedetl_sn), '[]'::json)
               FROM fee_lines fl JOIN hv ON fl.mdtrt_id = hv.mdtrt_id WHERE fl.status = 'uploaded')) AS j)
 SELECT {person_columns}, {insurance_columns}, d.die_date AS death_die_date,
+  CASE WHEN p.psn_no = %(psn_no)s THEN {BINDERS_SQL} END AS family_binders,
   CASE WHEN p.psn_no = %(psn_no)s THEN (SELECT j FROM lines) END AS lines_json,
   (SELECT active FROM chain) AS chain_active, (SELECT open_reversal FROM chain) AS chain_open_reversal,
   (SELECT open_reversals FROM chain) AS chain_open_reversals,

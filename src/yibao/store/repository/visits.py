@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from .. import tables as t
 from .. import write_batch
+from .family_links import binders_column, binders_link
 
 
 # --- visits and fee lines --------------------------------------------------------------------
@@ -39,12 +40,11 @@ def lock_visit_and_family_link(conn: Connection, mdtrt_id: str) -> tuple[dict | 
     if row is None:
         return None, None
     visit = dict(row)
-    return visit, visit.pop("person_family_psn_no")
+    return visit, binders_link(visit.pop("person_family_binders"))
 
 
 _VISIT_AND_FAMILY = (
-    select(t.visits, t.persons.c.family_psn_no.label("person_family_psn_no"))
-    .select_from(t.visits.outerjoin(t.persons, t.persons.c.psn_no == t.visits.c.psn_no))
+    select(t.visits, binders_column(t.visits.c.psn_no).label("person_family_binders"))
     .where(t.visits.c.mdtrt_id == bindparam("mdtrt_id"))
 )
 _LOCK_VISIT_AND_FAMILY = _VISIT_AND_FAMILY.with_for_update(of=t.visits)
