@@ -31,6 +31,7 @@ from yibao.domain.policy import (
     ScopeRules,
 )
 
+from .payment_methods_document import PaymentMethodsDoc
 from .validation import MAX_MAGNITUDE, Amount, NonNegative, Ratio, _to_decimal, refusal_from, shown
 
 ADMDVS_PATTERN = r"^\d{6}$"
@@ -136,6 +137,8 @@ class PolicyDoc(_Doc):
     medical_assistance: MedicalAssistanceDoc | None = None
     personal_account: PersonalAccountDoc | None = None
     cross_region: CrossRegionDoc | None = None
+    # Payment methods (total budget, DIP): optional, validated here, read by app/payment_rules.py.
+    payment_methods: PaymentMethodsDoc | None = None
 
 
 def parse_policy(data: Any, prefix: str = "policy") -> Policy:
