@@ -65,6 +65,21 @@ class PaymentMethodsRepository(Protocol):
     def discharge_diagnoses(self, mdtrt_ids: list[str]) -> list[dict]: ...
 
 
+def amount_fen(text: str) -> int:
+    """Yuan as typed (at most two decimals, not negative) to fen, through domain/money.py."""
+    from decimal import Decimal, InvalidOperation
+
+    from yibao.domain.money import to_fen
+
+    try:
+        amount = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise refusal("BUDGET_BAD_AMOUNT") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount > 10**13:
+        raise refusal("BUDGET_BAD_AMOUNT")
+    return to_fen(amount)
+
+
 def checked_year(year: int) -> int:
     if not 2000 <= year <= 2100:
         raise refusal("PAYMENT_BAD_YEAR", year=year)
