@@ -127,8 +127,8 @@ class Repository:
                         .exists()).subquery())
         query = (select(s.setl_id, s.mdtrt_id, s.fixmedins_code, s.medfee_sumamt_fen, s.fund_pay_sumamt_fen,
                         v.begntime, v.endtime, v.dise_codg, p.brdy, i.medins_lv, lists.c.setl_list_id)
-                 .join(v, v.mdtrt_id == s.mdtrt_id).join(p, p.psn_no == s.psn_no)
-                 .join(i, i.fixmedins_code == s.fixmedins_code)
+                 .join(t.visits, v.mdtrt_id == s.mdtrt_id).join(t.persons, p.psn_no == s.psn_no)
+                 .join(t.institutions, i.fixmedins_code == s.fixmedins_code)
                  .outerjoin(lists, lists.c.setl_id == s.setl_id)
                  .where(i.admdvs == admdvs, v.kind == "inpatient", s.kind == "settlement", s.scope == "local",
                         s.setl_time >= start, s.setl_time < stop,
