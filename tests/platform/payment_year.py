@@ -86,7 +86,7 @@ def generate(database, *, year: int, stays: int, seed: int = 7) -> dict:
         fee = rng.randrange(3_000_00, 40_000_00)
         settlement = _settlement(n, visit, fee, fee * 7 // 10, discharged)
         settlements.append(settlement)
-        if n % 3 == 0:
+        if n % 4 == 0:
             row, d, o = _setl_list(n, settlement, diagnosis, operation, "I10.x00" if n % 2 else None)
             lists.append(row)
             coded_d += d
