@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from fastapi import APIRouter, Body, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel, Field
 
 from yibao.app import agencies, budgets, dip, drg, payment_methods, payment_tables, year_end
@@ -18,6 +20,8 @@ from yibao.app.error_codes import refusal
 from .common import AdminContext
 
 PREFIX = "/payment-methods"
+Year = Annotated[int, Path(ge=2000, le=2100)]
+Month = Annotated[int, Path(ge=1, le=12)]
 
 
 class MethodIn(BaseModel):
@@ -72,64 +76,64 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         return plain(ctx.run(who, act, write=write))
 
     @router.post(PREFIX + "/institutions/{code}/{year}/method", summary="Name the institution's payment method for a year")
-    def set_method(code: str, year: int, body: MethodIn, who: dict = Depends(agency)) -> dict:
+    def set_method(code: str, year: Year, body: MethodIn, who: dict = Depends(agency)) -> dict:
         return for_institution(who, code, lambda uow: payment_methods.set_method(uow, code, year, body.method,
                                                                                  reason=body.reason))
 
     @router.get(PREFIX + "/institutions/{code}/{year}/method", summary="The records of the method (the last in force)")
-    def method_history(code: str, year: int, who: dict = Depends(agency)) -> list:
+    def method_history(code: str, year: Year, who: dict = Depends(agency)) -> list:
         return for_institution(who, code, lambda uow: payment_methods.method_history(uow, code, year), write=False)
 
     @router.post(PREFIX + "/budgets/{code}/{year}", status_code=201, summary="Set the total budget (总额预算)")
-    def set_budget(code: str, year: int, body: AmountIn, who: dict = Depends(agency)) -> dict:
+    def set_budget(code: str, year: Year, body: AmountIn, who: dict = Depends(agency)) -> dict:
         fen = payment_methods.amount_fen(body.amount)
         return for_institution(who, code, lambda uow: budgets.set_budget(uow, code, year, fen, reason=body.reason))
 
     @router.post(PREFIX + "/budgets/{code}/{year}/advances/{month}", status_code=201, summary="A month's advance (预拨)")
-    def advance(code: str, year: int, month: int, who: dict = Depends(agency)) -> dict:
+    def advance(code: str, year: Year, month: Month, who: dict = Depends(agency)) -> dict:
         return for_institution(who, code, lambda uow: budgets.advance(uow, code, year, month))
 
     @router.post(PREFIX + "/budgets/{code}/{year}/settle", summary="The year-end settlement (once per year)")
-    def settle(code: str, year: int, body: SettleIn, who: dict = Depends(agency)) -> dict:
+    def settle(code: str, year: Year, body: SettleIn, who: dict = Depends(agency)) -> dict:
         return for_institution(who, code, lambda uow: budgets.settle_year(uow, code, year, score=body.score))
 
     @router.post(PREFIX + "/results/{code}/{year}/correct", summary="Correct a year-end settlement (opposite record)")
-    def correct(code: str, year: int, body: CorrectIn, who: dict = Depends(agency)) -> dict:
+    def correct(code: str, year: Year, body: CorrectIn, who: dict = Depends(agency)) -> dict:
         return for_institution(who, code, lambda uow: year_end.correct(uow, code, year, reason=body.reason))
 
     @router.get(PREFIX + "/budgets/{code}/{year}", summary="The budget year: budgets, advances, results, balances")
-    def show_budget(code: str, year: int, who: dict = Depends(agency)) -> dict:
+    def show_budget(code: str, year: Year, who: dict = Depends(agency)) -> dict:
         return for_institution(who, code, lambda uow: budgets.show(uow, code, year), write=False)
 
     @router.post(PREFIX + "/dip/{admdvs}/{year}/build", summary="DIP groups and scores from the year's cases")
-    def dip_build(admdvs: str, year: int, who: dict = Depends(agency)) -> dict:
+    def dip_build(admdvs: str, year: Year, who: dict = Depends(agency)) -> dict:
         return for_region(who, admdvs, lambda uow: dip.build(uow, admdvs, year))
 
     @router.post(PREFIX + "/dip/{admdvs}/{year}/settle", summary="DIP year-end settlement of the region's DIP institutions")
-    def dip_settle(admdvs: str, year: int, body: AmountIn, who: dict = Depends(agency)) -> dict:
+    def dip_settle(admdvs: str, year: Year, body: AmountIn, who: dict = Depends(agency)) -> dict:
         fen = payment_methods.amount_fen(body.amount)
         return for_region(who, admdvs, lambda uow: dip.settle(uow, admdvs, year, fen))
 
     @router.get(PREFIX + "/dip/{admdvs}/{year}", summary="The region's DIP table in force")
-    def dip_show(admdvs: str, year: int, who: dict = Depends(agency)) -> dict:
+    def dip_show(admdvs: str, year: Year, who: dict = Depends(agency)) -> dict:
         return for_region(who, admdvs, lambda uow: dip.show(uow, admdvs, year), write=False)
 
     @router.get(PREFIX + "/drg/{admdvs}/{year}/groups", summary="The year's cases by MDC, ADRG and DRG")
-    def drg_groups(admdvs: str, year: int, who: dict = Depends(agency)) -> list:
+    def drg_groups(admdvs: str, year: Year, who: dict = Depends(agency)) -> list:
         return for_region(who, admdvs, lambda uow: drg.group(uow, admdvs, year), write=False)
 
     @router.post(PREFIX + "/drg/{admdvs}/{year}/weights", summary="DRG weights from the year's cases")
-    def drg_weights(admdvs: str, year: int, who: dict = Depends(agency)) -> dict:
+    def drg_weights(admdvs: str, year: Year, who: dict = Depends(agency)) -> dict:
         return for_region(who, admdvs, lambda uow: drg.build_weights(uow, admdvs, year))
 
     @router.get(PREFIX + "/{method}/{admdvs}/{year}/export", summary="The DIP or DRG table as data for another region")
-    def export(method: str, admdvs: str, year: int, who: dict = Depends(agency)) -> dict:
+    def export(method: str, admdvs: str, year: Year, who: dict = Depends(agency)) -> dict:
         if method not in ("dip", "drg"):
             raise refusal("PAYMENT_BAD_METHOD", method=method[:40], known="dip、drg")
         return for_region(who, admdvs, lambda uow: payment_tables.export(uow, method, admdvs, year), write=False)
 
     @router.post(PREFIX + "/{method}/{admdvs}/{year}/import", status_code=201, summary="Import another region's table")
-    def import_table(method: str, admdvs: str, year: int, document: dict = Body(...), who: dict = Depends(agency)) -> dict:
+    def import_table(method: str, admdvs: str, year: Year, document: dict = Body(...), who: dict = Depends(agency)) -> dict:
         if method not in ("dip", "drg"):
             raise refusal("PAYMENT_BAD_METHOD", method=method[:40], known="dip、drg")
         return for_region(who, admdvs, lambda uow: payment_tables.import_table(uow, method, admdvs, year, document))

@@ -75,7 +75,8 @@ def amount_fen(text: str) -> int:
         amount = Decimal(str(text).strip())
     except InvalidOperation:
         raise refusal("BUDGET_BAD_AMOUNT") from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount > 10**13:
+    # the magnitude first: quantizing a huge exponent would itself fail
+    if not amount.is_finite() or amount < 0 or amount > 10**13 or amount != amount.quantize(Decimal("0.01")):
         raise refusal("BUDGET_BAD_AMOUNT")
     return to_fen(amount)
 
@@ -119,7 +120,7 @@ def method_of(uow: UnitOfWork, fixmedins_code: str, year: int) -> str | None:
 
 
 def method_history(uow: UnitOfWork, fixmedins_code: str, year: int) -> list[dict]:
-    return uow.payment_methods.method_records(fixmedins_code, year)
+    return uow.payment_methods.method_records(fixmedins_code, checked_year(year))
 
 
 def _age(birthday: dt.date, on: dt.datetime) -> int:

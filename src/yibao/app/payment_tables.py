@@ -24,14 +24,35 @@ def _checked(document: dict, method: str) -> dict:
     needed = "catalogue" if method == "dip" else "weights"
     if not isinstance(content, dict) or needed not in content:
         raise refusal("PAYMENT_BAD_TABLE", method=method.upper(), format=FORMAT)
-    if method == "dip":
-        from yibao.domain.dip import catalogue_from_data
-
-        try:
-            catalogue_from_data(content["catalogue"])
-        except (KeyError, TypeError, ValueError, ArithmeticError):
-            raise refusal("PAYMENT_BAD_TABLE", method="DIP", format=FORMAT) from None
+    try:
+        _try_content(method, content)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+        raise refusal("PAYMENT_BAD_TABLE", method=method.upper(), format=FORMAT) from None
     return content
+
+
+def _text_fields(rows, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+    for row in rows:
+        if not all(isinstance(row[key], str) for key in required):
+            raise ValueError(f"{required} are text")
+        if not all(isinstance(row[key], str) for key in optional if key in row):
+            raise ValueError(f"{optional} are text")
+
+
+def _try_content(method: str, content: dict) -> None:
+    """Use the content once as it will be used, so a malformed table fails here, not later."""
+    from yibao.domain import dip, drg
+
+    if method == "dip":
+        dip.catalogue_from_data(content["catalogue"])
+        return
+    grouper = drg.RuleTableGrouper(content.get("rules"))
+    _text_fields(grouper.rules["mdc"], ("mdc", "from", "to"))
+    _text_fields(grouper.rules["adrg"], ("mdc", "adrg"), ("procedure", "diagnosis"))
+    _text_fields([grouper.rules], ("surgical_fallback", "medical_fallback"))
+    grouper.group(dip.Case("probe", "probe", "", "K35.800", "47.0901", 40, 3, 1, 1, 1))
+    for weight in content["weights"]:
+        str(weight["drg"]), int(weight["cases"])
 
 
 def import_table(uow: UnitOfWork, method: str, admdvs: str, year: int, document: dict) -> dict:
