@@ -56,7 +56,13 @@ def plain(value):
 
 
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
-    agency = ctx.agency
+    for_institution, for_region = _scoped(ctx)
+    _institution_routes(router, ctx.agency, for_institution)
+    _region_routes(router, ctx.agency, for_region)
+
+
+def _scoped(ctx: AdminContext):
+    """Run a use case for an institution or a region, refused unless the agency administers it."""
 
     def region_ours(who: dict, admdvs: str) -> None:
         if not agencies.administers(who, admdvs):
@@ -75,6 +81,10 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         region_ours(who, admdvs)
         return plain(ctx.run(who, act, write=write))
 
+    return for_institution, for_region
+
+
+def _institution_routes(router: APIRouter, agency, for_institution) -> None:
     @router.post(PREFIX + "/institutions/{code}/{year}/method", summary="Name the institution's payment method for a year")
     def set_method(code: str, year: Year, body: MethodIn, who: dict = Depends(agency)) -> dict:
         return for_institution(who, code, lambda uow: payment_methods.set_method(uow, code, year, body.method,
@@ -105,6 +115,8 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def show_budget(code: str, year: Year, who: dict = Depends(agency)) -> dict:
         return for_institution(who, code, lambda uow: budgets.show(uow, code, year), write=False)
 
+
+def _region_routes(router: APIRouter, agency, for_region) -> None:
     @router.post(PREFIX + "/dip/{admdvs}/{year}/build", summary="DIP groups and scores from the year's cases")
     def dip_build(admdvs: str, year: Year, who: dict = Depends(agency)) -> dict:
         return for_region(who, admdvs, lambda uow: dip.build(uow, admdvs, year))
