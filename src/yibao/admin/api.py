@@ -19,6 +19,7 @@ from . import agreements_routes, claims_routes, evoucher_routes, filings_routes,
 from . import enrollment_routes
 from . import verification_routes
 from . import family_routes, maternity_routes
+from . import payment_routes
 from .common import AdminContext
 
 # one subject a line; a new subject appends its module
@@ -34,6 +35,7 @@ ROUTE_MODULES = (
     verification_routes,
     family_routes,
     maternity_routes,
+    payment_routes,
 )
 
 

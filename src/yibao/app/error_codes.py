@@ -872,6 +872,49 @@ _MATERNITY = [
 ]
 
 
+# Payment methods (docs/payment-methods.md: app/payment_methods.py, budgets.py, dip.py, drg.py,
+# year_end.py, payment_tables.py).
+_PAYMENT_METHODS = [
+    ("PAYMENT_BAD_YEAR", "invalid", "年度 {year} 无效", "year out of range", "A payment-method action for a year outside 2000–2100."),
+    ("PAYMENT_INSTITUTION_NOT_FOUND", "not_found", "医药机构 {fixmedins_code} 不存在", "institution not found",
+     "A payment method, budget or settlement for an unknown institution."),
+    ("PAYMENT_BAD_METHOD", "invalid", "支付方式 {method} 无效，应为 {known} 之一", "unknown payment method",
+     "Setting a payment method outside total_budget, dip, drg, per_diem, fee_for_service."),
+    ("PAYMENT_YEAR_SETTLED", "conflict", "医药机构 {fixmedins_code} 的 {year} 年度已清算，不能重复清算；如需更正请先冲销",
+     "the year is already settled for this institution", "A second year-end settlement, a method change or an "
+     "advance after the year-end settlement (a correction first)."),
+    ("PAYMENT_YEAR_NOT_SETTLED", "refused", "医药机构 {fixmedins_code} 的 {year} 年度尚未清算，无可冲销",
+     "the year is not settled", "A correction of a year without a live year-end settlement."),
+    ("PAYMENT_REASON_REQUIRED", "invalid", "请填写更正原因", "a reason is required", "A correction without reason."),
+    ("PAYMENT_NO_TABLE", "not_found", "统筹区 {admdvs} 没有 {year} 年度的 {method} 分组表，请先生成或导入",
+     "no DIP/DRG table for that region and year", "Settling or exporting before building or importing the table."),
+    ("PAYMENT_BAD_TABLE", "invalid", "{method} 分组表文件格式不正确（应为 {format}）", "malformed DIP/DRG table file",
+     "An import whose document is not an export of the same method."),
+    ("PAYMENT_NOT_ADMINISTERED", "forbidden", "医药机构或统筹区 {subject} 不由经办机构 {agency} 管辖",
+     "not administered by this agency", "An agency acting on another region's institution or region."),
+    ("BUDGET_NOT_TOTAL_BUDGET", "refused", "医药机构 {fixmedins_code} 在 {year} 年度的支付方式为 {method}，不是总额预算",
+     "the institution's payment method for the year is not the total budget",
+     "A budget, advance or budget settlement for an institution under another method."),
+    ("BUDGET_NOT_SET", "refused", "医药机构 {fixmedins_code} 没有 {year} 年度的总额预算", "no budget for that year",
+     "An advance or year-end settlement before the budget is set."),
+    ("BUDGET_BAD_AMOUNT", "invalid", "预算金额应为不小于零的金额（元，两位小数）", "a budget is a non-negative amount",
+     "A negative budget (a DIP budget of zero)."),
+    ("BUDGET_ADVANCED", "refused", "医药机构 {fixmedins_code} 的 {year} 年度预算已开始预拨，不能再调整",
+     "advances were paid on this budget", "Setting a new budget after the first advance."),
+    ("BUDGET_BAD_MONTH", "invalid", "月份 {month} 无效，应为 1 至 12", "month is 1–12", "An advance for another month."),
+    ("BUDGET_MONTH_ADVANCED", "conflict", "医药机构 {fixmedins_code} 的 {year} 年 {month} 月预拨款已拨付",
+     "that month was already advanced", "A second advance of a month (uq_budget_advances_month)."),
+    ("BUDGET_NO_SCORE", "refused", "医药机构 {fixmedins_code} 没有协议考核评分，请在清算时给出评分",
+     "no evaluation score for the deposit", "A year-end settlement without --score for an institution never evaluated."),
+    ("BUDGET_BAD_SCORE", "invalid", "考核评分应为 0 至 100 的整数", "score is an integer from 0 to 100",
+     "A year-end settlement with another score."),
+    ("DIP_NO_CASES", "refused", "统筹区 {admdvs} 在 {year} 年度没有已结算的住院病例", "no inpatient cases for that year",
+     "Building DIP groups or DRG weights from a year without discharged inpatient settlements."),
+    ("DIP_NO_INSTITUTIONS", "refused", "统筹区 {admdvs} 在 {year} 年度没有按病种分值付费的医疗机构",
+     "no institution under DIP that year", "A DIP settlement of a region whose institutions have another method."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -929,6 +972,7 @@ def _blocks() -> list[list[tuple]]:
         _verify_rule_codes(),
         _FAMILY,
         _MATERNITY,
+        _PAYMENT_METHODS,
     ]
 
 
@@ -992,6 +1036,7 @@ AREA_TITLES = {
     "VERIFY": "Claim verifications (协查)",
     "FAMILY": "Family accounts (亲情账户)",
     "MATERNITY": "Maternity insurance (生育保险)",
+    "PAYMENT": "Payment methods (支付方式)", "BUDGET": "Total budgets (总额预算)", "DIP": "DIP and DRG (按病种分值付费)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

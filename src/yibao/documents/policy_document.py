@@ -32,6 +32,7 @@ from yibao.domain.policy import (
     ScopeRules,
 )
 
+from .payment_methods_document import PaymentMethodsDoc
 from .validation import MAX_MAGNITUDE, Amount, NonNegative, Ratio, _to_decimal, refusal_from, shown
 
 ADMDVS_PATTERN = r"^\d{6}$"
@@ -149,6 +150,8 @@ class PolicyDoc(_Doc):
     # Internet+ revisits (docs/internet-plus.md): how far back an offline visit makes an online one a revisit
     internet_revisit_days: int = Field(default=180, ge=1, le=3650)
     maternity: MaternityDoc | None = None
+    # Payment methods (total budget, DIP): optional, validated here, read by app/payment_rules.py.
+    payment_methods: PaymentMethodsDoc | None = None
 
 
 def parse_policy(data: Any, prefix: str = "policy") -> Policy:

@@ -15,6 +15,10 @@ sum of an account's postings. Accounts (by name):
 - ``bank:{region}`` — an agency's bank account
 - ``claimant:{psn_no}`` — what the insured region reimbursed a person by manual claim (零星报销),
   credit = paid to the person; no region owes another for it, so clearing never sees it
+- ``budget_advance:{fixmedins_code}:{year}``, ``quality_deposit:{fixmedins_code}:{year}``,
+  ``payment_adjust:{region}:{method}`` — total budgets, DIP and DRG (domain/budget.py,
+  docs/payment-methods.md); entry kinds budget_advance, budget_settlement, dip_settlement and
+  their ``…_correction``
 """
 
 from __future__ import annotations

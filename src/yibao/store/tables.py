@@ -1466,3 +1466,100 @@ maternity_filings = Table(
     CheckConstraint("enddate >= begndate", name="ck_maternity_filings_period"),
     Index("ix_maternity_filings_psn_no", "psn_no"),
 )
+
+
+# --- payment methods (docs/payment-methods.md, migration 0019): every row appended, never
+# rewritten (triggers refuse UPDATE and DELETE); the latest row of a key is the one in force.
+PAYMENT_METHODS = "'total_budget', 'dip', 'drg', 'per_diem', 'fee_for_service'"
+
+# The region's payment method for an institution and year, set by the agency (history kept).
+payment_method_records = Table(
+    "payment_method_records",
+    metadata,
+    Column("record_id", Integer, primary_key=True, autoincrement=True),
+    Column("fixmedins_code", String(30), ForeignKey("institutions.fixmedins_code"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint(f"method IN ({PAYMENT_METHODS})", name="ck_payment_method_records_method"),
+    Index("ix_payment_method_records_key", "fixmedins_code", "year"),
+)
+
+# A total budget (总额预算) per institution and year; a new amount is a new row.
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("budget_id", Integer, primary_key=True, autoincrement=True),
+    Column("fixmedins_code", String(30), ForeignKey("institutions.fixmedins_code"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("amount_fen >= 0", name="ck_budgets_amount"),
+    Index("ix_budgets_key", "fixmedins_code", "year"),
+)
+
+# A month's advance (预拨) of a budget: once per institution, year and month.
+budget_advances = Table(
+    "budget_advances",
+    metadata,
+    Column("advance_id", Integer, primary_key=True, autoincrement=True),
+    Column("fixmedins_code", String(30), ForeignKey("institutions.fixmedins_code"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("month", Integer, nullable=False),
+    Column("budget_id", Integer, ForeignKey("budgets.budget_id"), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("withheld_fen", BigInteger, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("month BETWEEN 1 AND 12", name="ck_budget_advances_month"),
+    CheckConstraint("withheld_fen BETWEEN 0 AND amount_fen", name="ck_budget_advances_withheld"),
+    UniqueConstraint("fixmedins_code", "year", "month", name="uq_budget_advances_month"),
+)
+
+# A year-end settlement of a payment method per institution and year, and its corrections: a
+# chain like the settlements' (one first settlement per institution and year, each later one
+# follows the correction of the one before it, a settlement is corrected at most once).
+payment_results = Table(
+    "payment_results",
+    metadata,
+    Column("result_id", String(30), primary_key=True),
+    Column("fixmedins_code", String(30), ForeignKey("institutions.fixmedins_code"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("kind", String(12), nullable=False),  # settlement | correction
+    Column("corrects_id", String(30), ForeignKey("payment_results.result_id"), unique=True),
+    Column("follows_correction_id", String(30), ForeignKey("payment_results.result_id"), unique=True),
+    Column("amount_fen", BigInteger, nullable=False),  # the year-end payment (negative: owed back)
+    Column("detail", Text, nullable=False),  # the figures (JSON, fen as integers)
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint(f"method IN ({PAYMENT_METHODS})", name="ck_payment_results_method"),
+    CheckConstraint("kind IN ('settlement', 'correction')", name="ck_payment_results_kind"),
+    CheckConstraint("(kind = 'correction') = (corrects_id IS NOT NULL)", name="ck_payment_results_corrects"),
+    Index("uq_payment_results_first", "fixmedins_code", "year", unique=True,
+          sqlite_where=text("kind = 'settlement' AND follows_correction_id IS NULL"),
+          postgresql_where=text("kind = 'settlement' AND follows_correction_id IS NULL")),
+    Index("ix_payment_results_key", "fixmedins_code", "year"),
+)
+
+# A region's DIP groups and point value or DRG weights for a year, built here or imported from
+# another region (JSON, the export's shape); the latest row of (admdvs, year, method) is in force.
+payment_tables = Table(
+    "payment_tables",
+    metadata,
+    Column("table_id", Integer, primary_key=True, autoincrement=True),
+    Column("admdvs", String(6), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("method", String(8), nullable=False),  # dip | drg
+    Column("source", String(60), nullable=False),  # built | imported from {admdvs}
+    Column("content", Text, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("method IN ('dip', 'drg')", name="ck_payment_tables_method"),
+    Index("ix_payment_tables_key", "admdvs", "year", "method"),
+)
