@@ -53,7 +53,8 @@ def preview(uow: UnitOfWork, document: str | dict, *, admdvs: str) -> dict:
             "counts": _summary(items), "items": [item.as_dict() for item in items]}
 
 
-def accept(uow: UnitOfWork, document: str | dict, *, admdvs: str, accept: str | list[str]) -> dict:
+def accept(uow: UnitOfWork, document: str | dict, *, admdvs: str, accept: str | list[str],
+           refuse_definite: bool | None = None) -> dict:
     """Apply the accepted items ("all" = every new and changed item) and store the merged package
     as the region's new version. Naming an item that is unknown, the same or only the
     importer's is refused, so a typo never passes as accepted."""
@@ -68,7 +69,7 @@ def accept(uow: UnitOfWork, document: str | dict, *, admdvs: str, accept: str | 
     base = stamped(mine, Origin(mine.region, mine.version, when, uow.actor.label())) if mine else None
     merged = replace(merge(base, theirs, accepted, origin, version=f"{uow.now:%Y%m%d%H%M%S}"), region=admdvs)
     result = audit.import_rule_package(uow, export_package(merged), admdvs=admdvs,
-                                       source=f"shared {theirs.region} {theirs.version}")
+                                       source=f"shared {theirs.region} {theirs.version}", refuse_definite=refuse_definite)
     applied = [item for item in items if item.item_id in accepted]
     uow.actions.record("rules.share", admdvs, {"source_region": theirs.region, "source_version": theirs.version,
                                               "applied": sorted(accepted), "version": result["version"]})
