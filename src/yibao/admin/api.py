@@ -16,6 +16,7 @@ from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 
 from . import agreements_routes, claims_routes, evoucher_routes, filings_routes, fund_flow_routes, statistics_routes, supervision_routes
+from . import findings_routes, rules_routes
 from .common import AdminContext
 
 
@@ -35,7 +36,7 @@ def build_router(platform: Platform) -> APIRouter:
 
     context = AdminContext(platform, agency)
     for subject in (filings_routes, fund_flow_routes, supervision_routes, claims_routes, evoucher_routes, statistics_routes,
-                    agreements_routes):
+                    agreements_routes, findings_routes, rules_routes):
         subject.add_routes(router, context)
     return router
 

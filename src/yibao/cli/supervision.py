@@ -137,13 +137,16 @@ def audit(begin: str = typer.Option(..., "--from", help="YYYY-MM-DD"), end: str 
     console = Console(stderr=True)
     try:
         with console.status("auditing") as status:
-            findings = audit_use_case.run_post_audit(
+            result = audit_use_case.post_audit(
                 lambda write: SqlUnitOfWork(database, actors.SYSTEM, moment, write=write),
                 begin=_date(begin, "--from"), end=_date(end, "--to"), region=region, engine=engine, store=store,
                 progress=lambda p: status.update(f"auditing: {getattr(p, 'rule_id', '')} {getattr(p, 'done', '')}/{getattr(p, 'total', '')}"))
     except GatewayError as exc:
         _refused(exc)
-    rows = [{"rule_id": f.rule_id, "rule_type": f.rule_type, "result_type": f.result_type, "sev_deg": f.sev_deg,
-             "mdtrt_id": f.mdtrt_id, "setl_id": f.setl_id, "feedetl_sn": f.feedetl_sn, "psn_no": f.psn_no,
-             "vola_amt": f.vola_amt, "vola_cont": f.vola_cont} for f in findings]
-    _print_rows(rows, fmt, f"post-event audit {begin}..{end}, region {region}: {len(rows)} findings")
+    findings, ids = result["findings"], result["finding_ids"] or [""] * len(result["findings"])
+    rows = [{"finding_id": finding_id, "rule_id": f.rule_id, "rule_type": f.rule_type, "result_type": f.result_type,
+             "sev_deg": f.sev_deg, "mdtrt_id": f.mdtrt_id, "setl_id": f.setl_id, "feedetl_sn": f.feedetl_sn,
+             "psn_no": f.psn_no, "vola_amt": f.vola_amt, "vola_cont": f.vola_cont} for finding_id, f in zip(ids, findings)]
+    run = result["run"]
+    note = "" if run is None else f", run {run['run_id']}" + (f" (replaces {run['supersedes']})" if run["supersedes"] else "")
+    _print_rows(rows, fmt, f"post-event audit {begin}..{end}, region {region}: {len(rows)} findings{note}")
