@@ -72,7 +72,7 @@ def rules_import(file: Path = typer.Argument(..., help="a rule package (JSON), e
                                                                     refuse_definite=refuse_definite),
                   actor=_operator(operator))
     typer.echo(f"region {region}: rule package {result['version']}" + ("" if result["changed"] else " (unchanged)")
-               + f"; applied {len(result['applied'])}, kept {result['kept_only_mine']} of its own, "
+               + f"; applied {len(result['applied'])}, kept {result['kept_only_mine']} only this region has, "
                f"not accepted {len(result['not_accepted'])}")
     for item_id in result["applied"]:
         typer.echo(f"  applied {item_id}")
