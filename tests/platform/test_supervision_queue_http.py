@@ -15,6 +15,7 @@ from yibao.app.agencies import add_agency
 from yibao.app.authorization import administers
 from yibao.domain.audit import KnowledgeBase, export_package
 from yibao.domain.audit.knowledge import PriceCeiling, Restriction
+from yibao.domain.audit.package import package_from_dict
 from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .walk import walk_golden
@@ -132,8 +133,10 @@ def test_a_shared_package_is_previewed_then_merged_keeping_the_region_s_own_know
     [applied] = result["applied"]
     assert status == 200 and origins[applied]["source_region"] == queue_world["stranger"]
     assert origins[applied]["imported_by"].startswith(f"agency:{region}")
+    # read the stored document itself: this process's parsed-package cache is keyed by package_id,
+    # which another test module's database may have used too
     with SqlUnitOfWork(platform_world["database"], actors.SYSTEM, NOW, write=False) as uow:
-        _, package = audit.current_package(uow, region)
+        package = package_from_dict(json.loads(uow.audit.current_package(region)["document"]))
     assert {(row.insu_admdvs, row.hilist_pric_uplmt_amt) for row in package.knowledge.price_ceilings} == {
         (region, Decimal("60")), (queue_world["stranger"], Decimal("90"))}
     status, refused = admin(http, token, "POST", f"/rules/{region}/import", {"package": shared, "accept": ["rule/NOPE"]})
