@@ -20,6 +20,7 @@ from . import enrollment_routes
 from . import verification_routes
 from . import family_routes, maternity_routes
 from . import payment_routes
+from . import findings_routes, rules_routes
 from .common import AdminContext
 
 # one subject a line; a new subject appends its module
@@ -36,6 +37,8 @@ ROUTE_MODULES = (
     family_routes,
     maternity_routes,
     payment_routes,
+    findings_routes,
+    rules_routes,
 )
 
 

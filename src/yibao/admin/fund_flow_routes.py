@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Query
 
-from yibao.app import agencies, clearing, prepayment
+from yibao.app import agencies, authorization, clearing, prepayment
 from yibao.app.error_codes import refusal
 
 from .common import AdminContext, checked_month, fen_view, jsonable as _jsonable
@@ -19,7 +19,10 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     def run_clearing(month: str, provisional: bool = Query(default=False), who: dict = Depends(agency)) -> list[dict]:
         checked_month(month)
         try:
-            rows = ctx.run(who, lambda uow: clearing.run_clearing(uow, month, provisional=provisional))
+            # an agency clears only the pairs it is a side of (app/authorization.py)
+            rows = ctx.run(who, lambda uow: clearing.run_clearing(
+                uow, month, provisional=provisional,
+                pairs_of=lambda insured, treatment: authorization.clearing_side(who["agency_code"], insured, treatment)))
         except ValueError as exc:
             raise refusal("ADMIN_BAD_REQUEST", detail=str(exc)) from None
         return [fen_view(row) for row in rows if agencies.administers(who, row["insuplc_admdvs"])
@@ -60,9 +63,18 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         return fen_view(ctx.run(who, action))
 
     @router.post("/prepayments/plan", summary="Approve the year's prepayments from the prior year's payments")
-    def plan(year: int = Query(ge=2000, le=2100), months: float = Query(default=2, gt=0, le=12), who: dict = Depends(agency)) -> list[dict]:
+    def plan(year: int = Query(ge=2000, le=2100), months: float = Query(default=2, gt=0, le=12),
+             insured: str | None = Query(default=None, min_length=6, max_length=6, description="only this insured region"),
+             who: dict = Depends(agency)) -> list[dict]:
+        # the insured place plans its own prepayments only (app/authorization.py)
+        if insured is not None:
+            authorization.check_insured_place(who["agency_code"], insured, "编制预付金计划")
+
+        def insured_in(region: str) -> bool:
+            return authorization.administers(who["agency_code"], region) and (
+                insured is None or authorization.administers(insured, region))
         return [fen_view(row) for row in ctx.run(who, lambda uow: prepayment.plan_year(
-            uow, year, months=Decimal(str(months))))]
+            uow, year, months=Decimal(str(months)), insured_in=insured_in))]
 
     @router.get("/prepayments", summary="Prepayment usage of this agency's pairs")
     def prepayments(year: int = Query(ge=2000, le=2100), who: dict = Depends(agency)) -> list[dict]:

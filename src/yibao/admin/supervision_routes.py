@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from yibao.app import agencies, supervision
+from yibao.app import agencies, authorization, supervision
 from yibao.app.error_codes import refusal
 from yibao.domain.money import to_fen
 
@@ -67,6 +67,15 @@ def checked_notice(notice: dict) -> None:
         raise refusal("ADMIN_BAD_NOTICE_FIELD", field="notice.from_admdvs", expected="六位行政区划代码")
 
 
+def _check_side(who: dict, subject_type: str, subject_id: str, region: str) -> None:
+    """A case or sanction against an institution is the treatment place's; against a person,
+    the insured place's (app/authorization.py)."""
+    if subject_type == "institution":
+        authorization.check_treatment_place(who["agency_code"], region, subject_id)
+    else:
+        authorization.check_insured_place(who["agency_code"], region, "对该参保人立案或作出处理")
+
+
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     agency = ctx.agency
 
@@ -79,7 +88,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     @router.post("/cases", status_code=201, summary="Open a supervision case")
     def open_case(body: CaseIn, who: dict = Depends(agency)) -> dict:
         def action(uow):
-            ctx.subject_region(uow, body.subject_type, body.subject_id)
+            _check_side(who, body.subject_type, body.subject_id, ctx.subject_region(uow, body.subject_type, body.subject_id))
             return supervision.open_case(uow, admdvs=who["agency_code"], subject_type=body.subject_type,
                                          subject_id=body.subject_id, summary=body.summary,
                                          amount_fen=to_fen(body.amount), source="manual")
@@ -87,8 +96,12 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
 
     @router.post("/cases/from-findings", status_code=201, summary="Open a case from audit findings")
     def case_from_findings(body: FindingsIn, who: dict = Depends(agency)) -> dict:
-        return fen_view(ctx.run(who, lambda uow: supervision.case_from_findings(uow, body.finding_ids,
-                                                                                admdvs=who["agency_code"])))
+        def action(uow):
+            # a case from findings is a case against their institution: the treatment place's only
+            for code in sorted({row["fixmedins_code"] for row in uow.supervision.findings(body.finding_ids)}):
+                _check_side(who, "institution", code, ctx.subject_region(uow, "institution", code))
+            return supervision.case_from_findings(uow, body.finding_ids, admdvs=who["agency_code"])
+        return fen_view(ctx.run(who, action))
 
     @router.post("/cases/{case_id}/status", summary="Move a case: investigating, confirmed, dismissed")
     def case_status(case_id: str, body: StatusIn, who: dict = Depends(agency)) -> dict:
@@ -126,8 +139,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     @router.post("/sanctions", status_code=201, summary="Suspend or terminate an institution's agreement, suspend a person")
     def add_sanction(body: SanctionIn, who: dict = Depends(agency)) -> dict:
         def action(uow):
-            if not agencies.administers(who, ctx.subject_region(uow, body.subject_type, body.subject_id)):
-                raise refusal("ADMIN_SUBJECT_NOT_ADMINISTERED", subject_id=body.subject_id, agency=who["agency_code"])
+            _check_side(who, body.subject_type, body.subject_id, ctx.subject_region(uow, body.subject_type, body.subject_id))
             return supervision.sanction(uow, **body.model_dump())
         return _jsonable(ctx.run(who, action))
 

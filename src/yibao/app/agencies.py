@@ -6,7 +6,6 @@ import hashlib
 import secrets
 from typing import Protocol
 
-from yibao.domain.filing import covers
 
 from . import actors
 from .error_codes import refusal
@@ -46,8 +45,11 @@ def authenticate(uow: UnitOfWork, agency_code: str, token: str) -> dict | None:
 
 
 def administers(agency: dict, region: str) -> bool:
-    """An agency administers its own region and the regions under it (a province its cities)."""
-    return agency["agency_code"] == region or covers(agency["agency_code"], region)
+    """An agency administers its own region and the regions under it (a province its cities);
+    the rule itself is app/authorization.administers."""
+    from .authorization import administers as region_administers
+
+    return region_administers(agency["agency_code"], region)
 
 
 def token_fingerprint(agency: dict) -> str:

@@ -23,9 +23,7 @@ from yibao.domain.audit.knowledge import load_deaths
 from yibao.domain.audit.package import package_from_dict
 from yibao.store import repository as repo
 
-from . import supervision
 from .error_codes import refusal
-from .errors import new_id
 from .unit_of_work import UnitOfWork
 
 
@@ -211,10 +209,22 @@ def _claim_row(row: dict, codes: list[str]) -> dict:
 
 def run_post_audit(units: Callable[..., UnitOfWork], *, begin: dt.date, end: dt.date, region: str,
                    engine: str = "duckdb", progress: Callable | None = None, store: bool = True) -> list[Finding]:
+    """The post-event batch's findings (``post_audit`` has the run and the stored ids)."""
+    return post_audit(units, begin=begin, end=end, region=region, engine=engine, progress=progress,
+                      store=store)["findings"]
+
+
+def post_audit(units: Callable[..., UnitOfWork], *, begin: dt.date, end: dt.date, region: str,
+               engine: str = "duckdb", progress: Callable | None = None, store: bool = True) -> dict:
     """The post-event batch. ``units(write=...)`` opens a unit of work: the claims are read in
     one read unit, the batch runs outside any transaction (it may take minutes), and the
-    findings are kept in one write unit."""
+    findings are kept in one write unit as a run of (region, period, package version): a
+    re-run supersedes the earlier run of that key, even when it finds nothing, so the queue
+    holds one set of findings (app/findings.py). Returns the findings, their stored ids in the
+    same order (empty with ``store`` False) and the run."""
     from yibao.analytics.audit_batch import run_batch_audit
+
+    from . import findings as queue
 
     with units(write=False) as uow:
         found = current_package(uow, region)
@@ -223,15 +233,13 @@ def run_post_audit(units: Callable[..., UnitOfWork], *, begin: dt.date, end: dt.
         rows = export_claim_rows(uow, begin, end, region)
         deaths = uow.audit.deaths()
     findings = run_batch_audit(engine, rows, found[1], deaths, progress=progress) if rows else []
-    if store and findings:
-        run_id = new_id("RN")
-        with units(write=True) as uow:
-            institutions = {row["mdtrt_id"]: row["fixmedins_code"] for row in rows}
-            for finding in findings:
-                supervision.record_findings(uow, [finding], stage="事后", run_id=run_id,
-                                            context={"psn_no": finding.psn_no,
-                                                     "fixmedins_code": institutions.get(finding.mdtrt_id, "")})
-    return findings
+    if not store:
+        return {"findings": findings, "finding_ids": [], "run": None}
+    with units(write=True) as uow:
+        institutions = {row["mdtrt_id"]: row["fixmedins_code"] for row in rows}
+        run = queue.record_run(uow, region=region, begin=begin, end=end, package_row=found[0], findings=findings,
+                               institutions=institutions)
+    return {"findings": findings, "finding_ids": run["finding_ids"], "run": run}
 
 
 def import_deaths(uow: UnitOfWork, path: Path) -> int:

@@ -78,9 +78,12 @@ class ClearingRepository(Protocol):
 
 
 def run_clearing(uow: UnitOfWork, month: str, *, provisional: bool = False,
-                 progress: Callable[[str], None] = lambda step: None) -> list[dict]:
+                 progress: Callable[[str], None] = lambda step: None,
+                 pairs_of: Callable[[str, str], bool] | None = None) -> list[dict]:
     """Mark the month's items and bring its open statements to what is still owed; the
-    caller's unit of work is the one transaction. Returns the month's live statements."""
+    caller's unit of work is the one transaction. Returns the month's live statements.
+    ``pairs_of(insured, treatment)``: only the region pairs an agency is a side of
+    (app/authorization.clearing_side); None clears every pair (the platform operator)."""
     start, end = month_bounds(month)
     open_month = uow.now < end
     if open_month and not provisional:
@@ -96,6 +99,8 @@ def run_clearing(uow: UnitOfWork, month: str, *, provisional: bool = False,
     totals = {(row["insuplc_admdvs"], row["mdtrtarea_admvs"]): row for row in uow.clearing.month_totals(month)}
     history = uow.clearing.statements_of_month(month, superseded=True)
     pairs = sorted(set(totals) | {(row["insuplc_admdvs"], row["mdtrtarea_admvs"]) for row in history})
+    if pairs_of is not None:
+        pairs = [pair for pair in pairs if pairs_of(*pair)]
     progress(f"bringing {len(pairs)} region pairs up to date")
     for pair in pairs:
         versions = [row for row in history if (row["insuplc_admdvs"], row["mdtrtarea_admvs"]) == pair]

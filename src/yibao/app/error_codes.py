@@ -923,6 +923,32 @@ def _filing_rule_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in FILING_MESSAGES.items()]
 
 
+# Supervision queue, rule sharing and the agencies' authorization (issue #17 items 2-4).
+_SUPERVISION_QUEUE = [
+    ("RULESHARE_ITEM_NOT_ACCEPTABLE", "invalid", "共享规则包中以下 {count} 项不能接受（不存在、相同或仅本地有）：{items}",
+     "items unknown, the same or only the importer's", "yibao rules import --accept or the admin API naming such items."),
+    ("FINDING_NOT_FOUND", "not_found", "审核结果 {finding_id} 不存在", "finding not found",
+     "Moving or reading an unknown finding."),
+    ("FINDING_BAD_STATUS", "invalid", "审核结果状态应为 {statuses} 之一，收到 {status}", "unknown finding status",
+     "A findings query or move naming an unknown status."),
+    ("FINDING_TRANSITION", "conflict", "审核结果 {finding_id} 当前为“{current}”，不能改为“{status}”",
+     "finding cannot move from its current status to that one",
+     "A move the findings queue does not allow (e.g. confirming a new finding before checking it, a second appeal)."),
+    ("FINDING_REASON_REQUIRED", "invalid", "审核结果改为“{status}”须填写理由（申诉须填写机构的申诉内容）",
+     "a reason is required (an appeal carries the institution's text)",
+     "Dismissing, confirming after an appeal or recording an appeal without a reason."),
+    ("FINDING_SUPERSEDED", "conflict", "审核结果 {finding_id} 已被同一期间、同一规则包版本的重新审核结果取代，请处理新结果",
+     "finding was superseded by a re-run of its audit", "Moving a finding of an earlier run of the same audit."),
+    ("AUTHZ_NOT_ADMINISTERED", "forbidden", "经办机构 {agency} 不管辖统筹区 {region}（{what}）",
+     "agency does not administer that region", "An agency acting on a region other than its own and those under it."),
+    ("AUTHZ_NOT_TREATMENT_PLACE", "forbidden", "只有就医地经办机构可以对医药机构 {fixmedins_code}（{region}）立案或作出处理，经办机构 {agency} 不是其就医地",
+     "only the treatment place's agency acts against an institution",
+     "Opening a case, a case from findings, a sanction or moving findings about another region's institution."),
+    ("AUTHZ_NOT_INSURED_PLACE", "forbidden", "只有参保地经办机构可以{what}，经办机构 {agency} 不是参保地 {region} 的经办机构",
+     "only the insured place's agency may do this", "Planning prepayments or sanctioning a person of another insured place."),
+]
+
+
 def _setl_list_rule_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETLLIST_MESSAGES.items()]
 
@@ -973,6 +999,7 @@ def _blocks() -> list[list[tuple]]:
         _FAMILY,
         _MATERNITY,
         _PAYMENT_METHODS,
+        _SUPERVISION_QUEUE,
     ]
 
 
@@ -1037,6 +1064,8 @@ AREA_TITLES = {
     "FAMILY": "Family accounts (亲情账户)",
     "MATERNITY": "Maternity insurance (生育保险)",
     "PAYMENT": "Payment methods (支付方式)", "BUDGET": "Total budgets (总额预算)", "DIP": "DIP and DRG (按病种分值付费)",
+    "RULESHARE": "Sharing rule packages (规则包共享)", "FINDING": "Findings queue (审核结果处理)",
+    "AUTHZ": "Agencies' authority over regions (经办权限)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

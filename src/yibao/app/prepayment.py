@@ -9,7 +9,7 @@ Each step posts its ledger entry. The queries are store/repositories/prepayments
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import Callable, Protocol
 
 from yibao.domain import ledger as rules
 from yibao.store.repository import from_fen
@@ -73,14 +73,17 @@ def approve(uow: UnitOfWork, *, year: int, insured: str, prov: str, amount_fen: 
     return row
 
 
-def plan_year(uow: UnitOfWork, year: int, *, months: Decimal = DEFAULT_MONTHS) -> list[dict]:
+def plan_year(uow: UnitOfWork, year: int, *, months: Decimal = DEFAULT_MONTHS,
+              insured_in: Callable[[str], bool] | None = None) -> list[dict]:
     """Annual prepayments for every pair with prior-year cross-province payments (idempotent;
-    concurrent plans of one year queue on the year's lock, docs/locking.md)."""
+    concurrent plans of one year queue on the year's lock, docs/locking.md). ``insured_in``:
+    only the pairs whose insured place the acting agency administers (the insured place plans
+    its prepayments, app/authorization.py); None plans every pair (the platform operator)."""
     uow.prepayments.lock_plan(year)
     existing = uow.prepayments.annual_pairs(year)
     created = []
     for (insured, prov), basis in sorted(cross_province_payments(uow, year - 1).items()):
-        if (insured, prov) in existing:
+        if (insured, prov) in existing or (insured_in is not None and not insured_in(insured)):
             continue
         amount = int((Decimal(basis) * months / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if amount > 0:

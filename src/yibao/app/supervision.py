@@ -243,12 +243,17 @@ def _plain(row: dict) -> dict:
 
 
 def export_notice(uow: UnitOfWork, case_id: str) -> dict:
-    """A case notice for another region (跨区域案件线索): the case, its findings and its events."""
+    """A case notice for another region (跨区域案件线索): the case, its findings and its events,
+    with only what the receiving region needs (issue #17 item 4): the patients' person numbers
+    masked (app/authorization.mask_psn_no) and the events without the sending agency's staff."""
+    from .authorization import mask_psn_no
+
     case = get_case(uow, case_id)
     events = uow.supervision.events_of(case_id)
     findings = uow.supervision.findings([e["detail"] for e in events if e["kind"] == "finding"])
     return {"format": NOTICE_FORMAT, "from_admdvs": case["admdvs"], "case": _plain(case),
-            "findings": [_plain(f) for f in findings], "events": [_plain(e) for e in events if e["kind"] != "finding"]}
+            "findings": [_plain(dict(f, psn_no=mask_psn_no(f["psn_no"]))) for f in findings],
+            "events": [_plain({k: v for k, v in e.items() if k != "by"}) for e in events if e["kind"] != "finding"]}
 
 
 def import_notice(uow: UnitOfWork, notice: dict, *, admdvs: str) -> dict:

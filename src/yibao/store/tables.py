@@ -576,6 +576,7 @@ audit_findings = Table(
     Column("found_at", DateTime, nullable=False),
     Index("ix_audit_findings_setl", "setl_id"),
     Index("ix_audit_findings_inst", "fixmedins_code"),
+    Index("ix_audit_findings_run", "run_id"),  # migration 0022: a run's findings, the queue's live set
 )
 
 cases = Table(
@@ -1562,4 +1563,42 @@ payment_tables = Table(
     Column("recorded_at", DateTime, nullable=False),
     CheckConstraint("method IN ('dip', 'drg')", name="ck_payment_tables_method"),
     Index("ix_payment_tables_key", "admdvs", "year", "method"),
+)
+
+
+# --- the findings queue (migration 0022, issue #17 item 3) ----------------------------------------
+
+FINDING_STATUSES = ("new", "checking", "confirmed", "dismissed", "appealed")
+
+audit_runs = Table(  # one post-event audit run; a re-run of the same key supersedes the one before
+    "audit_runs",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("run_key", String(120), nullable=False),  # region|begin|end|package region:version
+    Column("admdvs", String(6), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date, nullable=False),
+    Column("package_version", String(60), nullable=False),
+    Column("supersedes_run_id", String(40)),
+    Column("findings", Integer, nullable=False),
+    Column("ran_at", DateTime, nullable=False),
+    Column("ran_by", String(200), nullable=False),
+    UniqueConstraint("supersedes_run_id", name="uq_audit_runs_supersedes"),
+    Index("uq_audit_runs_first", "run_key", unique=True,
+          sqlite_where=text("supersedes_run_id IS NULL"), postgresql_where=text("supersedes_run_id IS NULL")),
+)
+
+finding_transitions = Table(  # append-only: a finding's states, each a dated record with its actor
+    "finding_transitions",
+    metadata,
+    Column("finding_id", String(30), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("from_status", String(12), nullable=False),
+    Column("to_status", String(12), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+    CheckConstraint("seq >= 1", name="ck_finding_transitions_seq"),
+    CheckConstraint("to_status IN ('checking', 'confirmed', 'dismissed', 'appealed')",
+                    name="ck_finding_transitions_status"),
 )

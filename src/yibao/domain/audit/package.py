@@ -35,6 +35,9 @@ class RulePackage:
     provenance: Provenance
     rules: tuple[Rule, ...]
     knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)
+    # item id (domain/audit/merge.py) → where the item came from: source_region, package_version,
+    # imported_at, imported_by. Written only when there is any, so older documents read the same.
+    origins: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen = set()
@@ -73,6 +76,7 @@ def package_to_dict(package: RulePackage) -> dict:
         "provenance": _provenance_dict(package.provenance),
         "rules": [rule_to_dict(rule) for rule in package.rules],
         "knowledge": {table: [row_record(row) for row in package.knowledge.table(table)] for table in KNOWLEDGE_TABLES},
+        **({"origins": dict(sorted(package.origins.items()))} if package.origins else {}),
     }
 
 
@@ -138,8 +142,24 @@ def package_from_dict(data: Any, where: str = "package") -> RulePackage:
     return RulePackage(
         package_id=str(data["package_id"]), version=str(data["version"]), region=str(data["region"]),
         provenance=_provenance(data.get("provenance"), f"{where}.provenance"), rules=rules,
-        knowledge=KnowledgeBase(**tables),
+        knowledge=KnowledgeBase(**tables), origins=_origins(data.get("origins"), f"{where}.origins"),
     )
+
+
+_ORIGIN_FIELDS = ("source_region", "package_version", "imported_at", "imported_by")
+
+
+def _origins(data: Any, where: str) -> dict[str, dict[str, str]]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PackageError(f"{where}: an object of item id → origin")
+    origins = {}
+    for key, origin in data.items():
+        if not isinstance(origin, dict) or not all(isinstance(origin.get(name), str) for name in _ORIGIN_FIELDS):
+            raise PackageError(f"{where}.{key}: an object with {', '.join(_ORIGIN_FIELDS)} (texts)")
+        origins[str(key)] = {name: origin[name] for name in _ORIGIN_FIELDS}
+    return origins
 
 
 @dataclass
