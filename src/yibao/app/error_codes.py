@@ -691,6 +691,39 @@ _AGREEMENT = [
 ]
 
 
+# Agencies' users and roles (app/users.py, app/roles.py) and the admin API's own answers
+# (admin/problems.py; docs/users-and-roles.md, docs/admin-api.md).
+_USERS_AND_API = [
+    ("USER_AGENCY_NOT_FOUND", "not_found", "经办机构 {agency} 不存在，请先用 yibao agency add 创建", "agency not found",
+     "Adding a user to an agency that does not exist."),
+    ("USER_BAD_NAME", "invalid", "用户名 {username} 无效：应为 1 至 32 个小写字母、数字或 . _ -，以字母或数字开头",
+     "username is 1-32 lower-case letters, digits, . _ -", "yibao users add with another name."),
+    ("USER_BAD_ROLES", "invalid", "角色 {roles} 无效：应为 {known} 中的一项或多项，以逗号分隔",
+     "roles are one or more of clerk, auditor, accountant, administrator", "A user without roles or with an unknown one."),
+    ("USER_WEAK_PASSWORD", "invalid", "密码长度应为 {least} 至 {most} 个字符", "password length out of range",
+     "A new password shorter than 10 characters (or longer than 200)."),
+    ("USER_EXISTS", "conflict", "经办机构 {agency} 已有用户 {username}", "user already exists",
+     "Adding a user whose name the agency already has."),
+    ("USER_NOT_FOUND", "not_found", "经办机构 {agency} 没有用户 {username}", "user not found",
+     "Disabling, changing or issuing a token for an unknown user."),
+    ("USER_DISABLED", "conflict", "经办机构 {agency} 的用户 {username} 已停用", "user is disabled",
+     "Disabling, changing the password of or issuing a token for a disabled user."),
+    ("USER_ROLE_NOT_ALLOWED", "forbidden", "用户 {username} 的角色（{roles}）不能执行此操作，需要角色：{needed}",
+     "the user's roles do not allow this action", "A write whose area belongs to other roles (docs/users-and-roles.md)."),
+    ("USER_CSRF_FAILED", "forbidden", "表单已过期或来自其他网站，请刷新页面后重试", "missing or wrong CSRF token",
+     "A dashboard form, or an admin write authenticated by the session cookie, without its CSRF token."),
+    ("USER_CROSS_SITE", "forbidden", "登录请求来自其他网站（Origin {origin}）", "sign-in posted from another site",
+     "A sign-in form posted by a page of another origin."),
+    ("API_VALIDATION", "invalid", "请求参数无效：{fields}", "request validation failed",
+     "A path, query or body value of the wrong type or shape (the errors member lists each)."),
+    ("API_NO_SUCH_PATH", "not_found", "没有此接口：{path}", "no such admin API path", "An unknown path under /admin/api."),
+    ("API_METHOD_NOT_ALLOWED", "invalid", "接口 {path} 不支持 {method} 方法", "method not allowed",
+     "A known path with another method (HTTP 405)."),
+    ("API_HTTP_ERROR", "invalid", "请求无法处理（HTTP {status}）", "the request cannot be handled",
+     "Another HTTP-level refusal (its own status)."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -713,7 +746,7 @@ def _build() -> dict[str, ErrorCode]:
     for rows in (_ENVELOPE, _AUTH, _INPUT, _PERSON, _VISIT, _FEE, _SETTLE, _settlement_codes(), _REVERSAL, _FILING,
                  _filing_rule_codes(), _AUDIT, _RECON, _CLEARING, _ACCOUNT, _FILE, _CATALOG, _MAPPING, _DEPT,
                  _SETLLIST, _setl_list_rule_codes(), _QUERY, _CLAIM, _claim_rule_codes(), _SUPERVISION, _ADMIN,
-                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS, _AGREEMENT):
+                 _WARNINGS, _CLEARING_APPEND_ONLY, _EVOUCHER, _STATS, _AGREEMENT, _USERS_AND_API):
         for code, kind, chinese, english, when in rows:
             assert code not in table, f"{code} twice"
             assert CODE_PATTERN.fullmatch(code), code
@@ -766,6 +799,8 @@ AREA_TITLES = {
     "EVOUCHER": "E-vouchers (医保电子凭证)",
     "STATS": "Statistics (统计)",
     "AGREEMENT": "Agreements (协议管理)",
+    "USER": "Agencies' users and roles (经办人员与角色)",
+    "API": "Admin API requests (经办机构接口请求)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

@@ -3,6 +3,7 @@ in its own module and registers itself on the one Typer app (``cli.common.app``)
 
 from . import (accounts, agreements, claims, conformance, core, evouchers, fund_flows, institutions, registry,  # noqa: F401
                statistics, supervision)  # (register their commands)
+from . import users  # noqa: F401
 from .common import app
 from .core import main
 
