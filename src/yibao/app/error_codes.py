@@ -9,8 +9,9 @@ manual-claim rules are defined next to the rules in ``domain/`` and listed here 
 On the national gateway a refusal is ``infcode`` -1 with ``err_msg`` =
 ``[CODE] 中文说明（English gloss）``: the code in square brackets first, so a program finds it
 without parsing prose (``code_of``). A warning in ``warn_msg`` has the same shape; several are
-joined with ``；``. The admin API answers ``{"code", "detail", "kind"}`` with the kind's HTTP
-status, the CLI prints ``error: [CODE] …`` and exits 2.
+joined with ``；``. The admin API answers an RFC 9457 problem (``application/problem+json``:
+type, title, status, detail, ``code``, ``kind``; admin/problems.py) with the kind's HTTP status,
+the CLI prints ``error: [CODE] …`` and exits 2.
 
 A call site reads ``raise refusal("VISIT_NOT_FOUND", mdtrt_id=…, fixmedins_code=…)``; the
 parameters fill the templates' ``{names}``. ``python -m yibao.app.error_codes`` (or
@@ -815,8 +816,10 @@ message may be reworded.
   in square brackets at the very start (match `^\\[([A-Z0-9_]+)\\] `). Whatever the kind, the
   gateway answers infcode -1 (HTTP 200); nothing was changed.
 - **Warnings**: `infcode` 0 and `warn_msg` holds one or more `[CODE] 中文说明` joined with `；`.
-- **Admin API** (`/admin/api`): the HTTP status of the kind below and the body
-  `{"code": "...", "detail": "中文说明（English gloss）", "kind": "..."}`.
+- **Admin API** (`/admin/api/v1`, also `/admin/api`): the HTTP status of the kind below and an
+  RFC 9457 problem (`application/problem+json`): `{"type": "urn:yibao:error:CODE", "title": "English
+  gloss", "status": 422, "detail": "中文说明（English gloss）", "code": "CODE", "kind": "..."}`
+  (docs/admin-api.md).
 - **CLI**: `error: [CODE] 中文说明（English gloss）` on stderr, exit 2.
 
 `{name}` in a message is filled with the request's values (field paths are the national
