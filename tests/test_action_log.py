@@ -74,7 +74,7 @@ def world(tmp_path):
 def call(world, agency: str, path: str, body: dict | None = None, **params):
     response = world["client"].post("/admin/api" + path, json=body, params=params or None,
                                     headers={"Authorization": f"Bearer {agency}:{world['tokens'][agency]}"})
-    is_json = response.headers.get("content-type", "").startswith("application/json")
+    is_json = response.headers.get("content-type", "").startswith(("application/json", "application/problem+json"))
     return response.status_code, response.json() if is_json else response.text
 
 

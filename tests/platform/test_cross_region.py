@@ -247,7 +247,7 @@ def test_agency_acts_only_for_its_insured_and_needs_a_token(world, http):
     status, body = admin(http, world, "GET", "/persons/LY0011/filings", token=f"{INSURED}:wrong")
     assert status == 401 and body["code"] == "ADMIN_AUTH_FAILED"
     assert http.get("/admin/api/persons/LY0011/filings").status_code == 401
-    assert "/admin/api/filings" in http.get("/admin/api/openapi.json").json()["paths"]
+    assert "/admin/api/v1/filings" in http.get("/admin/api/openapi.json").json()["paths"]
 
 
 def test_referral_filing_by_the_insured_province_hospital(world, http):

@@ -1,5 +1,6 @@
-"""The agency dashboard, as a person uses it: headless Chromium signs in with the agency code
-and token and reads the month's figures; without a valid session the pages send to sign-in."""
+"""The agency dashboard, as a person uses it: headless Chromium signs in as a user of the agency
+(agency code, user name, password) and reads the month's figures; the agency's own token still
+signs in (deprecated); without a valid session the pages send to sign-in."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from yibao.app.actors import SYSTEM
 from yibao.app.agencies import add_agency
+from yibao.app.users import add_user
 from yibao.store.unit_of_work import SqlUnitOfWork
 
 from .conftest import IN_CI, named
@@ -24,6 +26,7 @@ def agency(platform_world):
     region = setup.person["insuplc_admdvs"]
     with SqlUnitOfWork(platform_world["database"], SYSTEM, dt.datetime.now()) as uow:
         token = add_agency(uow, region, "临沂市医疗保障事务中心")
+        add_user(uow, region, "li.si", ["clerk", "auditor"], "dashboard-password", "李四")
     with httpx.Client(base_url=platform_world["url"], timeout=30) as http:
         walk_golden(http, setup, suffix="-dash")
     return {"code": region, "token": token, "setup": setup}
@@ -34,7 +37,7 @@ def test_pages_need_a_valid_session(platform_world, agency):
         assert http.get("/dashboard").headers["location"] == "/dashboard/login"
         wrong = http.post("/dashboard/login", data={"agency_code": agency["code"], "token": "wrong"})
         assert wrong.status_code == 303 and "error" in wrong.headers["location"]
-        http.cookies.set("yibao_agency", f"{agency['code']}.9999999999.forged")
+        http.cookies.set("yibao_session", f"{agency['code']}.9999999999.forged")
         assert http.get("/dashboard").status_code == 303
         http.cookies.clear()
         ok = http.post("/dashboard/login", data={"agency_code": agency["code"], "token": agency["token"]})
@@ -71,9 +74,11 @@ def test_an_agency_signs_in_and_reads_its_month_in_chromium(platform_world, agen
         browser.get(platform_world["url"] + "/dashboard")
         assert "/dashboard/login" in browser.current_url
         browser.find_element(By.ID, "agency_code").send_keys(agency["code"])
-        browser.find_element(By.ID, "token").send_keys(agency["token"])
+        browser.find_element(By.ID, "username").send_keys("li.si")
+        browser.find_element(By.ID, "password").send_keys("dashboard-password")
         browser.find_element(By.ID, "login").click()
         summary = browser.find_element(By.ID, "summary").text
+        assert "李四" in browser.find_element(By.ID, "who").text and "稽核" in browser.find_element(By.ID, "who").text
         assert "跨省异地结算" in summary and "笔" in summary
         tables = browser.find_elements(By.TAG_NAME, "table")
         flows = tables[0].text

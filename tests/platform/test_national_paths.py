@@ -78,8 +78,9 @@ def test_unknown_paths_and_methods_get_the_national_envelope(http):
 
 
 def test_the_agencies_api_and_dashboard_keep_their_own_answers(http):
-    answer = http.get("/admin/api/no-such-thing")
-    assert answer.status_code == 404 and answer.json() == {"detail": "Not Found"}
+    answer = http.get("/admin/api/no-such-thing")  # the admin API's problem+json (docs/admin-api.md), not the envelope
+    assert answer.status_code == 404 and answer.headers["content-type"] == "application/problem+json"
+    assert (answer.json()["code"], answer.json()["status"]) == ("API_NO_SUCH_PATH", 404)
     assert http.get("/health").json() == {"status": "ok"}
 
 

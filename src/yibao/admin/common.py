@@ -80,6 +80,16 @@ class AdminContext:
         with self.platform.unit_of_work(agencies.actor(who), write=write) as uow:
             return action(uow)
 
+    def run_recorded(self, who: dict, action: Callable, name: str, subject_key: str):
+        """``run`` for a use case that keeps no action-log row of its own (filings and
+        qualifications store only the agency's code): the admin write is recorded here, in the
+        same unit of work, naming the signed-in user as its actor."""
+        def recorded(uow):
+            row = action(uow)
+            uow.actions.record(name, str(row[subject_key]), {"psn_no": row.get("psn_no"), "status": row.get("status")})
+            return row
+        return self.run(who, recorded)
+
     def person_region(self, uow, who: dict, psn_no: str) -> str:
         """The person's insured region, refused unless this agency administers it (404 unknown, 403 not ours)."""
         from yibao.app import agencies

@@ -52,7 +52,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         def action(uow):
             ctx.person_region(uow, who, body.psn_no)
             return filings.create_filing(uow, source="agency", created_by=who["agency_code"], **body.model_dump())
-        return _jsonable(ctx.run(who, action))
+        return _jsonable(ctx.run_recorded(who, action, "filing.create", "filing_no"))
 
     @router.get("/persons/{psn_no}/filings", summary="A person's filings, active and ended")
     def list_filings(psn_no: str, who: dict = Depends(agency)) -> list[dict]:
@@ -67,7 +67,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             row = found_or_404(filings.get_filing, uow, filing_no)
             ctx.person_region(uow, who, row["psn_no"])
             return filings.end_filing(uow, filing_no, reason=body.reason or "cancelled by agency")
-        return _jsonable(ctx.run(who, action))
+        return _jsonable(ctx.run_recorded(who, action, "filing.cancel", "filing_no"))
 
     @router.post("/filings/{filing_no}/change", status_code=201, summary="Change a filing (ends it, opens a new one)")
     def change_filing(filing_no: str, body: FilingChange, who: dict = Depends(agency)) -> dict:
@@ -76,7 +76,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             ctx.person_region(uow, who, row["psn_no"])
             return filings.change_filing(uow, filing_no, created_by=who["agency_code"], source="agency",
                                          **body.model_dump(exclude_none=True))
-        return _jsonable(ctx.run(who, action))
+        return _jsonable(ctx.run_recorded(who, action, "filing.change", "filing_no"))
 
     @router.post("/qualifications", status_code=201, summary="Qualify a person for a 门慢特 disease")
     def grant(body: QualificationIn, who: dict = Depends(agency)) -> dict:
@@ -86,7 +86,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
                 uow, psn_no=body.psn_no, insutype=body.insutype, dise_code=body.opsp_dise_code,
                 dise_name=body.opsp_dise_name, begndate=body.begndate, enddate=body.enddate, source="agency",
                 created_by=who["agency_code"])
-        return _jsonable(ctx.run(who, action))
+        return _jsonable(ctx.run_recorded(who, action, "qualification.grant", "qual_no"))
 
     @router.get("/persons/{psn_no}/qualifications", summary="A person's 门慢特 qualifications")
     def list_qualifications(psn_no: str, who: dict = Depends(agency)) -> list[dict]:
@@ -101,7 +101,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
             row = found_or_404(filings.get_qualification, uow, qual_no)
             ctx.person_region(uow, who, row["psn_no"])
             return filings.cancel_qualification(uow, qual_no)
-        return _jsonable(ctx.run(who, action))
+        return _jsonable(ctx.run_recorded(who, action, "qualification.cancel", "qual_no"))
 
     @router.get("/stats/flows", summary="Settlements by insured region × treatment region for a month")
     def flows(month: str = Query(pattern=r"^\d{4}-\d{2}$"), who: dict = Depends(agency)) -> list[dict]:

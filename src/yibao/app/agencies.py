@@ -59,5 +59,8 @@ def token_fingerprint(agency: dict) -> str:
 
 
 def actor(agency: dict) -> actors.Actor:
-    """The agency as the actor of an admin API call: its code and its token's fingerprint."""
+    """The agency as the actor of an admin API call: its code and its token's fingerprint, or the
+    signed-in user a principal names (app/users.py: ``user:<name>``, ``user:<name>/token:<id>``)."""
+    if agency.get("actor_ref"):
+        return actors.Actor("agency", agency["agency_code"], agency["actor_ref"])
     return actors.agency(agency["agency_code"], token_fingerprint(agency))

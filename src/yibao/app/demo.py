@@ -104,6 +104,10 @@ def build_demo(
             uow.registry.add_regions(new)
     for line in demo_cross_region(database, now, data_dir, seed):
         report(line)
+    from .demo_users import demo_users
+
+    for line in demo_users(database, now, data_dir, seed, [admdvs for admdvs, _ in REGIONS]):
+        report(line)
     # Each region's audit rule base: the standard rules with the region's price ceilings.
     from . import audit
 

@@ -9,8 +9,9 @@ manual-claim rules are defined next to the rules in ``domain/`` and listed here 
 On the national gateway a refusal is ``infcode`` -1 with ``err_msg`` =
 ``[CODE] 中文说明（English gloss）``: the code in square brackets first, so a program finds it
 without parsing prose (``code_of``). A warning in ``warn_msg`` has the same shape; several are
-joined with ``；``. The admin API answers ``{"code", "detail", "kind"}`` with the kind's HTTP
-status, the CLI prints ``error: [CODE] …`` and exits 2.
+joined with ``；``. The admin API answers an RFC 9457 problem (``application/problem+json``:
+type, title, status, detail, ``code``, ``kind``; admin/problems.py) with the kind's HTTP status,
+the CLI prints ``error: [CODE] …`` and exits 2.
 
 A call site reads ``raise refusal("VISIT_NOT_FOUND", mdtrt_id=…, fixmedins_code=…)``; the
 parameters fill the templates' ``{names}``. ``python -m yibao.app.error_codes`` (or
@@ -915,6 +916,39 @@ _PAYMENT_METHODS = [
 ]
 
 
+# Agencies' users and roles (app/users.py, app/roles.py) and the admin API's own answers
+# (admin/problems.py; docs/users-and-roles.md, docs/admin-api.md).
+_USERS_AND_API = [
+    ("USER_AGENCY_NOT_FOUND", "not_found", "经办机构 {agency} 不存在，请先用 yibao agency add 创建", "agency not found",
+     "Adding a user to an agency that does not exist."),
+    ("USER_BAD_NAME", "invalid", "用户名 {username} 无效：应为 1 至 32 个小写字母、数字或 . _ -，以字母或数字开头",
+     "username is 1-32 lower-case letters, digits, . _ -", "yibao users add with another name."),
+    ("USER_BAD_ROLES", "invalid", "角色 {roles} 无效：应为 {known} 中的一项或多项，以逗号分隔",
+     "roles are one or more of clerk, auditor, accountant, administrator", "A user without roles or with an unknown one."),
+    ("USER_WEAK_PASSWORD", "invalid", "密码长度应为 {least} 至 {most} 个字符", "password length out of range",
+     "A new password shorter than 10 characters (or longer than 200)."),
+    ("USER_EXISTS", "conflict", "经办机构 {agency} 已有用户 {username}", "user already exists",
+     "Adding a user whose name the agency already has."),
+    ("USER_NOT_FOUND", "not_found", "经办机构 {agency} 没有用户 {username}", "user not found",
+     "Disabling, changing or issuing a token for an unknown user."),
+    ("USER_DISABLED", "conflict", "经办机构 {agency} 的用户 {username} 已停用", "user is disabled",
+     "Disabling, changing the password of or issuing a token for a disabled user."),
+    ("USER_ROLE_NOT_ALLOWED", "forbidden", "用户 {username} 的角色（{roles}）不能执行此操作，需要角色：{needed}",
+     "the user's roles do not allow this action", "A write whose area belongs to other roles (docs/users-and-roles.md)."),
+    ("USER_CSRF_FAILED", "forbidden", "表单已过期或来自其他网站，请刷新页面后重试", "missing or wrong CSRF token",
+     "A dashboard form, or an admin write authenticated by the session cookie, without its CSRF token."),
+    ("USER_CROSS_SITE", "forbidden", "登录请求来自其他网站（Origin {origin}）", "sign-in posted from another site",
+     "A sign-in form posted by a page of another origin."),
+    ("API_VALIDATION", "invalid", "请求参数无效：{fields}", "request validation failed",
+     "A path, query or body value of the wrong type or shape (the errors member lists each)."),
+    ("API_NO_SUCH_PATH", "not_found", "没有此接口：{path}", "no such admin API path", "An unknown path under /admin/api."),
+    ("API_METHOD_NOT_ALLOWED", "invalid", "接口 {path} 不支持 {method} 方法", "method not allowed",
+     "A known path with another method (HTTP 405)."),
+    ("API_HTTP_ERROR", "invalid", "请求无法处理（HTTP {status}）", "the request cannot be handled",
+     "Another HTTP-level refusal (its own status)."),
+]
+
+
 def _settlement_codes() -> list[tuple]:
     return [(code, "refused", chinese, english, when) for code, (chinese, english, when) in SETTLEMENT_MESSAGES.items()]
 
@@ -1000,6 +1034,7 @@ def _blocks() -> list[list[tuple]]:
         _MATERNITY,
         _PAYMENT_METHODS,
         _SUPERVISION_QUEUE,
+        _USERS_AND_API,
     ]
 
 
@@ -1066,6 +1101,8 @@ AREA_TITLES = {
     "PAYMENT": "Payment methods (支付方式)", "BUDGET": "Total budgets (总额预算)", "DIP": "DIP and DRG (按病种分值付费)",
     "RULESHARE": "Sharing rule packages (规则包共享)", "FINDING": "Findings queue (审核结果处理)",
     "AUTHZ": "Agencies' authority over regions (经办权限)",
+    "USER": "Agencies' users and roles (经办人员与角色)",
+    "API": "Admin API requests (经办机构接口请求)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)
@@ -1080,8 +1117,10 @@ message may be reworded.
   in square brackets at the very start (match `^\\[([A-Z0-9_]+)\\] `). Whatever the kind, the
   gateway answers infcode -1 (HTTP 200); nothing was changed.
 - **Warnings**: `infcode` 0 and `warn_msg` holds one or more `[CODE] 中文说明` joined with `；`.
-- **Admin API** (`/admin/api`): the HTTP status of the kind below and the body
-  `{"code": "...", "detail": "中文说明（English gloss）", "kind": "..."}`.
+- **Admin API** (`/admin/api/v1`, also `/admin/api`): the HTTP status of the kind below and an
+  RFC 9457 problem (`application/problem+json`): `{"type": "urn:yibao:error:CODE", "title": "English
+  gloss", "status": 422, "detail": "中文说明（English gloss）", "code": "CODE", "kind": "..."}`
+  (docs/admin-api.md).
 - **CLI**: `error: [CODE] 中文说明（English gloss）` on stderr, exit 2.
 
 `{name}` in a message is filled with the request's values (field paths are the national

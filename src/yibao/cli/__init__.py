@@ -9,6 +9,7 @@ from . import claim_verifications  # noqa: F401,E402  (yibao claims verify-…)
 from . import family, maternity  # noqa: F401,E402  (register their commands)
 from . import payment_methods  # noqa: F401,E402  (registers payment-method, budget, dip, drg)
 from . import findings  # noqa: F401  (yibao findings list|move)
+from . import users  # noqa: F401
 from .common import app
 from .core import main
 

@@ -24,6 +24,8 @@ from yibao.documents.render import dumps
 from yibao.app.platform import Platform
 from yibao.gateway.registry import TRANSACTIONS, RawAnswer
 from yibao.admin.api import mount as mount_admin
+from yibao.admin import problems
+from yibao.admin.problems import is_admin_path
 from yibao.web.dashboard import build_router as dashboard_router
 from yibao.web.claims_pages import build_router as claims_pages_router
 from yibao.web.public import build_router as public_router
@@ -87,6 +89,9 @@ class BodyLimit:
             status, kind = 413, "text/html; charset=utf-8"
             content = (f"<!doctype html><html lang=zh><meta charset=utf-8><title>请求体过大</title>"
                        f"<p class=err>{html.escape(TOO_LARGE)}</p></html>").encode()
+        elif is_admin_path(path):
+            status, kind = 413, problems.MEDIA_TYPE
+            content = problems.problem_bytes("ENVELOPE_BODY_TOO_LARGE", 413, TOO_LARGE, path)
         else:
             status, kind = 413, "application/json"
             content = json.dumps({"detail": TOO_LARGE}, ensure_ascii=False).encode()
@@ -179,7 +184,7 @@ def _body(answer: str | RawAnswer) -> tuple[bytes, str, list[tuple[bytes, bytes]
 
 def create_app(platform: Platform, settings: Settings, *, gateway_threads: int = 2) -> FastAPI:
     dispatcher = Dispatcher(platform, settings)
-    app = FastAPI(title="yibao", version="0.1.0", docs_url="/admin/api/docs", redoc_url=None,
+    app = FastAPI(title="yibao", version="0.1.0", docs_url=None, redoc_url=None,  # docs: admin/docs_pages.py
                   openapi_url="/admin/api/openapi.json")
     mount_admin(app, platform)
     app.include_router(dashboard_router(platform))
@@ -254,9 +259,13 @@ def _answer_unknown_paths_nationally(app: FastAPI, receiver: str) -> None:
     from starlette.exceptions import HTTPException as StarletteHTTPException
     from fastapi.exception_handlers import http_exception_handler
 
+    from yibao.admin.problems import http_problem
+
     @app.exception_handler(StarletteHTTPException)
     async def national_not_found(request: Request, exc: StarletteHTTPException) -> Response:
         path = request.url.path
+        if is_admin_path(path):  # the admin API's problem+json (admin/problems.py)
+            return http_problem(request, exc)
         if exc.status_code not in (404, 405) or has_other_owner(path):
             return await http_exception_handler(request, exc)
         what = "不支持该请求方法，国家接口只接受 POST" if exc.status_code == 405 else "未知的接口路径"

@@ -1602,3 +1602,38 @@ finding_transitions = Table(  # append-only: a finding's states, each a dated re
     CheckConstraint("to_status IN ('checking', 'confirmed', 'dismissed', 'appealed')",
                     name="ck_finding_transitions_status"),
 )
+
+
+# Agencies' users (经办人员) with roles, and their API tokens (migration 0023, docs/users-and-roles.md).
+# A password is kept only as its scrypt hash with the parameters it was made with; a token only
+# as a salted SHA-256 (it is random and long). ``session_epoch`` grows at each sign-out and
+# password change: dashboard sessions are signed with it, so they all end at once.
+agency_users = Table(
+    "agency_users",
+    metadata,
+    Column("user_id", String(12), primary_key=True),
+    Column("agency_code", String(6), ForeignKey("agencies.agency_code"), nullable=False),
+    Column("username", String(32), nullable=False),
+    Column("display_name", String(100), nullable=False, server_default=""),
+    Column("roles", String(60), nullable=False),  # ','-separated: clerk, auditor, accountant, administrator
+    Column("password_hash", String(200), nullable=False),  # scrypt$n$r$p$salt$hash (app/passwords.py)
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("disabled_at", DateTime),
+    Column("disabled_by", String(200)),
+    CheckConstraint("roles <> ''", name="ck_agency_users_roles"),
+    UniqueConstraint("agency_code", "username", name="uq_agency_users_name"),
+)
+
+agency_user_tokens = Table(
+    "agency_user_tokens",
+    metadata,
+    Column("token_id", String(12), primary_key=True),
+    Column("user_id", String(12), ForeignKey("agency_users.user_id"), nullable=False),
+    Column("token_salt", String(32), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Index("ix_agency_user_tokens_user", "user_id"),
+)

@@ -10,7 +10,6 @@ no script. A refusal is shown, in Chinese, on the claim's page with its HTTP sta
 
 from __future__ import annotations
 
-import hmac
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -20,14 +19,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from yibao.app import actors, agencies, claims
+from yibao.app import agencies, claims
 from yibao.app.error_codes import refusal
 from yibao.app.errors import GatewayError
 from yibao.app.platform import Platform
 from yibao.domain.claims import REASON_NAMES
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
 
-from .dashboard import COOKIE, STYLE, _sign
+from yibao.admin.auth import COOKIE, SignedIn, check_roles, read_session
+from yibao.app import sessions
+
+from .dashboard import STYLE
 
 PAGE_SIZE = 20
 STATUS_NAMES = {"submitted": "待审核", "reviewed": "已审核待支付", "paid": "已支付", "rejected": "已拒付", "reversed": "已冲销"}
@@ -41,25 +43,24 @@ _templates = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).pa
 
 
 def _render(name: str, agency: dict, http_status: int = 200, **values) -> HTMLResponse:
+    values.setdefault("csrf", agency.get("_csrf", ""))
     page = _templates.get_template(name).render(style=STYLE, agency=agency, status_names=STATUS_NAMES,
                                                 reason_names=SHORT_REASONS, **values)
     return HTMLResponse(page, status_code=http_status)
 
 
+def signed_in(platform: Platform, request: Request) -> SignedIn | None:
+    """The dashboard's session (admin/auth.py: a user's, carrying its roles), or None."""
+    return read_session(platform, request.cookies.get(COOKIE, ""))
+
+
 def signed_in_agency(platform: Platform, request: Request) -> dict | None:
-    """The agency of the dashboard's session cookie (web/dashboard.py: code, expiry, signature
-    by the agency's stored token hash), or None."""
-    try:
-        code, expiry, signature = request.cookies.get(COOKIE, "").split(".")
-        if len(expiry) > 20 or int(expiry) < int(platform.clock().timestamp()) or "\x00" in code or len(code) > 6:
-            return None
-    except ValueError:
+    """The signed-in principal (its agency, user and roles), or None."""
+    signed = signed_in(platform, request)
+    if signed is None:
         return None
-    with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
-        row = agencies.get(uow, code)
-    if row is None or not hmac.compare_digest(signature, _sign(code, int(expiry), row["token_hash"])):
-        return None
-    return row
+    # the form token of this session travels with the principal to every form (CSRF, as the dashboard)
+    return dict(signed.principal, _csrf=sessions.csrf_token(signed.session, signed.key))
 
 
 def decisions_from_form(claim: dict, form: dict[str, list[str]]) -> list[dict]:
@@ -135,9 +136,12 @@ def build_router(platform: Platform) -> APIRouter:
         except BodyTooLarge:
             return claim_page(agency, claim_id, error=TOO_LARGE, status=413)
         form = parse_qs(body.decode("utf-8", "replace"))
+        if (form.get("csrf") or [""])[0] != agency["_csrf"]:
+            return claim_page(agency, claim_id, error="表单已过期，请刷新页面后重试（CSRF）", status=403)
 
         def decide() -> Response:  # one transaction, off the event loop
             try:
+                check_roles(agency, "POST", f"/claims/{claim_id}/{done}")  # app/roles.py, as the admin API
                 with platform.unit_of_work(agencies.actor(agency)) as uow:
                     claim = claims.claim_view(uow, own_claim(uow, agency, claim_id))
                     action(uow, claim, form)

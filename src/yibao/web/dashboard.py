@@ -1,31 +1,34 @@
 """An agency's dashboard: the month's flows and direct-settlement rate, clearing statements,
 prepayment usage and supervision figures, for the regions the agency administers.
 
-Sign-in with the agency code and its admin API token; the session cookie is signed with the
-agency's stored token hash, so a new token ends every session of the old one.
+A user of the agency signs in with the agency code, the user name and the password
+(docs/users-and-roles.md); the agency code with the agency's own token still signs in (deprecated,
+acting with every role). The session cookie (``yibao_session``, app/sessions.py) is signed,
+HttpOnly, SameSite=Strict and expires after a working day; signing out, a new password or
+disabling the user ends it. Every form a signed-in page posts carries the session's CSRF token,
+and the sign-in form is refused when posted from another origin.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import html
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.analytics.flows import flows_for_month, totals_by_scope
-from yibao.app import actors, agencies, clearing, prepayment, supervision
+from yibao.admin.auth import COOKIE, SignedIn, read_session
+from yibao.app import actors, agencies, clearing, prepayment, roles as role_table, sessions, supervision, users
+from yibao.app.error_codes import CODES
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
 from yibao.app.platform import Platform
 from yibao.store.repository import from_fen
 from yibao.store.unit_of_work import SqlUnitOfWork
 
-COOKIE = "yibao_agency"
 FIRST_MONTH, LAST_MONTH = dt.date(2000, 1, 1), dt.date(2099, 12, 1)  # the months the dashboard shows
-SESSION_SECONDS = 8 * 3600
+SESSION_SECONDS = sessions.SESSION_SECONDS
 SCOPE_NAMES = {"local": "本地", "in_province": "省内异地", "cross_province": "跨省异地"}
 STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
@@ -38,16 +41,24 @@ border-bottom:1px solid #e4e7ec;text-align:right;font-variant-numeric:tabular-nu
 th:nth-child(2),td:nth-child(2){text-align:left}.bar{background:#4a90d9;height:10px;display:inline-block}
 .warn{color:#b42318;font-weight:600}form{background:#fff;padding:24px;max-width:360px;margin:60px auto;border-radius:6px}
 input{width:100%;padding:8px;margin:6px 0 14px;box-sizing:border-box}button{padding:8px 18px}.err{color:#b42318}
+form.inline{display:inline;background:none;padding:0;margin:0 0 0 16px}form.inline button{padding:2px 10px}
+.hint{color:#5b6473;font-size:13px}
 """
 
 
-def _sign(code: str, expiry: int, key: str) -> str:
-    return hmac.new(key.encode(), f"{code}|{expiry}".encode(), hashlib.sha256).hexdigest()
+def _who(signed: SignedIn) -> str:
+    principal = signed.principal
+    person = principal.get("display_name") or principal.get("username") or "机构令牌（已弃用）"
+    role_names = "、".join(role_table.ROLES.get(role, role) for role in principal["roles"])
+    csrf = sessions.csrf_token(signed.session, signed.key)
+    return (f"<span id=who>{html.escape(principal['agency_name'])}（{html.escape(principal['agency_code'])}） · "
+            f"{html.escape(person)}（{html.escape(role_names)}） <a href='/dashboard/claims'>零星报销</a>"
+            f"<form method=post action='/dashboard/logout' class=inline><input type=hidden name=csrf value='{csrf}'>"
+            f"<button type=submit id=logout>退出</button></form></span>")
 
 
-def _page(title: str, body: str, agency: dict | None = None) -> HTMLResponse:
-    who = (f"<span>{html.escape(agency['agency_name'])}（{html.escape(agency['agency_code'])}）"
-           f"<a href='/dashboard/claims'>零星报销</a><a href='/dashboard/logout'>退出</a></span>") if agency else ""
+def _page(title: str, body: str, signed: SignedIn | None = None) -> HTMLResponse:
+    who = _who(signed) if signed else ""
     return HTMLResponse(f"<!doctype html><html lang=zh><meta charset=utf-8><title>{html.escape(title)}</title>"
                         f"<style>{STYLE}</style><header><strong>yibao 医保结算平台</strong>{who}</header>"
                         f"<main>{body}</main></html>")
@@ -70,10 +81,47 @@ def _e(value) -> str:
     return html.escape(str(value))
 
 
-def _refused(title: str, message: str, status: int, agency: dict | None = None) -> HTMLResponse:
-    response = _page(title, f"<p class=err id=error>{_e(message)}</p><p><a href='/dashboard'>返回</a></p>", agency)
+def _refused(title: str, message: str, status: int, signed: SignedIn | None = None) -> HTMLResponse:
+    response = _page(title, f"<p class=err id=error>{_e(message)}</p><p><a href='/dashboard'>返回</a></p>", signed)
     response.status_code = status
     return response
+
+
+def _field(form: dict, name: str) -> str:
+    return (form.get(name) or [""])[0].strip()
+
+
+def _cross_site(request: Request) -> str:
+    """The foreign origin a form was posted from, "" if it is ours (or the client named none).
+    Browsers send Origin (and Sec-Fetch-Site) with every form POST; another site cannot forge them.
+    The host is compared, not the scheme, so a TLS-terminating proxy in front changes nothing."""
+    origin = request.headers.get("origin", "")
+    if request.headers.get("sec-fetch-site", "") == "cross-site":
+        return origin or "cross-site"
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        return origin  # also "null", a sandboxed or privacy-stripped origin
+    return ""
+
+
+LOGIN_FORM = ("<form method=post action='/dashboard/login'><h2>经办机构登录</h2>{message}"
+              "<label>机构编码（统筹区）<input name=agency_code id=agency_code autocomplete=organization></label>"
+              "<label>用户名<input name=username id=username autocomplete=username></label>"
+              "<label>密码<input name=password id=password type=password autocomplete=current-password></label>"
+              "<button type=submit id=login>登录</button>"
+              "<p class=hint>用户由本机构管理员用 <code>yibao users add</code> 创建。用户名留空时，密码栏可填机构令牌"
+              "（已弃用，将停止支持）。</p></form>")
+
+
+def _sign_in(platform: Platform, code: str, username: str, password: str) -> tuple[str, str] | None:
+    """(subject, key) of the session to issue, None if the credentials are wrong."""
+    if "\x00" in code + username + password or len(code) != 6 or not code.isdigit():  # PostgreSQL compares no NUL
+        return None
+    with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
+        if username:
+            principal = users.sign_in(uow, code, username, password)
+            return (principal["user_id"], principal["session_key"]) if principal else None
+        agency = agencies.authenticate(uow, code, password)  # the agency's own token (deprecated)
+        return (code, agency["token_hash"]) if agency and agency["role"] == "agency" else None
 
 
 def build_router(platform: Platform) -> APIRouter:
@@ -83,58 +131,62 @@ def build_router(platform: Platform) -> APIRouter:
     def now_seconds() -> int:  # sessions expire by the platform's clock, fixed or not (yibao.settings)
         return int(platform.clock().timestamp())
 
-    def session(request: Request) -> dict | None:
+    def signed_in(request: Request) -> SignedIn | None:
+        return read_session(platform, request.cookies.get(COOKIE, ""))
+
+    async def posted_form(request: Request) -> dict | None:
         try:
-            code, expiry, signature = request.cookies.get(COOKIE, "").split(".")
-            if len(expiry) > 20 or int(expiry) < now_seconds() or "\x00" in code or len(code) > 6:
-                return None
-        except ValueError:
+            return parse_qs((await read_limited(request)).decode("utf-8", "replace"))
+        except BodyTooLarge:
             return None
-        with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
-            row = agencies.get(uow, code)
-        if row is None or not hmac.compare_digest(signature, _sign(code, int(expiry), row["token_hash"])):
-            return None
-        return row
 
     @router.get("/login")
     def login_form(error: str = "") -> HTMLResponse:
-        message = f"<p class=err>{_e(error)}</p>" if error else ""
-        return _page("登录", f"<form method=post action='/dashboard/login'><h2>经办机构登录</h2>{message}"
-                             "<label>机构编码（统筹区）<input name=agency_code id=agency_code></label>"
-                             "<label>令牌<input name=token id=token type=password></label>"
-                             "<button type=submit id=login>登录</button></form>")
+        return _page("登录", LOGIN_FORM.format(message=f"<p class=err id=error>{_e(error)}</p>" if error else ""))
 
     @router.post("/login")
     async def login(request: Request) -> Response:
-        try:
-            body = await read_limited(request)
-        except BodyTooLarge:
+        form = await posted_form(request)
+        if form is None:
             return _refused("请求体过大", TOO_LARGE, 413)
-        form = parse_qs(body.decode("utf-8", "replace"))
-        code, token = (form.get("agency_code") or [""])[0].strip(), (form.get("token") or [""])[0].strip()
-        agency = None
-        if "\x00" not in code + token and len(code) <= 6:  # PostgreSQL compares no NUL; codes are six digits
-            with platform.unit_of_work(actors.SYSTEM, write=False) as uow:
-                agency = agencies.authenticate(uow, code, token)
-        if agency is None:
-            return RedirectResponse("/dashboard/login?error=" + quote("机构编码或令牌不正确"), status_code=303)
-        expiry = now_seconds() + SESSION_SECONDS
+        foreign = _cross_site(request)
+        if foreign:
+            return _refused("登录被拒绝", CODES["USER_CROSS_SITE"].text(origin=foreign[:80]), 403)
+        password = _field(form, "password") or _field(form, "token")  # ``token``: the form before users existed
+        issued = _sign_in(platform, _field(form, "agency_code"), _field(form, "username"), password)
+        if issued is None:
+            return RedirectResponse("/dashboard/login?error=" + quote("机构编码、用户名或密码不正确"), status_code=303)
         response = RedirectResponse("/dashboard", status_code=303)
-        response.set_cookie(COOKIE, f"{code}.{expiry}.{_sign(code, expiry, agency['token_hash'])}",
-                            max_age=SESSION_SECONDS, httponly=True, samesite="strict")
+        response.set_cookie(COOKIE, sessions.issue(issued[0], issued[1], now_seconds()), max_age=SESSION_SECONDS,
+                            httponly=True, samesite="strict", secure=request.url.scheme == "https")
         return response
 
     @router.get("/logout")
-    def logout() -> Response:
+    def logout_page(request: Request) -> Response:
+        signed = signed_in(request)
+        if signed is None:
+            return RedirectResponse("/dashboard/login", status_code=303)
+        return _page("退出", "<p>点击右上角的“退出”结束本次登录。</p>", signed)
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        signed, form = signed_in(request), await posted_form(request)
+        if signed is not None:
+            if form is None or not sessions.csrf_ok(signed.session, signed.key, _field(form, "csrf")):
+                return _refused("退出被拒绝", CODES["USER_CSRF_FAILED"].text(), 403, signed)
+            if signed.principal["user_id"]:  # ends every session of the user (app/users.sign_out)
+                with platform.unit_of_work(agencies.actor(signed.principal)) as uow:
+                    users.sign_out(uow, signed.principal["user_id"])
         response = RedirectResponse("/dashboard/login", status_code=303)
-        response.delete_cookie(COOKIE)
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict")
         return response
 
     @router.get("")
     def overview(request: Request, month: str = "") -> Response:
-        agency = session(request)
-        if agency is None:
+        signed = signed_in(request)
+        if signed is None:
             return RedirectResponse("/dashboard/login", status_code=303)
+        agency = signed.principal
         today = platform.clock().date()
         try:
             start = dt.datetime.strptime(month, "%Y-%m").date() if month else today.replace(day=1)
@@ -142,7 +194,7 @@ def build_router(platform: Platform) -> APIRouter:
             start = today.replace(day=1)
         if not FIRST_MONTH <= start <= LAST_MONTH:  # the previous / next month links must exist too
             return _refused("月份超出范围", f"月份应在 {FIRST_MONTH:%Y-%m} 至 {LAST_MONTH:%Y-%m} 之间，收到 {month[:20]}",
-                            400, agency)
+                            400, signed)
         month = start.strftime("%Y-%m")
         previous = (start - dt.timedelta(days=1)).strftime("%Y-%m")
         following = (start + dt.timedelta(days=32)).strftime("%Y-%m")
@@ -187,6 +239,6 @@ def build_router(platform: Platform) -> APIRouter:
             f"<div class=card>暂停协议<b>{stats['institutions_suspended']}</b></div>"
             f"<div class=card>解除协议<b>{stats['institutions_terminated']}</b></div></div>"
         )
-        return _page(f"yibao {month}", body, agency)
+        return _page(f"yibao {month}", body, signed)
 
     return router
