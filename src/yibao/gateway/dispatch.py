@@ -45,7 +45,10 @@ _serial = itertools.count(1)
 
 class OutputText(str):
     """A write transaction's output as the JSON text stored in the request log: the answer
-    and every retry's answer are that same text."""
+    and every retry's answer are that same text. ``document``: the output it was written from,
+    when this process wrote it (the metrics read the amounts there instead of parsing the text)."""
+
+    document: Any = None
 
 
 @dataclass
@@ -298,7 +301,9 @@ class Dispatcher:
                     # The request log's key (institution, msgid) decides between a request and
                     # its retries (docs/locking.md, "msgid"): a second insert fails and rolls back.
                     repo.log_request(conn, code, msgid, infno, fingerprint, request.now, output_json)
-                    return OutputText(output_json), request.warnings
+                    text = OutputText(output_json)
+                    text.document = output
+                    return text, request.warnings
             except GatewayError:
                 # Refused, and rolled back: a retry of a request that succeeded before is refused
                 # by its own effects ("visit is settled"), so it answers what was stored instead.
