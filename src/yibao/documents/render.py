@@ -68,17 +68,18 @@ def settlement_result(settlement: Settlement, *, with_trace: bool = True) -> dic
     return result
 
 
-def _mark_numbers(value: Any) -> Any:
+def _number_literal(value: Any) -> str:
+    """The encoder's hook for what JSON has no type for: a Decimal becomes a marked string
+    that ``dumps`` turns back into the exact number literal. Only Decimals reach here from
+    inside the C encoder, so the document is not walked twice in Python."""
     if isinstance(value, Decimal):
         return f"{_NUMBER_MARK}{value:f}"
-    if isinstance(value, dict):
-        return {key: _mark_numbers(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_mark_numbers(item) for item in value]
-    return value
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def dumps(value: Any, indent: int | None = 2) -> str:
     """JSON with Decimals written as exact number literals (never through float)."""
-    text = json.dumps(_mark_numbers(value), ensure_ascii=False, indent=indent)
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=_number_literal)
+    if "\\u0000num:" not in text:
+        return text
     return _NUMBER_TOKEN.sub(r"\1", text)

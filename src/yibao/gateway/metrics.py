@@ -38,7 +38,9 @@ def observe(infno: str, infcode: int, seconds: float, output, pool) -> None:
     REQUESTS.labels(known, str(infcode)).inc()
     LATENCY.labels(known).observe(seconds)
     if infcode == 0 and known in SETTLING and output is not None:
-        setlinfo = (json.loads(output, parse_float=Decimal) if isinstance(output, str) else output).get("setlinfo") or {}
+        if isinstance(output, str):  # the answer's text: the document it was written from, or parsed (a stored answer)
+            output = getattr(output, "document", None) or json.loads(output, parse_float=Decimal)
+        setlinfo = output.get("setlinfo") or {}
         SETTLEMENTS.labels(known).inc()
         for name in AMOUNTS:
             value = abs(Decimal(str(setlinfo.get(name) or 0)))  # a counter only grows

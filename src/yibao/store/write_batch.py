@@ -55,7 +55,11 @@ class WriteBatch:
         params = tuple(json.dumps(rows, default=_json_value, ensure_ascii=False) for _, _, rows in parts)
         self.flushing = True
         try:
-            self.conn.exec_driver_sql(sql, params)
+            # On the driver connection, prepared (driver_sql.py): the batch is the request's
+            # largest statement and SQLAlchemy's execution context would only cost CPU here.
+            from .driver_sql import execute_text
+
+            execute_text(self.conn, sql, params)
         finally:
             self.flushing = False
 
@@ -120,6 +124,14 @@ def defer_ledger_entry(conn: Connection, entry: rules.Entry, now) -> bool:
     batch.add(t.ledger_entries, [{"kind": entry.kind, "ref": entry.ref, "created_at": now}])
     batch.add(t.ledger_postings, [{"account": p.account, "amount_fen": p.amount_fen} for p in entry.postings])
     return True
+
+
+def flush_pending(conn: Connection) -> None:
+    """Send the rows pending on ``conn`` before a statement that does not pass through
+    SQLAlchemy's events (driver_sql.py), as ``install_autoflush`` does for the others."""
+    batch = _current.get()
+    if batch is not None and batch.parts and not batch.flushing and batch.conn is conn:
+        batch.flush()
 
 
 def install_autoflush(engine) -> None:

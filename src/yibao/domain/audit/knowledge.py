@@ -22,6 +22,7 @@ import datetime as dt
 import io
 import json
 import re
+import functools
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -33,6 +34,7 @@ class KnowledgeError(ValueError):
     """A knowledge or registry row that cannot be read; the message names file, row and column."""
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every line and rule of an audited visit
 def region_chain(admdvs: str) -> tuple[str, ...]:
     """The region, its city and its province (500155 梁平区 → 500100 → 500000)."""
     return tuple(dict.fromkeys((admdvs, admdvs[:4] + "00", admdvs[:2] + "0000")))

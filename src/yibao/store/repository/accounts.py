@@ -11,7 +11,7 @@ from yibao.domain.case import YearToDate
 from yibao.domain.money import from_fen, to_fen
 
 from .. import tables as t
-from .. import write_batch
+from .. import driver_sql, write_batch
 
 
 def account_balance(conn: Connection, psn_no: str) -> Decimal:
@@ -89,8 +89,8 @@ def tips_and_year_to_date(conn: Connection, psn_nos: list[str], psn_no: str, ins
     (a settlement reads both under the persons' locks)."""
     tips: dict[str, tuple[int, int]] = {}
     maps: dict[str, dict] = {"visits": {}, "inscp": {}, "deductible_paid": {}, "fund_paid": {}, "layer_base": {}}
-    rows = conn.execute(_TIPS_AND_YEAR_TO_DATE, {"psn_nos": list(psn_nos), "psn_no": psn_no, "insutype": insutype,
-                                                 "year": year})
+    rows = driver_sql.all_tuples(conn, _TIPS_AND_YEAR_TO_DATE, {"psn_nos": list(psn_nos), "psn_no": psn_no,
+                                                                "insutype": insutype, "year": year})
     for kind, first, second, number, balance in rows:
         if kind == "tip":
             tips[first] = (int(number), int(balance))

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, text
 
-from .. import write_batch
+from .. import driver_sql, write_batch
 
 from .. import tables as t
 from .caches import CACHED, _version_query
@@ -24,7 +24,7 @@ def institution_and_sign_in(conn: Connection, code: str, sign_no: str) -> tuple[
     """The institution, whether ``sign_no`` is one of its open sign-ins, and the cache versions
     (catalogue, policies, rules; None where the row is missing), in one round trip: every
     authenticated request asks all of them."""
-    row = conn.execute(_AUTHENTICATION, {"code": code, "sign_no": sign_no}).mappings().first()
+    row = driver_sql.first_mapping(conn, _AUTHENTICATION, {"code": code, "sign_no": sign_no})
     if row is None:
         return None, False, {}
     institution = dict(row)
@@ -150,8 +150,8 @@ def registration_facts(conn: Connection, psn_no: str, insutype: str, fixmedins_c
                        ipt_otp_no: str) -> tuple[dict | None, dict | None, bool]:
     """What a registration (2201/2401) decides on, in one round trip: the person, the insurance
     of ``insutype``, and whether the institution already used the visit number."""
-    row = conn.execute(_REGISTRATION, {"psn_no": psn_no, "insutype": insutype, "code": fixmedins_code,
-                                       "number": ipt_otp_no}).mappings().first()
+    row = driver_sql.first_mapping(conn, _REGISTRATION, {"psn_no": psn_no, "insutype": insutype, "code": fixmedins_code,
+                                                         "number": ipt_otp_no})
     if row is None:
         return None, None, False
     person = {c.name: row[c.name] for c in t.persons.c}

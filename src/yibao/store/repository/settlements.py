@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Date, DateTime, bindparam, func, insert, lite
 
 
 from .. import tables as t
-from .. import write_batch
+from .. import driver_sql, write_batch
 from .family_links import BINDERS_SQL, binders_link, link_owners
 
 
@@ -55,7 +55,7 @@ def settlement_chain_and_line_numbers(conn: Connection, mdtrt_id: str) -> tuple[
     """``settlement_chain`` and the feedetl_sn of every fee line stored for the visit, in one
     round trip (a fee upload refuses a settled visit and a line number already used). The
     active settlement comes back as its chain columns only."""
-    rows = conn.execute(_CHAIN_AND_LINE_NUMBERS, {"mdtrt_id": mdtrt_id}).mappings().all()
+    rows = driver_sql.all_mappings(conn, _CHAIN_AND_LINE_NUMBERS, {"mdtrt_id": mdtrt_id})
     numbers = {row["setl_id"] for row in rows if row["part"] == "line"}
     active, follows = _chain(mdtrt_id, [row for row in rows if row["part"] == "settlement"])
     return active, follows, numbers
@@ -66,7 +66,7 @@ def fee_lines_and_chain(conn: Connection, mdtrt_id: str) -> tuple[list[dict], bo
     new settlement would follow, in one round trip (a settlement reads both after locking the
     visit; this statement comes after the lock's, so it sees what committed before). None when
     the visit has no uploaded line (then ``settlement_chain`` answers alone)."""
-    rows = conn.execute(_FEE_LINES_AND_CHAIN, {"mdtrt_id": mdtrt_id, "status": "uploaded"}).mappings().all()
+    rows = driver_sql.all_mappings(conn, _FEE_LINES_AND_CHAIN, {"mdtrt_id": mdtrt_id, "status": "uploaded"})
     if not rows:
         return None
     first = rows[0]
@@ -165,11 +165,11 @@ def lock_for_settlement_postgresql(conn: Connection, *, mdtrt_id: str, psn_no: s
     guarded by no lock (other visits' uploads do not take the person's); reading it here or
     after the lock is the same race. Account tips and accumulators, guarded by the persons'
     lock, are read by the next statement."""
-    rows = conn.exec_driver_sql(_LOCK_FOR_SETTLEMENT_SQL, {
+    rows = driver_sql.text_mappings(conn, _LOCK_FOR_SETTLEMENT_SQL, {
         "wanted": sorted({psn_no, *link_owners(family_psn_no)}), "psn_no": psn_no, "insutype": insutype,
         "mdtrt_id": mdtrt_id, "with_history": history_since is not None,
         "since": dt.datetime.combine(history_since or dt.date.min, dt.time()),
-    }).mappings().all()
+    })
     locked: dict[str, dict] = {}
     found: dict = {"person": None, "insurance": None, "locked": locked, "lines": [], "active": False,
                    "follows": None, "history": None, "claimed": False}

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 
 from .. import tables as t
-from .. import write_batch
+from .. import driver_sql, write_batch
 from .family_links import binders_column, binders_link
 
 
@@ -24,8 +24,7 @@ def lock_visit(conn: Connection, mdtrt_id: str) -> dict | None:
     """The visit row, locked for the rest of the transaction and read after the lock
     (docs/locking.md, rank 2): every state change of a visit takes it first."""
     query = _LOCK_VISIT if conn.dialect.name == "postgresql" else _VISIT
-    row = conn.execute(query, {"mdtrt_id": mdtrt_id}).mappings().first()
-    return dict(row) if row else None
+    return driver_sql.first_mapping(conn, query, {"mdtrt_id": mdtrt_id})
 
 
 _VISIT = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id"))
@@ -36,10 +35,9 @@ def lock_visit_and_family_link(conn: Connection, mdtrt_id: str) -> tuple[dict | 
     """``lock_visit``, and the family account owner linked to the visit's person as read in the
     same round trip (before the person's lock: the settlement checks it again under that lock)."""
     query = _LOCK_VISIT_AND_FAMILY if conn.dialect.name == "postgresql" else _VISIT_AND_FAMILY
-    row = conn.execute(query, {"mdtrt_id": mdtrt_id}).mappings().first()
-    if row is None:
+    visit = driver_sql.first_mapping(conn, query, {"mdtrt_id": mdtrt_id})
+    if visit is None:
         return None, None
-    visit = dict(row)
     return visit, binders_link(visit.pop("person_family_binders"))
 
 
