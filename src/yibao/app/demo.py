@@ -108,6 +108,7 @@ def build_demo(
 
     for line in demo_users(database, now, data_dir, seed, [admdvs for admdvs, _ in REGIONS]):
         report(line)
+    report(demo_evouchers(database, now, seed))
     # Each region's audit rule base: the standard rules with the region's price ceilings.
     from . import audit
 
@@ -191,6 +192,19 @@ def demo_cross_region(database: Database, now: dt.datetime, data_dir: Path, seed
         _write_csv(data_dir / "qualifications.csv", qualified)
     return [f"agencies: {len(tokens)} (tokens in {data_dir / 'agencies.csv'})",
             f"filings: {len(rows)} imported", f"门慢特 qualifications: {len(qualified)} granted"]
+
+
+def demo_evouchers(database: Database, now: dt.datetime, seed: int, share: float = 0.3) -> str:
+    """E-vouchers activated for about ``share`` of the insured (docs/evoucher.md), so the counts by
+    region and the token path have data; the agencies activate them, as at a counter."""
+    from . import evouchers
+
+    rng = random.Random(seed * 104729)
+    with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
+        chosen = [person["psn_no"] for person in uow.registry.insured_people() if rng.random() < share]
+        for psn_no in chosen:
+            evouchers.activate(uow, psn_no)
+    return f"e-vouchers: {len(chosen)} activated (about {share:.0%} of the insured)"
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
