@@ -25,11 +25,21 @@ WRITE_ROLES_BY_AREA: dict[str, frozenset[str]] = {
     "findings": frozenset({"auditor"}),  # 疑点
     "agreements": frozenset({"administrator"}),  # 协议管理
     "users": frozenset({"administrator"}),
+    "enrollments": frozenset({"clerk"}),  # 参保登记, contributions, suspension and end
+    "transfers": frozenset({"clerk"}),  # 转移接续
+    "family-bindings": frozenset({"clerk"}),  # 亲情账户
+    "maternity": frozenset({"clerk"}),  # 生育登记 (the allowance is the accountant's, below)
+    "verifications": frozenset({"clerk"}),  # 协查 of manual claims, asked and answered at the counter
+    "accounts": frozenset({"accountant"}),  # 个人账户划入 moves money into accounts
+    "payment-methods": frozenset({"accountant"}),  # total budgets, advances, DIP/DRG year-end settlements
+    "rules": frozenset({"auditor"}),  # shared audit rule packages
 }
 
 # Routes whose area's role is not the one that acts: paying a claim moves money.
 WRITE_ROLES_BY_ROUTE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/claims/{claim_id}/pay"): frozenset({"accountant"}),
+    ("POST", "/claims/{claim_id}/reverse"): frozenset({"accountant"}),  # corrects a payment
+    ("POST", "/maternity/{psn_no}/allowance"): frozenset({"accountant"}),  # 生育津贴 paid through the ledger
 }
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -141,7 +141,7 @@ def build_router(platform: Platform) -> APIRouter:
 
         def decide() -> Response:  # one transaction, off the event loop
             try:
-                check_roles(agency, "POST", f"/claims/{claim_id}/{done}")  # app/roles.py, as the admin API
+                check_roles(agency, "POST", f"/claims/{{claim_id}}/{done}")  # app/roles.py, as the admin API
                 with platform.unit_of_work(agencies.actor(agency)) as uow:
                     claim = claims.claim_view(uow, own_claim(uow, agency, claim_id))
                     action(uow, claim, form)
