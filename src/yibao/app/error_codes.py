@@ -1118,6 +1118,7 @@ AREA_TITLES = {
     "AUTHZ": "Agencies' authority over regions (经办权限)",
     "USER": "Agencies' users and roles (经办人员与角色)",
     "API": "Admin API requests (经办机构接口请求)",
+    "BATCH": "Batch jobs over Parquet (批处理)", "EXPORT": "Parquet exports (数据导出)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)
