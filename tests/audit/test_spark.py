@@ -40,7 +40,7 @@ def _write_export(rows: list[dict], reversed_setl_id: str, out) -> None:
 
 def test_spark_cluster_and_duckdb_give_identical_findings_over_the_export(spark_cluster, tmp_path):
     spark = spark_cluster["spark"]
-    claims, deaths = generated_claims()
+    claims, deaths = generated_claims(persons=16)  # the fewest persons that show all 14 rule types
     rows = [dict(row, setl_id=f"S-{row['mdtrt_id']}") for visit in claims for row in flat_rows(visit)]
     package = generated_package()
     everything = run_batch_audit("duckdb", rows, package, deaths)

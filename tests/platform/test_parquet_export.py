@@ -144,3 +144,27 @@ def test_batch_audit_without_an_export_is_refused(database, tmp_path):
         batch_audit.post_audit_exported(units, exported=tmp_path, begin=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31),
                                         region=world.SZ)
     assert refused.value.code == "BATCH_NO_EXPORT"
+
+
+def test_the_commands_export_then_audit_the_files(exported, tmp_path):
+    from typer.testing import CliRunner
+
+    from yibao.cli import app
+
+    database, out = exported["database"], exported["out"]
+    _package(database)
+    runner = CliRunner()
+    env = {"YIBAO_ALLOW_FIXED_NOW": "1"}
+    common = ["--db", database.url, "--now", "2025-04-01T08:00:00"]
+    for dataset in ("settlements", "claim-lines"):
+        result = runner.invoke(app, ["export", dataset, "--from", "2025-01", "--to", "2025-03", "--out", str(out),
+                                     *common], env=env)
+        assert result.exit_code == 0, result.output
+    assert "3 month(s) written, 0 skipped" in result.output
+    result = runner.invoke(app, ["batch", "audit", "--parquet", str(out), "--from", "2025-01-01", "--to", "2025-03-31",
+                                 "--region", world.CD, "--dry-run", *common], env=env)
+    assert result.exit_code == 0, result.output
+    assert "duckdb: 2 findings" in result.output and "死亡后就医" in result.output
+    result = runner.invoke(app, ["export", "persons", "--from", "2025-01", "--to", "2025-01", "--out", str(out),
+                                 *common], env=env)
+    assert result.exit_code == 2 and "[EXPORT_BAD_DATASET]" in result.output

@@ -142,7 +142,8 @@ class SparkEngine:
 
         self.queries += 1
         target = self.workdir / "findings" / f"q{self.queries}"
-        self.spark.sql(sql).write.mode("overwrite").parquet(str(target))
+        # one file per rule: findings are few, and a file per shuffle partition only adds tasks
+        self.spark.sql(sql).coalesce(1).write.mode("overwrite").parquet(str(target))
         con = duckdb.connect()
         try:
             cursor = con.execute(f"SELECT * FROM read_parquet('{target}/*.parquet', union_by_name = true)")
