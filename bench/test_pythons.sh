@@ -10,14 +10,16 @@ found=()
 for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[1-9]*/bin/python3 \
                  $(command -v python3.11 python3.12 python3.13 python3.14 2>/dev/null); do
   [ -x "$candidate" ] || continue
-  version=$("$candidate" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+  # pyenv's shims stand for interpreters not selected here: they print nothing
+  version=$("$candidate" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null) || continue
+  [ -n "$version" ] || continue
   case " ${found[*]-} " in *" $version "*) continue ;; esac
   found+=("$version")
 done
 status=0
 for version in "${found[@]}"; do
   for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version"/bin/python3 $(command -v python3.11 python3.12 python3.13 python3.14 2>/dev/null); do
-    [ -x "$candidate" ] && [ "$("$candidate" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')" = "$version" ] && break
+    [ -x "$candidate" ] && [ "$("$candidate" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)" = "$version" ] && break
   done
   venv="$root/py$version"
   log="$root/py$version.log"
