@@ -1,9 +1,9 @@
-"""The Spark side of the post-event audit: a quiet local session and the engine adapter that
-runs the shared SQL of ``audit_batch`` on it.
+"""The Spark side of the post-event audit: a quiet session, local or on a standalone cluster
+(``master``, docs/batch.md), and the engine adapter that runs the shared SQL of
+``audit_batch`` on it. pyspark is the optional ``yibao[spark]`` extra: nothing else imports it.
 
-Local mode (``local[2]``, the size of the machines this runs on) with few shuffle
-partitions: audit batches are joins and windows over one table, and Spark's default of 200
-partitions would spend most of a small run scheduling empty tasks.
+Few shuffle partitions: audit batches are joins and windows over one table, and Spark's
+default of 200 partitions would spend most of a small run scheduling empty tasks.
 """
 
 from __future__ import annotations
