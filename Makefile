@@ -6,14 +6,14 @@ DB ?= sqlite:///./yibao.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run demo serve his test test-fast test-no-server bench races fuzz clean
+.PHONY: setup run demo serve his test test-fast test-no-server test-pythons bench races fuzz clean
 
 setup: $(BIN)/.installed
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,spark]'
 	touch $@
 
 ## Set up, load the demo world once (SQLite), serve the gateway and print its address.
@@ -42,6 +42,11 @@ test-no-server: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q tests/unit tests/domain tests/documents tests/test_golden.py tests/audit tests/sim \
 		--ignore=tests/audit/test_spark.py
+
+## The unit and domain tests on every Python 3.11+ the machine has (pyenv's versions and
+## python3.1x on PATH), each in a throwaway venv under $${TMPDIR:-/tmp}/yibao-pythons.
+test-pythons:
+	bench/test_pythons.sh
 
 bench: setup
 	$(BIN)/python bench/settle_bench.py

@@ -31,3 +31,22 @@ def pytest_collection_modifyitems(config, items):
         module = getattr(item, "module", None)
         if "platform_world" in getattr(item, "fixturenames", ()) or (module is not None and "Server" in vars(module)):
             item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """A standalone Spark master with two workers (tests/sparkcluster.py) and a session on it,
+    shared by the whole run: the JVMs start once."""
+    pytest.importorskip("pyspark")
+    from yibao.analytics.audit_spark import find_java_home, spark_session
+
+    from .sparkcluster import SparkCluster
+
+    java_home = find_java_home()
+    if java_home is None:
+        pytest.skip("no Java runtime for Spark (CI installs openjdk-17-jre-headless)")
+    cluster = SparkCluster(tmp_path_factory.mktemp("spark"), java_home).start()
+    session = spark_session(master=cluster.url, partitions=2, small_data=True)
+    yield {"cluster": cluster, "spark": session}
+    session.stop()
+    cluster.stop()

@@ -992,6 +992,20 @@ def _claim_rule_codes() -> list[tuple]:
             for code, (chinese, english, when) in CLAIM_MESSAGES.items()]
 
 
+_BATCH_EXPORT = [
+    ("BATCH_SPARK_MISSING", "invalid", "在 Spark 集群上运行需要安装 pyspark：pip install 'yibao[spark]'",
+     "Spark needs pyspark: pip install 'yibao[spark]'",
+     "yibao batch audit --spark-master URL on an installation without the spark extra."),
+    ("BATCH_NO_EXPORT", "not_found", "目录 {directory} 中没有 {dataset} 的 Parquet 导出，请先运行 yibao export {dataset}",
+     "no Parquet export of that dataset there: run yibao export first",
+     "yibao batch audit over a directory without claim-lines (or settlements) files."),
+    ("EXPORT_BAD_DATASET", "invalid", "导出数据集应为 {datasets} 之一，收到 {dataset}", "unknown dataset",
+     "yibao export naming a dataset other than settlements, claim-lines or ledger."),
+    ("EXPORT_BAD_MONTHS", "invalid", "导出月份应为 YYYY-MM 且起始月不晚于截止月，收到 {first}..{last}",
+     "months must be YYYY-MM, the first not after the last", "yibao export with --from/--to not months or reversed."),
+]
+
+
 def _blocks() -> list[list[tuple]]:
     # one block a line, in the order of the generated page; a new area appends its line
     return [
@@ -1035,6 +1049,7 @@ def _blocks() -> list[list[tuple]]:
         _PAYMENT_METHODS,
         _SUPERVISION_QUEUE,
         _USERS_AND_API,
+        _BATCH_EXPORT,
     ]
 
 
@@ -1103,6 +1118,7 @@ AREA_TITLES = {
     "AUTHZ": "Agencies' authority over regions (经办权限)",
     "USER": "Agencies' users and roles (经办人员与角色)",
     "API": "Admin API requests (经办机构接口请求)",
+    "BATCH": "Batch jobs over Parquet (批处理)", "EXPORT": "Parquet exports (数据导出)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)
