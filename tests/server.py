@@ -29,7 +29,7 @@ class Server:
 
     def start(self) -> "Server":
         command = [sys.executable, "-m", "yibao.cli", "serve", "--port", str(self.port), "--db", self.database_url,
-                   "--workers", str(self.workers), "--log-level", self.log_level]
+                   "--workers", str(self.workers), "--log-level", self.log_level, "--migrate"]
         if self.insecure_demo:
             command.append("--insecure-demo")
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL

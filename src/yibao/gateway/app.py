@@ -310,7 +310,14 @@ def app_from_environment() -> FastAPI:
     refusal = platform_key_refusal(database, loaded)
     if refusal:
         raise SystemExit(refusal)
-    return create_app(platform, gateway_settings(loaded), gateway_threads=loaded.gateway_threads)
+    application = create_app(platform, gateway_settings(loaded), gateway_threads=loaded.gateway_threads)
+    from yibao.logging_setup import access_log_enabled
+
+    if access_log_enabled():  # YIBAO_ACCESS_LOG=1 (gateway/access_log.py)
+        from .access_log import AccessLog
+
+        return AccessLog(application)
+    return application
 
 
 def gateway_settings(loaded) -> Settings:
