@@ -19,6 +19,7 @@ $(BIN)/.installed: pyproject.toml
 ## Set up, load the demo world once (SQLite), serve the gateway and print its address.
 run: setup
 	@if [ ! -f yibao-demo-data/institutions.csv ]; then $(BIN)/yibao demo --db $(DB); fi
+	$(BIN)/yibao db upgrade --db $(DB)
 	$(BIN)/yibao serve --db $(DB) --host $(HOST) --port $(PORT)
 
 demo: setup

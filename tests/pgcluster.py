@@ -84,6 +84,11 @@ class Cluster:
     def restart(self) -> None:
         self._start()
 
+    def start_replica(self) -> "Replica":
+        """A hot standby of this cluster: pg_basebackup -R (streaming replication, the primary's
+        default wal_level=replica and trust for replication on loopback), on its own port."""
+        return Replica(self).start()
+
     def stop(self) -> None:
         try:
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
@@ -95,6 +100,24 @@ class Cluster:
                 return
             except OSError:
                 time.sleep(0.1)
+
+
+class Replica(Cluster):
+    def __init__(self, primary: Cluster) -> None:
+        super().__init__()
+        self.primary = primary
+
+    def start(self) -> "Replica":
+        self._run(str(self.bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+                  "-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast")
+        self._start()
+        return self
+
+    def _options(self) -> str:
+        return super()._options() + " -c hot_standby=on"
+
+    def dsn(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
 
 
 def _has_c_utf8() -> bool:

@@ -16,7 +16,7 @@ from .pgcluster import free_port
 
 class Server:
     def __init__(self, database_url: str, *, insecure_demo: bool = False, workers: int = 1, log_path: Path | None = None,
-                 log_level: str = "info", env: dict[str, str] | None = None):
+                 log_level: str = "info", env: dict[str, str] | None = None, migrate: bool = True):
         self.database_url = database_url
         self.env = dict(os.environ, **(env or {}))  # e.g. YIBAO_SECRET_KEY, YIBAO_TRUSTED_NETWORKS
         self.port = free_port()
@@ -26,10 +26,12 @@ class Server:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self.log_level = log_level
+        self.migrate = migrate  # tests start on fresh databases; production runs --no-migrate
 
     def start(self) -> "Server":
         command = [sys.executable, "-m", "yibao.cli", "serve", "--port", str(self.port), "--db", self.database_url,
-                   "--workers", str(self.workers), "--log-level", self.log_level]
+                   "--workers", str(self.workers), "--log-level", self.log_level,
+                   "--migrate" if self.migrate else "--no-migrate"]
         if self.insecure_demo:
             command.append("--insecure-demo")
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL

@@ -130,7 +130,7 @@ def test_the_app_refuses_or_announces_and_uses_a_fixed_now(agency_db, monkeypatc
 def serve(url: str, *extra: str, env: dict) -> tuple[subprocess.Popen, int]:
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if k not in CLEAN} | env
-    process = subprocess.Popen([sys.executable, "-m", "yibao.cli", "serve", "--port", str(port), "--db", url, *extra],
+    process = subprocess.Popen([sys.executable, "-m", "yibao.cli", "serve", "--port", str(port), "--db", url, "--migrate", *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
                                start_new_session=True)
     return process, port

@@ -29,6 +29,8 @@ SECRET_KEY = "YIBAO_SECRET_KEY"  # the platform key that encrypts institution se
 TRUSTED_NETWORKS = "YIBAO_TRUSTED_NETWORKS"  # CIDRs, comma-separated: where auth_mode "none" is accepted from
 EVOUCHER_TOKEN_SECONDS = "YIBAO_EVOUCHER_TOKEN_SECONDS"  # how long an e-voucher token is valid (docs/evoucher.md)
 AUTH_WINDOW = "YIBAO_AUTH_WINDOW"  # seconds a signed timestamp may differ from the server's clock
+# A read-only database (a streaming replica) for statistics and the dashboard; "" = the primary
+READ_DATABASE_URL = "YIBAO_READ_DATABASE_URL"
 # The gateway's limit (gateway/dispatch.MAX_BODY_BYTES). Not read from the environment yet:
 # the gateway's readers still use their constant, and a variable that does nothing would mislead.
 BODY_LIMIT = 2 * 1024 * 1024
@@ -60,6 +62,7 @@ class Settings:
     trusted_networks: tuple[str, ...] = ()  # normalised CIDRs
     auth_window_seconds: int = 300
     evoucher_token_seconds: int = 300
+    read_database_url: str = ""  # YIBAO_READ_DATABASE_URL (store/reports.py)
 
     @classmethod
     def load(cls, *, database_url: str | None = None, now: str | None = None, insecure_demo: bool | None = None,
@@ -80,7 +83,8 @@ class Settings:
                    now=fixed, now_anchor=_anchor(env) if source == NOW else time.time(),
                    secret_key=_secret_key(env), trusted_networks=_networks(env.get(TRUSTED_NETWORKS, "")),
                    auth_window_seconds=_positive(env.get(AUTH_WINDOW, "300"), AUTH_WINDOW),
-                   evoucher_token_seconds=_positive(env.get(EVOUCHER_TOKEN_SECONDS, "300"), EVOUCHER_TOKEN_SECONDS))
+                   evoucher_token_seconds=_positive(env.get(EVOUCHER_TOKEN_SECONDS, "300"), EVOUCHER_TOKEN_SECONDS),
+                   read_database_url=env.get(READ_DATABASE_URL, "").strip())
 
     def secret_box(self) -> SecretBox | None:
         """The box that seals and opens institution secrets; None without a platform key."""
@@ -108,7 +112,8 @@ class Settings:
                 NOW: self.now.isoformat() if fixed else "", NOW_ANCHOR: repr(self.now_anchor) if fixed else "",
                 SECRET_KEY: self.secret_key, TRUSTED_NETWORKS: ",".join(self.trusted_networks),
                 AUTH_WINDOW: str(self.auth_window_seconds),
-                EVOUCHER_TOKEN_SECONDS: str(self.evoucher_token_seconds)}
+                EVOUCHER_TOKEN_SECONDS: str(self.evoucher_token_seconds),
+                READ_DATABASE_URL: self.read_database_url}
 
 
 def _fixed_now(flag: str | None, env: Mapping[str, str]) -> tuple[dt.datetime | None, str]:

@@ -27,6 +27,14 @@ def pg_cluster():
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_replica(pg_cluster):
+    """A streaming replica of the session's cluster (pg_basebackup -R), started once."""
+    replica = pg_cluster.start_replica()
+    yield replica
+    replica.stop()
+
+
 def new_database_url(kind: str, request, tmp_path_factory) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db')}/yibao.db"

@@ -80,6 +80,13 @@ class AdminContext:
         with self.platform.unit_of_work(agencies.actor(who), write=write) as uow:
             return action(uow)
 
+    def run_report(self, who: dict, action: Callable):
+        """``run`` of a report on the reports database (a replica when configured)."""
+        from yibao.app import agencies
+
+        with self.platform.report_unit_of_work(agencies.actor(who)) as uow:
+            return action(uow)
+
     def run_recorded(self, who: dict, action: Callable, name: str, subject_key: str):
         """``run`` for a use case that keeps no action-log row of its own (filings and
         qualifications store only the agency's code): the admin write is recorded here, in the

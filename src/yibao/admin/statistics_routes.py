@@ -32,27 +32,27 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
                     role: Literal["insured", "treatment"] = "insured",
                     by: Literal["pair", "scope", "institution", "med_type"] = "pair", who: dict = Depends(agency)) -> dict:
         checked_period(begin, end)
-        return plain(ctx.run(who, lambda uow: statistics.settlements(
-            uow, agency_code=who["agency_code"], begin=begin, end=end, role=role, by=by), write=False))
+        return plain(ctx.run_report(who, lambda uow: statistics.settlements(
+            uow, agency_code=who["agency_code"], begin=begin, end=end, role=role, by=by)))
 
     @router.get("/stats/supervision", summary="Recovered, self-correction refunds, penalties, sanctions, police "
                                               "referrals, findings by rule type")
     def supervision(begin: dt.date = Query(alias="from"), end: dt.date = Query(alias="to"),
                     who: dict = Depends(agency)) -> dict:
         checked_period(begin, end)
-        return plain(ctx.run(who, lambda uow: statistics.supervision(
-            uow, agency_code=who["agency_code"], begin=begin, end=end), write=False))
+        return plain(ctx.run_report(who, lambda uow: statistics.supervision(
+            uow, agency_code=who["agency_code"], begin=begin, end=end)))
 
     @router.get("/stats/prepayments", summary="Prepayments of a year approved, paid and received (counts, amounts)")
     def prepayments(year: int = Query(ge=2000, le=2099), who: dict = Depends(agency)) -> dict:
-        return plain(ctx.run(who, lambda uow: statistics.prepayments(uow, agency_code=who["agency_code"], year=year),
-                             write=False))
+        return plain(ctx.run_report(who, lambda uow: statistics.prepayments(uow, agency_code=who["agency_code"],
+                                                                            year=year)))
 
     @router.get("/stats/clearing", summary="Per month: clearing statements, provinces, amount, statements by status")
     def clearing(from_month: str, to_month: str, who: dict = Depends(agency)) -> dict:
         first, last = checked_month(from_month), checked_month(to_month)
-        return plain(ctx.run(who, lambda uow: statistics.clearing(
-            uow, agency_code=who["agency_code"], first_month=first, last_month=last), write=False))
+        return plain(ctx.run_report(who, lambda uow: statistics.clearing(
+            uow, agency_code=who["agency_code"], first_month=first, last_month=last)))
 
     @router.get("/stats/internet", summary="Internet+ institutions by type, online visits and fees, line categories "
                                            "and amounts, prescriptions circulated (app/internet_statistics.py)")
@@ -61,5 +61,5 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         from yibao.app import internet_statistics
 
         checked_period(begin, end)
-        return plain(ctx.run(who, lambda uow: internet_statistics.internet(
-            uow, agency_code=who["agency_code"], begin=begin, end=end), write=False))
+        return plain(ctx.run_report(who, lambda uow: internet_statistics.internet(
+            uow, agency_code=who["agency_code"], begin=begin, end=end)))

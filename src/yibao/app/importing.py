@@ -58,6 +58,9 @@ class ImportRepository(Protocol):
 
     def add_policy(self, row: dict) -> None: ...
 
+    def upsert_many(self, table: str, key_columns: tuple[str, ...], rows: list[dict]) -> None:
+        """``upsert`` of many rows in bulk (their keys unique among them)."""
+
     def upsert(self, table: str, key_columns: tuple[str, ...], rows: list[dict]) -> None:
         """hilist | lmtpric | selfpay | institutions | persons | insurances, by natural key."""
 
@@ -68,6 +71,9 @@ class ImportRepository(Protocol):
     def with_account_entries(self, psn_nos: list[str]) -> set[str]: ...
 
     def account_balances(self, psn_nos: list[str]) -> dict[str, Decimal]: ...
+
+    def open_accounts(self, openings: list[tuple[str, Decimal]], *, actor: str) -> None:
+        """The opening entries of accounts without entries, in bulk."""
 
     def open_account(self, psn_no: str, balance: Decimal, *, actor: str) -> None:
         """The ``opening`` entry of an account without entries."""
@@ -331,17 +337,17 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def validate_rows(kind: str, path: Path, rows: list[dict]) -> list[BaseModel]:
-    model = ROW_MODELS[kind]
-    valid = []
-    for number, row in enumerate(rows, start=1):
-        try:
-            valid.append(model.model_validate(row))
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            column = ".".join(str(part) for part in first["loc"]) or "(row)"
-            message = "required column is missing or empty" if first["type"] == "missing" else first["msg"]
-            raise ImportError_(f"{path}: row {number}, column {column}: {message}") from None
-    return valid
+    return [validate_row(kind, path, number, row) for number, row in enumerate(rows, start=1)]
+
+
+def validate_row(kind: str, path: Path, number: int, row: dict) -> BaseModel:
+    try:
+        return ROW_MODELS[kind].model_validate(row)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        column = ".".join(str(part) for part in first["loc"]) or "(row)"
+        message = "required column is missing or empty" if first["type"] == "missing" else first["msg"]
+        raise ImportError_(f"{path}: row {number}, column {column}: {message}") from None
 
 
 def _key_text(columns: tuple[str, ...], values: tuple) -> str:
@@ -383,6 +389,12 @@ def import_file(
         parsed = _parse_policies(path)
         with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
             return import_policies(uow, path, parsed)
+    if kind == "persons" and path.suffix.lower() != ".json":
+        # a province's persons file: streamed, validated and written batch by batch in one
+        # transaction (app/streaming_import.py); a bad row still rolls the whole file back
+        from .streaming_import import import_persons_streamed
+
+        return import_persons_streamed(database, path, now=now, progress=progress)
     rows = validate_rows(kind, path, read_rows(path))
     refuse_duplicate_keys(kind, path, rows)
     with SqlUnitOfWork(database, actors.SYSTEM, now) as uow:
@@ -565,18 +577,17 @@ def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number:
     """Identity and insurance fields only. The stated balance opens the account of a person
     without account entries; an existing account is never touched (a different stated
     balance is counted in ``result`` and otherwise ignored)."""
-    for psn_no in sorted({row.psn_no for row in rows}):  # persons first, in one order (no lock cycles)
-        uow.persons.lock([psn_no])  # docs/locking.md, rank 3, one person at a time as before
-    for row in rows:
-        uow.imports.upsert("persons", KEYS["persons"], [dict(
-            psn_no=row.psn_no, psn_cert_type=row.psn_cert_type, certno=row.certno, psn_name=row.psn_name,
-            gend=row.gend, brdy=row.brdy, card_no=row.card_no, family_psn_no=row.family_psn_no,
-        )])
-        uow.imports.upsert("insurances", ("psn_no", "insutype"), [dict(
-            psn_no=row.psn_no, insutype=row.insutype, psn_type=row.psn_type,
-            insuplc_admdvs=row.insuplc_admdvs, cvlserv_flag=row.cvlserv_flag,
-            assistance_group=row.assistance_group, psn_insu_stas="1", **_enrollment_dates(row),
-        )])
+    # the batch's persons locked in ascending psn_no order, one statement (docs/locking.md, rank 3)
+    uow.persons.lock(sorted({row.psn_no for row in rows}))
+    uow.imports.upsert_many("persons", KEYS["persons"], [dict(
+        psn_no=row.psn_no, psn_cert_type=row.psn_cert_type, certno=row.certno, psn_name=row.psn_name,
+        gend=row.gend, brdy=row.brdy, card_no=row.card_no, family_psn_no=row.family_psn_no,
+    ) for row in rows])
+    uow.imports.upsert_many("insurances", ("psn_no", "insutype"), [dict(
+        psn_no=row.psn_no, insutype=row.insutype, psn_type=row.psn_type,
+        insuplc_admdvs=row.insuplc_admdvs, cvlserv_flag=row.cvlserv_flag,
+        assistance_group=row.assistance_group, psn_insu_stas="1", **_enrollment_dates(row),
+    ) for row in rows])
     stating = [row.psn_no for row in rows if row.acct_balance is not None]
     if not stating:
         return
@@ -584,6 +595,7 @@ def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number:
     # so a settlement or a concurrent import of the same person waits for this transaction.
     with_entries = uow.imports.with_account_entries(stating)
     balances = uow.imports.account_balances(sorted(with_entries)) if with_entries else {}
+    openings = []
     for number, row in enumerate(rows, start=first_number):
         if row.acct_balance is None:
             continue
@@ -593,11 +605,12 @@ def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number:
                 result.balance_ignored_rows.append(number)
             continue
         if row.acct_balance:
-            uow.imports.open_account(row.psn_no, row.acct_balance, actor=f"import:{source}"[:200])
-            entry = ledger.account_movement_entry(row.psn_no, row.insuplc_admdvs, repo.to_fen(row.acct_balance),
-                                                  f"opening:{row.psn_no}")
-            uow.ledger.post(entry)
-            result.openings += 1
+            openings.append(row)
+    # the batch's openings in bulk: their account entries, then one ledger entry each
+    uow.imports.open_accounts([(row.psn_no, row.acct_balance) for row in openings], actor=f"import:{source}"[:200])
+    uow.ledger.post_many([ledger.account_movement_entry(row.psn_no, row.insuplc_admdvs, repo.to_fen(row.acct_balance),
+                                                        f"opening:{row.psn_no}") for row in openings])
+    result.openings += len(openings)
 
 
 def _write_filings(uow: UnitOfWork, rows):

@@ -58,8 +58,11 @@ class Priced:
 
 class Platform:
     def __init__(self, database: Database, clock: Clock = system_clock, *, file_ttl: dt.timedelta = dt.timedelta(hours=24),
-                 tokens: TokenSettings | None = None):
+                 tokens: TokenSettings | None = None, reports: Database | None = None):
         self.database = database
+        # where statistics and the dashboard read: a streaming replica when one is configured
+        # (YIBAO_READ_DATABASE_URL, store/reports.py), else the primary
+        self.reports_database = reports or database
         self.clock = clock
         # The e-voucher tokens' key and lifetime (app/evouchers.py; settings.token_settings()).
         self.tokens = tokens or TokenSettings()
@@ -74,6 +77,13 @@ class Platform:
         from yibao.store.unit_of_work import SqlUnitOfWork
 
         return SqlUnitOfWork(self.database, actor, self.clock(), write=write)
+
+    def report_unit_of_work(self, actor):
+        """A read-only unit of work on the reports database (it may lag the primary by the
+        replication delay: figures, never a decision that guards money)."""
+        from yibao.store.unit_of_work import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.reports_database, actor, self.clock(), write=False)
 
     # --- policies --------------------------------------------------------------------
     def policy(self, row: dict) -> Policy:

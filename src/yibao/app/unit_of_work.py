@@ -44,6 +44,8 @@ class AccountRepository(Protocol):
 class LedgerRepository(Protocol):
     def post(self, entry: rules.Entry) -> int | None: ...
 
+    def post_many(self, entries: list[rules.Entry]) -> None: ...
+
     def balance(self, account: str) -> int:
         """The account's balance in fen (the sum of its postings)."""
 

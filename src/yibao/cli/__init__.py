@@ -11,6 +11,7 @@ from . import payment_methods  # noqa: F401,E402  (registers payment-method, bud
 from . import findings  # noqa: F401  (yibao findings list|move)
 from . import users  # noqa: F401
 from . import batch  # noqa: F401  (yibao export, yibao batch audit)
+from . import operations  # noqa: F401  (yibao db partitions, backup, restore)
 from .common import app
 from .core import main
 

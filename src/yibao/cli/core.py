@@ -144,6 +144,10 @@ def serve(
     log_level: str = typer.Option("warning", help="Log level."),
     now: str = typer.Option(None, "--now", help="Fixed clock, ISO date-time (else $YIBAO_NOW); honoured only with "
                                                 "--insecure-demo or YIBAO_ALLOW_FIXED_NOW=1, refused otherwise."),
+    migrate: bool = typer.Option(False, "--migrate/--no-migrate",
+                                 help="Migrate the schema before serving (demo, development). The default, "
+                                      "--no-migrate, refuses to start on a schema that is not at this code's "
+                                      "revision: run `yibao db upgrade` as its own deployment step."),
 ) -> None:
     """Serve the NHSA-compatible gateway."""
     import os
@@ -155,7 +159,7 @@ def serve(
     from yibao.gateway.app import platform_key_refusal
 
     settings = _settings(db, now, insecure_demo=insecure_demo, log_level=log_level)
-    database = _open(settings)
+    database = _open(settings) if migrate else _open_at_head(settings)
     refusal = platform_key_refusal(database, settings)
     if refusal:
         _fail(refusal, 2)
@@ -174,6 +178,20 @@ def serve(
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="yibao-metrics-")
     uvicorn.run("yibao.gateway.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level.lower(), access_log=False)
+
+
+def _open_at_head(settings):
+    """The database of a production start: never migrated by the server (several replicas must
+    not race to migrate; a schema change is its own step), refused unless at this code's head."""
+    from yibao.store.database import Database
+    from yibao.store.migrate import current_revision, head_revision
+
+    database = Database(settings.database_url, pool_size=settings.pool_size)
+    found, expected = current_revision(database), head_revision()
+    if found != expected:
+        _fail(f"数据库结构版本为 {found or '空'}，本程序需要 {expected}：请先运行 `yibao db upgrade` "
+              f"(schema at {found or 'none'}, expected {expected}: run `yibao db upgrade`, or serve --migrate)", 2)
+    return database
 
 
 @app.command()

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import typer
 
-from .common import DB_OPTION, FORMAT_OPTION, _date, _print_rows, _setup
+from .common import DB_OPTION, FORMAT_OPTION, _date, _open, _print_rows, _settings
 from .fund_flows import _run
 from .registry import stats_app
 
@@ -23,9 +23,14 @@ UNDEFINED = "—"
 def _query(db: str | None, action):
     from yibao.app import actors
 
-    database, clock = _setup(db, None)
-    # a report writes nothing and names nobody in the action log: the system reads it
-    return _run(database, actors.SYSTEM, clock(), action, write=False)
+    from yibao.store.reports import reports_database
+
+    settings = _settings(db)
+    database = _open(settings)
+    # a report writes nothing and names nobody in the action log: the system reads it, from the
+    # replica when YIBAO_READ_DATABASE_URL names one (store/reports.py)
+    reports = reports_database(settings.read_database_url, database)
+    return _run(reports, actors.SYSTEM, settings.clock()(), action, write=False)
 
 
 def _json_out(value) -> None:

@@ -305,12 +305,21 @@ def app_from_environment() -> FastAPI:
     configure(loaded.log_level)
     loaded.announce()
     database = Database(loaded.database_url, pool_size=loaded.pool_size)
+    from yibao.store.reports import reports_database
+
     platform = Platform(database, clock=loaded.clock(), file_ttl=dt.timedelta(hours=loaded.file_ttl_hours),
-                        tokens=loaded.token_settings())
+                        tokens=loaded.token_settings(), reports=reports_database(loaded.read_database_url, database))
     refusal = platform_key_refusal(database, loaded)
     if refusal:
         raise SystemExit(refusal)
-    return create_app(platform, gateway_settings(loaded), gateway_threads=loaded.gateway_threads)
+    application = create_app(platform, gateway_settings(loaded), gateway_threads=loaded.gateway_threads)
+    from yibao.logging_setup import access_log_enabled
+
+    if access_log_enabled():  # YIBAO_ACCESS_LOG=1 (gateway/access_log.py)
+        from .access_log import AccessLog
+
+        return AccessLog(application)
+    return application
 
 
 def gateway_settings(loaded) -> Settings:

@@ -407,6 +407,8 @@ agencies = Table(
 )
 
 # Every state-changing request by the sender's msgid: a retry gets the stored answer.
+# On PostgreSQL (migration 0026) partitioned by month of received_at; its key (institution, msgid)
+# is kept global by the non-partitioned request_keys table and a trigger (store/partitions.py).
 request_log = Table(
     "request_log",
     metadata,
@@ -440,6 +442,8 @@ ledger_postings = Table(
     Column("entry_id", Integer, nullable=False),
     Column("account", String(80), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
+    # the day written: the monthly partition key on PostgreSQL (migration 0026, store/partitions.py)
+    Column("posted_on", Date, nullable=False, server_default=text("CURRENT_DATE")),
     Index("ix_ledger_postings_account", "account"),
     Index("ix_ledger_postings_entry", "entry_id"),
 )

@@ -126,7 +126,6 @@ def _sign_in(platform: Platform, code: str, username: str, password: str) -> tup
 
 def build_router(platform: Platform) -> APIRouter:
     router = APIRouter(prefix="/dashboard", include_in_schema=False)
-    database = platform.database
 
     def now_seconds() -> int:  # sessions expire by the platform's clock, fixed or not (yibao.settings)
         return int(platform.clock().timestamp())
@@ -202,7 +201,7 @@ def build_router(platform: Platform) -> APIRouter:
         def mine(*regions: str) -> bool:
             return any(agencies.administers(agency, region) for region in regions)
 
-        with database.read() as conn:
+        with platform.reports_database.read() as conn:  # a replica when configured (store/reports.py)
             flows = [r for r in flows_for_month(conn, month) if mine(r["insuplc_admdvs"], r["mdtrtarea_admvs"])]
             # the fund flows and figures read through a unit of work inside the page's one read transaction
             with SqlUnitOfWork.joining(conn, agencies.actor(agency), platform.clock()) as uow:

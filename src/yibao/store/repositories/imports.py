@@ -4,9 +4,12 @@ persons and insurances, opening account entries and imported filings."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import repository as repo
 from .. import tables as t
@@ -39,6 +42,43 @@ class Repository:
             else:
                 self.conn.execute(insert(table).values(**row))
 
+    def upsert_many(self, table: str, key_columns: tuple[str, ...], rows: list[dict]) -> None:
+        """``upsert`` in bulk: INSERT … ON CONFLICT (key) DO UPDATE, sent as one executemany per
+        column list (PostgreSQL and SQLite alike; the keys are unique among ``rows``)."""
+        target = TABLES[table]
+        groups: dict[tuple[str, ...], list[dict]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row), []).append(row)
+        postgresql = self.conn.dialect.name == "postgresql"
+        dialect_insert = postgresql_insert if postgresql else sqlite_insert
+        for columns, group in groups.items():
+            if postgresql:
+                self._upsert_json(target, key_columns, columns, group)
+                continue
+            statement = dialect_insert(target)
+            updated = {column: statement.excluded[column] for column in columns if column not in key_columns}
+            statement = statement.on_conflict_do_update(index_elements=list(key_columns), set_=updated)
+            self.conn.execute(statement, group)
+
+    def _upsert_json(self, target, key_columns: tuple[str, ...], columns: tuple[str, ...], rows: list[dict]) -> None:
+        """One statement for the whole group: the rows travel as one JSON parameter and
+        json_populate_recordset types them by the table's own columns (as store/write_batch.py)."""
+        names = ", ".join(columns)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key_columns)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        sql = (f"INSERT INTO {target.name} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{target.name}, "
+               f"CAST(:rows AS json)) ON CONFLICT ({', '.join(key_columns)}) {conflict}")
+        self.conn.execute(text(sql), {"rows": json.dumps(rows, default=_json_value, ensure_ascii=False)})
+
+    def open_accounts(self, openings: list[tuple[str, Decimal]], *, actor: str) -> None:
+        """The ``opening`` entries of accounts without entries, in one statement (the caller
+        checked under the persons' locks that none of them has an entry)."""
+        rows = [dict(psn_no=psn_no, seq=1, prev_seq=None, amount_fen=repo.to_fen(balance), balance_before_fen=0,
+                     balance_after_fen=repo.to_fen(balance), kind="opening", setl_id=None, actor=actor[:200],
+                     created_at=self.now) for psn_no, balance in openings]
+        if rows:
+            self.conn.execute(insert(t.account_entries), rows)
+
     def bump_catalogue_version(self) -> int:
         return repo.bump_catalogue_version(self.conn)
 
@@ -61,3 +101,11 @@ class Repository:
             t.filings.c.psn_no == psn_no, t.filings.c.filing_type == filing_type,
             t.filings.c.dest_admdvs == dest_admdvs, t.filings.c.begndate == begndate,
         )).first() is not None
+
+
+def _json_value(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot send {type(value).__name__} in a bulk upsert")
