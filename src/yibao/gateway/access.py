@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from yibao.domain import agreements as agreement_rules
 from yibao.store import repository as repo
 
-from yibao.app import evouchers
+from yibao.app import evouchers, visits
 from yibao.app.error_codes import refusal
 from yibao.domain.evoucher import TOKEN_MAX
 from .readers import text
@@ -37,11 +37,7 @@ def own_visit_to_settle(conn: Connection, request: Request, mdtrt_id: str, psn_n
 
 
 def _owned(request: Request, visit: dict | None, mdtrt_id: str, psn_no: str | None) -> dict:
-    if visit is None or visit["fixmedins_code"] != request.institution["fixmedins_code"]:
-        raise refusal("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id, fixmedins_code=request.institution["fixmedins_code"])
-    if psn_no is not None and visit["psn_no"] != psn_no:
-        raise refusal("VISIT_OTHER_PERSON", mdtrt_id=mdtrt_id, psn_no=psn_no)
-    return visit
+    return visits.owned(visit, request.institution["fixmedins_code"], mdtrt_id, psn_no)
 
 
 def own_settlement(conn: Connection, request: Request, setl_id: str) -> dict:

@@ -1,5 +1,5 @@
-"""The institution's list mapping (医保目录对照): 3301 upload, 3302 revoke, 1317 query, and
-the national code of a fee line sent with ``medins_list_codg`` only.
+"""The institution's list mapping (医保目录对照): 3301 upload, 3302 revoke, 1317 query (the
+national code of a fee line sent with ``medins_list_codg`` only is filled in app/fees.py).
 
 3301 ``data{fixmedins_hilist_id, fixmedins_hilist_name, list_type, med_list_codg, begndate,
 enddate, aprvno, dosform, exct_cont, item_cont, prcunt, spec, pacspec, memo}``; 3302
@@ -85,18 +85,3 @@ def _own_institution(data: dict, where: str, request: Request) -> None:
     if sent and sent != request.institution["fixmedins_code"]:
         raise refusal("MAPPING_OTHER_INSTITUTION", field=f"{where}.fixmedins_code", sent=sent)
 
-
-def fill_mapped_codes(request: Request, lines: list[dict]) -> None:
-    """Fee lines (2204/2301) sent with ``medins_list_codg`` and no ``med_list_codg`` get the
-    national code of the institution's mapping in force on the fee date; a line with neither
-    is refused. Lines with a national code keep it. Read from the per-worker cache
-    (store/repositories/list_mappings.py): no statement once the codes were seen."""
-    unmapped = [line for line in lines if not line["med_list_codg"]]
-    if not unmapped:
-        return
-    for line in unmapped:
-        if not line["medins_list_codg"]:
-            raise refusal("MAPPING_NO_CODE", feedetl_sn=line["feedetl_sn"])
-    codes = list_mapping.national_codes_for(request.uow, request.institution["fixmedins_code"], unmapped)
-    for line in unmapped:
-        line["med_list_codg"] = codes[line["medins_list_codg"]]

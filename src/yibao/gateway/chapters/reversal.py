@@ -8,11 +8,11 @@ from sqlalchemy import Connection
 
 from yibao.store import repository as repo
 
+from yibao.app import visits
 from yibao.app.error_codes import refusal
 from yibao.app.platform import Platform
 from ..access import own_visit
 from ..chapters.settlement import reversal_output
-from ..chapters.visits import ensure_unsettled
 from ..readers import node, text
 from ..registry import Request, transaction
 
@@ -44,7 +44,7 @@ def reverse_by_msgid(platform: Platform, conn: Connection, request: Request) -> 
     visit = own_visit(conn, request, mdtrt_id, psn_no, lock=True)
     if visit["status"] == "cancelled":
         raise refusal("VISIT_CANCELLED", mdtrt_id=mdtrt_id)
-    ensure_unsettled(conn, visit, "冲正挂号")
+    visits.ensure_unsettled(request.uow, visit, "冲正挂号")
     repo.update_visit(conn, mdtrt_id, status="cancelled")
     return {}
 

@@ -8,11 +8,10 @@ from sqlalchemy import Connection
 from yibao.domain.agreements import account_allowed
 from yibao.store import repository as repo
 
-from yibao.app import audit, prescriptions, supervision
+from yibao.app import audit, prescriptions, supervision, visits
 from yibao.app.error_codes import refusal, warning
 from yibao.app.platform import Platform, Priced
 from ..access import check_agreement, check_not_halted, check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
-from ..chapters.visits import ensure_unsettled
 from ..internet_checks import online_med_type, warn_delivery
 from ..outputs import preview_output, settlement_output
 from ..readers import amount, flag, node, text
@@ -63,7 +62,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     else:
         together = repo.fee_lines_and_chain(conn, visit["mdtrt_id"])
         if together is None:
-            active, follows_reversal_id = False, ensure_unsettled(conn, visit, "重新结算")
+            active, follows_reversal_id = False, visits.ensure_unsettled(request.uow, visit, "重新结算")
             lines = []
         else:
             lines, active, follows_reversal_id = together

@@ -1,4 +1,10 @@
-"""Visits: 2201–2203 outpatient registration, 2401–2405 admission and discharge."""
+"""Visits: 2201–2203 outpatient registration, 2401–2405 admission and discharge.
+
+Each handler reads the request, runs its use case of app/visits.py over the request's unit of
+work and answers; the gateway keeps what belongs to the channel: the e-voucher of the visit's
+start, the envelope's insured region, the agreement and sanctions checks at the counter and the
+Internet+ first-visit rule (handed to the registration as its insurance check).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,9 @@ import json
 
 from sqlalchemy import Connection
 
-from yibao.store import repository as repo
-
-from yibao.app.error_codes import refusal
-from yibao.app.enrollment import check_covered
-from yibao.app.errors import new_id
+from yibao.app import visits
 from yibao.app.platform import Platform
-from ..access import check_agreement, check_envelope_region, check_evoucher, check_sanctions, own_visit
+from ..access import check_agreement, check_envelope_region, check_evoucher, check_sanctions
 from ..internet_checks import online_med_type
 from ..readers import moment, node, text
 from ..registry import Request, transaction
@@ -35,41 +37,36 @@ def is_emergency(data: dict, med_type: str) -> bool:
     return med_type in EMERGENCY_MED_TYPES or flag_value == "1"
 
 
-def register_visit(platform: Platform, conn: Connection, request: Request, data: dict, where: str, *, kind: str,
-                   med_type: str, ipt_otp_no: str) -> str:
+def read_registration(platform: Platform, request: Request, data: dict, where: str, *, kind: str, med_type: str,
+                      visit_number: str) -> visits.Registration:
+    """2201 ``data`` / 2401 ``mdtrtinfo``; a visit begun with an e-voucher needs a fresh token."""
     psn_no = text(data, "psn_no", where)
     check_evoucher(platform, request, data, where, psn_no)
-    insutype = text(data, "insutype", where)
-    begntime = moment(data, "begntime", where)
-    code = request.institution["fixmedins_code"]
-    person, insurance, number_taken = repo.registration_facts(conn, psn_no, insutype, code, ipt_otp_no)
-    if person is None:
-        raise refusal("PERSON_NOT_FOUND", psn_no=psn_no)
-    if insurance is None or insurance["psn_insu_stas"] != "1":
-        raise refusal("PERSON_NO_ACTIVE_INSURANCE", psn_no=psn_no, insutype=insutype)
-    check_covered(insurance, psn_no, begntime.date())  # docs/enrollment.md: waiting period, ended insurance
-    check_envelope_region(request, insurance)
-    check_agreement(conn, request, dict(begntime=begntime, kind=kind, med_type=med_type,
-                                        insuplc_admdvs=insurance["insuplc_admdvs"]),
-                    "挂号" if kind == "outpatient" else "办理入院")
-    check_sanctions(conn, request, psn_no, begntime.date())
-    diagnosis = text(data, "dise_codg", where, required=False)
-    if kind == "outpatient" and diagnosis:  # an online first visit is refused here already (docs/internet-plus.md)
-        online_med_type(platform, conn, request, dict(fixmedins_code=code, psn_no=psn_no, insutype=insutype,
-                                                      begntime=begntime, insuplc_admdvs=insurance["insuplc_admdvs"]),
-                        med_type, diagnosis=diagnosis)
-    if number_taken:
-        raise refusal("VISIT_NUMBER_TAKEN", ipt_otp_no=ipt_otp_no)
-    mdtrt_id = new_id("31")
-    repo.insert_visit(conn, dict(
-        mdtrt_id=mdtrt_id, fixmedins_code=code, psn_no=psn_no, insutype=insutype, med_type=med_type, kind=kind,
-        ipt_otp_no=ipt_otp_no, begntime=begntime, endtime=None, insuplc_admdvs=insurance["insuplc_admdvs"],
-        mdtrtarea_admvs=request.institution["admdvs"], dise_codg=text(data, "dise_codg", where, required=False),
-        dise_name=text(data, "dise_name", where, required=False), status="registered", created_at=request.now,
-        emergency=is_emergency(data, med_type),
-        **maternity_fields(data, where),
-    ))
-    return mdtrt_id
+    return visits.Registration(
+        fixmedins_code=request.institution["fixmedins_code"], treatment_admdvs=request.institution["admdvs"],
+        psn_no=psn_no, insutype=text(data, "insutype", where), kind=kind, med_type=med_type,
+        visit_number=visit_number, begntime=moment(data, "begntime", where),
+        dise_codg=text(data, "dise_codg", where, required=False), dise_name=text(data, "dise_name", where, required=False),
+        emergency=is_emergency(data, med_type), **maternity_fields(data, where))
+
+
+def counter_checks(platform: Platform, conn: Connection, request: Request, registration: visits.Registration):
+    """The checks at the counter on the insurance a registration found: the envelope's insured
+    region, an agreement covering the service, the person's sanctions, and (an outpatient visit
+    with a diagnosis) an online first visit refused here already (docs/internet-plus.md)."""
+    r = registration
+    action = "挂号" if r.kind == "outpatient" else "办理入院"
+
+    def check(insurance: dict) -> None:
+        check_envelope_region(request, insurance)
+        check_agreement(conn, request, dict(begntime=r.begntime, kind=r.kind, med_type=r.med_type,
+                                            insuplc_admdvs=insurance["insuplc_admdvs"]), action)
+        check_sanctions(conn, request, r.psn_no, r.begntime.date())
+        if r.kind == "outpatient" and r.dise_codg:
+            online_med_type(platform, conn, request, dict(
+                fixmedins_code=r.fixmedins_code, psn_no=r.psn_no, insutype=r.insutype, begntime=r.begntime,
+                insuplc_admdvs=insurance["insuplc_admdvs"]), r.med_type, diagnosis=r.dise_codg)
+    return check
 
 
 def maternity_fields(data: dict, where: str) -> dict:
@@ -78,129 +75,100 @@ def maternity_fields(data: dict, where: str) -> dict:
     return {name: text(data, name, where, required=False, limit=6) or None for name in ("matn_type", "birctrl_type")}
 
 
-def store_diagnoses(conn: Connection, mdtrt_id: str, rows: list[dict], stage: str) -> None:
+def read_diagnoses(request: Request) -> list[dict]:
+    """``diseinfo[]`` of 2203/2401/2402."""
     diagnoses = []
-    for index, row in enumerate(rows):
+    for index, row in enumerate(node(request, "diseinfo", required=False, many=True)):
         where = f"input.diseinfo[{index}]"
         diagnoses.append(dict(
-            mdtrt_id=mdtrt_id, stage=stage, diag_type=text(row, "diag_type", where, required=False),
+            diag_type=text(row, "diag_type", where, required=False),
             diag_srt_no=text(row, "diag_srt_no", where, required=False), diag_code=text(row, "diag_code", where),
             diag_name=text(row, "diag_name", where, required=False),
             maindiag_flag=text(row, "maindiag_flag", where, required=False),
         ))
-    repo.insert_diagnoses(conn, diagnoses)
+    return diagnoses
 
 
-def ensure_unsettled(conn: Connection, visit: dict, action: str) -> str | None:
-    """Refuse if the visit has an active settlement (``action``: what the cashier tried, in
-    Chinese, for VISIT_SETTLED); else return what a new settlement of the visit would follow in
-    its settlement chain (docs/locking.md)."""
-    active, follows_reversal_id = repo.settlement_chain(conn, visit["mdtrt_id"])
-    if active is not None:
-        raise refusal("VISIT_SETTLED", mdtrt_id=visit["mdtrt_id"], action=action)
-    return follows_reversal_id
+def _code(request: Request) -> str:
+    return request.institution["fixmedins_code"]
 
 
 @transaction("2201", "门诊挂号", writes=True)
 def outpatient_register(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
     ipt_otp_no = text(data, "ipt_otp_no", "input.data")
-    mdtrt_id = register_visit(platform, conn, request, data, "input.data", kind="outpatient",
-                              med_type=text(data, "med_type", "input.data", required=False, default="11"),
-                              ipt_otp_no=ipt_otp_no)
+    registration = read_registration(platform, request, data, "input.data", kind="outpatient", visit_number=ipt_otp_no,
+                                     med_type=text(data, "med_type", "input.data", required=False, default="11"))
+    mdtrt_id = visits.register(request.uow, registration, check=counter_checks(platform, conn, request, registration))
     return {"data": {"mdtrt_id": mdtrt_id, "psn_no": data["psn_no"], "ipt_otp_no": ipt_otp_no, "exp_content": ""}}
 
 
 @transaction("2202", "门诊挂号撤销", writes=True)
 def outpatient_register_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
-    if visit["status"] == "cancelled":
-        raise refusal("VISIT_CANCELLED", mdtrt_id=visit["mdtrt_id"])
-    ensure_unsettled(conn, visit, "撤销挂号")
-    repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
+    visits.cancel_registration(request.uow, _code(request), text(data, "mdtrt_id", "input.data"),
+                               text(data, "psn_no", "input.data"))
     return {}
 
 
 @transaction("2203", "门诊就诊信息上传", writes=True)
 def outpatient_visit_info(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "mdtrtinfo")
-    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.mdtrtinfo"), text(info, "psn_no", "input.mdtrtinfo"), lock=True)
-    if visit["status"] != "registered":
-        raise refusal("VISIT_STATUS", mdtrt_id=visit["mdtrt_id"], status=visit["status"])
-    ensure_unsettled(conn, visit, "修改就诊信息")
-    med_type = text(info, "med_type", "input.mdtrtinfo")
-    repo.update_visit(
-        conn, visit["mdtrt_id"], med_type=med_type,
-        dise_codg=text(info, "dise_codg", "input.mdtrtinfo", required=False),
-        dise_name=text(info, "dise_name", "input.mdtrtinfo", required=False),
-        emergency=bool(visit["emergency"]) or is_emergency(info, med_type),
-        **maternity_fields(info, "input.mdtrtinfo"),
-    )
-    store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "otp")
+    where = "input.mdtrtinfo"
+    mdtrt_id, psn_no = text(info, "mdtrt_id", where), text(info, "psn_no", where)
+    med_type = text(info, "med_type", where)
+    changes = dict(med_type=med_type, dise_codg=text(info, "dise_codg", where, required=False),
+                   dise_name=text(info, "dise_name", where, required=False),
+                   emergency=is_emergency(info, med_type), **maternity_fields(info, where))
+    visits.record_visit_info(request.uow, _code(request), mdtrt_id, psn_no, changes, read_diagnoses(request))
     return {}
 
 
 @transaction("2401", "入院办理", writes=True)
 def admission(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "mdtrtinfo")
-    mdtrt_id = register_visit(platform, conn, request, info, "input.mdtrtinfo", kind="inpatient",
-                              med_type=text(info, "med_type", "input.mdtrtinfo"),
-                              ipt_otp_no=text(info, "ipt_no", "input.mdtrtinfo"))
-    store_diagnoses(conn, mdtrt_id, node(request, "diseinfo", required=False, many=True), "adm")
+    where = "input.mdtrtinfo"
+    registration = read_registration(platform, request, info, where, kind="inpatient",
+                                     med_type=text(info, "med_type", where), visit_number=text(info, "ipt_no", where))
+    mdtrt_id = visits.register(request.uow, registration, read_diagnoses(request),
+                               check=counter_checks(platform, conn, request, registration))
     return {"result": {"mdtrt_id": mdtrt_id}}
 
 
 @transaction("2402", "出院办理", writes=True)
 def discharge(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "dscginfo")
-    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.dscginfo"), text(info, "psn_no", "input.dscginfo"), lock=True)
-    if visit["kind"] != "inpatient" or visit["status"] != "registered":
-        raise refusal("VISIT_NOT_OPEN_ADMISSION", mdtrt_id=visit["mdtrt_id"], kind=visit["kind"], status=visit["status"])
-    endtime = moment(info, "endtime", "input.dscginfo")
-    if endtime < visit["begntime"]:
-        raise refusal("VISIT_DISCHARGE_BEFORE_ADMISSION")
-    repo.update_visit(conn, visit["mdtrt_id"], endtime=endtime, status="discharged",
-                      dise_codg=text(info, "dise_codg", "input.dscginfo", required=False, default=visit["dise_codg"]))
-    store_diagnoses(conn, visit["mdtrt_id"], node(request, "diseinfo", required=False, many=True), "dscg")
+    where = "input.dscginfo"
+    visits.discharge(request.uow, _code(request), text(info, "mdtrt_id", where), text(info, "psn_no", where),
+                     moment(info, "endtime", where), text(info, "dise_codg", where, required=False) or None,
+                     read_diagnoses(request))
     return {}
 
 
 @transaction("2403", "住院信息变更", writes=True)
 def admission_change(platform: Platform, conn: Connection, request: Request) -> dict:
     info = node(request, "adminfo")
-    visit = own_visit(conn, request, text(info, "mdtrt_id", "input.adminfo"), lock=True)
-    ensure_unsettled(conn, visit, "修改住院信息")
     changes = {}
     for name in ("med_type", "dise_codg", "dise_name", "matn_type", "birctrl_type"):
         if info.get(name) not in (None, ""):
             changes[name] = text(info, name, "input.adminfo")
     if info.get("begntime"):
         changes["begntime"] = moment(info, "begntime", "input.adminfo")
-    if changes:
-        repo.update_visit(conn, visit["mdtrt_id"], **changes)
+    visits.change_admission(request.uow, _code(request), text(info, "mdtrt_id", "input.adminfo"), changes)
     return {}
 
 
 @transaction("2404", "入院办理撤销", writes=True)
 def admission_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
-    if visit["kind"] != "inpatient" or visit["status"] == "cancelled":
-        raise refusal("VISIT_ADMISSION_NOT_CANCELLABLE", mdtrt_id=visit["mdtrt_id"])
-    ensure_unsettled(conn, visit, "撤销入院登记")
-    repo.update_visit(conn, visit["mdtrt_id"], status="cancelled")
+    visits.cancel_admission(request.uow, _code(request), text(data, "mdtrt_id", "input.data"),
+                            text(data, "psn_no", "input.data"))
     return {}
 
 
 @transaction("2405", "出院办理撤销", writes=True)
 def discharge_cancel(platform: Platform, conn: Connection, request: Request) -> dict:
     data = node(request, "data")
-    visit = own_visit(conn, request, text(data, "mdtrt_id", "input.data"), text(data, "psn_no", "input.data"), lock=True)
-    if visit["status"] != "discharged":
-        raise refusal("VISIT_NOT_DISCHARGED", mdtrt_id=visit["mdtrt_id"])
-    ensure_unsettled(conn, visit, "撤销出院")
-    repo.update_visit(conn, visit["mdtrt_id"], status="registered", endtime=None)
+    visits.cancel_discharge(request.uow, _code(request), text(data, "mdtrt_id", "input.data"),
+                            text(data, "psn_no", "input.data"))
     return {}
-
-
