@@ -169,7 +169,8 @@ def inspection(uow: UnitOfWork, inspection_id: str, *, lock: bool = False) -> di
     row = uow.joint_supervision.inspection(inspection_id, lock=lock)
     if row is None:
         raise refusal("JOINT_INSPECTION_NOT_FOUND", inspection_id=inspection_id)
-    steps = uow.joint_supervision.inspection_steps(inspection_id)
+    # steps in their fixed order (two may share a timestamp)
+    steps = sorted(uow.joint_supervision.inspection_steps(inspection_id), key=lambda s: list(rules.INSPECTION_STEPS).index(s["step"]))
     status = rules.INSPECTION_STEPS[steps[-1]["step"]] if steps else None
     return dict(row, status=status, steps=steps, members=uow.joint_supervision.members(inspection_id))
 

@@ -25,11 +25,18 @@ WRITE_ROLES_BY_AREA: dict[str, frozenset[str]] = {
     "findings": frozenset({"auditor"}),  # 疑点
     "agreements": frozenset({"administrator"}),  # 协议管理
     "users": frozenset({"administrator"}),
+    "check-requests": frozenset({"auditor"}),  # 异地协查 (docs/joint-supervision.md)
+    "inspections": frozenset({"auditor"}),  # 联合检查
+    "experts": frozenset({"auditor"}),  # 专家库
+    "expert-assignments": frozenset({"auditor"}),
+    "reports": frozenset({"auditor"}),  # 举报
+    "credit": frozenset({"administrator"}),  # the region's credit and reward rules
 }
 
 # Routes whose area's role is not the one that acts: paying a claim moves money.
 WRITE_ROLES_BY_ROUTE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/claims/{claim_id}/pay"): frozenset({"accountant"}),
+    ("POST", "/reports/{report_id}/reward"): frozenset({"accountant"}),  # a reward is paid out of the fund
 }
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
