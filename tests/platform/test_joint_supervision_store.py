@@ -137,3 +137,18 @@ def test_a_credit_record_bumps_the_sanctions_version(world):
         confirm(uow, "institution", CLINIC)
     with world.read() as conn:
         assert conn.execute(text("SELECT version FROM cache_versions WHERE name = 'sanctions'")).scalar_one() > before
+
+
+def test_the_migration_goes_down_to_0023_and_up_again(database):
+    from alembic import command
+
+    from yibao.store.migrate import alembic_config
+
+    config = alembic_config(database)
+    with database.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0023")
+        command.upgrade(config, "head")
+        conn.commit()
+    with database.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM report_rewards")).scalar_one() == 0
