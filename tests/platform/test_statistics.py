@@ -31,7 +31,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, insert
 
-from yibao.app import actors, statistics, supervision
+from yibao.app import actors, credit, statistics, supervision
 from yibao.app.errors import GatewayError
 from yibao.store import tables as t
 from yibao.store.unit_of_work import SqlUnitOfWork
@@ -147,6 +147,12 @@ def write_supervision(database) -> None:
         supervision.record_money(uow, shanwei, "penalty", D("2089.49"))
         supervision.refer_to_police(uow, shanwei, note="涉嫌欺诈骗保")
         supervision.record_money(uow, case(uow, "441502", "HSW2", ()), "refund", D("920.66"))
+        # a penalty decision (行政处罚) is a case of its own, counted among the penalty cases
+        supervision.record_money(uow, case(uow, "441500", "HSW1"), "penalty", D("500.00"))
+        # a report (举报) rewarded on the first case by the default rule: 5% of 3565.97 is 178.30, the floor 200.00
+        report = credit.receive_report(uow, admdvs="441500", subject_type="institution", subject_id="HSW1", content="x")
+        credit.pay_reward(uow, report["report_id"], case_id=shanwei, agency_region="441500")
+        credit.receive_report(uow, admdvs="440300", subject_type="institution", subject_id="HSZ1", content="y")
         for subject_type, subject, kind in (("institution", "HSW1", "suspend"), ("institution", "HSW2", "terminate"),
                                             ("person", "P441", "suspend")):
             supervision.sanction(uow, subject_type=subject_type, subject_id=subject, kind=kind, begndate=NOW.date(),
@@ -286,16 +292,22 @@ def test_supervision_scoped_and_recovered_without_penalties(world):
     004), penalty 2089.49 on 1 case, HSW1 suspended, HSW2 terminated, person P441 (insured in
     441502) suspended, 1 referral; findings on HSW1 (重复收费) and on P441 (超限价, treated in
     北京). The recovery of 2026-12-10 is after the range. 深圳: 100.00 / 50.00, HSZ1 suspended,
-    its finding. 广东: both. 北京 110000: only the finding at HBJ1."""
+    its finding. 广东: both. 北京 110000: only the finding at HBJ1.
+
+    Added with the credit system: 汕尾's penalty decision of 500.00 is a second penalty case (2589.49
+    on 2 cases; 广东 2639.49 on 3); a report in 汕尾 rewarded 200.00 (the floor over 5% of 3565.97),
+    one in 深圳 not rewarded; credit records of the confirmed cases in the range: 汕尾 2 (HSW1 twice),
+    深圳 1, 广东 3 (the case confirmed on 2026-12-10 is after the range)."""
     names = ("recovered_amt", "refunded_amt", "fund_loss_recovered_amt", "penalty_amt", "penalty_cases",
              "institutions_suspended", "institutions_terminated", "persons_suspended", "police_referrals",
-             "findings_by_rule_type")
+             "findings_by_rule_type", "reports_received", "report_rewards", "report_rewards_amt", "credit_records")
     figures = {code: world(lambda uow, code=code: statistics.supervision(uow, agency_code=code, begin=BEGIN, end=END))
                for code in ("441500", "440300", "440000", "110000")}
-    assert pick(figures["441500"], *names) == (D("3565.97"), D("920.66"), D("4486.63"), D("2089.49"), 1, 1, 1, 1, 1,
-                                               {"超限价": 1, "重复收费": 1})
+    assert pick(figures["441500"], *names) == (D("3565.97"), D("920.66"), D("4486.63"), D("2589.49"), 2, 1, 1, 1, 1,
+                                               {"超限价": 1, "重复收费": 1}, 1, 1, D("200.00"), 2)
     assert pick(figures["440300"], *names) == (D("100.00"), D("0.00"), D("100.00"), D("50.00"), 1, 1, 0, 0, 0,
-                                               {"重复收费": 1})
-    assert pick(figures["440000"], *names) == (D("3665.97"), D("920.66"), D("4586.63"), D("2139.49"), 2, 2, 1, 1, 1,
-                                               {"超限价": 1, "重复收费": 2})
-    assert pick(figures["110000"], *names) == (D("0.00"), D("0.00"), D("0.00"), D("0.00"), 0, 0, 0, 0, 0, {"超限价": 1})
+                                               {"重复收费": 1}, 1, 0, D("0.00"), 1)
+    assert pick(figures["440000"], *names) == (D("3665.97"), D("920.66"), D("4586.63"), D("2639.49"), 3, 2, 1, 1, 1,
+                                               {"超限价": 1, "重复收费": 2}, 2, 1, D("200.00"), 3)
+    assert pick(figures["110000"], *names) == (D("0.00"), D("0.00"), D("0.00"), D("0.00"), 0, 0, 0, 0, 0, {"超限价": 1},
+                                               0, 0, D("0.00"), 0)

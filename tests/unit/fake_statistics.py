@@ -23,6 +23,7 @@ class FakeStatistics:
     prepayment_rows: list[dict] = field(default_factory=list)
     statements: list[dict] = field(default_factory=list)
     insured_region: dict[str, str] = field(default_factory=dict)  # psn_no → insured place
+    joint: object = None  # tests/unit/fake_joint_supervision.FakeJointSupervision, for reports
 
     def direct_settlements(self, start, stop, side, prefix):
         groups: dict[tuple, dict] = {}
@@ -90,3 +91,15 @@ class FakeStatistics:
             if start <= row["found_at"] < stop and (_under(institution, prefix) or _under(person, prefix)):
                 counts[row["rule_type"]] = counts.get(row["rule_type"], 0) + 1
         return dict(sorted(counts.items()))
+
+    def reports(self, start, stop, prefix):
+        reports = self.joint.reports if self.joint is not None else {}
+        rewards = [w for w in (self.joint.rewards.values() if self.joint is not None else ())
+                   if start <= w["at"] < stop and _under(reports[w["report_id"]]["admdvs"], prefix)]
+        received = sum(1 for r in reports.values() if start <= r["received_at"] < stop and _under(r["admdvs"], prefix))
+        return received, len(rewards), sum(w["amount_fen"] for w in rewards)
+
+    def case_credit_records(self, start, stop, prefix):
+        cases = self.supervision.cases
+        return sum(1 for r in self.supervision.credits if r.get("case_id") in cases and start <= r["at"] < stop
+                   and _under(cases[r["case_id"]]["admdvs"], prefix))

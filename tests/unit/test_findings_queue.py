@@ -12,6 +12,7 @@ from yibao.domain.audit import Finding
 
 from ..refusals import refused
 from .fake_findings import FakeFindings
+from .fake_joint_supervision import FakeJointSupervision
 from .fake_supervision import FakeSupervision
 from .fakes import FakeUnitOfWork
 
@@ -24,6 +25,7 @@ BEGIN, END = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
 def world(actor=SHENZHEN, now=dt.datetime(2026, 12, 1, 9, 0)) -> FakeUnitOfWork:
     uow = FakeUnitOfWork(actor, now)
     uow.supervision = FakeSupervision(now)
+    uow.joint_supervision = FakeJointSupervision(uow.supervision)
     uow.supervision.institutions.update({HOSPITAL: {"admdvs": "440305"}, OTHER: {"admdvs": "440100"}})
     uow.findings = FakeFindings(uow.supervision)
     return uow

@@ -12,6 +12,7 @@ from yibao.app import actors, supervision
 from ..refusals import refused
 from .fake_statistics import FakeStatistics
 from .fake_agreements import FakeAgreements
+from .fake_joint_supervision import FakeJointSupervision
 from .fake_supervision import FakeSupervision
 from .fakes import FakeUnitOfWork
 
@@ -23,6 +24,7 @@ HOSPITAL = "H44030000001"
 def world(actor=SHENZHEN, now=dt.datetime(2026, 12, 1, 9, 0)) -> FakeUnitOfWork:
     uow = FakeUnitOfWork(actor, now)
     uow.supervision = FakeSupervision(now)
+    uow.joint_supervision = FakeJointSupervision(uow.supervision)
     uow.statistics = FakeStatistics(uow.supervision)
     uow.supervision.institutions[HOSPITAL] = {"fixmedins_code": HOSPITAL, "admdvs": "440300"}
     uow.persons.rows["P1"] = {"psn_no": "P1"}
@@ -66,7 +68,10 @@ def test_a_case_moves_suspected_investigating_confirmed_and_each_move_is_logged(
         ("case.open", case_id, {"subject_type": "institution", "subject_id": HOSPITAL, "amount_fen": 50_000,
                                 "source": "manual"}),
         ("case.status", case_id, {"from": "suspected", "to": "investigating"}),
-        ("case.status", case_id, {"from": "investigating", "to": "confirmed"})]
+        ("case.status", case_id, {"from": "investigating", "to": "confirmed"}),
+        # the confirmed case is a credit record of its subject (app/credit.py): -20 by the default rule
+        ("credit.case", case_id, {"subject_type": "institution", "subject_id": HOSPITAL, "points": -20})]
+    assert [(c["subject_id"], c["points"], c["case_id"]) for c in uow.supervision.credits] == [(HOSPITAL, -20, case_id)]
 
 
 @pytest.mark.parametrize("path, wrong", [((), "confirmed"), (("dismissed",), "investigating"),

@@ -1006,6 +1006,69 @@ _BATCH_EXPORT = [
 ]
 
 
+# Joint supervision, the expert pool, credit and reports (issue #17 items 5 and 6; app/joint_supervision.py,
+# app/experts.py, app/credit.py, docs/joint-supervision.md).
+_JOINT_SUPERVISION_CREDIT = [
+    ("JOINT_NOT_YOUR_SIDE", "forbidden", "经办机构 {agency} 不能{what}：该事项属于 {region}",
+     "this step belongs to the other agency", "An agency other than the addressed (or requesting, or lead, or home) one acts."),
+    ("JOINT_SAME_REGION", "invalid", "异地协查须发往其他统筹区，收到本区 {region}", "a check request goes to another region",
+     "A check request addressed to the requesting agency itself."),
+    ("JOINT_NO_ITEMS", "invalid", "协查请求须列明协查事项", "name the items to check", "A check request without items."),
+    ("JOINT_INSTITUTION_NOT_THERE", "invalid", "定点医药机构 {fixmedins_code} 不在被请求地 {region}",
+     "the institution is not in the addressed region", "The institution to check is outside the addressed agency's region."),
+    ("JOINT_CHECK_NOT_FOUND", "not_found", "协查请求 {request_id} 不存在", "check request not found", "Unknown request id."),
+    ("JOINT_BAD_STEP", "invalid", "协查步骤 {step} 无效，应为 {steps} 之一", "unknown check step", "An unknown step name."),
+    ("JOINT_CHECK_TRANSITION", "conflict", "协查请求当前为“{status}”，不能进行“{step}”",
+     "the step does not follow the request's status", "A step out of order or taken twice (request → assign → result → conclude)."),
+    ("JOINT_NO_INSPECTOR", "invalid", "须指派协查人员", "name the inspector", "An assignment without an inspector."),
+    ("JOINT_NO_RESULT_TEXT", "invalid", "协查结果须填写核查情况", "the result needs its text", "A result without text."),
+    ("JOINT_NO_CONCLUSION", "invalid", "须填写协查结论", "the conclusion needs its text", "A conclusion without text."),
+    ("JOINT_BAD_EVIDENCE", "invalid", "证据 {name} 须有文件名和 64 位十六进制 SHA-256 摘要",
+     "evidence is a file name and its SHA-256", "An evidence item without a name or with a malformed hash."),
+    ("JOINT_INSPECTION_NOT_FOUND", "not_found", "联合检查 {inspection_id} 不存在", "inspection not found", "Unknown inspection id."),
+    ("JOINT_INSPECTION_TRANSITION", "conflict", "联合检查当前为“{status}”，不能进行“{step}”",
+     "the step does not follow the inspection's status", "plan → start → close out of order or twice."),
+    ("JOINT_INSPECTION_CLOSED", "conflict", "联合检查 {inspection_id} 已结束", "the inspection is closed",
+     "Adding a member to a closed inspection."),
+    ("JOINT_ALREADY_MEMBER", "conflict", "{member} 已参加或已被指派", "already a member or assigned",
+     "The same agency or expert added twice to one target."),
+    ("JOINT_EXPERT_INCOMPLETE", "invalid", "专家须有姓名和至少一个专业领域", "an expert needs a name and a specialty",
+     "Adding an expert without name or specialty."),
+    ("JOINT_EXPERT_NOT_FOUND", "not_found", "专家 {expert_id} 不存在", "expert not found", "Unknown expert id."),
+    ("JOINT_BAD_TARGET", "invalid", "指派对象 {target} 无效，应为 {targets} 之一", "unknown assignment target",
+     "An assignment to something else than an inspection, case, review or check request."),
+    ("JOINT_TARGET_NOT_FOUND", "not_found", "指派对象 {target} {target_id} 不存在", "assignment target not found",
+     "The inspection, case, finding or request does not exist."),
+    ("JOINT_EXPERT_UNAVAILABLE", "conflict", "专家当日不可用", "the expert is unavailable that day",
+     "The expert's availability records say unavailable on the assignment's day."),
+    ("JOINT_EXPERT_CONFLICT", "conflict", "专家任职于被检查机构 {fixmedins_code}，应当回避",
+     "the expert works for the inspected institution", "Conflict of interest (回避)."),
+    ("JOINT_ASSIGNMENT_NOT_FOUND", "not_found", "专家指派 {assignment_id} 不存在", "assignment not found",
+     "Unknown assignment id."),
+    ("JOINT_REQUEST_ANSWERED", "conflict", "专家借调请求 {assignment_id} 已答复或无需答复",
+     "the request was answered already", "A second answer, or an answer to a direct assignment."),
+    ("CREDIT_BAD_POLICY", "invalid", "信用政策参数无效：奖励比例应在 0 至 1 之间，下限不高于上限，禁止直接结算线不高于严格审核线",
+     "invalid credit policy", "Thresholds or reward rule out of range."),
+    ("CREDIT_POLICY_EXISTS", "conflict", "{admdvs} 自 {begndate} 起的信用政策已存在", "a policy from that day exists",
+     "A second policy of a region from the same day (policies are never rewritten)."),
+    ("CREDIT_ALREADY_RECORDED", "conflict", "案件 {case_id} 已计入 {subject_id} 的信用记录", "credit recorded already",
+     "A case's credit record for the same subject twice."),
+    ("CREDIT_BAD_SUBJECT", "invalid", "信用主体类型应为 {subjects} 之一", "unknown credit subject type",
+     "A credit subject other than institution, practitioner or person."),
+    ("CREDIT_NO_DIRECT_SETTLEMENT", "refused", "{subject} 信用等级为 {level}（{score} 分），低于本统筹区直接结算线 {threshold} 分，不予直接结算，请按手工报销办理",
+     "credit level too low for direct settlement", "At settlement, the institution's or person's credit score is under the region's no-direct threshold."),
+    ("CREDIT_STRICT_AUDIT_REFUSED", "refused", "机构信用等级为 {level}，事中审核从严：{findings}",
+     "strict in-event audit for a low credit level", "At settlement, any in-event finding for an institution under the strict-audit threshold."),
+    ("REPORT_NO_CONTENT", "invalid", "举报须有内容", "a report needs its content", "Empty report."),
+    ("REPORT_NOT_FOUND", "not_found", "举报 {report_id} 不存在", "report not found", "Unknown report id."),
+    ("REPORT_ALREADY_REWARDED", "conflict", "举报 {report_id} 已发放奖励", "reward paid already", "A second reward."),
+    ("REPORT_CASE_NOT_CONFIRMED", "conflict", "案件 {case_id} 未查实或不属于举报受理地，不能发放举报奖励",
+     "the case is not confirmed here", "A reward on a case not confirmed, or of another region."),
+    ("REPORT_NOTHING_RECOVERED", "conflict", "案件 {case_id} 尚无追回或退回金额，不能计算举报奖励",
+     "nothing recovered yet", "A reward before any money was recovered on the case."),
+]
+
+
 def _blocks() -> list[list[tuple]]:
     # one block a line, in the order of the generated page; a new area appends its line
     return [
@@ -1050,6 +1113,7 @@ def _blocks() -> list[list[tuple]]:
         _SUPERVISION_QUEUE,
         _USERS_AND_API,
         _BATCH_EXPORT,
+        _JOINT_SUPERVISION_CREDIT,
     ]
 
 
@@ -1119,6 +1183,9 @@ AREA_TITLES = {
     "USER": "Agencies' users and roles (经办人员与角色)",
     "API": "Admin API requests (经办机构接口请求)",
     "BATCH": "Batch jobs over Parquet (批处理)", "EXPORT": "Parquet exports (数据导出)",
+    "JOINT": "Joint supervision and experts (异地协查、联合检查、专家库)",
+    "CREDIT": "Credit (信用管理)",
+    "REPORT": "Reports and rewards (举报奖励)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

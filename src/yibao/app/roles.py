@@ -33,6 +33,12 @@ WRITE_ROLES_BY_AREA: dict[str, frozenset[str]] = {
     "accounts": frozenset({"accountant"}),  # 个人账户划入 moves money into accounts
     "payment-methods": frozenset({"accountant"}),  # total budgets, advances, DIP/DRG year-end settlements
     "rules": frozenset({"auditor"}),  # shared audit rule packages
+    "check-requests": frozenset({"auditor"}),  # 异地协查 (docs/joint-supervision.md)
+    "inspections": frozenset({"auditor"}),  # 联合检查
+    "experts": frozenset({"auditor"}),  # 专家库
+    "expert-assignments": frozenset({"auditor"}),
+    "reports": frozenset({"auditor"}),  # 举报
+    "credit": frozenset({"administrator"}),  # the region's credit and reward rules
 }
 
 # Routes whose area's role is not the one that acts: paying a claim moves money.
@@ -40,6 +46,7 @@ WRITE_ROLES_BY_ROUTE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/claims/{claim_id}/pay"): frozenset({"accountant"}),
     ("POST", "/claims/{claim_id}/reverse"): frozenset({"accountant"}),  # corrects a payment
     ("POST", "/maternity/{psn_no}/allowance"): frozenset({"accountant"}),  # 生育津贴 paid through the ledger
+    ("POST", "/reports/{report_id}/reward"): frozenset({"accountant"}),  # a reward is paid out of the fund
 }
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

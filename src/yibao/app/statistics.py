@@ -82,6 +82,12 @@ class StatisticsRepository(Protocol):
 
     def findings_by_rule_type(self, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> dict[str, int]: ...
 
+    def reports(self, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> tuple[int, int, int]:
+        """Reports (举报) of the scope received in the period, rewards paid in it: (received, rewards, fen)."""
+
+    def case_credit_records(self, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> int:
+        """Credit records of confirmed cases of the scope written in the period."""
+
 
 def region_prefix(admdvs: str) -> str:
     """The code prefix an agency's region covers (domain/filing.covers): 440000 → 44, 441500 → 4415."""
@@ -231,4 +237,12 @@ def supervision(uow: UnitOfWork, *, agency_code: str | None, begin: dt.date, end
             "institutions_terminated": sanctions.get(("institution", "terminate"), 0),
             "persons_suspended": sanctions.get(("person", "suspend"), 0),
             "police_referrals": uow.statistics.police_referrals(start, stop, prefix),
+            **_reports_and_credit(uow, start, stop, prefix),
             "findings_by_rule_type": uow.statistics.findings_by_rule_type(start, stop, prefix)}
+
+
+def _reports_and_credit(uow: UnitOfWork, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> dict:
+    """Reports received and rewards paid (举报奖励), credit records of confirmed cases (app/credit.py)."""
+    received, rewards, reward_fen = uow.statistics.reports(start, stop, prefix)
+    return {"reports_received": received, "report_rewards": rewards, "report_rewards_amt": from_fen(reward_fen),
+            "credit_records": uow.statistics.case_credit_records(start, stop, prefix)}

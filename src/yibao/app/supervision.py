@@ -141,6 +141,11 @@ def move(uow: UnitOfWork, case_id: str, status: str, *, note: str = "") -> dict:
     _event(uow, case_id, "status", f"{case['status']} → {status}" + (f": {note}" if note else ""))
     uow.actions.record("case.status", case_id, {"from": case["status"], "to": status})
     case.update(values)
+    if status == "confirmed":
+        # a confirmed case is a credit record of its subject (app/credit.py, issue #17 item 6)
+        from . import credit
+
+        credit.record_case(uow, case)
     return case
 
 

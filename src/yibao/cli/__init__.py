@@ -12,6 +12,7 @@ from . import findings  # noqa: F401  (yibao findings list|move)
 from . import users  # noqa: F401
 from . import batch  # noqa: F401  (yibao export, yibao batch audit)
 from . import operations  # noqa: F401  (yibao db partitions, backup, restore)
+from . import joint_supervision  # noqa: F401  (yibao inspections|experts|credit|reports)
 from .common import app
 from .core import main
 

@@ -10,7 +10,10 @@ from yibao.domain import agreements as agreement_rules
 from yibao.store import repository as repo
 
 from yibao.app import evouchers, visits
+from yibao.app.credit import policy_for
 from yibao.app.error_codes import refusal
+from yibao.domain import joint_supervision as credit_rules
+from yibao.store.repository.credit import credit_standings
 from yibao.domain.evoucher import TOKEN_MAX
 from .readers import text
 from .registry import Request
@@ -53,6 +56,32 @@ def check_sanctions(conn: Connection, request: Request, psn_no: str, day: dt.dat
     held = repo.sanctions_in_force(conn, day).get(("person", psn_no))
     if held is not None:
         raise refusal("SUPERVISION_PERSON_SUSPENDED", psn_no=psn_no, enddate=held["enddate"], reason=held["reason"][:80])
+
+
+def check_credit(conn: Connection, request: Request, visit: dict) -> str | None:
+    """The credit system at the counter (app/credit.py): under the region's no-direct threshold
+    the institution, or the person, settles nothing directly; under the strict-audit threshold the
+    institution's in-event findings all block (returns "strict_audit"). The institution is judged
+    by its treatment region's rules, the person by their insured region's. Read from the worker's
+    copy under the ``sanctions`` cache version: no statement in the steady state."""
+    points, policies = credit_standings(conn)
+    if not points:
+        return None
+    day, found = request.now.date(), None
+    subjects = (("institution", request.institution["fixmedins_code"], request.institution["admdvs"], "定点医药机构"),
+                ("person", visit["psn_no"], visit.get("insuplc_admdvs") or "", "参保人"))
+    for subject_type, subject_id, region, label in subjects:
+        if (subject_type, subject_id) not in points:
+            continue
+        policy = policy_for(policies, region, day)
+        score = credit_rules.credit_score(points[(subject_type, subject_id)])
+        restriction = credit_rules.restriction(policy, score)
+        if restriction == "no_direct":
+            raise refusal("CREDIT_NO_DIRECT_SETTLEMENT", subject=label, level=credit_rules.credit_level(score),
+                          score=score, threshold=policy.no_direct_below)
+        if restriction == "strict_audit" and subject_type == "institution":
+            found = credit_rules.credit_level(score)
+    return found
 
 
 def check_agreement(conn: Connection, request: Request, visit: dict, action: str) -> frozenset[str]:

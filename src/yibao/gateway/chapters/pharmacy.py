@@ -13,7 +13,7 @@ from yibao.app import prescriptions
 from yibao.app.error_codes import refusal
 from yibao.app.errors import new_id
 from yibao.app.platform import Platform, Priced
-from ..access import check_agreement, check_envelope_region, check_evoucher, check_not_halted, check_sanctions
+from ..access import check_agreement, check_credit, check_envelope_region, check_evoucher, check_not_halted, check_sanctions
 from ..chapters.settlement import in_event_audit, reverse_request
 from ..internet_checks import circulated_lines, warn_delivery
 from ..outputs import preview_output, settlement_output, split_output
@@ -81,6 +81,7 @@ def pharmacy_price(platform: Platform, conn: Connection, request: Request, *,
     covered = check_agreement(conn, request, visit, "结算")
     check_not_halted(conn, request, visit)
     check_sanctions(conn, request, visit["psn_no"], request.now.date())
+    check_credit(conn, request, visit)
     info = node(request, "druginfo")
     # A sale is a new visit of its own; a stored one (2102) locks the person and the family
     # account owner in price_visit (docs/locking.md).

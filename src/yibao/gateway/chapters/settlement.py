@@ -11,7 +11,7 @@ from yibao.store import repository as repo
 from yibao.app import audit, prescriptions, supervision, visits
 from yibao.app.error_codes import refusal, warning
 from yibao.app.platform import Platform, Priced
-from ..access import check_agreement, check_not_halted, check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
+from ..access import check_agreement, check_credit, check_not_halted, check_envelope_region, check_sanctions, own_settlement, own_visit, own_visit_to_settle
 from ..internet_checks import online_med_type, warn_delivery
 from ..outputs import preview_output, settlement_output
 from ..readers import amount, flag, node, text
@@ -48,6 +48,7 @@ def price_for_request(platform: Platform, conn: Connection, request: Request, *,
     covered = check_agreement(conn, request, visit, "结算")
     check_not_halted(conn, request, visit)
     check_sanctions(conn, request, psn_no, request.now.date())
+    check_credit(conn, request, visit)
     read, history = None, None
     if lock:
         # after the visit's lock, with the persons' lock: the visit's lines and settlement chain
@@ -98,6 +99,10 @@ def in_event_audit(conn: Connection, request: Request, visit: dict, lines: list[
     package_row, _, findings = audited
     if not findings:
         return
+    strict_level = check_credit(conn, request, visit)  # a low credit level: every finding blocks
+    if strict_level is not None:
+        raise refusal("CREDIT_STRICT_AUDIT_REFUSED", level=strict_level, findings="；".join(
+            f"[{f.rule_id} {f.rule_type}] {f.vola_cont}" for f in findings[:5]))
     definite = [f for f in findings if f.result_type == audit.DEFINITE]
     if definite and package_row["refuse_definite"]:
         raise refusal("SETTLE_AUDIT_REFUSED", findings="；".join(

@@ -125,3 +125,23 @@ class Repository:
             return psn_no.isnot(None)
         n = t.insurances
         return select(n.c.psn_no).where(n.c.psn_no == psn_no, _under(n.c.insuplc_admdvs, prefix)).exists()
+
+    # --- reports and credit (migration 0025, app/credit.py) ---------------------------------------
+
+    def reports(self, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> tuple[int, int, int]:
+        """Reports of the scope received in the period; rewards of the scope's reports paid in it (count, fen)."""
+        r, w = t.reports, t.report_rewards
+        received = self.conn.execute(select(func.count()).where(
+            r.c.received_at >= start, r.c.received_at < stop, _under(r.c.admdvs, prefix))).scalar_one()
+        paid, fen = self.conn.execute(
+            select(func.count(), func.coalesce(func.sum(w.c.amount_fen), 0))
+            .select_from(w.join(r, r.c.report_id == w.c.report_id))
+            .where(w.c.at >= start, w.c.at < stop, _under(r.c.admdvs, prefix))).one()
+        return int(received), int(paid), int(fen)
+
+    def case_credit_records(self, start: dt.datetime, stop: dt.datetime, prefix: str | None) -> int:
+        """Credit records of the scope's cases (by the case's region) written in the period."""
+        c, k = t.cases, t.credit_records
+        return int(self.conn.execute(
+            select(func.count()).select_from(k.join(c, c.c.case_id == k.c.case_id))
+            .where(k.c.at >= start, k.c.at < stop, _under(c.c.admdvs, prefix))).scalar_one())
