@@ -167,6 +167,13 @@ class FakeImports:
             key = tuple(row[column] for column in key_columns)
             stored[key] = {**stored.get(key, {}), **row}
 
+    def upsert_many(self, table, key_columns, rows):
+        self.upsert(table, key_columns, rows)
+
+    def open_accounts(self, openings, *, actor):
+        for psn_no, balance in openings:
+            self.open_account(psn_no, balance, actor=actor)
+
     def bump_catalogue_version(self):
         self.catalogue_version += 1
         return self.catalogue_version

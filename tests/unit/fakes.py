@@ -60,6 +60,10 @@ class FakeLedger:
         self.entries.append(entry)
         return len(self.entries)
 
+    def post_many(self, entries):
+        for entry in entries:
+            self.post(entry)
+
     def balances(self, prefix=""):
         totals: dict[str, int] = {}
         for entry in self.entries:
