@@ -992,6 +992,28 @@ def _claim_rule_codes() -> list[tuple]:
             for code, (chinese, english, when) in CLAIM_MESSAGES.items()]
 
 
+# Prices, procurement, service-price reform and what-if replays (docs/prices.md: app/prices.py,
+# app/procurement.py, app/price_reform.py, app/whatif.py).
+_PRICES_AND_PROCUREMENT = [
+    ("PRICES_BAD_LISTING", "invalid", "挂网价格第 {row} 行无效：{reason}", "invalid listing row",
+     "A listing without national code, with a price that is not a positive amount or a date that does not parse."),
+    ("PRICES_NOTHING_TO_SHARE", "refused", "统筹区 {admdvs} 没有可共享的挂网价格", "the region has no listing to share",
+     "Sharing a region's list before it listed anything."),
+    ("PROCUREMENT_BAD_BATCH", "invalid", "采购批次无效：{reason}", "invalid procurement batch",
+     "A batch with another level than national, provincial, alliance, no items, an item twice or a price that is not positive."),
+    ("PROCUREMENT_BATCH_EXISTS", "conflict", "采购批次 {batch_no} 已存在", "batch already recorded",
+     "Recording a batch number a second time (uq_procurement_batches_no)."),
+    ("PROCUREMENT_BATCH_NOT_FOUND", "not_found", "采购批次 {batch_no} 不存在", "procurement batch not found",
+     "Savings or linkage of an unknown batch."),
+    ("PROCUREMENT_NO_EARLIER_PRICE", "refused", "产品 {national_code} 在 {day} 之前在统筹区 {admdvs} 没有挂网价格，无法计算节省",
+     "no earlier listing price for the product", "Savings of a batch whose product was never listed before the batch began."),
+    ("PRICEREFORM_BAD_BATCH", "invalid", "医疗服务价格整合批次无效：{reason}", "invalid price integration batch",
+     "A batch file without mappings, with an old item twice, a price that is not positive or a bad tolerance."),
+    ("WHATIF_BAD_PATCH", "invalid", "政策调整补丁无效：{reason}", "invalid what-if patch",
+     "A JSON patch that is not an array of add/replace/remove/test operations, or names a path that does not exist."),
+]
+
+
 def _blocks() -> list[list[tuple]]:
     # one block a line, in the order of the generated page; a new area appends its line
     return [
@@ -1035,6 +1057,7 @@ def _blocks() -> list[list[tuple]]:
         _PAYMENT_METHODS,
         _SUPERVISION_QUEUE,
         _USERS_AND_API,
+        _PRICES_AND_PROCUREMENT,
     ]
 
 
@@ -1103,6 +1126,8 @@ AREA_TITLES = {
     "AUTHZ": "Agencies' authority over regions (经办权限)",
     "USER": "Agencies' users and roles (经办人员与角色)",
     "API": "Admin API requests (经办机构接口请求)",
+    "PRICES": "Listing prices (挂网价格)", "PROCUREMENT": "Procurement (集中带量采购)",
+    "PRICEREFORM": "Medical service price integration (医疗服务价格整合)", "WHATIF": "What-if replays (政策测算)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

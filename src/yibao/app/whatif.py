@@ -1,0 +1,135 @@
+"""What-if replay (issue #18 item 6): a policy change given as a JSON patch (domain/json_patch.py)
+over the insured place's policy document and the treatment place's catalogue, replayed over
+visits with the same engine (domain/settle.settle), the fund and patient effect summed by region,
+med_type and person class.
+
+A visit is a settlement case document (settlement-spec §2: policy, catalog, person, ytd, visit,
+lines). The patch addresses ``/policy/…`` (any field of the policy document: a ratio, a
+deductible, a cap, a band) and ``/catalog/{code}/…`` (an entry's category ``chrgitm_lv``,
+``selfpay_prop``, the price ceiling ``pric_uplmt_amt``); a line's price is changed with
+``/prices/{code}`` (the new unit price, yuan). Each distinct policy and catalogue is parsed and
+patched once, so the cost per visit is two runs of the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable
+
+from yibao.documents.case_document import build_catalog, parse_case
+from yibao.documents.case_document import CatalogEntryDoc
+from yibao.documents.policy_document import parse_policy
+from yibao.domain import json_patch
+from yibao.domain.case import FeeLine, SettlementCase
+from yibao.domain.errors import SettlementRefused
+from yibao.domain.money import ZERO, round_fen
+from yibao.domain.settle import settle
+
+from .error_codes import refusal
+
+
+@dataclass
+class Effect:
+    visits: int = 0
+    refused_before: int = 0
+    refused_after: int = 0
+    fund_before: Decimal = ZERO
+    fund_after: Decimal = ZERO
+    patient_before: Decimal = ZERO
+    patient_after: Decimal = ZERO
+
+    def as_row(self) -> dict:
+        return {"visits": self.visits, "refused_before": self.refused_before, "refused_after": self.refused_after,
+                "fund_before": self.fund_before, "fund_after": self.fund_after,
+                "fund_change": self.fund_after - self.fund_before, "patient_before": self.patient_before,
+                "patient_after": self.patient_after, "patient_change": self.patient_after - self.patient_before}
+
+
+def person_class(case: SettlementCase) -> str:
+    """insutype and the ratio tables' person key (spec §4), e.g. ``310/retired``."""
+    return f"{case.person.insutype or case.policy.insutype}/{case.person.class_key}"
+
+
+class Patcher:
+    """The patched policy and catalogue of each distinct document, computed once."""
+
+    def __init__(self, patch: list[dict]):
+        self.patch = patch
+        self._policies: dict[str, object] = {}
+        self._catalogs: dict[str, tuple] = {}
+
+    def _view(self, doc: dict) -> dict:
+        return {"policy": doc["policy"], "catalog": {entry["code"]: entry for entry in doc.get("catalog", [])},
+                "prices": {}}
+
+    def patched(self, doc: dict, case: SettlementCase) -> SettlementCase:
+        key = json.dumps([doc["policy"], doc.get("catalog")], sort_keys=True, default=str)
+        if key not in self._policies:
+            try:
+                view = json_patch.apply(self._view(doc), self.patch)
+            except json_patch.PatchError as exc:
+                raise refusal("WHATIF_BAD_PATCH", reason=str(exc)[:200]) from None
+            entries = [CatalogEntryDoc.model_validate(entry) for entry in view["catalog"].values()]
+            self._policies[key] = parse_policy(view["policy"], "policy")
+            self._catalogs[key] = (build_catalog(entries, "catalog"), view["prices"])
+        catalog, prices = self._catalogs[key]
+        return dataclasses.replace(case, policy=self._policies[key], catalog=catalog,
+                                   lines=_repriced(case.lines, prices))
+
+
+def _repriced(lines: tuple[FeeLine, ...], prices: dict) -> tuple[FeeLine, ...]:
+    if not prices:
+        return lines
+    result = []
+    for line in lines:
+        if line.code not in prices:
+            result.append(line)
+            continue
+        count, price = line.cnt if line.cnt is not None else Decimal(1), Decimal(str(prices[line.code]))
+        result.append(FeeLine(line.code, count, price, round_fen(count * price)))
+    return tuple(result)
+
+
+def _settled(case: SettlementCase) -> tuple[Decimal, Decimal] | None:
+    try:
+        result = settle(case)
+    except SettlementRefused:
+        return None
+    return result.fund_pay_sumamt, result.psn_part_amt
+
+
+def replay(case_docs: Iterable[dict], patch: list[dict]) -> dict[tuple[str, str, str], Effect]:
+    """(insured region, med_type, person class) → the effect of the patch on its visits. A visit
+    the engine refuses on one side counts as refused there and adds nothing to that side."""
+    patcher, effects = Patcher(patch), {}
+    for doc in case_docs:
+        case = parse_case(doc)
+        key = (case.visit.insuplc_admdvs, case.visit.med_type, person_class(case))
+        effect = effects.setdefault(key, Effect())
+        effect.visits += 1
+        _add_side(effect, "before", _settled(case))
+        _add_side(effect, "after", _settled(patcher.patched(doc, case)))
+    return dict(sorted(effects.items()))
+
+
+def _add_side(effect: Effect, side: str, amounts: tuple[Decimal, Decimal] | None) -> None:
+    if amounts is None:
+        setattr(effect, f"refused_{side}", getattr(effect, f"refused_{side}") + 1)
+        return
+    setattr(effect, f"fund_{side}", getattr(effect, f"fund_{side}") + amounts[0])
+    setattr(effect, f"patient_{side}", getattr(effect, f"patient_{side}") + amounts[1])
+
+
+def report(effects: dict[tuple[str, str, str], Effect]) -> dict:
+    """Rows per (region, med_type, person class) and the total, amounts in yuan."""
+    total = Effect()
+    for effect in effects.values():
+        for name in ("visits", "refused_before", "refused_after", "fund_before", "fund_after",
+                     "patient_before", "patient_after"):
+            setattr(total, name, getattr(total, name) + getattr(effect, name))
+    rows = [dict(region=key[0], med_type=key[1], person_class=key[2], **effect.as_row())
+            for key, effect in effects.items()]
+    return {"rows": rows, "total": total.as_row()}
