@@ -59,7 +59,9 @@ def test_nothing_settled_saves_nothing():
 
 
 def test_linkage_lowers_the_payment_standard_to_the_agreed_price_only_where_it_was_higher():
-    rows = prices.linked_standards(BATCH, {"XA01": D("9.00"), "XB02": D("1.50"), "XC03": None}, dt.date(2026, 7, 1))
+    standards = {"XA01": D("9.00"), "XB02": D("1.50"), "XC03": None}  # XD04 is not in the catalogue
+    rows = prices.linked_standards(BATCH + [prices.ProcurementItem("XD04", D(1), D(1), D(2))], standards,
+                                   dt.date(2026, 7, 1))
     assert [(r.hilist_code, r.old_standard, r.new_standard) for r in rows] == [
         ("XA01", D("9.00"), D("4.00")), ("XC03", None, D("0.20"))]
     assert {r.begndate for r in rows} == {dt.date(2026, 7, 1)}

@@ -138,11 +138,14 @@ def linked_standards(items: list[ProcurementItem], standards: dict[str, Decimal 
                      effective: dt.date) -> list[LinkedStandard]:
     """价格联动: from the batch's start, a selected product's payment standard is its agreed price
     where the standard was higher or unset (the fund pays no more than the agreed price; a
-    standard already below it stays). Only the products whose standard changes are returned:
+    standard already below it stays; a product absent from ``standards`` is not in the
+    catalogue and gets none). Only the products whose standard changes are returned:
     they form a new catalogue version from ``effective`` (the old rows stay as they were)."""
     rows = []
     for item in sorted(items, key=lambda entry: entry.national_code):
-        old = standards.get(item.national_code)
+        if item.national_code not in standards:
+            continue
+        old = standards[item.national_code]
         if old is None or old > item.agreed_price:
             rows.append(LinkedStandard(item.national_code, effective, old, item.agreed_price))
     return rows

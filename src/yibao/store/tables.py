@@ -1637,3 +1637,45 @@ agency_user_tokens = Table(
     Column("created_by", String(200), nullable=False),
     Index("ix_agency_user_tokens_user", "user_id"),
 )
+
+
+# Listing prices and procurement (migration 0027, docs/prices.md). Append-only: a new price is a
+# new listing with a later date; a shared list is copied as the receiving region's own rows.
+listed_prices = Table(
+    "listed_prices",
+    metadata,
+    Column("listing_id", Integer, primary_key=True, autoincrement=True),
+    Column("admdvs", String(6), nullable=False),
+    Column("national_code", String(50), nullable=False),
+    Column("spec", String(200), nullable=False, server_default=""),
+    Column("maker", String(200), nullable=False, server_default=""),
+    Column("price", String(24), nullable=False),  # exact decimal text, yuan (up to 4 places)
+    Column("listed_on", Date, nullable=False),
+    Column("source", String(60), nullable=False),  # listed | shared from {admdvs}
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("national_code <> ''", name="ck_listed_prices_code"),
+    Index("ix_listed_prices_region_code", "admdvs", "national_code"),
+)
+
+procurement_batches = Table(
+    "procurement_batches",
+    metadata,
+    Column("batch_no", String(40), primary_key=True),
+    Column("level", String(12), nullable=False),  # national | provincial | alliance
+    Column("name", String(200), nullable=False),
+    Column("admdvs", String(6), nullable=False),  # the region applying the batch's results
+    Column("begndate", Date, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("level IN ('national', 'provincial', 'alliance')", name="ck_procurement_batches_level"),
+)
+
+procurement_items = Table(
+    "procurement_items",
+    metadata,
+    Column("batch_no", String(40), ForeignKey("procurement_batches.batch_no"), primary_key=True),
+    Column("national_code", String(50), primary_key=True),
+    Column("agreed_price", String(24), nullable=False),
+    Column("agreed_volume", String(24), nullable=False),
+)
