@@ -65,3 +65,12 @@ def test_a_bad_patch_is_refused_with_its_code():
     with pytest.raises(GatewayError) as caught:
         whatif.replay([doc("ex1a_employee_inpatient_tertiary")], [{"op": "replace", "path": "/policy/nope", "value": 1}])
     assert caught.value.code == "WHATIF_BAD_PATCH"
+
+
+def test_an_operation_for_one_region_leaves_the_other_documents_alone():
+    patch = [dict(RATIO_UP[1], admdvs="110000", insutype="310")]
+    other = doc("ex2a_resident_outpatient_cap")  # another region and insutype: the path does not exist there
+    result = whatif.report(whatif.replay([doc("ex1a_employee_inpatient_tertiary"), other], patch))
+    assert result["total"]["fund_change"] == D("1295.00") and result["total"]["visits"] == 2
+    with pytest.raises(GatewayError):
+        whatif.replay([other], RATIO_UP[1:])  # unfiltered, the path is missing there: refused

@@ -7,8 +7,10 @@ A visit is a settlement case document (settlement-spec §2: policy, catalog, per
 lines). The patch addresses ``/policy/…`` (any field of the policy document: a ratio, a
 deductible, a cap, a band) and ``/catalog/{code}/…`` (an entry's category ``chrgitm_lv``,
 ``selfpay_prop``, the price ceiling ``pric_uplmt_amt``); a line's price is changed with
-``/prices/{code}`` (the new unit price, yuan). Each distinct policy and catalogue is parsed and
-patched once, so the cost per visit is two runs of the engine.
+``/prices/{code}`` (the new unit price, yuan). An operation may carry ``admdvs`` and ``insutype``
+(a value or a list): it then applies only to the policy documents of those regions and insurance
+types (a change to one region's ratio need not fit the others' documents). Each distinct policy
+and catalogue is parsed and patched once, so the cost per visit is two runs of the engine.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class Patcher:
         key = json.dumps([doc["policy"], doc.get("catalog")], sort_keys=True, default=str)
         if key not in self._policies:
             try:
-                view = json_patch.apply(self._view(doc), self.patch)
+                view = json_patch.apply(self._view(doc), _for_policy(self.patch, doc["policy"]))
             except json_patch.PatchError as exc:
                 raise refusal("WHATIF_BAD_PATCH", reason=str(exc)[:200]) from None
             entries = [CatalogEntryDoc.model_validate(entry) for entry in view["catalog"].values()]
@@ -78,6 +80,24 @@ class Patcher:
         catalog, prices = self._catalogs[key]
         return dataclasses.replace(case, policy=self._policies[key], catalog=catalog,
                                    lines=_repriced(case.lines, prices))
+
+
+def _matches(value, wanted) -> bool:
+    return wanted is None or value == wanted or (isinstance(wanted, list) and value in wanted)
+
+
+def _for_policy(patch: list[dict], policy: dict) -> list[dict]:
+    """The operations that apply to this policy document, without their filter keys."""
+    if not isinstance(patch, list):
+        return patch  # json_patch refuses it with its reason
+    chosen = []
+    for operation in patch:
+        if isinstance(operation, dict) and not (_matches(policy.get("admdvs"), operation.get("admdvs"))
+                                                and _matches(policy.get("insutype"), operation.get("insutype"))):
+            continue
+        chosen.append({k: v for k, v in operation.items() if k not in ("admdvs", "insutype")}
+                      if isinstance(operation, dict) else operation)
+    return chosen
 
 
 def _repriced(lines: tuple[FeeLine, ...], prices: dict) -> tuple[FeeLine, ...]:
