@@ -23,7 +23,7 @@ from pathlib import Path
 
 from yibao.app import whatif
 from yibao.documents.case_document import parse_case
-from yibao.domain.case import FeeLine, Person
+from yibao.domain.case import FeeLine
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 PATCH = [{"op": "replace", "admdvs": "110000", "insutype": "310",
