@@ -1011,6 +1011,18 @@ _PRICES_AND_PROCUREMENT = [
      "A batch file without mappings, with an old item twice, a price that is not positive or a bad tolerance."),
     ("WHATIF_BAD_PATCH", "invalid", "政策调整补丁无效：{reason}", "invalid what-if patch",
      "A JSON patch that is not an array of add/replace/remove/test operations, or names a path that does not exist."),
+    ("RECOGNITION_BAD", "invalid", "目录互认记录无效：{reason}", "invalid recognition",
+     "A recognition of a region by itself, without code, or a withdrawal without reason."),
+    ("RECOGNITION_NOT_PARTY", "forbidden", "统筹区 {admdvs} 不是 {from_admdvs} 与 {to_admdvs} 之间目录互认的一方",
+     "not a party to this recognition", "Proposing, agreeing or withdrawing for a region that is neither side."),
+    ("RECOGNITION_NOT_LISTED", "refused", "统筹区 {admdvs} 在 {day} 的目录中没有 {hilist_code}",
+     "the code is not in that region's catalogue", "Proposing to recognise an entry the region does not list."),
+    ("RECOGNITION_NOT_FOUND", "not_found", "目录互认记录 {recognition_id} 不存在", "recognition not found",
+     "Agreeing or withdrawing an unknown recognition."),
+    ("RECOGNITION_SAME_PARTY", "refused", "目录互认 {recognition_id} 须由另一方经办机构确认", "the other side must agree",
+     "The proposing region agreeing its own proposal."),
+    ("RECOGNITION_STEP_DONE", "conflict", "目录互认 {recognition_id} 已有“{step}”记录", "that step was already recorded",
+     "A second agreement or withdrawal, or an agreement after a withdrawal (pk_recognition_steps)."),
 ]
 
 
@@ -1128,6 +1140,7 @@ AREA_TITLES = {
     "API": "Admin API requests (经办机构接口请求)",
     "PRICES": "Listing prices (挂网价格)", "PROCUREMENT": "Procurement (集中带量采购)",
     "PRICEREFORM": "Medical service price integration (医疗服务价格整合)", "WHATIF": "What-if replays (政策测算)",
+    "RECOGNITION": "Catalogue recognition (目录及支付标准互认)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

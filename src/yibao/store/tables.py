@@ -1679,3 +1679,35 @@ procurement_items = Table(
     Column("agreed_price", String(24), nullable=False),
     Column("agreed_volume", String(24), nullable=False),
 )
+
+# Catalogue recognition between two regions (目录互认, migration 0027): ``to_admdvs`` recognises
+# ``from_admdvs``'s entry for a code from ``begndate``, proposed by one of them, in force once the
+# other agreed and until either withdrew. Steps once each (primary key); append-only.
+recognitions = Table(
+    "recognitions",
+    metadata,
+    Column("recognition_id", String(20), primary_key=True),
+    Column("from_admdvs", String(6), nullable=False),
+    Column("to_admdvs", String(6), nullable=False),
+    Column("hilist_code", String(50), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("proposed_by", String(6), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("from_admdvs <> to_admdvs", name="ck_recognitions_two_regions"),
+    CheckConstraint("proposed_by IN (from_admdvs, to_admdvs)", name="ck_recognitions_party"),
+    Index("ix_recognitions_to", "to_admdvs", "hilist_code"),
+)
+
+recognition_steps = Table(
+    "recognition_steps",
+    metadata,
+    Column("recognition_id", String(20), ForeignKey("recognitions.recognition_id"), primary_key=True),
+    Column("step", String(10), primary_key=True),  # agree | withdraw
+    Column("by_admdvs", String(6), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("step IN ('agree', 'withdraw')", name="ck_recognition_steps_step"),
+)

@@ -1,4 +1,5 @@
-"""listing prices per region and procurement batches with their selected products
+"""listing prices per region, procurement batches with their selected products, and the
+catalogue recognitions two regions agree
 
 Revision ID: 0027
 Revises: 0023
@@ -8,7 +9,9 @@ Issue #18 item 3 (docs/prices.md): the products a region lists (挂网) with nat
 spec, maker, price and date, shared lists kept as the receiving region's own rows naming their
 source; procurement batches (national, provincial, alliance) with their selected products,
 agreed prices and volumes. Every table is appended to, never rewritten: a new price is a new
-listing with a later date (triggers refuse UPDATE and DELETE).
+listing with a later date (triggers refuse UPDATE and DELETE). Issue #18 item 5: a recognition
+(目录互认) of one region's catalogue entry by another, proposed by one agency and agreed by the
+other, each step a dated row with its actor, agreed once and withdrawn once (primary key).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ down_revision = '0023'
 branch_labels = None
 depends_on = None
 
-TABLES = ('listed_prices', 'procurement_batches', 'procurement_items')
+TABLES = ('listed_prices', 'procurement_batches', 'procurement_items', 'recognitions', 'recognition_steps')
 
 
 def _recorded() -> list:
@@ -70,6 +73,36 @@ def _batches() -> None:
     )
 
 
+def _recognitions() -> None:
+    op.create_table(
+        'recognitions',
+        sa.Column('recognition_id', sa.String(20), nullable=False),
+        sa.Column('from_admdvs', sa.String(6), nullable=False),
+        sa.Column('to_admdvs', sa.String(6), nullable=False),
+        sa.Column('hilist_code', sa.String(50), nullable=False),
+        sa.Column('begndate', sa.Date(), nullable=False),
+        sa.Column('proposed_by', sa.String(6), nullable=False),
+        sa.Column('note', sa.Text(), nullable=False, server_default=''),
+        *_recorded(),
+        sa.CheckConstraint('from_admdvs <> to_admdvs', name='ck_recognitions_two_regions'),
+        sa.CheckConstraint('proposed_by IN (from_admdvs, to_admdvs)', name='ck_recognitions_party'),
+        sa.PrimaryKeyConstraint('recognition_id', name=op.f('pk_recognitions')),
+    )
+    op.create_index('ix_recognitions_to', 'recognitions', ['to_admdvs', 'hilist_code'])
+    op.create_table(
+        'recognition_steps',
+        sa.Column('recognition_id', sa.String(20), nullable=False),
+        sa.Column('step', sa.String(10), nullable=False),
+        sa.Column('by_admdvs', sa.String(6), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False, server_default=''),
+        *_recorded(),
+        sa.CheckConstraint("step IN ('agree', 'withdraw')", name='ck_recognition_steps_step'),
+        sa.ForeignKeyConstraint(['recognition_id'], ['recognitions.recognition_id'],
+                                name=op.f('fk_recognition_steps_recognition_id_recognitions')),
+        sa.PrimaryKeyConstraint('recognition_id', 'step', name=op.f('pk_recognition_steps')),
+    )
+
+
 def _append_only() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("CREATE FUNCTION prices_append_only() RETURNS trigger LANGUAGE plpgsql AS "
@@ -87,6 +120,7 @@ def _append_only() -> None:
 def upgrade() -> None:
     _listings()
     _batches()
+    _recognitions()
     _append_only()
 
 
