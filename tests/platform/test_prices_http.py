@@ -76,3 +76,29 @@ def test_listings_batch_savings_and_linkage_over_http(served):
         assert savings["savings"] == f"{served['volume'] * 6}.00" and savings["reduction"] == "0.6000"
         status, linked = call("GET", "/procurement/batches/GJ-10/linkage")
         assert status == 200 and [(r["hilist_code"], r["hilist_pric_uplmt_amt"]) for r in linked] == [("XA01", "4.00")]
+
+
+def test_two_agencies_agree_a_recognition_over_http(served):
+    import httpx
+
+    with httpx.Client(base_url=served["server"].url + "/admin/api/v1", timeout=60) as client:
+        def call(method, path, body=None, token=None, params=None):
+            response = client.request(method, path, json=body, params=params,
+                                      headers={"Authorization": f"Bearer {token or served['token']}"})
+            return response.status_code, response.json()
+
+        status, compared = call("GET", "/recognitions/compare", params={"a": "440300", "b": "510100", "day": "2026-07-01"})
+        assert status == 200 and compared["only_a"] == ["XA01"] and compared["only_b"] == []
+        proposal = {"from_admdvs": "440300", "to_admdvs": "510100", "hilist_code": "XA01", "begndate": "2026-07-01",
+                    "by_admdvs": "510100"}
+        status, problem = call("POST", "/recognitions", proposal)  # 440300's agency acting as 510100
+        assert status == 403 and problem["code"] == "AUTHZ_NOT_ADMINISTERED"
+        status, proposed = call("POST", "/recognitions", proposal, token=served["other"])
+        assert status == 201 and proposed["status"] == "proposed"
+        rid = proposed["recognition_id"]
+        status, problem = call("POST", f"/recognitions/{rid}/agree", {"by_admdvs": "510100"}, token=served["other"])
+        assert status == 422 and problem["code"] == "RECOGNITION_SAME_PARTY"
+        status, agreed = call("POST", f"/recognitions/{rid}/agree", {"by_admdvs": "440300"})
+        assert status == 200 and agreed["status"] == "agreed"
+        status, table = call("GET", "/recognitions/510100", params={"day": "2026-07-01"}, token=served["other"])
+        assert status == 200 and table["recognised"] == {"XA01": "440300"}

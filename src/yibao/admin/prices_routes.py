@@ -1,6 +1,7 @@
-"""Admin routes under /admin/api/prices and /admin/api/procurement (docs/prices.md): a region's
-listings recorded, shared and compared; procurement batches recorded, their savings from settled
-volumes and the payment-standard linkage rows. An agency writes only for regions it administers;
+"""Admin routes under /admin/api/prices, /admin/api/procurement and /admin/api/recognitions
+(docs/prices.md): a region's listings recorded, shared and compared; procurement batches
+recorded, their savings from settled volumes and the payment-standard linkage rows; two regions'
+catalogues compared and recognitions proposed, agreed and withdrawn. An agency writes only for regions it administers;
 prices are yuan as exact text (never floats)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from yibao.app import agencies, prices, procurement
+from yibao.app import agencies, prices, procurement, recognition
 from yibao.app.error_codes import refusal
 
 from .common import AdminContext
@@ -48,6 +49,7 @@ def _ours(who: dict, admdvs: str, what: str) -> None:
 def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     _price_routes(router, ctx)
     _procurement_routes(router, ctx)
+    _recognition_routes(router, ctx)
 
 
 def _price_routes(router: APIRouter, ctx: AdminContext) -> None:
@@ -82,3 +84,43 @@ def _procurement_routes(router: APIRouter, ctx: AdminContext) -> None:
     @router.get("/procurement/batches/{batch_no}/linkage", summary="New payment standards (lmtpric rows)")
     def linkage(batch_no: str, who: dict = Depends(ctx.agency)) -> list:
         return plain(ctx.run(who, lambda uow: procurement.linkage(uow, batch_no), write=False))
+
+
+class ProposalIn(BaseModel):
+    from_admdvs: str = Field(max_length=6)
+    to_admdvs: str = Field(max_length=6)
+    hilist_code: str = Field(max_length=50)
+    begndate: dt.date
+    by_admdvs: str = Field(max_length=6, description="the calling agency's region, one of the two")
+    note: str = Field(default="", max_length=2000)
+
+
+class StepIn(BaseModel):
+    by_admdvs: str = Field(max_length=6)
+    reason: str = Field(default="", max_length=2000)
+
+
+def _recognition_routes(router: APIRouter, ctx: AdminContext) -> None:
+    @router.get("/recognitions/compare", summary="Compare two regions' catalogues (目录对比)")
+    def compare(a: str, b: str, day: dt.date, who: dict = Depends(ctx.agency)) -> dict:
+        return plain(ctx.run(who, lambda uow: recognition.compare(uow, a, b, day), write=False))
+
+    @router.post("/recognitions", status_code=201, summary="Propose a recognition (目录互认)")
+    def propose(body: ProposalIn, who: dict = Depends(ctx.agency)) -> dict:
+        _ours(who, body.by_admdvs, "目录互认")
+        return plain(ctx.run(who, lambda uow: recognition.propose(
+            uow, body.by_admdvs, body.from_admdvs, body.to_admdvs, body.hilist_code, body.begndate, body.note)))
+
+    @router.post("/recognitions/{recognition_id}/agree", summary="The other side agrees")
+    def agree(recognition_id: str, body: StepIn, who: dict = Depends(ctx.agency)) -> dict:
+        _ours(who, body.by_admdvs, "目录互认")
+        return plain(ctx.run(who, lambda uow: recognition.agree(uow, recognition_id, body.by_admdvs)))
+
+    @router.post("/recognitions/{recognition_id}/withdraw", summary="Either side withdraws")
+    def withdraw(recognition_id: str, body: StepIn, who: dict = Depends(ctx.agency)) -> dict:
+        _ours(who, body.by_admdvs, "目录互认")
+        return plain(ctx.run(who, lambda uow: recognition.withdraw(uow, recognition_id, body.by_admdvs, body.reason)))
+
+    @router.get("/recognitions/{admdvs}", summary="A region's recognitions and the codes it recognises")
+    def table(admdvs: str, day: dt.date, who: dict = Depends(ctx.agency)) -> dict:
+        return plain(ctx.run(who, lambda uow: recognition.table(uow, admdvs, day), write=False))

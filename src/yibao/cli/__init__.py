@@ -10,7 +10,7 @@ from . import family, maternity  # noqa: F401,E402  (register their commands)
 from . import payment_methods  # noqa: F401,E402  (registers payment-method, budget, dip, drg)
 from . import findings  # noqa: F401  (yibao findings list|move)
 from . import users  # noqa: F401
-from . import prices  # noqa: F401,E402  (registers prices, procurement, price-reform, whatif)
+from . import prices  # noqa: F401,E402  (registers prices, procurement, price-reform, whatif, recognition)
 from .common import app
 from .core import main
 

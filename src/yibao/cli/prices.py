@@ -1,4 +1,4 @@
-"""``yibao prices …``, ``yibao procurement …``, ``yibao price-reform …``, ``yibao whatif …``:
+"""``yibao prices …``, ``procurement …``, ``price-reform …``, ``whatif …``, ``recognition …``:
 listing prices, procurement batches and their savings, service-price integration replays and
 what-if replays of a policy change (docs/prices.md); each write recorded with the operator."""
 
@@ -172,3 +172,57 @@ def whatif_run(patch: Path, cases: list[Path]) -> None:
     operations = _json(patch)
     _run(None, None, None, lambda uow: whatif.report(whatif.replay(_case_docs(cases), operations)),
          write=False, bare=True)
+
+
+recognition_app = typer.Typer(help="Catalogue recognition between two regions (目录及支付标准互认).",
+                              no_args_is_help=True)
+app.add_typer(recognition_app, name="recognition")
+DAY_OPTION = typer.Option(..., "--day", help="YYYY-MM-DD")
+AS_OPTION = typer.Option(..., "--as", help="the acting agency's region (one of the two)")
+
+
+@recognition_app.command("compare")
+def recognition_compare(region_a: str, region_b: str, day: str = DAY_OPTION, db: str = DB_OPTION) -> None:
+    """Same national code in both catalogues: category, self-pay ratio and ceiling differences."""
+    from yibao.app import recognition
+
+    when = _date(day, "--day")
+    _run(None, db, None, lambda uow: recognition.compare(uow, region_a, region_b, when), write=False)
+
+
+@recognition_app.command("propose")
+def recognition_propose(from_region: str, to_region: str, code: str, begin: str = typer.Option(..., "--begin"),
+                        by: str = AS_OPTION, note: str = typer.Option("", "--note"), operator: str = OPERATOR_OPTION,
+                        db: str = DB_OPTION, now: str = NOW_OPTION) -> None:
+    """TO_REGION is to recognise FROM_REGION's entry for CODE from --begin (the other side agrees)."""
+    from yibao.app import recognition
+
+    day = _date(begin, "--begin")
+    _run(operator, db, now, lambda uow: recognition.propose(uow, by, from_region, to_region, code, day, note))
+
+
+@recognition_app.command("agree")
+def recognition_agree(recognition_id: str, by: str = AS_OPTION, operator: str = OPERATOR_OPTION,
+                      db: str = DB_OPTION, now: str = NOW_OPTION) -> None:
+    """The other side's agreement: in force from its date."""
+    from yibao.app import recognition
+
+    _run(operator, db, now, lambda uow: recognition.agree(uow, recognition_id, by))
+
+
+@recognition_app.command("withdraw")
+def recognition_withdraw(recognition_id: str, by: str = AS_OPTION, reason: str = typer.Option(..., "--reason"),
+                         operator: str = OPERATOR_OPTION, db: str = DB_OPTION, now: str = NOW_OPTION) -> None:
+    """Either side withdraws the recognition (once)."""
+    from yibao.app import recognition
+
+    _run(operator, db, now, lambda uow: recognition.withdraw(uow, recognition_id, by, reason))
+
+
+@recognition_app.command("show")
+def recognition_show(region: str, day: str = DAY_OPTION, db: str = DB_OPTION) -> None:
+    """The region's recognitions (either side) and the codes it recognises on the day."""
+    from yibao.app import recognition
+
+    when = _date(day, "--day")
+    _run(None, db, None, lambda uow: recognition.table(uow, region, when), write=False)
