@@ -74,3 +74,16 @@ def test_an_operation_for_one_region_leaves_the_other_documents_alone():
     assert result["total"]["fund_change"] == D("1295.00") and result["total"]["visits"] == 2
     with pytest.raises(GatewayError):
         whatif.replay([other], RATIO_UP[1:])  # unfiltered, the path is missing there: refused
+
+
+def test_a_patch_that_breaks_the_policy_is_refused_as_the_patchs_fault():
+    too_high = [{"op": "replace", "path": "/policy/benefits/0/bands/0/ratio/in_service/3", "value": 1.5}]
+    with pytest.raises(GatewayError) as caught:
+        whatif.replay([doc("ex1a_employee_inpatient_tertiary")], too_high)
+    assert caught.value.code == "WHATIF_BAD_PATCH"
+    bad_price = [{"op": "add", "path": "/catalog/XA-JIA/chrgitm_lv", "value": "09"}]
+    with pytest.raises(GatewayError):
+        whatif.replay([doc("ex1a_employee_inpatient_tertiary")], bad_price)
+    for price in ("abc", "-1"):
+        with pytest.raises(GatewayError):
+            whatif.replay([doc("ex1a_employee_inpatient_tertiary")], [{"op": "add", "path": "/prices/XA-JIA", "value": price}])

@@ -18,8 +18,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Iterable
+
+from pydantic import ValidationError
 
 from yibao.documents.case_document import build_catalog, parse_case
 from yibao.documents.case_document import CatalogEntryDoc
@@ -69,15 +71,18 @@ class Patcher:
 
     def patched_parts(self, doc: dict) -> tuple:
         """The patched policy, catalogue and line prices of a document (computed once)."""
-        key = json.dumps([doc["policy"], doc.get("catalog")], sort_keys=True, default=str)
+        if not isinstance(doc.get("policy"), dict) or not isinstance(doc.get("catalog"), list):
+            raise refusal("WHATIF_BAD_PATCH", reason="each visit carries its policy and catalog inline")
+        key = json.dumps([doc["policy"], doc["catalog"]], sort_keys=True, default=str)
         if key not in self._policies:
             try:
                 view = json_patch.apply(self._view(doc), _for_policy(self.patch, doc["policy"]))
-            except json_patch.PatchError as exc:
+                entries = [CatalogEntryDoc.model_validate(entry) for entry in view["catalog"].values()]
+                self._policies[key] = parse_policy(view["policy"], "policy")
+                self._catalogs[key] = (build_catalog(entries, "catalog"), _prices(view["prices"]))
+            except (json_patch.PatchError, ValidationError, SettlementRefused, InvalidOperation, ValueError) as exc:
+                # a patch that breaks the document (a ratio above 1, a band out of order) is the patch's fault
                 raise refusal("WHATIF_BAD_PATCH", reason=str(exc)[:200]) from None
-            entries = [CatalogEntryDoc.model_validate(entry) for entry in view["catalog"].values()]
-            self._policies[key] = parse_policy(view["policy"], "policy")
-            self._catalogs[key] = (build_catalog(entries, "catalog"), view["prices"])
         catalog, prices = self._catalogs[key]
         return self._policies[key], catalog, prices
 
@@ -100,6 +105,14 @@ def _for_policy(patch: list[dict], policy: dict) -> list[dict]:
     return chosen
 
 
+def _prices(patched: dict) -> dict[str, Decimal]:
+    """``/prices/{code}``: new unit prices in yuan, positive numbers."""
+    prices = {code: Decimal(str(value)) for code, value in patched.items()}
+    if any(not price.is_finite() or price <= 0 for price in prices.values()):
+        raise ValueError("a price is a positive number of yuan")
+    return prices
+
+
 def _repriced(lines: tuple[FeeLine, ...], prices: dict) -> tuple[FeeLine, ...]:
     if not prices:
         return lines
@@ -108,7 +121,7 @@ def _repriced(lines: tuple[FeeLine, ...], prices: dict) -> tuple[FeeLine, ...]:
         if line.code not in prices:
             result.append(line)
             continue
-        count, price = line.cnt if line.cnt is not None else Decimal(1), Decimal(str(prices[line.code]))
+        count, price = line.cnt if line.cnt is not None else Decimal(1), prices[line.code]
         result.append(FeeLine(line.code, count, price, round_fen(count * price)))
     return tuple(result)
 
