@@ -101,3 +101,10 @@ def test_linkage_answers_new_lmtpric_rows_from_the_batch_start():
     assert procurement.linkage(uow, "GJ-2026-01") == [
         {"hilist_code": "XA01", "insu_admdvs": SZ, "begndate": "2026-07-01", "enddate": "",
          "hilist_pric_uplmt_amt": "4.00", "hilist_lmtpric_type": "", "overlmt_dspo_way": "", "vali_flag": "1"}]
+
+
+def test_a_batch_item_without_a_positive_price_or_volume_is_refused():
+    uow = unit()
+    for bad in ({"agreed_price": "0", "agreed_volume": "1"}, {"agreed_price": "1", "agreed_volume": "x"}):
+        assert refused(lambda: batch(uow, [dict(bad, national_code="XA01")], "B9")) == "PROCUREMENT_BAD_BATCH"
+    assert uow.prices.batch_rows == {}

@@ -24,13 +24,22 @@ class PricesRepository(Protocol):
     def listings(self, regions: list[str], codes: list[str] | None = None) -> list[dict]: ...
 
 
-def _price(value, row: int) -> Decimal:
+def positive_amount(value) -> Decimal | None:
+    """A positive decimal with at most four places (a listed or agreed price, a volume), else None."""
     try:
-        price = Decimal(str(value).strip())
+        amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise refusal("PRICES_BAD_LISTING", row=row, reason=f"price {str(value)[:20]!r} is not a number") from None
-    if not price.is_finite() or price <= 0 or price.as_tuple().exponent < -4 or price >= Decimal(10) ** 12:
-        raise refusal("PRICES_BAD_LISTING", row=row, reason="price must be positive, at most 4 decimals")
+        return None
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -4 or amount >= Decimal(10) ** 12:
+        return None
+    return amount
+
+
+def _price(value, row: int) -> Decimal:
+    price = positive_amount(value)
+    if price is None:
+        raise refusal("PRICES_BAD_LISTING", row=row, reason=f"price {str(value)[:20]!r} must be a positive number, "
+                                                            "at most 4 decimals")
     return price
 
 

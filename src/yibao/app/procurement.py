@@ -19,7 +19,7 @@ from typing import Protocol
 from yibao.domain import prices as rules
 
 from .error_codes import refusal
-from .prices import _price, as_listing
+from .prices import as_listing, positive_amount
 from .unit_of_work import UnitOfWork
 
 
@@ -44,9 +44,11 @@ def _items(rows: list[dict]) -> list[dict]:
         if not code or code in seen or len(code) > 50:
             raise refusal("PROCUREMENT_BAD_BATCH", reason=f"item {number}: national_code missing or repeated")
         seen.add(code)
-        volume = _price(row.get("agreed_volume"), number)
-        items.append(dict(national_code=code, agreed_price=str(_price(row.get("agreed_price"), number)),
-                          agreed_volume=str(volume)))
+        price, volume = positive_amount(row.get("agreed_price")), positive_amount(row.get("agreed_volume"))
+        if price is None or volume is None:
+            raise refusal("PROCUREMENT_BAD_BATCH", reason=f"item {number}: agreed_price and agreed_volume are "
+                                                          "positive numbers, at most 4 decimals")
+        items.append(dict(national_code=code, agreed_price=str(price), agreed_volume=str(volume)))
     return items
 
 
