@@ -24,6 +24,7 @@ from . import payment_routes
 from . import findings_routes, rules_routes
 from . import users_routes
 from . import joint_supervision_routes
+from . import prices_routes
 from .auth import principal_dependency
 from .common import AdminContext
 
@@ -47,6 +48,7 @@ ROUTE_MODULES = (
     rules_routes,
     users_routes,
     joint_supervision_routes,
+    prices_routes,
 )
 
 

@@ -1069,6 +1069,40 @@ _JOINT_SUPERVISION_CREDIT = [
 ]
 
 
+# Prices, procurement, service-price reform and what-if replays (docs/prices.md: app/prices.py,
+# app/procurement.py, app/price_reform.py, app/whatif.py).
+_PRICES_AND_PROCUREMENT = [
+    ("PRICES_BAD_LISTING", "invalid", "挂网价格第 {row} 行无效：{reason}", "invalid listing row",
+     "A listing without national code, with a price that is not a positive amount or a date that does not parse."),
+    ("PRICES_NOTHING_TO_SHARE", "refused", "统筹区 {admdvs} 没有可共享的挂网价格", "the region has no listing to share",
+     "Sharing a region's list before it listed anything."),
+    ("PROCUREMENT_BAD_BATCH", "invalid", "采购批次无效：{reason}", "invalid procurement batch",
+     "A batch with another level than national, provincial, alliance, no items, an item twice or a price that is not positive."),
+    ("PROCUREMENT_BATCH_EXISTS", "conflict", "采购批次 {batch_no} 已存在", "batch already recorded",
+     "Recording a batch number a second time (uq_procurement_batches_no)."),
+    ("PROCUREMENT_BATCH_NOT_FOUND", "not_found", "采购批次 {batch_no} 不存在", "procurement batch not found",
+     "Savings or linkage of an unknown batch."),
+    ("PROCUREMENT_NO_EARLIER_PRICE", "refused", "产品 {national_code} 在 {day} 之前在统筹区 {admdvs} 没有挂网价格，无法计算节省",
+     "no earlier listing price for the product", "Savings of a batch whose product was never listed before the batch began."),
+    ("PRICEREFORM_BAD_BATCH", "invalid", "医疗服务价格整合批次无效：{reason}", "invalid price integration batch",
+     "A batch file without mappings, with an old item twice, a price that is not positive or a bad tolerance."),
+    ("WHATIF_BAD_PATCH", "invalid", "政策调整补丁无效：{reason}", "invalid what-if patch",
+     "A JSON patch that is not an array of add/replace/remove/test operations, or names a path that does not exist."),
+    ("RECOGNITION_BAD", "invalid", "目录互认记录无效：{reason}", "invalid recognition",
+     "A recognition of a region by itself, without code, or a withdrawal without reason."),
+    ("RECOGNITION_NOT_PARTY", "forbidden", "统筹区 {admdvs} 不是 {from_admdvs} 与 {to_admdvs} 之间目录互认的一方",
+     "not a party to this recognition", "Proposing, agreeing or withdrawing for a region that is neither side."),
+    ("RECOGNITION_NOT_LISTED", "refused", "统筹区 {admdvs} 在 {day} 的目录中没有 {hilist_code}",
+     "the code is not in that region's catalogue", "Proposing to recognise an entry the region does not list."),
+    ("RECOGNITION_NOT_FOUND", "not_found", "目录互认记录 {recognition_id} 不存在", "recognition not found",
+     "Agreeing or withdrawing an unknown recognition."),
+    ("RECOGNITION_SAME_PARTY", "refused", "目录互认 {recognition_id} 须由另一方经办机构确认", "the other side must agree",
+     "The proposing region agreeing its own proposal."),
+    ("RECOGNITION_STEP_DONE", "conflict", "目录互认 {recognition_id} 已有“{step}”记录", "that step was already recorded",
+     "A second agreement or withdrawal, or an agreement after a withdrawal (pk_recognition_steps)."),
+]
+
+
 def _blocks() -> list[list[tuple]]:
     # one block a line, in the order of the generated page; a new area appends its line
     return [
@@ -1114,6 +1148,7 @@ def _blocks() -> list[list[tuple]]:
         _USERS_AND_API,
         _BATCH_EXPORT,
         _JOINT_SUPERVISION_CREDIT,
+        _PRICES_AND_PROCUREMENT,
     ]
 
 
@@ -1186,6 +1221,9 @@ AREA_TITLES = {
     "JOINT": "Joint supervision and experts (异地协查、联合检查、专家库)",
     "CREDIT": "Credit (信用管理)",
     "REPORT": "Reports and rewards (举报奖励)",
+    "PRICES": "Listing prices (挂网价格)", "PROCUREMENT": "Procurement (集中带量采购)",
+    "PRICEREFORM": "Medical service price integration (医疗服务价格整合)", "WHATIF": "What-if replays (政策测算)",
+    "RECOGNITION": "Catalogue recognition (目录及支付标准互认)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

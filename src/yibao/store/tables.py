@@ -1814,3 +1814,76 @@ report_rewards = Table(  # append-only; a report is rewarded once
 Index("uq_credit_records_case_subject", credit_records.c.case_id, credit_records.c.subject_type,
       credit_records.c.subject_id, unique=True, sqlite_where=text("case_id IS NOT NULL"),
       postgresql_where=text("case_id IS NOT NULL"))
+
+# Listing prices and procurement (migration 0027, docs/prices.md). Append-only: a new price is a
+# new listing with a later date; a shared list is copied as the receiving region's own rows.
+listed_prices = Table(
+    "listed_prices",
+    metadata,
+    Column("listing_id", Integer, primary_key=True, autoincrement=True),
+    Column("admdvs", String(6), nullable=False),
+    Column("national_code", String(50), nullable=False),
+    Column("spec", String(200), nullable=False, server_default=""),
+    Column("maker", String(200), nullable=False, server_default=""),
+    Column("price", String(24), nullable=False),  # exact decimal text, yuan (up to 4 places)
+    Column("listed_on", Date, nullable=False),
+    Column("source", String(60), nullable=False),  # listed | shared from {admdvs}
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("national_code <> ''", name="ck_listed_prices_code"),
+    Index("ix_listed_prices_region_code", "admdvs", "national_code"),
+)
+
+procurement_batches = Table(
+    "procurement_batches",
+    metadata,
+    Column("batch_no", String(40), primary_key=True),
+    Column("level", String(12), nullable=False),  # national | provincial | alliance
+    Column("name", String(200), nullable=False),
+    Column("admdvs", String(6), nullable=False),  # the region applying the batch's results
+    Column("begndate", Date, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("level IN ('national', 'provincial', 'alliance')", name="ck_procurement_batches_level"),
+)
+
+procurement_items = Table(
+    "procurement_items",
+    metadata,
+    Column("batch_no", String(40), ForeignKey("procurement_batches.batch_no"), primary_key=True),
+    Column("national_code", String(50), primary_key=True),
+    Column("agreed_price", String(24), nullable=False),
+    Column("agreed_volume", String(24), nullable=False),
+)
+
+# Catalogue recognition between two regions (目录互认, migration 0027): ``to_admdvs`` recognises
+# ``from_admdvs``'s entry for a code from ``begndate``, proposed by one of them, in force once the
+# other agreed and until either withdrew. Steps once each (primary key); append-only.
+recognitions = Table(
+    "recognitions",
+    metadata,
+    Column("recognition_id", String(20), primary_key=True),
+    Column("from_admdvs", String(6), nullable=False),
+    Column("to_admdvs", String(6), nullable=False),
+    Column("hilist_code", String(50), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("proposed_by", String(6), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("from_admdvs <> to_admdvs", name="ck_recognitions_two_regions"),
+    CheckConstraint("proposed_by IN (from_admdvs, to_admdvs)", name="ck_recognitions_party"),
+    Index("ix_recognitions_to", "to_admdvs", "hilist_code"),
+)
+
+recognition_steps = Table(
+    "recognition_steps",
+    metadata,
+    Column("recognition_id", String(20), ForeignKey("recognitions.recognition_id"), primary_key=True),
+    Column("step", String(10), primary_key=True),  # agree | withdraw
+    Column("by_admdvs", String(6), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("actor", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    CheckConstraint("step IN ('agree', 'withdraw')", name="ck_recognition_steps_step"),
+)
