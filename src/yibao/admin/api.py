@@ -23,6 +23,7 @@ from . import family_routes, maternity_routes
 from . import payment_routes
 from . import findings_routes, rules_routes
 from . import users_routes
+from . import list_routes, statement_pdf_routes
 from .auth import principal_dependency
 from .common import AdminContext
 
@@ -45,6 +46,8 @@ ROUTE_MODULES = (
     findings_routes,
     rules_routes,
     users_routes,
+    list_routes,
+    statement_pdf_routes,
 )
 
 

@@ -10,6 +10,7 @@ from . import family, maternity  # noqa: F401,E402  (register their commands)
 from . import payment_methods  # noqa: F401,E402  (registers payment-method, budget, dip, drg)
 from . import findings  # noqa: F401  (yibao findings list|move)
 from . import users  # noqa: F401
+from . import exports  # noqa: F401  (yibao clearing statement-pdf)
 from .common import app
 from .core import main
 
