@@ -23,10 +23,23 @@ from .common import AdminContext
 from .tabular import Format, as_file
 
 Item = TypeVar("Item")
-LIMIT = Query(default=listings.DEFAULT_LIMIT, ge=1, le=listings.MAX_LIMIT)
-OFFSET = Query(default=0, ge=0, le=10_000_000)
-CODE = Query(default=None, max_length=30)
-REGION = Query(default=None, min_length=2, max_length=6)
+
+
+# a fresh Query per parameter: FastAPI binds a Query object to the first parameter it is given to
+def LIMIT():  # noqa: N802 (reads as the constant it stands for)
+    return Query(default=listings.DEFAULT_LIMIT, ge=1, le=listings.MAX_LIMIT)
+
+
+def OFFSET():  # noqa: N802
+    return Query(default=0, ge=0, le=10_000_000)
+
+
+def CODE():  # noqa: N802
+    return Query(default=None, max_length=30)
+
+
+def REGION():  # noqa: N802
+    return Query(default=None, min_length=2, max_length=6)
 
 
 class Page(BaseModel, Generic[Item]):
@@ -181,24 +194,24 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         return document if fmt == "json" else as_file(document, fmt, subject)
 
     @router.get("/filings", response_model=Page[Filing], summary="Filings (备案) of the persons insured here")
-    def list_filings(psn_no: str | None = CODE, status: Literal["active", "cancelled"] | None = None,
-                     filing_type: str | None = CODE, dest_admdvs: str | None = REGION, limit: int = LIMIT,
-                     offset: int = OFFSET, format: Format = "json", who: dict = Depends(agency)):
+    def list_filings(psn_no: str | None = CODE(), status: Literal["active", "cancelled"] | None = None,
+                     filing_type: str | None = CODE(), dest_admdvs: str | None = REGION(), limit: int = LIMIT(),
+                     offset: int = OFFSET(), format: Format = "json", who: dict = Depends(agency)):
         return listed(who, "filings", {"psn_no": psn_no, "status": status, "filing_type": filing_type,
                                        "dest_admdvs": dest_admdvs}, limit, offset, format)
 
     @router.get("/cases", response_model=Page[Case], summary="Supervision cases of this agency's regions")
     def list_cases(status: Literal["suspected", "investigating", "confirmed", "dismissed"] | None = None,
-                   subject_type: Literal["institution", "person"] | None = None, subject_id: str | None = CODE,
-                   limit: int = LIMIT, offset: int = OFFSET, format: Format = "json", who: dict = Depends(agency)):
+                   subject_type: Literal["institution", "person"] | None = None, subject_id: str | None = CODE(),
+                   limit: int = LIMIT(), offset: int = OFFSET(), format: Format = "json", who: dict = Depends(agency)):
         return listed(who, "cases", {"status": status, "subject_type": subject_type, "subject_id": subject_id},
                       limit, offset, format)
 
     @router.get("/sanctions", response_model=Page[Sanction],
                 summary="Suspensions and terminations of this agency's institutions and insured persons")
     def list_sanctions(kind: Literal["suspend", "terminate"] | None = None,
-                       subject_type: Literal["institution", "person"] | None = None, subject_id: str | None = CODE,
-                       active: bool | None = None, limit: int = LIMIT, offset: int = OFFSET, format: Format = "json",
+                       subject_type: Literal["institution", "person"] | None = None, subject_id: str | None = CODE(),
+                       active: bool | None = None, limit: int = LIMIT(), offset: int = OFFSET(), format: Format = "json",
                        who: dict = Depends(agency)):
         return listed(who, "sanctions", {"kind": kind, "subject_type": subject_type, "subject_id": subject_id,
                                          "active": active}, limit, offset, format)
@@ -206,8 +219,8 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     @router.get("/institutions", response_model=Page[Institution], summary="Designated institutions of these regions")
     def list_institutions(q: str | None = Query(default=None, max_length=100, description="code, or part of the name"),
                           fixmedins_type: str | None = Query(default=None, max_length=1),
-                          medins_lv: str | None = Query(default=None, max_length=1), admdvs: str | None = REGION,
-                          limit: int = LIMIT, offset: int = OFFSET, format: Format = "json",
+                          medins_lv: str | None = Query(default=None, max_length=1), admdvs: str | None = REGION(),
+                          limit: int = LIMIT(), offset: int = OFFSET(), format: Format = "json",
                           who: dict = Depends(agency)):
         return listed(who, "institutions", {"q": q, "fixmedins_type": fixmedins_type, "medins_lv": medins_lv,
                                             "admdvs": admdvs}, limit, offset, format)
@@ -215,11 +228,11 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
     @router.get("/settlements", response_model=Page[Settlement],
                 summary="Settlements of which this agency is the insured or the treatment place, newest first")
     def list_settlements(begin: dt.date | None = Query(default=None, alias="from"),
-                         end: dt.date | None = Query(default=None, alias="to"), psn_no: str | None = CODE,
-                         fixmedins_code: str | None = CODE, insuplc_admdvs: str | None = REGION,
-                         mdtrtarea_admvs: str | None = REGION, med_type: str | None = Query(default=None, max_length=6),
-                         kind: Literal["settlement", "reversal"] | None = None, setl_id: str | None = CODE,
-                         limit: int = LIMIT, offset: int = OFFSET, format: Format = "json", who: dict = Depends(agency)):
+                         end: dt.date | None = Query(default=None, alias="to"), psn_no: str | None = CODE(),
+                         fixmedins_code: str | None = CODE(), insuplc_admdvs: str | None = REGION(),
+                         mdtrtarea_admvs: str | None = REGION(), med_type: str | None = Query(default=None, max_length=6),
+                         kind: Literal["settlement", "reversal"] | None = None, setl_id: str | None = CODE(),
+                         limit: int = LIMIT(), offset: int = OFFSET(), format: Format = "json", who: dict = Depends(agency)):
         return listed(who, "settlements", {"from": begin, "to": end, "psn_no": psn_no, "fixmedins_code": fixmedins_code,
                                            "insuplc_admdvs": insuplc_admdvs, "mdtrtarea_admvs": mdtrtarea_admvs,
                                            "med_type": med_type, "kind": kind, "setl_id": setl_id}, limit, offset, format)
@@ -228,7 +241,7 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
                 summary="Clearing statements of which this agency is a side (superseded versions on request)")
     def list_statements(month: str | None = Query(default=None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
                         status: Literal["generated", "confirmed", "paid", "superseded"] | None = None,
-                        include_superseded: bool = False, limit: int = LIMIT, offset: int = OFFSET,
+                        include_superseded: bool = False, limit: int = LIMIT(), offset: int = OFFSET(),
                         format: Format = "json", who: dict = Depends(agency)):
         return listed(who, "statements", {"month": month, "status": status,
                                           "include_superseded": include_superseded or None}, limit, offset, format)
@@ -237,6 +250,6 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
                 summary="Prepayment records (approved, paid, received) of this agency")
     def list_prepayments(year: int | None = Query(default=None, ge=2000, le=2100),
                          status: Literal["approved", "paid", "received"] | None = None,
-                         kind: Literal["annual", "top_up"] | None = None, limit: int = LIMIT, offset: int = OFFSET,
+                         kind: Literal["annual", "top_up"] | None = None, limit: int = LIMIT(), offset: int = OFFSET(),
                          format: Format = "json", who: dict = Depends(agency)):
         return listed(who, "prepayments", {"year": year, "status": status, "kind": kind}, limit, offset, format)

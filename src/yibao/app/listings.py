@@ -30,7 +30,7 @@ FILTERS = {
     "filings": ("psn_no", "status", "filing_type", "dest_admdvs"),
     "cases": ("status", "subject_type", "subject_id"),
     "sanctions": ("kind", "subject_type", "subject_id", "active"),
-    "institutions": ("fixmedins_type", "medins_lv", "admdvs", "q"),
+    "institutions": ("fixmedins_type", "medins_lv", "admdvs", "q"),  # q: the code's beginning or part of the name
     "settlements": ("psn_no", "fixmedins_code", "insuplc_admdvs", "mdtrtarea_admvs", "med_type", "kind",
                     "setl_id", "mdtrt_id", "from", "to"),
     "statements": ("month", "status", "statement_id", "insuplc_admdvs", "mdtrtarea_admvs", "include_superseded"),
@@ -80,7 +80,7 @@ def checked_page(limit: int, offset: int) -> tuple[int, int]:
     return limit, offset
 
 
-def _view(row: dict, subject: str = "") -> dict:
+def row_view(row: dict, subject: str = "") -> dict:
     """Amounts in yuan (``x_fen`` → ``x``), each region with its name, each status in Chinese."""
     view = {}
     for key, value in row.items():
@@ -113,7 +113,7 @@ def page(uow: UnitOfWork, subject: str, *, agency_code: str | None, filters: dic
     rows, total = getattr(uow.listings, subject)(scope_of(agency_code), wanted, limit, offset)
     if subject == "settlements" and agency_code is not None:
         rows = [_masked_elsewhere(row, agency_code) for row in rows]
-    return {"items": [_view(row, subject) for row in rows], "total": total, "limit": limit, "offset": offset}
+    return {"items": [row_view(row, subject) for row in rows], "total": total, "limit": limit, "offset": offset}
 
 
 def _masked_elsewhere(row: dict, agency_code: str) -> dict:
@@ -142,7 +142,84 @@ def statement_document(uow: UnitOfWork, document_id: str, *, agency_code: str | 
             raise refusal("EXPORT_STATEMENT_NOT_FOUND", statement_id=document_id)
         institution = uow.listings.institution(application["fixmedins_code"])
         regions = ((institution or {}).get("admdvs", ""),)
-        document = {"kind": "reconciliation", "view": _view(application), "institution": institution}
+        document = {"kind": "reconciliation", "view": row_view(application), "institution": institution}
     if agency_code is not None and not any(administers(agency_code, region) for region in regions if region):
         raise refusal("EXPORT_STATEMENT_NOT_OURS", statement_id=document_id, agency=agency_code)
     return document
+
+
+# --- the dashboard's drill-down and search -----------------------------------------------------------
+
+FUND_PAY_TYPES = {"310100": "职工基本医疗保险统筹基金", "310200": "职工基本医疗保险个人账户", "390100": "城乡居民基本医疗保险基金",
+                  "320100": "公务员医疗补助资金", "330100": "职工大额医疗费用补助", "390200": "城乡居民大病医疗保险资金",
+                  "610100": "医疗救助基金", "999996": "医院负担", "999997": "其他基金"}
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张**: a page shows whose record it is without naming them in full."""
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def mask_certno(certno: str) -> str:
+    """The first 3 and last 2 characters of an ID number (as the gateway's logs mask it)."""
+    return certno[:3] + "*" * (len(certno) - 5) + certno[-2:] if len(certno) > 5 else "*" * len(certno)
+
+
+def _visible(agency_code: str | None, *regions: str) -> bool:
+    return agency_code is None or any(administers(agency_code, region) for region in regions if region)
+
+
+def settlement_view(uow: UnitOfWork, setl_id: str, *, agency_code: str | None) -> dict:
+    """A settlement as the drill-down's last step shows it: its amounts, the fund split
+    (setldetail), each fee line with its split (甲乙丙, 先行自付, 超限价, 全自费), the person
+    masked; refused (404) unless the agency is its insured or its treatment place."""
+    import json
+
+    row = uow.listings.settlement(setl_id)
+    if row is None or not _visible(agency_code, row["insuplc_admdvs"], row["mdtrtarea_admvs"]):
+        raise refusal("DASH_SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+    detail = json.loads(row["detail"] or "{}")
+    person = uow.listings.person(row["psn_no"]) or {}
+    insured_here = agency_code is None or administers(agency_code, row["insuplc_admdvs"])
+    view = row_view({key: value for key, value in row.items() if key not in ("detail", "trace")}, "settlements")
+    view["psn_no"] = row["psn_no"] if insured_here else mask_psn_no(row["psn_no"])
+    view.update(psn_name=mask_name(person.get("psn_name", "")), certno=mask_certno(person.get("certno", "")),
+                institution=uow.listings.institution(row["fixmedins_code"]) or {},
+                setldetail=[dict(item, fund_pay_type_name=FUND_PAY_TYPES.get(item["fund_pay_type"], ""))
+                            for item in detail.get("setldetail", [])],
+                split_lines=detail.get("lines", []),
+                fee_lines=[row_view(line) for line in uow.listings.fee_lines(row["mdtrt_id"])])
+    return view
+
+
+def pair_institutions(uow: UnitOfWork, insured: str, treatment: str, begin: dt.date, end: dt.date, *,
+                      agency_code: str | None) -> list[dict]:
+    """The institutions of one region pair over [begin, end] (the drill-down's second step)."""
+    if not _visible(agency_code, insured, treatment):
+        return []
+    start = dt.datetime.combine(begin, dt.time())
+    stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    return [row_view(row) for row in uow.listings.institutions_of_pair(insured, treatment, start, stop)]
+
+
+def search(uow: UnitOfWork, text: str, *, agency_code: str | None) -> dict:
+    """Whatever the text names in the agency's regions: a settlement (its id), an institution
+    (its code or part of its name), a person (person number or ID number: their settlements)."""
+    text = text.strip()[:60]
+    found = {"settlements": [], "institutions": [], "persons": []}
+    if not text:
+        return found
+    found["institutions"] = page(uow, "institutions", agency_code=agency_code, filters={"q": text}, limit=20)["items"]
+    by_id = page(uow, "settlements", agency_code=agency_code, filters={"setl_id": text}, limit=20)["items"]
+    psn_nos = [text] + list(uow.listings.persons_by_certno(text, scope_of(agency_code)))
+    for psn_no in dict.fromkeys(psn_nos):
+        person = uow.listings.person(psn_no)
+        if person is None:
+            continue
+        settled = page(uow, "settlements", agency_code=agency_code, filters={"psn_no": psn_no}, limit=50)
+        if settled["total"] or psn_no != text:
+            found["persons"].append({"psn_no": psn_no, "psn_name": mask_name(person["psn_name"]),
+                                     "certno": mask_certno(person["certno"]), "settlements": settled["total"]})
+        by_id += settled["items"]
+    found["settlements"] = by_id
+    return found

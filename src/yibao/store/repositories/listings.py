@@ -72,7 +72,8 @@ class Repository:
         query = select(*[i.c[name] for name in INSTITUTION_COLUMNS]).where(
             _under(i.c.admdvs, prefix), *[i.c[name] == value for name, value in wanted.items()])
         if text:
-            query = query.where(or_(i.c.fixmedins_code == text, i.c.fixmedins_name.contains(text, autoescape=True)))
+            query = query.where(or_(i.c.fixmedins_code.startswith(text, autoescape=True),
+                                    i.c.fixmedins_name.contains(text, autoescape=True)))
         return self._page(query, (i.c.fixmedins_code,), limit, offset)
 
     def settlements(self, prefix: str | None, filters: dict, limit: int, offset: int) -> tuple[list[dict], int]:
