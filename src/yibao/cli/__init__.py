@@ -11,7 +11,9 @@ from . import payment_methods  # noqa: F401,E402  (registers payment-method, bud
 from . import findings  # noqa: F401  (yibao findings list|move)
 from . import users  # noqa: F401
 from . import exports  # noqa: F401  (yibao clearing statement-pdf)
-from .common import app
+from .common import app, install_out_option
 from .core import main
+
+install_out_option(app)  # after every group has registered: --out FILE on each table command
 
 __all__ = ["app", "main"]

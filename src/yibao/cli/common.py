@@ -179,25 +179,35 @@ def _add_sheet(rows: list[dict], title: str) -> None:
     typer.echo(f"{_OUT['path']}: {len(rows)} rows" + (f" ({title})" if title else ""), err=True)
 
 
-def install_out_option(command) -> None:
-    """Add ``--out FILE`` to every command of the click tree that has ``--format`` (the table
-    commands): once, here, rather than in each command. The file receives the csv or xlsx."""
-    import click
+OUT_OPTION = typer.Option(None, "--out", help="Write the csv or xlsx to this file (--format xlsx requires it).")
 
-    for sub in getattr(command, "commands", {}).values():
-        install_out_option(sub)
-    if not any("--format" in getattr(param, "opts", ()) for param in getattr(command, "params", ())):
-        return
-    if any("--out" in getattr(param, "opts", ()) for param in command.params):
-        return
-    command.params.append(click.Option(["--out", "out_file"], default=None, type=click.Path(dir_okay=False),
-                                       help="Write the csv or xlsx to this file (--format xlsx requires it)."))
-    callback = command.callback
 
-    def with_out(*args, out_file=None, **kwargs):
+def install_out_option(typer_app) -> None:
+    """Give ``--out FILE`` to every command whose ``--format`` is FORMAT_OPTION (the table
+    commands): once, here, rather than in each command. Each callback is wrapped in a function
+    whose signature has one more option, which Typer reads as it reads any command's."""
+    import functools
+    import inspect
+
+    for group in typer_app.registered_groups:
+        install_out_option(group.typer_instance)
+    for info in typer_app.registered_commands:
+        signature = inspect.signature(info.callback)
+        if getattr(info.callback, "_with_out", False) or not any(
+                p.default is FORMAT_OPTION for p in signature.parameters.values()):
+            continue
+        info.callback = _with_out(info.callback, signature, functools, inspect)
+
+
+def _with_out(callback, signature, functools, inspect):
+    @functools.wraps(callback)
+    def command(*args, out_file=None, **kwargs):
         _OUT.update(path=out_file, sheets=[])
         return callback(*args, **kwargs)
-    command.callback = with_out
+    extra = inspect.Parameter("out_file", inspect.Parameter.KEYWORD_ONLY, default=OUT_OPTION, annotation=str)
+    command.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])
+    command._with_out = True
+    return command
 
 
 def _date(value: str | None, name: str):

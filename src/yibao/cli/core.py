@@ -231,12 +231,8 @@ def check(db: str = DB_OPTION) -> None:
 def main() -> None:
     from sqlalchemy.exc import OperationalError
 
-    from .common import install_out_option
-
     try:
-        command = typer.main.get_command(app)
-        install_out_option(command)  # --out FILE on every table command (csv, xlsx)
-        command(prog_name="yibao")
+        app()
     except KeyboardInterrupt:
         sys.exit(130)
     except OperationalError as exc:
