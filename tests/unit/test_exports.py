@@ -41,6 +41,11 @@ def test_the_workbook_keeps_ids_as_text_and_amounts_as_two_decimal_numbers():
     assert when.value == dt.datetime(2026, 3, 5, 9, 30) and when.is_date
 
 
+def test_control_characters_become_replacement_characters_not_an_error():
+    sheet = load_workbook(io.BytesIO(to_xlsx([{"reason": "a\x01b", "subtype": ["x"]}]))).active
+    assert sheet["A2"].value == "a\ufffdb" and sheet["B2"].value == "['x']"
+
+
 def test_the_csv_starts_with_a_byte_order_mark_and_keeps_the_text():
     text = to_csv(ROWS)
     assert text.startswith("\ufeffpsn_no,insuplc_admdvs,")

@@ -48,10 +48,14 @@ def _columns(rows: list[dict]) -> list[str]:
 
 
 def _cell_value(value):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, (list, dict, tuple)):
-        return str(value)
+        value = str(value)
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, str):  # control characters have no place in a sheet (and openpyxl refuses them)
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     return value
 
 
