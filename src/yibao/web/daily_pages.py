@@ -307,7 +307,7 @@ def add_statement_pages(router: APIRouter, pages: Pages) -> None:
 
     for verb, use_case in (("confirm", confirm), ("pay", pay)):
         async def action(request: Request, statement_id: str, verb=verb, use_case=use_case) -> Response:
-            return await pages.act(request, f"/clearing/statements/{statement_id}/{verb}",
+            return await pages.act(request, f"/clearing/statements/{{statement_id}}/{verb}",
                              lambda uow, principal, form: use_case(uow, principal, statement_id[:30]),
                              "/dashboard/statements", verb, lambda signed, error, status: listing(
                                  request, signed, error, status))
@@ -395,6 +395,6 @@ def add_finding_pages(router: APIRouter, pages: Pages) -> None:
             findings.move(uow, finding_id[:30], form.get("to", ""), reason=form.get("reason", "")[:4000],
                           agency_region=principal["agency_code"])
         status = request.query_params.get("status", "new")
-        return await pages.act(request, f"/findings/{finding_id}/transition", action,
+        return await pages.act(request, "/findings/{finding_id}/transition", action,
                                f"/dashboard/findings?status={status if status in FINDING_STATUS_NAMES else 'all'}",
                                "move", lambda signed, error, code: listing(request, signed, error, code))
