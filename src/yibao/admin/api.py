@@ -25,6 +25,7 @@ from . import findings_routes, rules_routes
 from . import users_routes
 from . import joint_supervision_routes
 from . import prices_routes
+from . import list_routes, statement_pdf_routes
 from .auth import principal_dependency
 from .common import AdminContext
 
@@ -49,6 +50,8 @@ ROUTE_MODULES = (
     users_routes,
     joint_supervision_routes,
     prices_routes,
+    list_routes,
+    statement_pdf_routes,
 )
 
 

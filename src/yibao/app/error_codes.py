@@ -1103,6 +1103,26 @@ _PRICES_AND_PROCUREMENT = [
 ]
 
 
+_LISTS_AND_EXPORTS = [
+    ("LIST_BAD_PAGE", "invalid", "分页参数不正确：limit 应为 1 至 {max_limit}，offset 不小于 0（收到 limit={limit}，offset={offset}）",
+     "bad page: limit 1..{max_limit}, offset >= 0", "A list endpoint asked for an empty, oversized or negative page."),
+    ("LIST_UNKNOWN_SUBJECT", "invalid", "没有名为 {subject} 的列表，可选 {subjects}", "unknown list {subject}",
+     "A list was asked for a subject that has none (app/listings.FILTERS)."),
+    ("LIST_UNKNOWN_FILTER", "invalid", "{subject} 列表不能按 {names} 筛选，可用 {allowed}", "unknown filter",
+     "A list was filtered by a field it does not offer."),
+    ("EXPORT_BAD_FORMAT", "invalid", "导出格式应为 {formats} 之一，收到 {fmt}", "unknown export format {fmt}",
+     "A table was asked for in a format other than json, csv or xlsx (or --format xlsx without --out)."),
+    ("EXPORT_STATEMENT_NOT_FOUND", "not_found", "清算单或对账申请 {statement_id} 不存在", "statement not found",
+     "A PDF was asked for a clearing statement or a clearing application (3203) that does not exist."),
+    ("EXPORT_STATEMENT_NOT_OURS", "forbidden", "单据 {statement_id} 不属于本机构（{agency}）管辖的统筹区",
+     "statement of another region", "An agency asked for the PDF of a statement neither side of which it administers."),
+    ("DASH_SETTLEMENT_NOT_FOUND", "not_found", "结算 {setl_id} 不存在或不属于本机构管辖的统筹区",
+     "settlement not found", "The dashboard's drill-down named a settlement the agency cannot see."),
+    ("DASH_INSTITUTION_NOT_FOUND", "not_found", "定点医药机构 {fixmedins_code} 不存在或不属于本机构管辖的统筹区",
+     "institution not found", "The dashboard named an institution the agency cannot see."),
+]
+
+
 def _blocks() -> list[list[tuple]]:
     # one block a line, in the order of the generated page; a new area appends its line
     return [
@@ -1149,6 +1169,7 @@ def _blocks() -> list[list[tuple]]:
         _BATCH_EXPORT,
         _JOINT_SUPERVISION_CREDIT,
         _PRICES_AND_PROCUREMENT,
+        _LISTS_AND_EXPORTS,
     ]
 
 
@@ -1224,6 +1245,7 @@ AREA_TITLES = {
     "PRICES": "Listing prices (挂网价格)", "PROCUREMENT": "Procurement (集中带量采购)",
     "PRICEREFORM": "Medical service price integration (医疗服务价格整合)", "WHATIF": "What-if replays (政策测算)",
     "RECOGNITION": "Catalogue recognition (目录及支付标准互认)",
+    "LIST": "Admin lists (列表查询)", "EXPORT": "Exports (导出)", "DASH": "Dashboard (经办工作台)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)

@@ -15,6 +15,10 @@ from . import operations  # noqa: F401  (yibao db partitions, backup, restore)
 from . import joint_supervision  # noqa: F401  (yibao inspections|experts|credit|reports)
 from . import prices  # noqa: F401,E402  (registers prices, procurement, price-reform, whatif, recognition)
 from .common import app
+from . import exports  # noqa: F401  (yibao clearing statement-pdf)
+from .common import app, install_out_option
 from .core import main
+
+install_out_option(app)  # after every group has registered: --out FILE on each table command
 
 __all__ = ["app", "main"]

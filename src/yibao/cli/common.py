@@ -52,7 +52,7 @@ def _refused(exc) -> None:
     _fail(coded_text(exc), EXIT_REFUSED)
 
 
-FORMAT_OPTION = typer.Option("table", "--format", help="table | csv | json")
+FORMAT_OPTION = typer.Option("table", "--format", help="table | csv | json | xlsx (xlsx: with --out FILE)")
 
 
 def _settings(db: str | None, now: str | None = None, **flags):
@@ -115,21 +115,18 @@ def _write(database, action):
 
 
 def _print_rows(rows: list[dict], fmt: str, title: str = "") -> None:
-    import csv
-    import io
-
-    from yibao.documents.render import dumps
-
-    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()} for row in rows]
+    rows = [{k: (v.isoformat() if hasattr(v, "isoformat") and fmt != "xlsx" else v) for k, v in row.items()}
+            for row in rows]
     if fmt == "json":
+        from yibao.documents.render import dumps
+
         typer.echo(dumps(rows))
     elif fmt == "csv":
-        buffer = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-        typer.echo(buffer.getvalue(), nl=False)
+        from yibao.documents.exports import to_csv
+
+        _emit_text(to_csv(rows))  # with a byte-order mark: Excel then reads it as UTF-8 (issue #16)
+    elif fmt == "xlsx":
+        _add_sheet(rows, title)
     elif fmt == "table":
         from rich.console import Console
         from rich.table import Table
@@ -141,7 +138,76 @@ def _print_rows(rows: list[dict], fmt: str, title: str = "") -> None:
             table.add_row(*["" if v is None else str(v) for v in row.values()])
         Console(width=None if Console().is_terminal else 200).print(table)
     else:
-        _fail(f"--format must be table, csv or json, not {fmt}", 2)
+        _fail(f"--format must be table, csv, json or xlsx, not {fmt}", 2)
+
+
+# --- --out FILE: every command with --format gets it once, here (install_out_option) ------------------
+_OUT: dict = {"path": None, "sheets": []}
+
+
+def _emit_text(text: str) -> None:
+    if _OUT["path"]:
+        with open(_OUT["path"], "a" if _OUT["sheets"] else "w", encoding="utf-8", newline="") as handle:
+            handle.write(text if not _OUT["sheets"] else text.lstrip("\ufeff"))
+        _OUT["sheets"].append("csv")
+    else:
+        typer.echo(text, nl=False)
+
+
+def _add_sheet(rows: list[dict], title: str) -> None:
+    """Each table a command prints becomes one sheet of the --out workbook (written again after each)."""
+    from openpyxl import load_workbook
+    import io
+
+    from yibao.documents.exports import to_xlsx
+
+    if not _OUT["path"]:
+        _fail("--format xlsx needs --out FILE (a workbook is not written to the terminal)", 2)
+    sheet_book = load_workbook(io.BytesIO(to_xlsx(rows, title or "数据")))
+    if not _OUT["sheets"]:
+        with open(_OUT["path"], "wb") as handle:
+            handle.write(to_xlsx(rows, title or "数据"))
+    else:
+        book = load_workbook(_OUT["path"])
+        target = book.create_sheet(f"{len(_OUT['sheets']) + 1}")
+        for row in sheet_book.active.iter_rows():
+            for cell in row:
+                copied = target.cell(row=cell.row, column=cell.column, value=cell.value)
+                copied.data_type, copied.number_format = cell.data_type, cell.number_format
+        book.save(_OUT["path"])
+    _OUT["sheets"].append(title)
+    typer.echo(f"{_OUT['path']}: {len(rows)} rows" + (f" ({title})" if title else ""), err=True)
+
+
+OUT_OPTION = typer.Option(None, "--out", help="Write the csv or xlsx to this file (--format xlsx requires it).")
+
+
+def install_out_option(typer_app) -> None:
+    """Give ``--out FILE`` to every command whose ``--format`` is FORMAT_OPTION (the table
+    commands): once, here, rather than in each command. Each callback is wrapped in a function
+    whose signature has one more option, which Typer reads as it reads any command's."""
+    import functools
+    import inspect
+
+    for group in typer_app.registered_groups:
+        install_out_option(group.typer_instance)
+    for info in typer_app.registered_commands:
+        signature = inspect.signature(info.callback)
+        if getattr(info.callback, "_with_out", False) or not any(
+                p.default is FORMAT_OPTION for p in signature.parameters.values()):
+            continue
+        info.callback = _with_out(info.callback, signature, functools, inspect)
+
+
+def _with_out(callback, signature, functools, inspect):
+    @functools.wraps(callback)
+    def command(*args, out_file=None, **kwargs):
+        _OUT.update(path=out_file, sheets=[])
+        return callback(*args, **kwargs)
+    extra = inspect.Parameter("out_file", inspect.Parameter.KEYWORD_ONLY, default=OUT_OPTION, annotation=str)
+    command.__signature__ = signature.replace(parameters=[*signature.parameters.values(), extra])
+    command._with_out = True
+    return command
 
 
 def _date(value: str | None, name: str):

@@ -28,6 +28,7 @@ from yibao.admin import problems
 from yibao.admin.problems import is_admin_path
 from yibao.web.dashboard import build_router as dashboard_router
 from yibao.web.claims_pages import build_router as claims_pages_router
+from yibao.web.daily_pages import build_router as daily_pages_router
 from yibao.web.public import build_router as public_router
 from yibao.store.database import Database
 
@@ -189,6 +190,7 @@ def create_app(platform: Platform, settings: Settings, *, gateway_threads: int =
     mount_admin(app, platform)
     app.include_router(dashboard_router(platform))
     app.include_router(claims_pages_router(platform))
+    app.include_router(daily_pages_router(platform))
     app.include_router(public_router(platform))
 
     async def call(request: Request, infno: str | None = None) -> Response:

@@ -23,7 +23,9 @@ from yibao.admin.auth import COOKIE, SignedIn, read_session
 from yibao.app import actors, agencies, clearing, prepayment, roles as role_table, sessions, supervision, users
 from yibao.app.error_codes import CODES
 from yibao.gateway.body import TOO_LARGE, BodyTooLarge, read_limited
+from yibao.app.listings import status_name
 from yibao.app.platform import Platform
+from yibao.domain.regions import labelled
 from yibao.store.repository import from_fen
 from yibao.store.unit_of_work import SqlUnitOfWork
 
@@ -52,16 +54,27 @@ def _who(signed: SignedIn) -> str:
     role_names = "、".join(role_table.ROLES.get(role, role) for role in principal["roles"])
     csrf = sessions.csrf_token(signed.session, signed.key)
     return (f"<span id=who>{html.escape(principal['agency_name'])}（{html.escape(principal['agency_code'])}） · "
-            f"{html.escape(person)}（{html.escape(role_names)}） <a href='/dashboard/claims'>零星报销</a>"
+            f"{html.escape(person)}（{html.escape(role_names)}）"
             f"<form method=post action='/dashboard/logout' class=inline><input type=hidden name=csrf value='{csrf}'>"
             f"<button type=submit id=logout>退出</button></form></span>")
 
 
+NAV = (("/dashboard", "概况"), ("/dashboard/trends", "趋势"), ("/dashboard/pairs", "参保地×就医地"),
+       ("/dashboard/search", "查询"), ("/dashboard/statements", "清算单"), ("/dashboard/filings", "备案"),
+       ("/dashboard/findings", "疑点"), ("/dashboard/claims", "零星报销"))  # the same as web/daily_pages.NAV
+
+
+def _nav() -> str:
+    links = "".join(f"<a href='{href}' style='margin-right:18px;color:#1f4e79'>{name}</a>" for href, name in NAV)
+    return f"<nav id=nav style='background:#fff;padding:8px 24px;box-shadow:0 1px 2px #0002'>{links}</nav>"
+
+
 def _page(title: str, body: str, signed: SignedIn | None = None) -> HTMLResponse:
     who = _who(signed) if signed else ""
+    # no favicon file: the empty data URL keeps the browser from asking for /favicon.ico
     return HTMLResponse(f"<!doctype html><html lang=zh><meta charset=utf-8><title>{html.escape(title)}</title>"
-                        f"<style>{STYLE}</style><header><strong>yibao 医保结算平台</strong>{who}</header>"
-                        f"<main>{body}</main></html>")
+                        f"<link rel=icon href='data:,'><style>{STYLE}</style><header><strong>yibao 医保结算平台</strong>{who}</header>"
+                        f"{_nav() if signed else ''}<main>{body}</main></html>")
 
 
 def _rate(value) -> str:
@@ -216,17 +229,19 @@ def build_router(platform: Platform) -> APIRouter:
             f"医疗费 {_e(t['medfee_sumamt'])} · 基金 {_e(t['fund_pay_sumamt'])}<br>直接结算率 {_rate(t['direct_rate'])}</div>"
             for t in totals) or "<div class=card>本月尚无结算<b>0 笔</b></div>"
         widest = max((r["setl_cnt"] for r in flows), default=1) or 1
-        flow_rows = [[_e(r["insuplc_admdvs"]), _e(r["mdtrtarea_admvs"]), _e(SCOPE_NAMES.get(r["scope"], r["scope"])),
+        flow_rows = [[_e(labelled(r["insuplc_admdvs"])), _e(labelled(r["mdtrtarea_admvs"])), _e(SCOPE_NAMES.get(r["scope"], r["scope"])),
                       f"{r['setl_cnt']} <span class=bar style='width:{max(2, 120 * r['setl_cnt'] // widest)}px'></span>",
                       _e(r["medfee_sumamt"]), _e(r["fund_pay_sumamt"]), _rate(r["direct_rate"])] for r in flows]
-        statement_rows = [[_e(s["insuplc_admdvs"]), _e(s["mdtrtarea_admvs"]), s["setl_cnt"],
-                           _e(from_fen(s["clearing_amount_fen"])), _e(s["status"])] for s in statements]
-        usage_rows = [[_e(u["insured_admdvs"]), _e(u["treatment_prov"]), _e(u["prepaid"]), _e(u["available"]),
+        statement_rows = [[_e(labelled(s["insuplc_admdvs"])), _e(labelled(s["mdtrtarea_admvs"])), s["setl_cnt"],
+                           _e(from_fen(s["clearing_amount_fen"])), _e(status_name(s["status"]))] for s in statements]
+        usage_rows = [[_e(labelled(u["insured_admdvs"])), _e(labelled(u["treatment_prov"])), _e(u["prepaid"]), _e(u["available"]),
                        _e(u["outstanding"]), f"{u['usage'] * 100:.1f}%" if u["usage"] is not None else "—",
                        "<span class=warn>预警</span>" if u["warning"] else ""] for u in usage]
         body = (
             f"<h1>{_e(month)} 结算概况 <small><a href='/dashboard?month={previous}'>‹ 上月</a> "
             f"<a href='/dashboard?month={following}'>下月 ›</a></small></h1>"
+            f"<form method=get class=inline id=month-form style='margin:0 0 12px'>月份 <input type=month name=month "
+            f"id=month value='{month}' style='width:auto;margin:0 8px'><button type=submit>查看</button></form>"
             f"<div class=cards id=summary>{cards}<div class=card>合计<b>{all_settled} 笔</b></div></div>"
             f"<h2>参保地 × 就医地</h2>{_table(['参保地', '就医地', '类别', '结算笔数', '医疗费总额', '基金支付', '直接结算率'], flow_rows)}"
             f"<h2>清算单</h2>{_table(['参保地', '就医地', '笔数', '清算金额', '状态'], statement_rows, '本月尚未清算')}"
