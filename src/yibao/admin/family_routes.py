@@ -3,7 +3,7 @@ bind, unbind (a new unbinding record, never a deletion), list."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from yibao.app import family
@@ -28,7 +28,8 @@ def add_routes(router: APIRouter, ctx: AdminContext) -> None:
         return ctx.run(who, action)
 
     @router.delete("/family-bindings/{binding_id}", summary="Unbind: a new unbinding record naming the binding")
-    def unbind(binding_id: int, who: dict = Depends(agency)) -> dict:
+    # a database integer key: larger numbers are refused as input (422), never sent to the database
+    def unbind(binding_id: int = Path(ge=1, le=2**63 - 1), who: dict = Depends(agency)) -> dict:
         def action(uow):
             found = uow.family.binding(binding_id)
             if found is not None:

@@ -1238,14 +1238,14 @@ AREA_TITLES = {
     "AUTHZ": "Agencies' authority over regions (经办权限)",
     "USER": "Agencies' users and roles (经办人员与角色)",
     "API": "Admin API requests (经办机构接口请求)",
-    "BATCH": "Batch jobs over Parquet (批处理)", "EXPORT": "Parquet exports (数据导出)",
+    "BATCH": "Batch jobs over Parquet (批处理)", "EXPORT": "Exports: Parquet, Excel, CSV, PDF (数据导出)",
     "JOINT": "Joint supervision and experts (异地协查、联合检查、专家库)",
     "CREDIT": "Credit (信用管理)",
     "REPORT": "Reports and rewards (举报奖励)",
     "PRICES": "Listing prices (挂网价格)", "PROCUREMENT": "Procurement (集中带量采购)",
     "PRICEREFORM": "Medical service price integration (医疗服务价格整合)", "WHATIF": "What-if replays (政策测算)",
     "RECOGNITION": "Catalogue recognition (目录及支付标准互认)",
-    "LIST": "Admin lists (列表查询)", "EXPORT": "Exports (导出)", "DASH": "Dashboard (经办工作台)",
+    "LIST": "Admin lists (列表查询)", "DASH": "Dashboard (经办工作台)",
 }
 
 _DOC_HEAD = """# Error codes (错误代码)
