@@ -40,7 +40,8 @@ def regions(platform_world):
         audit.import_rule_package(uow, export_package(audit.standard_package(region, NOW, knowledge)), admdvs=region,
                                   source="test", refuse_definite=False)
         tokens = {code: f"{code}:{add_agency(uow, code, f'agency {code}')}" for code in {region, insured, *others[:2]}}
-    return {"setup": setup, "region": region, "requester": others[0], "third": others[1], "tokens": tokens}
+    return {"setup": setup, "region": region, "requester": others[0], "third": others[1], "tokens": tokens,
+            "database": platform_world["database"]}
 
 
 def admin(http, token, method, path, body=None, **params):
@@ -89,6 +90,14 @@ def test_a_joint_inspection_with_another_regions_expert_on_request(regions, http
     assert admin(http, home, "POST", f"/expert-assignments/{asked['assignment_id']}/answer", {"accepted": True})[0] == 200
     status, found = admin(http, home, "GET", f"/inspections/{planned['inspection_id']}")
     assert ("expert", expert["expert_id"]) in {(m["member_type"], m["member_id"]) for m in found["members"]}
+    assert admin(http, regions["tokens"][regions["third"]], "GET", f"/inspections/{planned['inspection_id']}")[0] == 200
+    # an agency that neither leads, joins nor lends an expert (乌鲁木齐) reads nothing of it
+    with SqlUnitOfWork(regions["database"], actors.SYSTEM, NOW) as uow:
+        outsider = f"650100:{add_agency(uow, '650100', 'agency 650100')}"
+    assert admin(http, outsider, "GET", f"/inspections/{planned['inspection_id']}")[0] == 403
+    status, refused = admin(http, outsider, "POST", f"/experts/{expert['expert_id']}/assignments", {
+        "target": "inspection", "target_id": planned["inspection_id"], "day": TODAY.isoformat()})
+    assert (status, refused["code"]) == (403, "JOINT_NOT_YOUR_SIDE")
     for step, to in (("start", "in_progress"), ("close", "closed")):
         status, moved = admin(http, lead, "POST", f"/inspections/{planned['inspection_id']}/steps", {"step": step})
         assert status == 200 and moved["status"] == to

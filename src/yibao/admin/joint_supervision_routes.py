@@ -174,7 +174,8 @@ def _inspection_routes(router: APIRouter, ctx: AdminContext) -> None:
 
     @router.get("/inspections/{inspection_id}", summary="A joint inspection with its steps and members")
     def get_inspection(inspection_id: str, who: dict = Depends(agency)) -> dict:
-        return _inspection_view(ctx.run(who, lambda uow: joint.inspection(uow, inspection_id), write=False))
+        return _inspection_view(ctx.run(who, lambda uow: joint.visible_inspection(
+            uow, inspection_id, agency_region=who["agency_code"]), write=False))
 
     @router.post("/inspections/{inspection_id}/steps", summary="Start or close (with its conclusion) the inspection")
     def step(inspection_id: str, body: InspectionStepIn, who: dict = Depends(agency)) -> dict:

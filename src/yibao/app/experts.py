@@ -98,12 +98,34 @@ def _inspected_institution(uow: UnitOfWork, target: str, target_id: str) -> str 
     return uow.joint_supervision.finding_institution(target_id)  # a review of a finding
 
 
+def _target_regions(uow: UnitOfWork, target: str, target_id: str) -> list[str]:
+    """The regions whose agencies may put an expert on the target (issue #17 item 4): an
+    inspection's lead and member agencies, a check request's two sides, a case's supervising
+    agency, a finding's treatment region."""
+    if target == "inspection":
+        found = uow.joint_supervision.inspection(target_id)
+        members = uow.joint_supervision.members(target_id)
+        return [found["lead_admdvs"], *(m["member_id"] for m in members if m["member_type"] == "agency")]
+    if target == "check_request":
+        found = uow.joint_supervision.check_request(target_id)
+        return [found["from_admdvs"], found["to_admdvs"]]
+    if target == "case":
+        return [uow.supervision.case(target_id)["admdvs"]]
+    institution = uow.supervision.institution(uow.joint_supervision.finding_institution(target_id))
+    return [institution["admdvs"]] if institution else []
+
+
 def assign(uow: UnitOfWork, expert_id: str, *, target: str, target_id: str, day: dt.date, agency_region: str) -> dict:
     """The expert on a target for the day; another region's assignment is a request to the home agency."""
     row = expert(uow, expert_id, lock=True)
     inspected = _inspected_institution(uow, target, target_id) if target in rules.ASSIGNMENT_TARGETS else None
     if target in rules.ASSIGNMENT_TARGETS and inspected is None:
         raise refusal("JOINT_TARGET_NOT_FOUND", target=target, target_id=target_id)
+    if target in rules.ASSIGNMENT_TARGETS and agency_region is not None:
+        regions = _target_regions(uow, target, target_id)
+        if not any(administers(agency_region, region) for region in regions):
+            raise refusal("JOINT_NOT_YOUR_SIDE", agency=agency_region, region=(regions or [""])[0],
+                          what="为该事项指派专家")
     try:
         rules.check_assignment(target=target, available=rules.available_on(_availability(uow, expert_id), day),
                                employer_code=row["employer_code"], inspected_code=inspected)

@@ -175,6 +175,22 @@ def inspection(uow: UnitOfWork, inspection_id: str, *, lock: bool = False) -> di
     return dict(row, status=status, steps=steps, members=uow.joint_supervision.members(inspection_id))
 
 
+def visible_inspection(uow: UnitOfWork, inspection_id: str, *, agency_region: str | None) -> dict:
+    """The inspection for an agency that takes part in it: the lead's region, a member agency or
+    the home region of a member expert (issue #17 item 4: an agency reads only what concerns the
+    regions it administers)."""
+    found = inspection(uow, inspection_id)
+    members = [m["member_id"] for m in found["members"] if m["member_type"] == "agency"]
+    for m in found["members"]:
+        if m["member_type"] == "expert":
+            expert = uow.joint_supervision.expert(m["member_id"])
+            members.append(expert["home_admdvs"] if expert else "")
+    if agency_region is not None and not any(administers(agency_region, region)
+                                             for region in [found["lead_admdvs"], *members]):
+        raise refusal("JOINT_NOT_YOUR_SIDE", agency=agency_region, region=found["lead_admdvs"], what="查看该联合检查")
+    return found
+
+
 def move_inspection(uow: UnitOfWork, inspection_id: str, step: str, *, note: str = "",
                     agency_region: str | None) -> dict:
     """``start`` or ``close`` (with the conclusion as its note), by the lead agency."""
