@@ -226,7 +226,10 @@ def test_the_api_docs_page_loads_only_from_our_server_in_chromium(platform_world
     assert page.status_code == 200
     outside = [url for url in re.findall(r"""(?:src|href)=["']([^"']+)""", page.text) if not url.startswith("/")]
     assert outside == [] and "https://" not in page.text and "http://" not in page.text
-    assert http.get("/admin/api/redoc", follow_redirects=False).headers["location"] == "/admin/api/docs"
+    redoc = http.get("/admin/api/redoc")
+    assert redoc.status_code == 200 and "https://" not in redoc.text and "http://" not in redoc.text
+    assert [url for url in re.findall(r"""(?:src|href)=["']([^"']+)""", redoc.text) if not url.startswith("/")] == []
+    assert http.get("/admin/api/docs/redoc.standalone.js").status_code == 200
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         if IN_CI:
             pytest.fail("chromium and chromedriver are required in CI (.ci/run installs them)")
@@ -244,5 +247,12 @@ def test_the_api_docs_page_loads_only_from_our_server_in_chromium(platform_world
         loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert loaded and all(url.startswith(platform_world["url"] + "/") for url in loaded), loaded
         assert any(url.endswith("/admin/api/docs/assets/swagger-ui-bundle.js") for url in loaded)
+        # ReDoc, vendored: it renders the description and loads nothing from elsewhere either
+        browser.get(platform_world["url"] + "/admin/api/redoc")
+        heading = browser.find_element(By.CSS_SELECTOR, "h1")
+        assert "yibao" in heading.text
+        loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert all(url.startswith(platform_world["url"] + "/") for url in loaded), loaded
+        assert any(url.endswith("/admin/api/docs/redoc.standalone.js") for url in loaded)
     finally:
         browser.quit()

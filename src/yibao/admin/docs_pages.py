@@ -5,19 +5,23 @@ is served under ``/admin/api/docs/assets``; the validator badge, which would cal
 validator.swagger.io, is turned off. Swagger UI 4 renders OpenAPI 3.0 only, so the page reads
 ``/admin/api/openapi-3.0.json``, the same description with its 3.1 schema forms written the 3.0
 way (``nullable``, ``enum`` for ``const``, boolean ``exclusiveMinimum``); programs read the 3.1
-original at ``/admin/api/openapi.json``. No offline ReDoc bundle is installed, so ``/admin/api/redoc``
-sends to the Swagger UI page instead of loading ReDoc from a CDN (docs/admin-api.md).
+original at ``/admin/api/openapi.json``. ReDoc at ``/admin/api/redoc`` is the standalone bundle of
+ReDoc 2.5.4 vendored under ``web/static/vendor`` (MIT), without Google fonts (docs/admin-api.md).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 DOCS_PATH, ASSETS_PATH, REDOC_PATH = "/admin/api/docs", "/admin/api/docs/assets", "/admin/api/redoc"
 OPENAPI_30_PATH = "/admin/api/openapi-3.0.json"
+REDOC_JS_PATH = "/admin/api/docs/redoc.standalone.js"
+REDOC_JS_FILE = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "redoc-2.5.4.standalone.js"
 
 
 def _nullable(schema: dict) -> dict:
@@ -80,6 +84,12 @@ def mount(app: FastAPI) -> None:
                                    swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
                                    swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": False})
 
+    @app.get(REDOC_JS_PATH, include_in_schema=False)
+    def redoc_js() -> FileResponse:
+        return FileResponse(REDOC_JS_FILE, media_type="text/javascript")
+
     @app.get(REDOC_PATH, include_in_schema=False)
-    def redoc() -> RedirectResponse:
-        return RedirectResponse(DOCS_PATH, status_code=307)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=OPENAPI_30_PATH, title="yibao 经办机构接口 (admin API)",
+                              redoc_js_url=REDOC_JS_PATH, redoc_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
+                              with_google_fonts=False)
