@@ -45,3 +45,21 @@ def test_benefits_before_enrollment_are_refused_by_row_and_column(database, tmp_
     with pytest.raises(ImportError_) as refused:
         import_file(database, "persons", write_csv(tmp_path / "p.csv", rows), now=NOW)
     assert "row 1" in str(refused.value) and "benefit_begndate is before enroll_date" in str(refused.value)
+
+
+def test_a_reimport_never_changes_an_insurance_that_enrollment_records_manage(database, tmp_path):
+    """After an end recorded through app/enrollment.py, the old file re-imported (same region,
+    status active) leaves the ended insurance as the records made it, and says so; a person
+    without records is still updated by the file."""
+    from yibao.app import actors, enrollment
+    from yibao.store.unit_of_work import SqlUnitOfWork
+
+    import_file(database, "persons", write_csv(tmp_path / "p.csv", [person("C1", 5), person("C2", 6)]), now=NOW)
+    with SqlUnitOfWork(database, actors.SYSTEM, NOW) as uow:
+        enrollment.change_state(uow, "C1", "390", "end", dt.date(2026, 3, 31), reason="迁出")
+    ended = insurance(database, "C1")
+    again = import_file(database, "persons", write_csv(tmp_path / "q.csv", [person("C1", 5, psn_type="1502"),
+                                                                           person("C2", 6, psn_type="1502")]), now=NOW)
+    assert again.insurances_kept == 1
+    assert insurance(database, "C1") == ended and ended["insu_enddate"] == dt.date(2026, 3, 31)
+    assert insurance(database, "C2")["psn_type"] == "1502"

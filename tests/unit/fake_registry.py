@@ -167,6 +167,9 @@ class FakeImports:
             key = tuple(row[column] for column in key_columns)
             stored[key] = {**stored.get(key, {}), **row}
 
+    def insurances_with_records(self, psn_nos):
+        return {key for key in self.tables.get("enrollment_records", {}) if key[0] in psn_nos}
+
     def upsert_many(self, table, key_columns, rows):
         self.upsert(table, key_columns, rows)
 

@@ -97,6 +97,8 @@ class ImportResult:
     # (ignored: only `yibao account adjust` changes a balance), and their row numbers
     balances_ignored: int = 0
     balance_ignored_rows: list[int] = field(default_factory=list)
+    # persons: rows whose insurance enrollment records manage (left as the records made it)
+    insurances_kept: int = 0
 
 
 # The natural key of each kind: the columns the writers below update a stored row by. A file
@@ -583,11 +585,16 @@ def _write_persons(uow: UnitOfWork, rows, *, result: ImportResult, first_number:
         psn_no=row.psn_no, psn_cert_type=row.psn_cert_type, certno=row.certno, psn_name=row.psn_name,
         gend=row.gend, brdy=row.brdy, card_no=row.card_no, family_psn_no=row.family_psn_no,
     ) for row in rows])
+    # An insurance that enrollment records manage (enrolled, transferred, suspended or ended through
+    # app/enrollment.py) is theirs: a file re-imported from either region never moves the person
+    # back, resumes an ended insurance or insures anyone twice (issue #15 item 2). Counted, not refused.
+    managed = uow.imports.insurances_with_records(sorted({row.psn_no for row in rows}))
     uow.imports.upsert_many("insurances", ("psn_no", "insutype"), [dict(
         psn_no=row.psn_no, insutype=row.insutype, psn_type=row.psn_type,
         insuplc_admdvs=row.insuplc_admdvs, cvlserv_flag=row.cvlserv_flag,
         assistance_group=row.assistance_group, psn_insu_stas="1", **_enrollment_dates(row),
-    ) for row in rows])
+    ) for row in rows if (row.psn_no, row.insutype) not in managed])
+    result.insurances_kept += sum(1 for row in rows if (row.psn_no, row.insutype) in managed)
     stating = [row.psn_no for row in rows if row.acct_balance is not None]
     if not stating:
         return

@@ -111,6 +111,8 @@ def import_command(
         typer.echo(f"{result.openings} 名新参保人按文件中的账户余额建立了期初余额")
     if result.balances_ignored:
         typer.echo(f"{result.balances_ignored} 行的账户余额与当前余额不同，已忽略；如需调整请使用 yibao account adjust")
+    if result.insurances_kept:
+        typer.echo(f"{result.insurances_kept} 行的参保信息由参保登记或转移接续记录管理，未按文件更改（见 yibao enroll show）")
 
 
 @app.command()

@@ -82,6 +82,13 @@ class Repository:
     def bump_catalogue_version(self) -> int:
         return repo.bump_catalogue_version(self.conn)
 
+    def insurances_with_records(self, psn_nos: list[str]) -> set[tuple[str, str]]:
+        """The (psn_no, insutype) insurances that enrollment records manage (an enrollment, a
+        transfer, a suspension or an end: app/enrollment.py), one statement per batch."""
+        c = t.enrollment_records.c
+        return {(row.psn_no, row.insutype) for row in self.conn.execute(
+            select(c.psn_no, c.insutype).where(c.psn_no.in_(psn_nos)).distinct())}
+
     def with_account_entries(self, psn_nos: list[str]) -> set[str]:
         """Those of the persons whose account has at least one entry."""
         return set(self.conn.execute(select(t.account_entries.c.psn_no)
