@@ -33,10 +33,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark_cluster(tmp_path_factory):
-    """A standalone Spark master with two workers (tests/sparkcluster.py) and a session on it,
-    shared by the whole run: the JVMs start once."""
+    """A standalone Spark master with two workers (tests/sparkcluster.py) and a session on it.
+    One module uses it (tests/audit/test_spark.py), so the JVMs start once per run; the module
+    scope stops them when that module ends instead of leaving four idle JVMs taking CPU from
+    the rest of the run (a session fixture would keep them to the end)."""
     pytest.importorskip("pyspark")
     from yibao.analytics.audit_spark import find_java_home, spark_session
 
