@@ -142,16 +142,19 @@ def test_rows_imported_before_0010_get_a_version_a_download_from_0_includes(back
             conn.execute(text("INSERT INTO hilist (hilist_code, hilist_name, insu_admdvs, begndate, med_chrgitm_type, "
                               "chrgitm_lv, lmt_used_flag, list_type, vali_flag) "
                               "VALUES ('OLD', '旧项目', '440300', '2020-01-01', '', '01', '0', '201', '1')"))
-        upgrade(database)
+        upgrade(database, "0010")
         with database.read() as conn:
             ver = conn.execute(select(t.hilist.c.ver)).scalar_one()
             assert ver >= 1 and ver == repo.catalogue_version(conn)
         config = alembic_config(database)
-        with database.engine.connect() as conn:  # and back down, and up again
-            config.attributes["connection"] = conn
+        with database.engine.connect() as conn:  # and back down, and up again (0026 and later cannot
+            config.attributes["connection"] = conn  # go down: the round trip is 0010's own)
             command.downgrade(config, "0008")
-            command.upgrade(config, "head")
+            command.upgrade(config, "0010")
             conn.commit()
+        upgrade(database)
+        with database.read() as conn:
+            assert conn.execute(select(t.hilist.c.ver)).scalar_one() >= 1
     finally:
         database.dispose()
 
