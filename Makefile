@@ -63,6 +63,7 @@ races: setup
 
 fuzz: setup
 	$(BIN)/python bench/fuzz_envelopes.py --envelopes 12000
+	YIBAO_FUZZ_ADMIN_EXAMPLES=50 $(BIN)/python -m pytest -q tests/platform/test_hostile.py -k admin_api
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

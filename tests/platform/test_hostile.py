@@ -166,8 +166,12 @@ def admin_openapi(hostile):
     return schemathesis.openapi.from_url(hostile["world"]["url"] + "/admin/api/openapi.json")
 
 
+# generated cases per admin operation: small in `make test` (CI), larger in `make fuzz`
+ADMIN_EXAMPLES = int(os.environ.get("YIBAO_FUZZ_ADMIN_EXAMPLES", "5"))
+
+
 @admin_schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=ADMIN_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_admin_api_never_answers_500(case, hostile):
     for headers in ({"Authorization": f"Bearer {hostile['token']}"}, {"Authorization": "Bearer 110000:wrong"}, {}):
         response = case.call(base_url=hostile["world"]["url"], headers=headers)
