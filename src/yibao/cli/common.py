@@ -196,6 +196,8 @@ def install_out_option(typer_app) -> None:
         if getattr(info.callback, "_with_out", False) or not any(
                 p.default is FORMAT_OPTION for p in signature.parameters.values()):
             continue
+        if any("--out" in (getattr(p.default, "param_decls", None) or ()) for p in signature.parameters.values()):
+            continue  # the command has an --out of its own (yibao export: the Parquet directory)
         info.callback = _with_out(info.callback, signature, functools, inspect)
 
 
