@@ -59,7 +59,7 @@ class AuditRepository(Protocol):
     def replace_death(self, certno: str, day: dt.date) -> None: ...
 
 
-_cache: dict[int, RulePackage] = {}
+_cache: dict[tuple, RulePackage] = {}
 _lock = threading.Lock()
 DEFINITE = "明确违规"
 
@@ -73,11 +73,14 @@ def _with_package(row: dict | None) -> tuple[dict, RulePackage] | None:
     # Parsed once per stored version: a stored package never changes (a change is a new row).
     if row is None:
         return None
-    package = _cache.get(row["package_id"])
+    # The key names the stored row beyond its id (region, version, size): a process that opens
+    # several databases (the tests; a tool comparing two) reuses ids for different packages.
+    key = (row["package_id"], row.get("admdvs"), row.get("version"), len(row["document"]))
+    package = _cache.get(key)
     if package is None:
         package = package_from_dict(json.loads(row["document"]))
         with _lock:
-            _cache[row["package_id"]] = package
+            _cache[key] = package
     return row, package
 
 
