@@ -14,7 +14,6 @@ from . import batch  # noqa: F401  (yibao export, yibao batch audit)
 from . import operations  # noqa: F401  (yibao db partitions, backup, restore)
 from . import joint_supervision  # noqa: F401  (yibao inspections|experts|credit|reports)
 from . import prices  # noqa: F401,E402  (registers prices, procurement, price-reform, whatif, recognition)
-from .common import app
 from . import exports  # noqa: F401  (yibao clearing statement-pdf)
 from .common import app, install_out_option
 from .core import main
